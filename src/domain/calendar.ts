@@ -1,0 +1,46 @@
+import { Temporal } from 'temporal-polyfill';
+import { z } from 'zod';
+
+/** A valid-time calendar date, ISO `YYYY-MM-DD` (leap days checked). */
+export const CalendarDate = z.iso.date();
+export type CalendarDate = z.infer<typeof CalendarDate>;
+
+/** An offset in calendar months and days; at least one part, never negative. */
+export const CalendarOffset = z
+  .object({
+    months: z.int().min(0).max(1200).optional(),
+    days: z.int().min(0).max(36_600).optional(),
+  })
+  .strict()
+  .refine((o) => (o.months ?? 0) + (o.days ?? 0) > 0, {
+    message: 'offset needs a positive number of months or days',
+  });
+export type CalendarOffset = z.infer<typeof CalendarOffset>;
+
+/**
+ * Calendar arithmetic with end-of-month clamping (2007-01-31 + 1 month = 2007-02-28):
+ * months first, then days, as Temporal's PlainDate.add does.
+ */
+export function addOffset(date: CalendarDate, offset: CalendarOffset): CalendarDate {
+  return Temporal.PlainDate.from(date)
+    .add({ months: offset.months ?? 0, days: offset.days ?? 0 })
+    .toString();
+}
+
+/** ISO dates of four-digit years compare correctly as strings; this names the intent. */
+export function isBefore(a: CalendarDate, b: CalendarDate): boolean {
+  return a < b;
+}
+
+export function earliest(dates: readonly CalendarDate[]): CalendarDate | null {
+  let min: CalendarDate | null = null;
+  for (const d of dates) if (min === null || d < min) min = d;
+  return min;
+}
+
+export function describeOffset(offset: CalendarOffset): string {
+  const parts: string[] = [];
+  if (offset.months) parts.push(`${offset.months} month${offset.months === 1 ? '' : 's'}`);
+  if (offset.days) parts.push(`${offset.days} day${offset.days === 1 ? '' : 's'}`);
+  return parts.join(' and ');
+}

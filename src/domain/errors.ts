@@ -1,0 +1,30 @@
+/** Why a command is refused. Each code is stable: the API maps it to a problem `type`. */
+export type DomainErrorCode =
+  | 'already-registered'
+  | 'not-registered'
+  | 'tdp-already-released'
+  | 'notice-id-conflict'
+  | 'application-id-conflict'
+  | 'shipment-id-conflict'
+  | 'unknown-application'
+  | 'application-already-decided'
+  | 'decision-before-submission'
+  | 'unknown-superseded-notice'
+  | 'contradictory-terms'
+  | 'program-ended'
+  | 'unknown-event'
+  | 'already-retracted'
+  | 'not-retractable';
+
+/** A refusal: returned (not thrown) by `decide`, so callers must handle it. */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const refuse = (code: DomainErrorCode, message: string) => new DomainError(code, message);

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { CalendarDate } from './calendar.ts';
+import { EventId, Slug, Text } from './identifiers.ts';
+import { Term } from './terms.ts';
+
+/** Event payloads of DESIGN §4; every type below is inferred from these schemas. */
+
+export const Regulator = Text(200);
+export const DocumentRef = Text(500);
+export const Channel = z.enum(['private-market', 'regulator-purchased']);
+
+export const SpecificationRegistered = z
+  .object({
+    specificationId: Slug,
+    regulator: Regulator,
+    title: Text(500),
+    supersedes: Slug.optional(),
+  })
+  .strict();
+
+export const TechnicalDataPackageReleased = z
+  .object({
+    specificationId: Slug,
+    releasedOn: CalendarDate,
+    publicRelease: z.boolean(),
+    documentRef: DocumentRef,
+  })
+  .strict();
+
+export const ProgramRegistered = z
+  .object({
+    programId: Slug,
+    supplierId: Slug,
+    specificationId: Slug,
+    channel: Channel,
+    regulator: Regulator,
+    description: Text(2000).optional(),
+  })
+  .strict();
+
+export const NoticeReceived = z
+  .object({
+    noticeId: Slug,
+    issuer: Text(200),
+    receivedOn: CalendarDate,
+    documentRef: DocumentRef,
+    summary: Text(4000),
+    supersedes: z.array(Slug).max(100).optional(),
+    terms: z.array(Term).max(50),
+  })
+  .strict();
+
+export const LicenseApplicationSubmitted = z
+  .object({ applicationId: Slug, submittedOn: CalendarDate, documentRef: DocumentRef })
+  .strict();
+
+export const LicenseApplicationDecided = z
+  .object({
+    applicationId: Slug,
+    decidedOn: CalendarDate,
+    decision: z.enum(['approved', 'rejected']),
+    reasons: z.array(Text(2000)).max(50),
+    resubmissionAllowed: z.boolean(),
+  })
+  .strict();
+
+export const ShipmentRecorded = z
+  .object({
+    shipmentId: Slug,
+    shippedOn: CalendarDate,
+    units: z.int().positive().max(1_000_000_000),
+    customerRef: Text(200).optional(),
+  })
+  .strict();
+
+export const ProgramEnded = z.object({ endedOn: CalendarDate, reason: Text(2000) }).strict();
+
+export const EventRetracted = z.object({ retractedEventId: EventId, reason: Text(2000) }).strict();
+
+const event = <T extends string, D extends z.ZodType>(type: T, data: D) =>
+  z.object({ type: z.literal(type), data });
+
+export const SpecificationEvent = z.discriminatedUnion('type', [
+  event('SpecificationRegistered', SpecificationRegistered),
+  event('TechnicalDataPackageReleased', TechnicalDataPackageReleased),
+  event('EventRetracted', EventRetracted),
+]);
+
+export const ProgramEvent = z.discriminatedUnion('type', [
+  event('ProgramRegistered', ProgramRegistered),
+  event('NoticeReceived', NoticeReceived),
+  event('LicenseApplicationSubmitted', LicenseApplicationSubmitted),
+  event('LicenseApplicationDecided', LicenseApplicationDecided),
+  event('ShipmentRecorded', ShipmentRecorded),
+  event('ProgramEnded', ProgramEnded),
+  event('EventRetracted', EventRetracted),
+]);
+
+export const DomainEvent = z.union([SpecificationEvent, ProgramEvent]);
+
+export type SpecificationEvent = z.infer<typeof SpecificationEvent>;
+export type ProgramEvent = z.infer<typeof ProgramEvent>;
+export type DomainEvent = z.infer<typeof DomainEvent>;
+export type DomainEventType = DomainEvent['type'];
+export type EventData<T extends DomainEventType> = Extract<DomainEvent, { type: T }>['data'];
+
+/** The version of the payload shapes above, stamped into every envelope. */
+export const SCHEMA_VERSION = 1;
+
+/** A domain event with the identity it has in the ledger (what deciders fold). */
+export type Identified<E extends DomainEvent = DomainEvent> = E & { eventId: string };
+
+/**
+ * A recorded domain event with both times (DESIGN §3): what `evaluate` and the projections
+ * read. A store's RecordedEvent, once its data is parsed, fits this shape.
+ */
+export type Fact<E extends DomainEvent = DomainEvent> = Identified<E> & {
+  stream: string;
+  position: number;
+  recordedAt: string;
+};
+
+export const streams = {
+  specification: (specificationId: string) => `specification-${specificationId}`,
+  program: (programId: string) => `program-${programId}`,
+};

@@ -1,0 +1,81 @@
+import type { SpecificationCommand } from './commands.ts';
+import { type DomainError, refuse } from './errors.ts';
+import type { EventData, Identified, SpecificationEvent } from './events.ts';
+import { checkRetraction, type StreamEvents } from './retraction.ts';
+
+/** The specification aggregate: a regulator's product specification and its TDP releases. */
+export interface SpecificationState {
+  registration: EventData<'SpecificationRegistered'> | null;
+  /** The eventId of the TDP release in force, if any. */
+  tdpReleaseEventId: string | null;
+  events: StreamEvents;
+}
+
+export const initialSpecificationState = (): SpecificationState => ({
+  registration: null,
+  tdpReleaseEventId: null,
+  events: new Map(),
+});
+
+export function decideSpecification(
+  command: SpecificationCommand,
+  state: SpecificationState,
+): SpecificationEvent[] | DomainError {
+  if (command.type === 'RegisterSpecification') {
+    if (state.registration)
+      return refuse(
+        'already-registered',
+        `specification ${state.registration.specificationId} is already registered`,
+      );
+    if (command.data.supersedes === command.data.specificationId)
+      return refuse('contradictory-terms', 'a specification cannot supersede itself');
+    return [{ type: 'SpecificationRegistered', data: command.data }];
+  }
+  const registration = state.registration;
+  if (!registration) return refuse('not-registered', 'the specification is not registered');
+  const specificationId = registration.specificationId;
+  switch (command.type) {
+    case 'ReleaseTechnicalDataPackage':
+      if (state.tdpReleaseEventId)
+        return refuse(
+          'tdp-already-released',
+          `specification ${specificationId} already has a TDP release (event ${state.tdpReleaseEventId}); retract it first to correct it`,
+        );
+      return [{ type: 'TechnicalDataPackageReleased', data: { specificationId, ...command.data } }];
+    case 'RetractEvent':
+      return (
+        checkRetraction(state.events, `specification ${specificationId}`, command.data) ?? [
+          { type: 'EventRetracted', data: command.data },
+        ]
+      );
+  }
+}
+
+/**
+ * Folds one event into the state. It reuses the given state's collections (a fold never
+ * revisits an older state), which keeps rebuilding a long stream linear.
+ */
+export function evolveSpecification(
+  state: SpecificationState,
+  event: Identified<SpecificationEvent>,
+): SpecificationState {
+  state.events.set(event.eventId, { type: event.type, retracted: false });
+  switch (event.type) {
+    case 'SpecificationRegistered':
+      return { ...state, registration: event.data };
+    case 'TechnicalDataPackageReleased':
+      return { ...state, tdpReleaseEventId: event.eventId };
+    case 'EventRetracted': {
+      const target = state.events.get(event.data.retractedEventId);
+      if (target) target.retracted = true;
+      const tdpRetracted = state.tdpReleaseEventId === event.data.retractedEventId;
+      return tdpRetracted ? { ...state, tdpReleaseEventId: null } : state;
+    }
+  }
+}
+
+export const specificationDecider = {
+  decide: decideSpecification,
+  evolve: evolveSpecification,
+  initialState: initialSpecificationState,
+};

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { CalendarDate, CalendarOffset } from './calendar.ts';
+import { Slug } from './identifiers.ts';
+
+/** The conditions a notice sets (DESIGN §4 "Notice terms"), a union on `kind`. */
+export const AuthorizesTerm = z
+  .object({ kind: z.literal('authorizes'), from: CalendarDate })
+  .strict();
+
+export const SunsetAfterTriggerTerm = z
+  .object({
+    kind: z.literal('sunset-after-trigger'),
+    trigger: z.object({ specificationId: Slug, event: z.literal('tdp-public-release') }).strict(),
+    offset: CalendarOffset,
+  })
+  .strict();
+
+export const EndsOnTerm = z
+  .object({ kind: z.literal('ends-on'), effectiveOn: CalendarDate })
+  .strict();
+
+export const SuspendsTerm = z
+  .object({ kind: z.literal('suspends'), from: CalendarDate, until: CalendarDate.optional() })
+  .strict();
+
+export const RevokesTerm = z
+  .object({ kind: z.literal('revokes'), effectiveOn: CalendarDate })
+  .strict();
+
+export const Term = z.discriminatedUnion('kind', [
+  AuthorizesTerm,
+  SunsetAfterTriggerTerm,
+  EndsOnTerm,
+  SuspendsTerm,
+  RevokesTerm,
+]);
+
+export type Term = z.infer<typeof Term>;
+export type SunsetAfterTriggerTerm = z.infer<typeof SunsetAfterTriggerTerm>;
+export type SuspendsTerm = z.infer<typeof SuspendsTerm>;

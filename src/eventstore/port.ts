@@ -1,0 +1,88 @@
+/**
+ * The EventStore port: what every adapter (memory, sqlite, esdb) offers. Adapters depend on
+ * this module, never the reverse. Event payloads are opaque JSON here; the domain gives them
+ * meaning.
+ */
+
+/** `no-stream`: the stream must not exist; `stream-exists`: it must; `any`: no check; a number: its last revision. */
+export type ExpectedRevision = 'no-stream' | 'stream-exists' | 'any' | number;
+
+/** What a writer supplies; the store stamps `recordedAt`, `prevHash` and `hash`. */
+export interface AppendMetadata {
+  recordedBy: string;
+  correlationId: string;
+  causationId: string | null;
+  idempotencyKey?: string;
+  schemaVersion: number;
+}
+
+export interface RecordedMetadata extends AppendMetadata {
+  /** Server instant (ISO 8601, UTC, millisecond precision) at which the batch committed. */
+  recordedAt: string;
+  prevHash: string;
+  hash: string;
+}
+
+export interface EventToAppend {
+  eventId: string;
+  type: string;
+  data: unknown;
+  metadata: AppendMetadata;
+}
+
+export interface RecordedEvent {
+  eventId: string;
+  stream: string;
+  /** 0-based position in its stream. */
+  revision: number;
+  /** Global, strictly increasing across the whole store; the first event has position 1. */
+  position: number;
+  type: string;
+  data: unknown;
+  metadata: RecordedMetadata;
+}
+
+export interface AppendedEvent {
+  eventId: string;
+  revision: number;
+  position: number;
+}
+
+export interface AppendResult {
+  stream: string;
+  /** The stream's last revision after the append. */
+  nextExpectedRevision: number;
+  /** The global position of the last appended event. */
+  position: number;
+  events: AppendedEvent[];
+}
+
+export interface AppendOptions {
+  expectedRevision: ExpectedRevision;
+}
+
+export interface ReadAllOptions {
+  /** Inclusive; defaults to the first event. */
+  fromPosition?: number;
+  limit?: number;
+}
+
+export interface SubscribeOptions {
+  /** Inclusive; events from here are delivered (catch-up), then live ones as they commit. */
+  fromPosition?: number;
+}
+
+/** A catch-up-then-live feed of the global order. Closing it ends the iteration. */
+export interface Subscription extends AsyncIterable<RecordedEvent> {
+  close(): Promise<void>;
+}
+
+export interface EventStore {
+  append(stream: string, events: EventToAppend[], options: AppendOptions): Promise<AppendResult>;
+  readStream(stream: string): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  subscribe(options?: SubscribeOptions): Subscription;
+  /** Position of the last event in the store, 0 when empty. */
+  headPosition(): Promise<number>;
+  close(): Promise<void>;
+}

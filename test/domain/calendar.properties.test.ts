@@ -1,0 +1,58 @@
+import fc from 'fast-check';
+import { Temporal } from 'temporal-polyfill';
+import { describe, expect, it } from 'vitest';
+import { addOffset } from '../../src/domain/index.ts';
+import { calendarDate } from '../support/arbitraries.ts';
+
+const daysInMonth = (year: number, month: number) =>
+  Temporal.PlainYearMonth.from({ year, month }).daysInMonth;
+
+describe('calendar arithmetic (properties)', () => {
+  it('adding n months lands n months later, on the same day or the last day of a shorter month', () => {
+    fc.assert(
+      fc.property(
+        calendarDate('1900-01-01', '2200-12-31'),
+        fc.integer({ min: 0, max: 240 }),
+        (date, months) => {
+          const start = Temporal.PlainDate.from(date);
+          const end = Temporal.PlainDate.from(addOffset(date, { months }));
+          expect(end.year * 12 + end.month - (start.year * 12 + start.month)).toBe(months);
+          expect(end.day).toBe(Math.min(start.day, daysInMonth(end.year, end.month)));
+        },
+      ),
+    );
+  });
+
+  it('is monotonic: a later start never gives an earlier end', () => {
+    fc.assert(
+      fc.property(
+        calendarDate(),
+        calendarDate(),
+        fc.record({
+          months: fc.integer({ min: 0, max: 60 }),
+          days: fc.integer({ min: 0, max: 400 }),
+        }),
+        (a, b, offset) => {
+          const [early, late] = a <= b ? [a, b] : [b, a];
+          expect(addOffset(early, offset) <= addOffset(late, offset)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('adding days is exact: the difference in days equals the offset', () => {
+    fc.assert(
+      fc.property(calendarDate(), fc.integer({ min: 1, max: 5000 }), (date, days) => {
+        const diff = Temporal.PlainDate.from(date).until(addOffset(date, { days })).days;
+        expect(diff).toBe(days);
+      }),
+    );
+  });
+
+  it('clamps at month end', () => {
+    expect(addOffset('2007-01-31', { months: 1 })).toBe('2007-02-28');
+    expect(addOffset('2008-01-31', { months: 1 })).toBe('2008-02-29');
+    expect(addOffset('2006-10-31', { months: 4 })).toBe('2007-02-28');
+    expect(addOffset('2007-03-31', { months: 1, days: 1 })).toBe('2007-05-01');
+  });
+});

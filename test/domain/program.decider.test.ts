@@ -1,0 +1,259 @@
+import { describe, it } from 'vitest';
+import { type ProgramEvent, programDecider } from '../../src/domain/index.ts';
+import { deciderSpec } from '../support/decider-spec.ts';
+import { extensionNotice, program } from '../support/founding-case.ts';
+
+const given = deciderSpec(programDecider);
+const registered: ProgramEvent = { type: 'ProgramRegistered', data: program };
+const notice = {
+  eventId: '11111111-1111-4111-8111-111111111111',
+  type: 'NoticeReceived' as const,
+  data: extensionNotice,
+};
+const application = {
+  eventId: '22222222-2222-4222-8222-222222222222',
+  type: 'LicenseApplicationSubmitted' as const,
+  data: { applicationId: 'app-1', submittedOn: '2007-06-01', documentRef: 'APP-1' },
+};
+const decision = {
+  eventId: '33333333-3333-4333-8333-333333333333',
+  type: 'LicenseApplicationDecided' as const,
+  data: {
+    applicationId: 'app-1',
+    decidedOn: '2007-07-01',
+    decision: 'approved' as const,
+    reasons: ['meets the TDP'],
+    resubmissionAllowed: false,
+  },
+};
+const shipment = {
+  eventId: '44444444-4444-4444-8444-444444444444',
+  type: 'ShipmentRecorded' as const,
+  data: { shipmentId: 'sh-1', shippedOn: '2006-01-15', units: 40 },
+};
+const ended = {
+  eventId: '55555555-5555-4555-8555-555555555555',
+  type: 'ProgramEnded' as const,
+  data: { endedOn: '2007-09-01', reason: 'transition to 1118F' },
+};
+
+describe('program decider', () => {
+  describe('RegisterProgram', () => {
+    it('registers a new program', () => {
+      given().when({ type: 'RegisterProgram', data: program }).thenRecords([registered]);
+    });
+    it('refuses registering twice', () => {
+      given(registered)
+        .when({ type: 'RegisterProgram', data: program })
+        .thenRefuses('already-registered', /american-locker.1118e.private-market/);
+    });
+  });
+
+  describe('every other command on an unregistered program', () => {
+    it('is refused as not registered', () => {
+      given().when({ type: 'RecordNotice', data: extensionNotice }).thenRefuses('not-registered');
+      given().when({ type: 'RecordShipment', data: shipment.data }).thenRefuses('not-registered');
+    });
+  });
+
+  describe('RecordNotice', () => {
+    it('records a notice', () => {
+      given(registered)
+        .when({ type: 'RecordNotice', data: extensionNotice })
+        .thenRecords([{ type: 'NoticeReceived', data: extensionNotice }]);
+    });
+    it('treats the same notice again as a no-op', () => {
+      given(registered, notice)
+        .when({ type: 'RecordNotice', data: extensionNotice })
+        .thenRecords([]);
+    });
+    it('refuses a notice id reused with different content', () => {
+      given(registered, notice)
+        .when({ type: 'RecordNotice', data: { ...extensionNotice, summary: 'something else' } })
+        .thenRefuses('notice-id-conflict', /usps-2005-12-08 is already recorded/);
+    });
+    it('accepts the corrected notice once the original is retracted', () => {
+      const corrected = { ...extensionNotice, summary: 'corrected summary' };
+      given(registered, notice, {
+        type: 'EventRetracted',
+        data: { retractedEventId: notice.eventId, reason: 'typo' },
+      })
+        .when({ type: 'RecordNotice', data: corrected })
+        .thenRecords([{ type: 'NoticeReceived', data: corrected }]);
+    });
+    it('refuses a suspension that ends before it starts', () => {
+      given(registered)
+        .when({
+          type: 'RecordNotice',
+          data: {
+            ...extensionNotice,
+            noticeId: 'n-2',
+            terms: [{ kind: 'suspends', from: '2006-03-01', until: '2006-03-01' }],
+          },
+        })
+        .thenRefuses('contradictory-terms', /must end after it starts/);
+    });
+    it('refuses superseding a notice that is not recorded, or itself', () => {
+      given(registered)
+        .when({
+          type: 'RecordNotice',
+          data: { ...extensionNotice, noticeId: 'n-2', supersedes: ['nope'] },
+        })
+        .thenRefuses('unknown-superseded-notice', /nope/);
+      given(registered, notice)
+        .when({
+          type: 'RecordNotice',
+          data: { ...extensionNotice, noticeId: 'n-2', supersedes: ['n-2'] },
+        })
+        .thenRefuses('contradictory-terms');
+    });
+    it('records a notice that supersedes a recorded one', () => {
+      const later = { ...extensionNotice, noticeId: 'n-2', supersedes: ['usps-2005-12-08'] };
+      given(registered, notice)
+        .when({ type: 'RecordNotice', data: later })
+        .thenRecords([{ type: 'NoticeReceived', data: later }]);
+    });
+    it('refuses a notice on an ended program', () => {
+      given(registered, ended)
+        .when({ type: 'RecordNotice', data: extensionNotice })
+        .thenRefuses('program-ended', /only shipments and retractions/);
+    });
+  });
+
+  describe('SubmitLicenseApplication', () => {
+    it('records an application; the same again is a no-op; other content is refused', () => {
+      given(registered)
+        .when({ type: 'SubmitLicenseApplication', data: application.data })
+        .thenRecords([{ type: 'LicenseApplicationSubmitted', data: application.data }]);
+      given(registered, application)
+        .when({ type: 'SubmitLicenseApplication', data: application.data })
+        .thenRecords([]);
+      given(registered, application)
+        .when({ type: 'SubmitLicenseApplication', data: { ...application.data, documentRef: 'X' } })
+        .thenRefuses('application-id-conflict');
+    });
+    it('is refused on an ended program', () => {
+      given(registered, ended)
+        .when({ type: 'SubmitLicenseApplication', data: application.data })
+        .thenRefuses('program-ended');
+    });
+  });
+
+  describe('DecideLicenseApplication', () => {
+    it('records a decision on a submitted application', () => {
+      given(registered, application)
+        .when({ type: 'DecideLicenseApplication', data: decision.data })
+        .thenRecords([{ type: 'LicenseApplicationDecided', data: decision.data }]);
+    });
+    it('refuses a decision for an unknown application', () => {
+      given(registered)
+        .when({ type: 'DecideLicenseApplication', data: decision.data })
+        .thenRefuses('unknown-application', /app-1/);
+    });
+    it('refuses deciding twice with another outcome, accepts the same decision again as a no-op', () => {
+      given(registered, application, decision)
+        .when({
+          type: 'DecideLicenseApplication',
+          data: { ...decision.data, decision: 'rejected' },
+        })
+        .thenRefuses('application-already-decided');
+      given(registered, application, decision)
+        .when({ type: 'DecideLicenseApplication', data: decision.data })
+        .thenRecords([]);
+    });
+    it('refuses a decision dated before the application', () => {
+      given(registered, application)
+        .when({
+          type: 'DecideLicenseApplication',
+          data: { ...decision.data, decidedOn: '2007-05-31' },
+        })
+        .thenRefuses('decision-before-submission');
+    });
+    it('is refused on an ended program', () => {
+      given(registered, application, ended)
+        .when({ type: 'DecideLicenseApplication', data: decision.data })
+        .thenRefuses('program-ended');
+    });
+  });
+
+  describe('RecordShipment', () => {
+    it('records a shipment, even one outside any authorization', () => {
+      given(registered)
+        .when({ type: 'RecordShipment', data: shipment.data })
+        .thenRecords([{ type: 'ShipmentRecorded', data: shipment.data }]);
+    });
+    it('records a shipment on an ended program (a fact is never refused for being late)', () => {
+      given(registered, ended)
+        .when({ type: 'RecordShipment', data: { ...shipment.data, shippedOn: '2007-09-10' } })
+        .thenRecords([
+          { type: 'ShipmentRecorded', data: { ...shipment.data, shippedOn: '2007-09-10' } },
+        ]);
+    });
+    it('treats the same shipment again as a no-op and refuses its id with other content', () => {
+      given(registered, shipment)
+        .when({ type: 'RecordShipment', data: shipment.data })
+        .thenRecords([]);
+      given(registered, shipment)
+        .when({ type: 'RecordShipment', data: { ...shipment.data, units: 41 } })
+        .thenRefuses('shipment-id-conflict');
+    });
+  });
+
+  describe('EndProgram', () => {
+    it('ends a program', () => {
+      given(registered)
+        .when({ type: 'EndProgram', data: ended.data })
+        .thenRecords([{ type: 'ProgramEnded', data: ended.data }]);
+    });
+    it('refuses ending twice', () => {
+      given(registered, ended)
+        .when({ type: 'EndProgram', data: ended.data })
+        .thenRefuses('program-ended');
+    });
+    it('can end again once the end is retracted', () => {
+      given(registered, ended, {
+        type: 'EventRetracted',
+        data: { retractedEventId: ended.eventId, reason: 'wrong date' },
+      })
+        .when({ type: 'EndProgram', data: { ...ended.data, endedOn: '2007-09-05' } })
+        .thenRecords([{ type: 'ProgramEnded', data: { ...ended.data, endedOn: '2007-09-05' } }]);
+    });
+  });
+
+  describe('RetractEvent', () => {
+    const retract = (eventId: string) => ({
+      retractedEventId: eventId,
+      reason: 'entered in error',
+    });
+    it('retracts an event of the stream, also after the program ended', () => {
+      given(registered, shipment, ended)
+        .when({ type: 'RetractEvent', data: retract(shipment.eventId) })
+        .thenRecords([{ type: 'EventRetracted', data: retract(shipment.eventId) }]);
+    });
+    it('refuses an event not in the stream', () => {
+      given(registered)
+        .when({ type: 'RetractEvent', data: retract(shipment.eventId) })
+        .thenRefuses('unknown-event');
+    });
+    it('refuses an event already retracted', () => {
+      given(registered, shipment, { type: 'EventRetracted', data: retract(shipment.eventId) })
+        .when({ type: 'RetractEvent', data: retract(shipment.eventId) })
+        .thenRefuses('already-retracted');
+    });
+    it('refuses retracting an application that has a decision', () => {
+      given(registered, application, decision)
+        .when({ type: 'RetractEvent', data: retract(application.eventId) })
+        .thenRefuses('not-retractable', /retract the decision first/);
+    });
+    it('refuses retracting a retraction', () => {
+      const retraction = {
+        eventId: '66666666-6666-4666-8666-666666666666',
+        type: 'EventRetracted' as const,
+        data: retract(shipment.eventId),
+      };
+      given(registered, shipment, retraction)
+        .when({ type: 'RetractEvent', data: retract(retraction.eventId) })
+        .thenRefuses('not-retractable');
+    });
+  });
+});
