@@ -151,25 +151,42 @@ export function evaluate(facts: readonly Fact[], options: EvaluateOptions): Prog
   return statusOn(resolveAuthorization(facts, options.asKnownAt), options.at);
 }
 
-/** Drops facts recorded after `asKnownAt`, then every retracted fact. */
-export function knownFacts(facts: readonly Fact[], asKnownAt?: AsKnownAt): Fact[] {
-  const known = asKnownAt ? facts.filter(recordedBy(asKnownAt)) : [...facts];
-  const retracted = new Set<string>();
-  for (const f of known) if (f.type === 'EventRetracted') retracted.add(f.data.retractedEventId);
-  return known.filter((f) => !retracted.has(f.eventId)).sort((a, b) => a.position - b.position);
+/**
+ * Drops facts recorded after `asKnownAt`, then every retracted fact; `withdrawn` maps each
+ * retraction in force to the fact it withdrew.
+ */
+export function knownFacts(
+  facts: readonly Fact[],
+  asKnownAt?: AsKnownAt,
+): { active: Fact[]; withdrawn: Map<Fact, Fact> } {
+  const known = asKnownAt ? facts.filter(knownAt(asKnownAt)) : [...facts];
+  const retractions = new Map<string, Fact>();
+  for (const f of known)
+    if (f.type === 'EventRetracted') retractions.set(f.data.retractedEventId, f);
+  const active: Fact[] = [];
+  const withdrawn = new Map<Fact, Fact>();
+  for (const f of known) {
+    const retraction = retractions.get(f.eventId);
+    if (retraction) withdrawn.set(retraction, f);
+    else active.push(f);
+  }
+  return { active: active.sort((a, b) => a.position - b.position), withdrawn };
 }
 
-function recordedBy(asKnownAt: AsKnownAt): (f: Fact) => boolean {
-  if ('position' in asKnownAt) return (f) => f.position <= asKnownAt.position;
+/** Whether something recorded at `position`/`recordedAt` is known at `asKnownAt`. */
+export function knownAt(
+  asKnownAt: AsKnownAt,
+): (recorded: { position: number; recordedAt: string }) => boolean {
+  if ('position' in asKnownAt) return (r) => r.position <= asKnownAt.position;
   const limit = Temporal.Instant.from(asKnownAt.instant).epochMilliseconds;
-  return (f) => Date.parse(f.recordedAt) <= limit;
+  return (r) => Date.parse(r.recordedAt) <= limit;
 }
 
 export function resolveAuthorization(
   facts: readonly Fact[],
   asKnownAt?: AsKnownAt,
 ): AuthorizationPicture {
-  const active = knownFacts(facts, asKnownAt);
+  const { active, withdrawn } = knownFacts(facts, asKnownAt);
   const registration = active.find((f) => f.type === 'ProgramRegistered') ?? null;
   const notices = active.filter((f): f is NoticeFact => f.type === 'NoticeReceived');
   const superseded = new Set(notices.flatMap((n) => n.data.supersedes ?? []));
@@ -266,8 +283,25 @@ export function resolveAuthorization(
     ),
     decisions,
     registration,
-    retractions: active.filter((f) => f.type === 'EventRetracted'),
+    retractions: [...withdrawn]
+      .filter(([, target]) => bearsOnProgram(target, registration, inForce))
+      .map(([retraction]) => retraction),
   };
+}
+
+/**
+ * Whether a withdrawn fact would bear on this program's answer: one of its own events, or a
+ * TDP release of a specification its notices in force wait for. A retraction elsewhere in the
+ * ledger explains nothing here.
+ */
+function bearsOnProgram(target: Fact, registration: Fact | null, inForce: NoticeFact[]): boolean {
+  if (target.type !== 'TechnicalDataPackageReleased') return target.stream === registration?.stream;
+  return inForce.some((n) =>
+    n.data.terms.some(
+      (t) =>
+        t.kind === 'sunset-after-trigger' && t.trigger.specificationId === target.data.specificationId,
+    ),
+  );
 }
 
 function publicReleasesBySpecification(active: readonly Fact[]): Map<string, TdpFact> {

@@ -220,3 +220,28 @@ export function toFacts(
 }
 
 const NOT_RETRACTABLE = new Set(['ProgramRegistered', 'SpecificationRegistered', 'EventRetracted']);
+
+/**
+ * Histories of several programs, interleaved at random (each program's own order kept), as
+ * facts numbered from position 1: the shape of a real ledger with thousands of events.
+ */
+export const ledgerHistory = (
+  programs: number,
+  options: { maxEvents?: number } = {},
+): fc.Arbitrary<Fact[]> =>
+  fc
+    .tuple(
+      fc.tuple(...Array.from({ length: programs }, (_, i) => programHistory(`p-${i}`, options))),
+      fc.infiniteStream(fc.nat()),
+    )
+    .map(([histories, choices]) => {
+      const queues = histories.map((h) => toFacts(h));
+      const merged: Fact[] = [];
+      const picks = choices[Symbol.iterator]();
+      while (queues.some((q) => q.length > 0)) {
+        const open = queues.filter((q) => q.length > 0);
+        const queue = open[(picks.next().value as number) % open.length] as Fact[];
+        merged.push(queue.shift() as Fact);
+      }
+      return merged.map((f, i) => ({ ...f, position: i + 1 }));
+    });

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { type DomainEvent, DomainError, type DomainErrorCode, type Identified } from '../../src/domain/index.ts';
+import {
+  DomainError,
+  type DomainErrorCode,
+  type DomainEvent,
+  type Identified,
+} from '../../src/domain/index.ts';
 
 interface Decider<C, E extends DomainEvent, S> {
   decide(command: C, state: S): E[] | DomainError;

@@ -1,0 +1,55 @@
+import type { Fact } from '../src/domain/index.ts';
+import type { ProjectionDefinition } from './definition.ts';
+import { streamOwner, toFact } from './facts.ts';
+
+/**
+ * The per-program facts index: every program's events except shipments (the status does not
+ * depend on them; the shipments projection keeps those), and every specification's events, so
+ * `evaluate` can answer for any `at` and `asKnownAt`.
+ */
+export interface ProgramFactsIndex {
+  programs: Map<string, Fact[]>;
+  specifications: Map<string, Fact[]>;
+}
+
+export const programFacts: ProjectionDefinition<ProgramFactsIndex> = {
+  name: 'program-facts',
+  version: 1,
+  initialState: () => ({ programs: new Map(), specifications: new Map() }),
+  apply(state, event) {
+    const owner = streamOwner(event.stream);
+    if (!owner || event.type === 'ShipmentRecorded') return state;
+    const fact = toFact(event);
+    if (!fact) return state;
+    const index = owner.kind === 'program' ? state.programs : state.specifications;
+    const facts = index.get(owner.id);
+    if (facts) facts.push(fact);
+    else index.set(owner.id, [fact]);
+    return state;
+  },
+  toJSON: (state) => ({
+    programs: [...state.programs],
+    specifications: [...state.specifications],
+  }),
+  fromJSON(json) {
+    const { programs, specifications } = json as {
+      programs: [string, Fact[]][];
+      specifications: [string, Fact[]][];
+    };
+    return { programs: new Map(programs), specifications: new Map(specifications) };
+  },
+};
+
+/** The facts `evaluate` needs for one program: its own and those of the specifications it names. */
+export function factsOfProgram(index: ProgramFactsIndex, programId: string): Fact[] | null {
+  const own = index.programs.get(programId);
+  if (!own) return null;
+  const specifications = new Set<string>();
+  for (const f of own) {
+    if (f.type !== 'NoticeReceived') continue;
+    for (const term of f.data.terms)
+      if (term.kind === 'sunset-after-trigger') specifications.add(term.trigger.specificationId);
+  }
+  const related = [...specifications].flatMap((s) => index.specifications.get(s) ?? []);
+  return related.length === 0 ? own : [...own, ...related];
+}

@@ -1,0 +1,68 @@
+import type { ProjectionDefinition } from './definition.ts';
+import { streamOwner } from './facts.ts';
+
+/** One shipment as the compliance checks need it, with its record time and any retraction. */
+export interface ShipmentEntry {
+  eventId: string;
+  shipmentId: string;
+  shippedOn: string;
+  units: number;
+  customerRef?: string;
+  position: number;
+  recordedAt: string;
+  /** Position of the retraction that withdrew this shipment, if any. */
+  retractedAt: number | null;
+}
+
+/** Shipments per program, plus where each shipment event sits, so a retraction can find it. */
+export interface ShipmentsIndex {
+  byProgram: Map<string, ShipmentEntry[]>;
+  byEventId: Map<string, ShipmentEntry>;
+}
+
+export const shipments: ProjectionDefinition<ShipmentsIndex> = {
+  name: 'shipments',
+  version: 1,
+  initialState: () => ({ byProgram: new Map(), byEventId: new Map() }),
+  apply(state, event) {
+    const owner = streamOwner(event.stream);
+    if (owner?.kind !== 'program') return state;
+    if (event.type === 'ShipmentRecorded') {
+      const data = event.data as {
+        shipmentId: string;
+        shippedOn: string;
+        units: number;
+        customerRef?: string;
+      };
+      const entry: ShipmentEntry = {
+        eventId: event.eventId,
+        ...data,
+        position: event.position,
+        recordedAt: event.metadata.recordedAt,
+        retractedAt: null,
+      };
+      const list = state.byProgram.get(owner.id);
+      if (list) list.push(entry);
+      else state.byProgram.set(owner.id, [entry]);
+      state.byEventId.set(entry.eventId, entry);
+    } else if (event.type === 'EventRetracted') {
+      const target = state.byEventId.get(
+        (event.data as { retractedEventId: string }).retractedEventId,
+      );
+      if (target) target.retractedAt = event.position;
+    }
+    return state;
+  },
+  toJSON: (state) => [...state.byProgram],
+  fromJSON(json) {
+    const byProgram = new Map(json as [string, ShipmentEntry[]][]);
+    const byEventId = new Map<string, ShipmentEntry>();
+    for (const list of byProgram.values()) for (const e of list) byEventId.set(e.eventId, e);
+    return { byProgram, byEventId };
+  },
+};
+
+/** Whether a shipment is on record as known at a position. */
+export function shipmentKnownAt(entry: ShipmentEntry, position: number): boolean {
+  return entry.position <= position && (entry.retractedAt === null || entry.retractedAt > position);
+}

@@ -1,0 +1,85 @@
+import { type AuditEntry, auditTrail } from '../../projections/audit-trail.ts';
+import { backdating } from '../../projections/backdating.ts';
+import { deadlines } from '../../projections/deadlines.ts';
+import { factsOfProgram, programFacts } from '../../projections/program-facts.ts';
+import { shipments } from '../../projections/shipments.ts';
+import { timeline } from '../../projections/timeline.ts';
+import { violations } from '../../projections/violations.ts';
+import {
+  type AsKnownAt,
+  type CalendarDate,
+  type EventData,
+  evaluate,
+  type ProgramStatus,
+  streams,
+} from '../domain/index.ts';
+import type { EventStore } from '../eventstore/port.ts';
+import type { ProjectionRuntime } from './runtime.ts';
+
+/** Every projection the ledger runs. */
+export const ledgerProjections = [programFacts, shipments] as const;
+
+export interface ProgramSummary extends EventData<'ProgramRegistered'> {
+  status: ProgramStatus;
+}
+
+/**
+ * The questions DESIGN §2 lists, answered from the running projections (and, for the audit
+ * trail, from the streams themselves). Each returns null for a program the ledger does not hold.
+ */
+export function ledgerQueries(store: EventStore, runtime: ProjectionRuntime) {
+  const facts = () => runtime.state(programFacts);
+  const shipped = () => runtime.state(shipments);
+
+  return {
+    status(
+      programId: string,
+      options: { at: CalendarDate; asKnownAt?: AsKnownAt },
+    ): ProgramStatus | null {
+      const known = factsOfProgram(facts(), programId);
+      return known && evaluate(known, options);
+    },
+
+    timeline(programId: string, asKnownAt?: AsKnownAt) {
+      const known = factsOfProgram(facts(), programId);
+      return known && timeline(known, asKnownAt);
+    },
+
+    /** Programs with their status on `at`, as known now, optionally filtered. */
+    programs(filter: {
+      at: CalendarDate;
+      supplierId?: string;
+      specificationId?: string;
+      status?: string;
+    }): ProgramSummary[] {
+      const found: ProgramSummary[] = [];
+      for (const [programId, own] of facts().programs) {
+        const registered = own.find((f) => f.type === 'ProgramRegistered');
+        if (registered?.type !== 'ProgramRegistered') continue;
+        const r = registered.data;
+        if (filter.supplierId && r.supplierId !== filter.supplierId) continue;
+        if (filter.specificationId && r.specificationId !== filter.specificationId) continue;
+        const status = evaluate(factsOfProgram(facts(), programId) ?? own, { at: filter.at });
+        if (filter.status && status.status !== filter.status) continue;
+        found.push({ ...r, status });
+      }
+      return found.sort((a, b) => a.programId.localeCompare(b.programId));
+    },
+
+    async auditTrail(programId: string, asKnownAt?: AsKnownAt): Promise<AuditEntry[] | null> {
+      const known = factsOfProgram(facts(), programId);
+      if (!known) return null;
+      const names = new Set(known.map((f) => f.stream));
+      names.add(streams.program(programId));
+      const events = (await Promise.all([...names].map((s) => store.readStream(s)))).flat();
+      return auditTrail(events, asKnownAt);
+    },
+
+    deadlines: (options: { today: CalendarDate; withinDays: number }) =>
+      deadlines(facts(), options),
+    violations: () => violations(facts(), shipped()),
+    backdating: (thresholdDays: number) => backdating(facts(), shipped(), thresholdDays),
+  };
+}
+
+export type LedgerQueries = ReturnType<typeof ledgerQueries>;
