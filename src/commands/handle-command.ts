@@ -12,8 +12,10 @@ import {
   specificationDecider,
   streams,
 } from '../domain/index.ts';
-import { StreamRevisionConflictError } from '../eventstore/errors.ts';
+import { sameContent } from '../domain/same-content.ts';
+import { EventIdConflictError, StreamRevisionConflictError } from '../eventstore/errors.ts';
 import type { AppendedEvent, EventStore, RecordedEvent } from '../eventstore/port.ts';
+import { IdempotencyKeyReusedError, idempotentEventId } from './idempotency.ts';
 
 /** Who asks, and how the request ties to others (DESIGN §6 "Event envelope"). */
 export interface CommandContext {
@@ -57,16 +59,19 @@ async function handle<C, E extends DomainEvent, S>(
   command: C,
   context: CommandContext,
 ): Promise<CommandResult> {
+  const { idempotencyKey: key, recordedBy } = context;
+  const eventId = (index: number) =>
+    key ? idempotentEventId(recordedBy, key, index) : randomUUID();
   for (let attempt = 1; ; attempt++) {
     const history = await store.readStream(stream);
+    if (key) {
+      const retried = earlierAttempt(history, decider, command, eventId, key);
+      if (retried) return retried;
+    }
     const revision = history.length - 1;
     if (context.expectedRevision !== undefined && context.expectedRevision !== revision)
       throw new StreamRevisionConflictError(stream, context.expectedRevision, revision);
-    const state = history.reduce(
-      (s, e) => decider.evolve(s, toIdentified<E>(e)),
-      decider.initialState(),
-    );
-    const decided = decider.decide(command, state);
+    const decided = decider.decide(command, fold(decider, history));
     if (decided instanceof DomainError) throw decided;
     if (decided.length === 0)
       return { stream, events: [], revision, position: history.at(-1)?.position ?? 0 };
@@ -74,8 +79,8 @@ async function handle<C, E extends DomainEvent, S>(
     try {
       const result = await store.append(
         stream,
-        decided.map((e) => ({
-          eventId: randomUUID(),
+        decided.map((e, index) => ({
+          eventId: eventId(index),
           type: e.type,
           data: e.data,
           metadata: {
@@ -95,6 +100,8 @@ async function handle<C, E extends DomainEvent, S>(
         position: result.position,
       };
     } catch (error) {
+      // The derived ids already stand in another stream: the key was used for another request.
+      if (key && error instanceof EventIdConflictError) throw new IdempotencyKeyReusedError(key);
       const retry =
         error instanceof StreamRevisionConflictError &&
         context.expectedRevision === undefined &&
@@ -102,6 +109,49 @@ async function handle<C, E extends DomainEvent, S>(
       if (!retry) throw error;
     }
   }
+}
+
+function fold<E extends DomainEvent, S>(
+  decider: Decider<unknown, E, S>,
+  history: readonly RecordedEvent[],
+): S {
+  return history.reduce((s, e) => decider.evolve(s, toIdentified<E>(e)), decider.initialState());
+}
+
+/**
+ * A retry of a command already recorded under this Idempotency-Key: its events are in the
+ * stream under the derived ids. It is the same request when deciding it again on the state
+ * before those events gives the same events; then the original result is returned.
+ */
+function earlierAttempt<C, E extends DomainEvent, S>(
+  history: readonly RecordedEvent[],
+  decider: Decider<C, E, S>,
+  command: C,
+  eventId: (index: number) => string,
+  key: string,
+): CommandResult | null {
+  const first = history.findIndex((e) => e.eventId === eventId(0));
+  if (first < 0) return null;
+  const recorded: RecordedEvent[] = [];
+  for (let i = first; history[i]?.eventId === eventId(recorded.length); i++)
+    recorded.push(history[i] as RecordedEvent);
+  const decided = decider.decide(command, fold(decider, history.slice(0, first)));
+  const same =
+    !(decided instanceof DomainError) &&
+    decided.length === recorded.length &&
+    decided.every((e, i) => e.type === recorded[i]?.type && sameContent(e.data, recorded[i]?.data));
+  if (!same) throw new IdempotencyKeyReusedError(key);
+  const last = recorded.at(-1) as RecordedEvent;
+  return {
+    stream: last.stream,
+    events: recorded.map((e) => ({
+      eventId: e.eventId,
+      revision: e.revision,
+      position: e.position,
+    })),
+    revision: last.revision,
+    position: last.position,
+  };
 }
 
 /** Events from the ledger were validated before they were written, so they are folded as they are. */

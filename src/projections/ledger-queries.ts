@@ -1,6 +1,7 @@
 import { type AuditEntry, auditTrail } from '../../projections/audit-trail.ts';
 import { backdating } from '../../projections/backdating.ts';
 import { deadlines } from '../../projections/deadlines.ts';
+import { eventStreams } from '../../projections/event-streams.ts';
 import { factsOfProgram, programFacts } from '../../projections/program-facts.ts';
 import { shipments } from '../../projections/shipments.ts';
 import { timeline } from '../../projections/timeline.ts';
@@ -17,7 +18,7 @@ import type { EventStore } from '../eventstore/port.ts';
 import type { ProjectionRuntime } from './runtime.ts';
 
 /** Every projection the ledger runs. */
-export const ledgerProjections = [programFacts, shipments] as const;
+export const ledgerProjections = [programFacts, shipments, eventStreams] as const;
 
 export interface ProgramSummary extends EventData<'ProgramRegistered'> {
   status: ProgramStatus;
@@ -74,6 +75,9 @@ export function ledgerQueries(store: EventStore, runtime: ProjectionRuntime) {
       const events = (await Promise.all([...names].map((s) => store.readStream(s)))).flat();
       return auditTrail(events, asKnownAt);
     },
+
+    /** The stream that holds an event, or null when the ledger has no such event. */
+    streamOf: (eventId: string): string | null => runtime.state(eventStreams).get(eventId) ?? null,
 
     deadlines: (options: { today: CalendarDate; withinDays: number }) =>
       deadlines(facts(), options),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProjectionDefinition } from '../../projections/definition.ts';
+import { eventStreams } from '../../projections/event-streams.ts';
 import { programFacts } from '../../projections/program-facts.ts';
 import { shipments } from '../../projections/shipments.ts';
 import type { Fact } from '../../src/domain/index.ts';
@@ -108,6 +109,7 @@ describe('projection runtime', () => {
     expect([...resumed.startedFrom.values()]).toEqual([
       { rebuilt: false, position: half },
       { rebuilt: false, position: half },
+      { rebuilt: false, position: half },
     ]);
     expect(readModels(resumed)).toEqual(expected);
     await recordFacts(store, facts.slice(half));
@@ -119,7 +121,7 @@ describe('projection runtime', () => {
     await resumed.close();
 
     const bumped = { ...shipments, version: shipments.version + 1 };
-    const afterBump = await startProjections(store, [programFacts, bumped], { checkpoints });
+    const afterBump = await startProjections(store, [programFacts, bumped, eventStreams], { checkpoints });
     expect(afterBump.startedFrom.get('program-facts')).toEqual({
       rebuilt: false,
       position: facts.length,

@@ -1,0 +1,38 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Config } from '../config.ts';
+import { authPlugin } from './plugins/auth.ts';
+import { errorsPlugin } from './plugins/errors.ts';
+import { ledgerPlugin } from './plugins/ledger.ts';
+import { metricsPlugin } from './plugins/metrics.ts';
+import { openApiPlugin } from './plugins/openapi.ts';
+import { rateLimitPlugin } from './plugins/rate-limit.ts';
+import { commandRoutes } from './routes/commands.ts';
+import { healthRoutes } from './routes/health.ts';
+import { queryRoutes } from './routes/queries.ts';
+
+/** The HTTP API: each concern an encapsulated plugin, registered here in order. */
+export async function buildApp(config: Config): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.LOG_LEVEL },
+    bodyLimit: config.LEDGER_BODY_LIMIT,
+    // Graceful shutdown: close() stops accepting, lets in-flight requests (appends) finish.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(errorsPlugin);
+  await app.register(ledgerPlugin, { storeUrl: config.LEDGER_STORE });
+  await app.register(authPlugin, { credentialsPath: config.LEDGER_CREDENTIALS });
+  await app.register(rateLimitPlugin, { perMinute: config.LEDGER_RATE_LIMIT });
+  await app.register(metricsPlugin);
+  await app.register(openApiPlugin);
+
+  await app.register(healthRoutes);
+  await app.register(commandRoutes);
+  await app.register(queryRoutes);
+  await app.ready();
+  return app;
+}

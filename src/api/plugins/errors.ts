@@ -1,0 +1,117 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { IdempotencyKeyReusedError } from '../../commands/idempotency.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { EventIdConflictError, StreamRevisionConflictError } from '../../eventstore/errors.ts';
+import { ProjectionWaitTimeoutError } from '../../projections/runtime.ts';
+import { type Problem, ProblemError, problemType } from '../problems.ts';
+
+/** Turns every error into RFC 9457 problem+json; nothing internal (stack, message) leaves a 500. */
+export const errorsPlugin = fp(async (app: FastifyInstance) => {
+  app.setNotFoundHandler((request, reply) =>
+    send(reply, {
+      type: problemType('not-found'),
+      title: 'Not found',
+      status: 404,
+      detail: `no route ${request.method} ${request.url.split('?')[0]}`,
+    }),
+  );
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const problem = toProblem(error);
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (problem.status === 429 && !reply.hasHeader('retry-after'))
+      reply.header('retry-after', '60');
+    return send(reply, { ...problem, instance: request.url.split('?')[0] });
+  });
+});
+
+function send(reply: FastifyReply, problem: Problem) {
+  return reply.code(problem.status).type('application/problem+json').send(problem);
+}
+
+const DOMAIN_STATUS: Partial<Record<DomainError['code'], number>> = {
+  'not-registered': 404,
+  'unknown-event': 404,
+};
+
+function toProblem(error: FastifyError): Problem {
+  if (error instanceof ProblemError)
+    return {
+      type: problemType(error.problem),
+      title: error.title,
+      status: error.status,
+      detail: error.message,
+      ...error.extra,
+    };
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const errors = error.validation.map((v) => ({
+      path: `${error.validationContext ?? 'request'}${v.instancePath.replaceAll('/', '.')}`,
+      message: v.message ?? 'is invalid',
+    }));
+    return {
+      type: problemType('validation'),
+      title: 'Request is not valid',
+      status: 400,
+      detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '),
+      errors,
+    };
+  }
+  if (error instanceof DomainError)
+    return {
+      type: problemType(`refused/${error.code}`),
+      title: 'Command refused',
+      status: DOMAIN_STATUS[error.code] ?? 422,
+      detail: error.message,
+      code: error.code,
+    };
+  if (error instanceof StreamRevisionConflictError)
+    return {
+      type: problemType('revision-conflict'),
+      title: 'Revision conflict',
+      status: 409,
+      detail: error.message,
+    };
+  if (error instanceof IdempotencyKeyReusedError || error instanceof EventIdConflictError)
+    return {
+      type: problemType('idempotency-key-reused'),
+      title: 'Idempotency-Key reused',
+      status: 422,
+      detail: error.message,
+    };
+  if (error instanceof ProjectionWaitTimeoutError)
+    return {
+      type: problemType('projections-behind'),
+      title: 'Read models are behind',
+      status: 503,
+      detail: error.message,
+    };
+  return fastifyProblem(error);
+}
+
+/** Fastify's own client errors (bad JSON, body too large, wrong media type, rate limit). */
+function fastifyProblem(error: FastifyError): Problem {
+  const status = error.statusCode ?? 500;
+  if (status >= 500)
+    return {
+      type: problemType('internal'),
+      title: 'Internal error',
+      status: 500,
+      detail: 'the server failed to answer; the error is logged',
+    };
+  const known: Record<string, [string, string]> = {
+    FST_ERR_CTP_BODY_TOO_LARGE: ['body-too-large', 'Request body too large'],
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported-media-type', 'Unsupported media type'],
+    FST_ERR_CTP_EMPTY_JSON_BODY: ['malformed-body', 'Request body is not valid JSON'],
+    FST_ERR_CTP_INVALID_JSON_BODY: ['malformed-body', 'Request body is not valid JSON'],
+    FST_ERR_RATE_LIMITED: ['rate-limited', 'Too many requests'],
+  };
+  const [name, title] =
+    known[error.code] ??
+    (status === 429
+      ? ['rate-limited', 'Too many requests']
+      : status === 400
+        ? ['malformed-request', 'Malformed request']
+        : ['client-error', 'Request refused']);
+  return { type: problemType(name), title, status, detail: error.message };
+}

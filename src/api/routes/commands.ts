@@ -1,0 +1,273 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  type CommandContext,
+  type CommandResult,
+  handleProgramCommand,
+  handleSpecificationCommand,
+} from '../../commands/handle-command.ts';
+import {
+  DecideLicenseApplication,
+  EndProgram,
+  EventId,
+  type ProgramCommand,
+  RecordNotice,
+  RecordShipment,
+  RegisterProgram,
+  RegisterSpecification,
+  ReleaseTechnicalDataPackage,
+  RetractEvent,
+  Slug,
+  type SpecificationCommand,
+  SubmitLicenseApplication,
+} from '../../domain/index.ts';
+import { StreamRevisionConflictError } from '../../eventstore/errors.ts';
+import { WRITERS } from '../plugins/auth.ts';
+import { notFound, Problem, ProblemError } from '../problems.ts';
+import { CommandAccepted } from '../schemas.ts';
+
+const ExpectedRevision = z
+  .int()
+  .min(-1)
+  .optional()
+  .describe('The stream revision the client last saw (-1: no stream); a mismatch is a 409');
+const CommandHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/, 'visible ASCII only')
+    .optional(),
+  'if-match': z
+    .string()
+    .regex(/^(W\/)?"-?\d+"$/, 'an ETag as returned by a command, e.g. "3"')
+    .optional(),
+});
+const problems = {
+  400: Problem,
+  401: Problem,
+  403: Problem,
+  404: Problem,
+  409: Problem,
+  412: Problem,
+  413: Problem,
+  422: Problem,
+  429: Problem,
+};
+
+type Target =
+  | { kind: 'program'; id: string; command: ProgramCommand }
+  | { kind: 'specification'; id: string; command: SpecificationCommand };
+
+/** Commands (DESIGN §6): each validates its body, runs its aggregate's decider and answers once the read models show it. */
+export async function commandRoutes(app: FastifyInstance) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const config = { roles: WRITERS };
+  const revision = { expectedRevision: ExpectedRevision };
+  const IdParams = z.object({ id: Slug });
+
+  r.post(
+    '/v1/specifications',
+    {
+      config,
+      schema: {
+        tags: ['commands'],
+        summary: 'Register a specification',
+        headers: CommandHeaders,
+        body: RegisterSpecification,
+        response: { 201: CommandAccepted, 200: CommandAccepted, ...problems },
+      },
+    },
+    (req, reply) =>
+      run(req, reply, {
+        kind: 'specification',
+        id: req.body.specificationId,
+        command: { type: 'RegisterSpecification', data: req.body },
+      }),
+  );
+  r.post(
+    '/v1/specifications/:id/tdp-releases',
+    {
+      config,
+      schema: {
+        tags: ['commands'],
+        summary: "Record a specification's Technical Data Package release",
+        params: IdParams,
+        headers: CommandHeaders,
+        body: ReleaseTechnicalDataPackage.extend(revision),
+        response: { 201: CommandAccepted, 200: CommandAccepted, ...problems },
+      },
+    },
+    (req, reply) => {
+      const { expectedRevision, ...data } = req.body;
+      return run(
+        req,
+        reply,
+        {
+          kind: 'specification',
+          id: req.params.id,
+          command: { type: 'ReleaseTechnicalDataPackage', data },
+        },
+        expectedRevision,
+      );
+    },
+  );
+  r.post(
+    '/v1/programs',
+    {
+      config,
+      schema: {
+        tags: ['commands'],
+        summary: 'Register a supply program',
+        headers: CommandHeaders,
+        body: RegisterProgram,
+        response: { 201: CommandAccepted, 200: CommandAccepted, ...problems },
+      },
+    },
+    (req, reply) =>
+      run(req, reply, {
+        kind: 'program',
+        id: req.body.programId,
+        command: { type: 'RegisterProgram', data: req.body },
+      }),
+  );
+
+  const programCommands = [
+    ['notices', 'Record a notice received from the regulator', RecordNotice, 'RecordNotice'],
+    [
+      'license-applications',
+      'Record a license application submitted',
+      SubmitLicenseApplication,
+      'SubmitLicenseApplication',
+    ],
+    [
+      'license-decisions',
+      'Record a decision on a license application',
+      DecideLicenseApplication,
+      'DecideLicenseApplication',
+    ],
+    [
+      'shipments',
+      'Record a shipment (recorded even when outside an authorization, and flagged)',
+      RecordShipment,
+      'RecordShipment',
+    ],
+    ['end', 'Record that the supplier ended the program', EndProgram, 'EndProgram'],
+  ] as const;
+  for (const [path, summary, body, type] of programCommands) {
+    r.post(
+      `/v1/programs/:id/${path}`,
+      {
+        config,
+        schema: {
+          tags: ['commands'],
+          summary,
+          params: IdParams,
+          headers: CommandHeaders,
+          body: body.extend(revision),
+          response: { 201: CommandAccepted, 200: CommandAccepted, ...problems },
+        },
+      },
+      (req, reply) => {
+        const { expectedRevision, ...data } = req.body as { expectedRevision?: number };
+        return run(
+          req,
+          reply,
+          {
+            kind: 'program',
+            id: req.params.id,
+            command: { type, data } as unknown as ProgramCommand,
+          },
+          expectedRevision,
+        );
+      },
+    );
+  }
+
+  r.post(
+    '/v1/events/:eventId/retractions',
+    {
+      config,
+      schema: {
+        tags: ['commands'],
+        summary: 'Retract an event (it stays in the history; the audit trail shows both)',
+        params: z.object({ eventId: EventId }),
+        headers: CommandHeaders,
+        body: RetractEvent.omit({ retractedEventId: true }).extend(revision),
+        response: { 201: CommandAccepted, 200: CommandAccepted, ...problems },
+      },
+    },
+    (req, reply) => {
+      const { expectedRevision, reason } = req.body;
+      const stream = app.ledger.queries.streamOf(req.params.eventId);
+      if (!stream) throw notFound(`the ledger holds no event ${req.params.eventId}`);
+      const data = { retractedEventId: req.params.eventId, reason };
+      const target: Target = stream.startsWith('program-')
+        ? {
+            kind: 'program',
+            id: stream.slice('program-'.length),
+            command: { type: 'RetractEvent', data },
+          }
+        : {
+            kind: 'specification',
+            id: stream.slice('specification-'.length),
+            command: { type: 'RetractEvent', data },
+          };
+      return run(req, reply, target, expectedRevision);
+    },
+  );
+
+  async function run(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    target: Target,
+    bodyRevision?: number,
+  ) {
+    const headers = req.headers as z.infer<typeof CommandHeaders>;
+    const ifMatch = headers['if-match']
+      ? Number(/"(-?\d+)"/.exec(headers['if-match'])?.[1])
+      : undefined;
+    if (ifMatch !== undefined && bodyRevision !== undefined && ifMatch !== bodyRevision)
+      throw new ProblemError(
+        400,
+        'validation',
+        'Request is not valid',
+        `If-Match (${ifMatch}) and expectedRevision (${bodyRevision}) disagree`,
+      );
+    const context: CommandContext = {
+      recordedBy: req.principal?.name ?? 'anonymous',
+      correlationId: req.id,
+      ...(headers['idempotency-key'] ? { idempotencyKey: headers['idempotency-key'] } : {}),
+      ...((ifMatch ?? bodyRevision) !== undefined
+        ? { expectedRevision: ifMatch ?? bodyRevision }
+        : {}),
+    };
+    const { store, projections } = app.ledger;
+    let result: CommandResult;
+    try {
+      result =
+        target.kind === 'program'
+          ? await handleProgramCommand(store, target.id, target.command, context)
+          : await handleSpecificationCommand(store, target.id, target.command, context);
+    } catch (error) {
+      if (ifMatch !== undefined && error instanceof StreamRevisionConflictError)
+        throw new ProblemError(412, 'precondition-failed', 'Precondition failed', error.message);
+      throw error;
+    }
+    app.metrics.appendedEvents.inc(result.events.length);
+    await projections.waitFor(result.position);
+    const created = result.events.length > 0;
+    return reply
+      .code(created ? 201 : 200)
+      .header('etag', `"${result.revision}"`)
+      .send({
+        eventId: result.events[0]?.eventId ?? null,
+        stream: result.stream,
+        revision: result.revision,
+        position: result.position,
+        alreadyRecorded: !created,
+        events: result.events,
+      });
+  }
+}

@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+/** Liveness and readiness (the store answers and the projections have caught up). */
+export async function healthRoutes(app: FastifyInstance) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    '/healthz',
+    { schema: { tags: ['operations'], response: { 200: z.object({ status: z.literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+  const Readiness = z.object({
+    ready: z.boolean(),
+    headPosition: z.int().nullable(),
+    projectedPosition: z.int(),
+    detail: z.string(),
+  });
+  r.get(
+    '/readyz',
+    { schema: { tags: ['operations'], response: { 200: Readiness, 503: Readiness } } },
+    async (_req, reply) => {
+      const projectedPosition = app.ledger.projections.position;
+      try {
+        const headPosition = await app.ledger.store.headPosition();
+        const ready = projectedPosition >= headPosition;
+        return reply.code(ready ? 200 : 503).send({
+          ready,
+          headPosition,
+          projectedPosition,
+          detail: ready
+            ? 'store reachable, projections caught up'
+            : `projections ${headPosition - projectedPosition} events behind`,
+        });
+      } catch (error) {
+        return reply.code(503).send({
+          ready: false,
+          headPosition: null,
+          projectedPosition,
+          detail: `store unreachable: ${(error as Error).message}`,
+        });
+      }
+    },
+  );
+}

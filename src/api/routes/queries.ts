@@ -1,0 +1,228 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CalendarDate, Slug } from '../../domain/index.ts';
+import { readLedger, verifyLedger } from '../../eventstore/envelope.ts';
+import { READERS } from '../plugins/auth.ts';
+import { notFound, Problem } from '../problems.ts';
+import {
+  AsKnownAtQuery,
+  AuditEntryResponse,
+  BackdatedFactResponse,
+  DeadlineResponse,
+  ProgramStatusResponse,
+  ProgramSummary,
+  RecordedEventResponse,
+  TimelineIntervalResponse,
+  VerifyReport,
+  ViolationResponse,
+} from '../schemas.ts';
+
+const today = () => new Date().toISOString().slice(0, 10);
+const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 429: Problem };
+const IdParams = z.object({ id: Slug });
+
+/** Queries (DESIGN §6), answered from the projections as known now or at `asKnownAt`. */
+export async function queryRoutes(app: FastifyInstance) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const config = { roles: READERS };
+  const { queries } = app.ledger;
+
+  r.get(
+    '/v1/programs',
+    {
+      config,
+      schema: {
+        tags: ['queries'],
+        summary: 'Programs with their status on a date',
+        querystring: z.object({
+          supplierId: Slug.optional(),
+          specificationId: Slug.optional(),
+          status: ProgramStatusResponse.shape.status.optional(),
+          at: CalendarDate.optional(),
+        }),
+        response: { 200: z.object({ programs: z.array(ProgramSummary) }), ...problems },
+      },
+    },
+    async (req) => {
+      const { at = today(), ...filter } = req.query;
+      return {
+        programs: queries
+          .programs({ at, ...filter })
+          .map(({ status: { at: _, ...status }, ...program }) => ({
+            ...program,
+            status: { at, ...status },
+          })),
+      };
+    },
+  );
+
+  r.get(
+    '/v1/programs/:id/status',
+    {
+      config,
+      schema: {
+        tags: ['queries'],
+        summary: 'Is the program authorized on a date, until when, and why (as known at a moment)',
+        params: IdParams,
+        querystring: z.object({ at: CalendarDate.optional(), asKnownAt: AsKnownAtQuery }),
+        response: { 200: ProgramStatusResponse, ...problems },
+      },
+    },
+    async (req) => {
+      const { at = today(), asKnownAt } = req.query;
+      const status = queries.status(req.params.id, { at, ...(asKnownAt ? { asKnownAt } : {}) });
+      if (!status) throw notFound(`no program ${req.params.id}`);
+      return { programId: req.params.id, ...status };
+    },
+  );
+
+  r.get(
+    '/v1/programs/:id/audit-trail',
+    {
+      config,
+      schema: {
+        tags: ['audit'],
+        summary: 'Every event that affects the program, in record order',
+        params: IdParams,
+        querystring: z.object({ asKnownAt: AsKnownAtQuery }),
+        response: {
+          200: z.object({ programId: Slug, entries: z.array(AuditEntryResponse) }),
+          ...problems,
+        },
+      },
+    },
+    async (req) => {
+      const entries = await queries.auditTrail(req.params.id, req.query.asKnownAt);
+      if (!entries) throw notFound(`no program ${req.params.id}`);
+      return { programId: req.params.id, entries };
+    },
+  );
+
+  r.get(
+    '/v1/programs/:id/timeline',
+    {
+      config,
+      schema: {
+        tags: ['queries'],
+        summary: 'Status intervals over valid time, each with its basis',
+        params: IdParams,
+        querystring: z.object({ asKnownAt: AsKnownAtQuery }),
+        response: {
+          200: z.object({ programId: Slug, intervals: z.array(TimelineIntervalResponse) }),
+          ...problems,
+        },
+      },
+    },
+    async (req) => {
+      const intervals = queries.timeline(req.params.id, req.query.asKnownAt);
+      if (!intervals) throw notFound(`no program ${req.params.id}`);
+      return { programId: req.params.id, intervals };
+    },
+  );
+
+  r.get(
+    '/v1/deadlines',
+    {
+      config,
+      schema: {
+        tags: ['queries'],
+        summary: 'Programs whose authorization ends within N days',
+        querystring: z.object({
+          withinDays: z.coerce.number().int().min(0).max(36_500).default(90),
+          today: CalendarDate.optional(),
+        }),
+        response: {
+          200: z.object({
+            today: CalendarDate,
+            withinDays: z.int(),
+            deadlines: z.array(DeadlineResponse),
+          }),
+          ...problems,
+        },
+      },
+    },
+    async (req) => {
+      const { withinDays, today: on = today() } = req.query;
+      return { today: on, withinDays, deadlines: queries.deadlines({ today: on, withinDays }) };
+    },
+  );
+
+  r.get(
+    '/v1/compliance/violations',
+    {
+      config,
+      schema: {
+        tags: ['audit'],
+        summary: 'Shipments outside an authorization, as known now and when recorded',
+        response: { 200: z.object({ violations: z.array(ViolationResponse) }), ...problems },
+      },
+    },
+    async () => ({ violations: queries.violations() }),
+  );
+
+  r.get(
+    '/v1/compliance/backdating',
+    {
+      config,
+      schema: {
+        tags: ['audit'],
+        summary: 'Facts recorded more than N days after their valid date',
+        querystring: z.object({
+          thresholdDays: z.coerce.number().int().min(0).max(36_500).default(30),
+        }),
+        response: {
+          200: z.object({ thresholdDays: z.int(), facts: z.array(BackdatedFactResponse) }),
+          ...problems,
+        },
+      },
+    },
+    async (req) => ({
+      thresholdDays: req.query.thresholdDays,
+      facts: queries.backdating(req.query.thresholdDays),
+    }),
+  );
+
+  r.get(
+    '/v1/events',
+    {
+      config,
+      schema: {
+        tags: ['audit'],
+        summary: 'The raw ledger in global order, for external replay',
+        querystring: z.object({
+          fromPosition: z.coerce.number().int().min(1).default(1),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }),
+        response: {
+          200: z.object({
+            events: z.array(RecordedEventResponse),
+            nextPosition: z.int().nullable(),
+          }),
+          ...problems,
+        },
+      },
+    },
+    async (req) => {
+      const events = await app.ledger.store.readAll(req.query);
+      const last = events.at(-1);
+      return {
+        events,
+        nextPosition: last && events.length === req.query.limit ? last.position + 1 : null,
+      };
+    },
+  );
+
+  r.get(
+    '/v1/ledger/verify',
+    {
+      config,
+      schema: {
+        tags: ['audit'],
+        summary: 'Check every hash chain of the ledger; names the first bad event',
+        response: { 200: VerifyReport, ...problems },
+      },
+    },
+    async () => verifyLedger(readLedger(app.ledger.store)),
+  );
+}

@@ -1,0 +1,228 @@
+import { z } from 'zod';
+import type { AuditEntry } from '../../projections/audit-trail.ts';
+import type { BackdatedFact } from '../../projections/backdating.ts';
+import type { Deadline } from '../../projections/deadlines.ts';
+import type { TimelineInterval } from '../../projections/timeline.ts';
+import type { ShipmentViolation } from '../../projections/violations.ts';
+import {
+  CalendarDate,
+  CalendarOffset,
+  Channel,
+  type ProgramStatus,
+  Slug,
+} from '../domain/index.ts';
+import type { RecordedEvent } from '../eventstore/port.ts';
+
+/**
+ * Response shapes. `fits` checks at compile time that what the domain and projections return
+ * is accepted by each schema, so the OpenAPI document cannot drift from the code.
+ */
+const fits =
+  <T>() =>
+  <S extends z.ZodType>(schema: S & (T extends z.input<S> ? unknown : never)) =>
+    schema;
+
+export const CommandAccepted = z
+  .object({
+    eventId: z
+      .uuid()
+      .nullable()
+      .describe('The first recorded event; null when the fact was already on record'),
+    stream: z.string(),
+    revision: z.int().describe("The stream's revision after the command"),
+    position: z.int().describe('The global position after the command'),
+    alreadyRecorded: z.boolean(),
+    events: z.array(z.object({ eventId: z.uuid(), revision: z.int(), position: z.int() })),
+  })
+  .meta({ id: 'CommandAccepted' });
+
+const Status = z.enum([
+  'not-authorized',
+  'application-pending',
+  'application-rejected',
+  'authorized',
+  'suspended',
+  'expired',
+  'revoked',
+  'ended',
+]);
+const Rule = z
+  .string()
+  .describe('The rule that produced the status, e.g. expired-by-sunset-after-trigger');
+const BasisEntry = z.object({
+  eventId: z.string(),
+  position: z.int(),
+  type: z.string(),
+  roles: z.array(z.string()),
+});
+
+export const ProgramStatusResponse = fits<ProgramStatus & { programId: string }>()(
+  z
+    .object({
+      programId: Slug,
+      at: CalendarDate,
+      status: Status,
+      rule: Rule,
+      authorizedFrom: CalendarDate.nullable(),
+      until: CalendarDate.nullable().describe(
+        'First day not authorized (half-open); null while open-ended',
+      ),
+      pendingConditions: z.array(
+        z.object({
+          kind: z.literal('sunset-after-trigger'),
+          noticeId: z.string(),
+          eventId: z.string(),
+          specificationId: z.string(),
+          trigger: z.literal('tdp-public-release'),
+          offset: CalendarOffset,
+          description: z.string(),
+        }),
+      ),
+      basis: z.array(BasisEntry),
+      explanation: z.string(),
+    })
+    .meta({ id: 'ProgramStatus' }),
+);
+
+export const ProgramSummary = z
+  .object({
+    programId: Slug,
+    supplierId: Slug,
+    specificationId: Slug,
+    channel: Channel,
+    regulator: z.string(),
+    description: z.string().optional(),
+    status: ProgramStatusResponse.omit({ programId: true }),
+  })
+  .meta({ id: 'ProgramSummary' });
+
+export const AuditEntryResponse = fits<AuditEntry>()(
+  z
+    .object({
+      position: z.int(),
+      recordedAt: z.string(),
+      recordedBy: z.string(),
+      stream: z.string(),
+      revision: z.int(),
+      eventId: z.string(),
+      type: z.string(),
+      validDate: z.string().nullable(),
+      documentRef: z.string().nullable(),
+      hash: z.string(),
+      prevHash: z.string(),
+      retracts: z.string().nullable(),
+      retractedBy: z.string().nullable(),
+    })
+    .meta({ id: 'AuditEntry' }),
+);
+
+export const TimelineIntervalResponse = fits<TimelineInterval>()(
+  z
+    .object({
+      from: CalendarDate.nullable(),
+      until: CalendarDate.nullable(),
+      status: Status,
+      rule: Rule,
+      explanation: z.string(),
+      basis: z.array(BasisEntry),
+    })
+    .meta({ id: 'TimelineInterval' }),
+);
+
+export const DeadlineResponse = fits<Deadline>()(
+  z
+    .object({
+      programId: z.string(),
+      until: CalendarDate,
+      daysLeft: z.int(),
+      rule: Rule,
+      explanation: z.string(),
+    })
+    .meta({ id: 'Deadline' }),
+);
+
+const ShipmentCheck = z.object({ status: Status, rule: Rule, compliant: z.boolean() });
+export const ViolationResponse = fits<ShipmentViolation>()(
+  z
+    .object({
+      programId: z.string(),
+      shipmentId: z.string(),
+      eventId: z.string(),
+      shippedOn: CalendarDate,
+      units: z.int(),
+      position: z.int(),
+      recordedAt: z.string(),
+      asKnownNow: ShipmentCheck,
+      asKnownWhenRecorded: ShipmentCheck,
+    })
+    .meta({ id: 'ShipmentViolation' }),
+);
+
+export const BackdatedFactResponse = fits<BackdatedFact>()(
+  z
+    .object({
+      eventId: z.string(),
+      stream: z.string(),
+      type: z.string(),
+      position: z.int(),
+      validDate: z.string(),
+      recordedAt: z.string(),
+      lagDays: z.int(),
+    })
+    .meta({ id: 'BackdatedFact' }),
+);
+
+export const RecordedEventResponse = fits<RecordedEvent>()(
+  z
+    .object({
+      eventId: z.string(),
+      stream: z.string(),
+      revision: z.int(),
+      position: z.int(),
+      type: z.string(),
+      data: z.unknown(),
+      metadata: z.object({
+        recordedAt: z.string(),
+        recordedBy: z.string(),
+        correlationId: z.string(),
+        causationId: z.string().nullable(),
+        idempotencyKey: z.string().optional(),
+        schemaVersion: z.int(),
+        prevHash: z.string(),
+        hash: z.string(),
+      }),
+    })
+    .meta({ id: 'RecordedEvent' }),
+);
+
+export const VerifyReport = z
+  .object({
+    ok: z.boolean(),
+    events: z.int(),
+    streams: z.int().optional(),
+    problem: z
+      .object({
+        position: z.int(),
+        stream: z.string(),
+        eventId: z.string().optional(),
+        revision: z.int().optional(),
+        kind: z.string(),
+        message: z.string(),
+      })
+      .optional(),
+  })
+  .meta({ id: 'VerifyReport' });
+
+/** `asKnownAt`: a global position (digits) or an instant (ISO 8601 with offset). */
+export const AsKnownAtQuery = z
+  .union([
+    z
+      .string()
+      .regex(/^\d{1,15}$/)
+      .transform((p) => ({ position: Number(p) })),
+    z.iso.datetime({ offset: true }).transform((instant) => ({ instant })),
+  ])
+  .optional()
+  .describe(
+    'A global position (e.g. 42) or an instant (e.g. 2007-05-10T00:00:00Z): answer as the ledger knew it then',
+  );
