@@ -9,7 +9,9 @@ export class StreamRevisionConflictError extends Error {
     /** The stream's last revision, or -1 when it does not exist. */
     readonly actual: number,
   ) {
-    super(`stream ${stream}: expected revision ${expected}, actual ${actual < 0 ? 'no stream' : actual}`);
+    super(
+      `stream ${stream}: expected revision ${expected}, actual ${actual < 0 ? 'no stream' : actual}`,
+    );
   }
 }
 

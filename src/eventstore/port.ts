@@ -35,7 +35,7 @@ export interface RecordedEvent {
   stream: string;
   /** 0-based position in its stream. */
   revision: number;
-  /** Global, strictly increasing across the whole store; the first event has position 1. */
+  /** Global, strictly increasing across the whole store, always >= 1 (sqlite and memory: 1, 2, 3, ...). */
   position: number;
   type: string;
   data: unknown;
@@ -82,6 +82,11 @@ export interface EventStore {
   readStream(stream: string): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   subscribe(options?: SubscribeOptions): Subscription;
+  /**
+   * Writes events exactly as recorded elsewhere (ids, revisions, record times, hashes) into an
+   * empty store, for `ledger import`. Stores that assign their own positions (esdb) lack it.
+   */
+  importRecorded?(events: readonly RecordedEvent[]): Promise<void>;
   /** Position of the last event in the store, 0 when empty. */
   headPosition(): Promise<number>;
   close(): Promise<void>;

@@ -1,0 +1,292 @@
+/**
+ * The event envelope and its integrity checks, shared by every adapter (DESIGN.md section 6,
+ * "Event envelope"). `hash` = SHA-256 (hex) of the RFC 8785 canonical JSON of {stream, revision,
+ * eventId, type, data, metadata without `hash`}; `prevHash` links each event to the previous one
+ * of its stream, so every stream is a hash chain starting at GENESIS_HASH.
+ */
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type {
+  AppendMetadata,
+  EventStore,
+  EventToAppend,
+  RecordedEvent,
+  RecordedMetadata,
+} from './port.ts';
+
+/** The `prevHash` of revision 0. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** What the hash covers: everything but the global position, and metadata minus `hash` itself. */
+export interface HashableEvent {
+  stream: string;
+  revision: number;
+  eventId: string;
+  type: string;
+  data: unknown;
+  metadata: Omit<RecordedMetadata, 'hash'> & { hash?: string };
+}
+
+export function hashEvent(event: HashableEvent): string {
+  return hashWithData(event, canonicalJson(event.data));
+}
+
+/**
+ * RFC 8785 canonical JSON of a value; a TypeError for BigInt, NaN, Infinity, lone surrogates and
+ * undefined. Function members come out unparseable: storedData checks writers' data for that.
+ */
+export function canonicalJson(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = canonicalize(value);
+  } catch (error) {
+    throw new TypeError(`not JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (text === undefined) throw new TypeError('not JSON: undefined');
+  return text;
+}
+
+/** hashEvent, given the canonical JSON of `event.data`, so appends canonicalize data once. */
+function hashWithData(event: HashableEvent, dataJson: string): string {
+  const { hash: _ignored, ...metadata } = event.metadata;
+  // Keys in RFC 8785 order (by UTF-16 code units): data, eventId, metadata, revision, stream, type.
+  const canonical =
+    `{"data":${dataJson},"eventId":${canonicalJson(event.eventId)},` +
+    `"metadata":${canonicalJson(metadata)},"revision":${canonicalJson(event.revision)},` +
+    `"stream":${canonicalJson(event.stream)},"type":${canonicalJson(event.type)}}`;
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * Stamps the store's part of the metadata and the hash; copies only the writer's known fields.
+ * `dataJson`, when given, must be canonicalJson(event.data): adapters that store that text pass
+ * it to avoid serializing the data twice.
+ */
+export function sealEvent(
+  stream: string,
+  revision: number,
+  prevHash: string,
+  recordedAt: string,
+  event: EventToAppend,
+  dataJson: string = canonicalJson(event.data),
+): Omit<RecordedEvent, 'position'> {
+  const unsealed = {
+    eventId: event.eventId,
+    stream,
+    revision,
+    type: event.type,
+    data: event.data,
+    metadata: { ...writerMetadata(event.metadata), recordedAt, prevHash },
+  };
+  return {
+    ...unsealed,
+    metadata: { ...unsealed.metadata, hash: hashWithData(unsealed, dataJson) },
+  };
+}
+
+/** True when `candidate` is a faithful retry of the append that stored `stored`. */
+export function sameContent(stored: RecordedEvent, candidate: EventToAppend): boolean {
+  return (
+    stored.eventId === candidate.eventId &&
+    stored.type === candidate.type &&
+    canonicalJson(stored.data) === canonicalJson(candidate.data) &&
+    canonicalJson(writerMetadata(stored.metadata)) ===
+      canonicalJson(writerMetadata(candidate.metadata))
+  );
+}
+
+function writerMetadata(metadata: AppendMetadata): AppendMetadata {
+  const { recordedBy, correlationId, causationId, idempotencyKey, schemaVersion } = metadata;
+  return idempotencyKey === undefined
+    ? { recordedBy, correlationId, causationId, schemaVersion }
+    : { recordedBy, correlationId, causationId, idempotencyKey, schemaVersion };
+}
+
+export type IntegrityProblemKind =
+  /** The row lacks a field the envelope requires, or a field has the wrong type. */
+  | 'malformed'
+  /** The global position does not increase. */
+  | 'position-order'
+  /** A position is skipped in a store that numbers positions 1, 2, 3, ... (`densePositions`). */
+  | 'position-gap'
+  /** The recomputed hash differs from the stored one: the event was edited. */
+  | 'hash-mismatch'
+  /** The stream skips a revision (an event was dropped) or does not start at 0. */
+  | 'revision-gap'
+  /** The stream repeats or goes back to an earlier revision. */
+  | 'revision-repeat'
+  /** `prevHash` is not the hash of the stream's previous event: something was inserted or replaced. */
+  | 'broken-chain'
+  /** `recordedAt` decreases along the global order (`monotonicRecordedAt`). */
+  | 'recorded-at-order'
+  /** verifyStream was given an event of another stream. */
+  | 'foreign-stream';
+
+export interface IntegrityProblem {
+  position: number;
+  stream: string;
+  eventId?: string;
+  revision?: number;
+  kind: IntegrityProblemKind;
+  message: string;
+}
+
+export type LedgerReport =
+  | { ok: true; events: number; streams: number }
+  /** `events` counts the events checked and found sound before the first problem. */
+  | { ok: false; events: number; problem: IntegrityProblem };
+
+export interface VerifyOptions {
+  /**
+   * The store numbers positions 1, 2, 3, ... without holes (memory, sqlite), so a hole means a
+   * dropped event. This also catches a dropped last event of a stream, which no chain can show.
+   */
+  densePositions?: boolean;
+  /** The store stamps `recordedAt` in commit order (memory, sqlite), so it never decreases. */
+  monotonicRecordedAt?: boolean;
+}
+
+/**
+ * Checks the whole ledger in global order and names the first bad event: each event's hash,
+ * each stream's revisions 0, 1, 2, ... and prevHash chain, and strictly increasing positions.
+ * Memory stays bounded by the number of streams.
+ *
+ * What a chain cannot show: an event dropped from the end of its stream (nothing follows it to
+ * break), nor an event appended with a correctly forged hash. `densePositions` catches the former
+ * except at the very end of the ledger; the Merkle log and signed checkpoints (DESIGN.md section 7)
+ * cover both.
+ */
+export async function verifyLedger(
+  events: AsyncIterable<RecordedEvent> | Iterable<RecordedEvent>,
+  options: VerifyOptions = {},
+): Promise<LedgerReport> {
+  return verify(events, options);
+}
+
+/** Checks one stream as read by `readStream`: hashes, revisions from 0 and the prevHash chain. */
+export async function verifyStream(
+  events: AsyncIterable<RecordedEvent> | Iterable<RecordedEvent>,
+): Promise<LedgerReport> {
+  return verify(events, { singleStream: true });
+}
+
+/** Every event of the store in global order, a page at a time, for verifyLedger. */
+export async function* readLedger(
+  store: Pick<EventStore, 'readAll'>,
+  pageSize = 1000,
+): AsyncGenerator<RecordedEvent> {
+  let fromPosition = 1;
+  for (;;) {
+    const page = await store.readAll({ fromPosition, limit: pageSize });
+    yield* page;
+    const last = page.at(-1);
+    if (last === undefined || page.length < pageSize) return;
+    fromPosition = last.position + 1;
+  }
+}
+
+interface StreamHead {
+  revision: number;
+  hash: string;
+}
+
+async function verify(
+  events: AsyncIterable<RecordedEvent> | Iterable<RecordedEvent>,
+  options: VerifyOptions & { singleStream?: boolean },
+): Promise<LedgerReport> {
+  const heads = new Map<string, StreamHead>();
+  let previous: RecordedEvent | undefined;
+  let checked = 0;
+  for await (const event of events) {
+    const problem = findProblem(event, previous, heads, options);
+    if (problem !== undefined) return { ok: false, events: checked, problem };
+    heads.set(event.stream, { revision: event.revision, hash: event.metadata.hash });
+    previous = event;
+    checked++;
+  }
+  return { ok: true, events: checked, streams: heads.size };
+}
+
+function findProblem(
+  event: RecordedEvent,
+  previous: RecordedEvent | undefined,
+  heads: ReadonlyMap<string, StreamHead>,
+  options: VerifyOptions & { singleStream?: boolean },
+): IntegrityProblem | undefined {
+  const shapeError = malformation(event);
+  const where = {
+    position: event?.position,
+    stream: event?.stream,
+    eventId: event?.eventId,
+    revision: event?.revision,
+  };
+  const problem = (kind: IntegrityProblemKind, message: string): IntegrityProblem => ({
+    ...where,
+    kind,
+    message: `position ${where.position}, stream ${where.stream}: ${message}`,
+  });
+  if (shapeError !== undefined) return problem('malformed', shapeError);
+
+  if (options.singleStream && previous !== undefined && event.stream !== previous.stream) {
+    return problem('foreign-stream', `expected only events of stream ${previous.stream}`);
+  }
+  if (previous !== undefined && event.position <= previous.position) {
+    return problem('position-order', `follows position ${previous.position}`);
+  }
+  const expectedPosition = (previous?.position ?? 0) + 1;
+  if (options.densePositions && event.position !== expectedPosition) {
+    const missing =
+      event.position - 1 === expectedPosition
+        ? `position ${expectedPosition} is`
+        : `positions ${expectedPosition}..${event.position - 1} are`;
+    return problem('position-gap', `${missing} missing`);
+  }
+  if (hashEvent(event) !== event.metadata.hash) {
+    return problem('hash-mismatch', 'the content does not match its hash');
+  }
+  const head = heads.get(event.stream);
+  const expectedRevision = (head?.revision ?? -1) + 1;
+  if (event.revision > expectedRevision) {
+    return problem(
+      'revision-gap',
+      `expected revision ${expectedRevision}, found ${event.revision}`,
+    );
+  }
+  if (event.revision < expectedRevision) {
+    return problem(
+      'revision-repeat',
+      `expected revision ${expectedRevision}, found ${event.revision}`,
+    );
+  }
+  if (event.metadata.prevHash !== (head?.hash ?? GENESIS_HASH)) {
+    return problem('broken-chain', 'prevHash is not the hash of the previous event of its stream');
+  }
+  if (
+    options.monotonicRecordedAt &&
+    previous !== undefined &&
+    event.metadata.recordedAt < previous.metadata.recordedAt
+  ) {
+    return problem(
+      'recorded-at-order',
+      `recordedAt ${event.metadata.recordedAt} is before ${previous.metadata.recordedAt} at position ${previous.position}`,
+    );
+  }
+  return undefined;
+}
+
+function malformation(event: RecordedEvent): string | undefined {
+  if (typeof event !== 'object' || event === null) return 'not an event';
+  if (!Number.isSafeInteger(event.position)) return 'position is not an integer';
+  if (typeof event.stream !== 'string') return 'stream is not a string';
+  if (!Number.isSafeInteger(event.revision) || event.revision < 0) {
+    return 'revision is not a non-negative integer';
+  }
+  if (typeof event.eventId !== 'string') return 'eventId is not a string';
+  if (typeof event.type !== 'string') return 'type is not a string';
+  const metadata = event.metadata;
+  if (typeof metadata !== 'object' || metadata === null) return 'metadata is missing';
+  for (const field of ['hash', 'prevHash', 'recordedAt'] as const) {
+    if (typeof metadata[field] !== 'string') return `metadata.${field} is not a string`;
+  }
+  return undefined;
+}

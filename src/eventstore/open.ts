@@ -1,0 +1,23 @@
+/** Opens the EventStore a URL names (DESIGN.md section 6, "Stores"). */
+import { createMemoryEventStore } from './memory.ts';
+import type { EventStore } from './port.ts';
+import { openSqliteEventStore } from './sqlite.ts';
+
+export const DEFAULT_STORE_URL = 'sqlite:./data/ledger.sqlite';
+
+/** `sqlite:<path>` (an empty path means ./data/ledger.sqlite), `memory:`, or `esdb://host:2113?tls=false`. */
+export function openEventStore(url: string = DEFAULT_STORE_URL): EventStore | Promise<EventStore> {
+  if (url.startsWith('sqlite:')) {
+    return openSqliteEventStore(url.slice('sqlite:'.length) || './data/ledger.sqlite');
+  }
+  if (url === 'memory:') return createMemoryEventStore();
+  if (/^esdb(\+discover)?:\/\//.test(url)) {
+    // Loaded on demand: the gRPC client is heavy and only production needs it.
+    return import('./esdb.ts').then(({ openEsdbEventStore }) => openEsdbEventStore(url));
+  }
+  // Only the scheme is echoed: an esdb-like URL may carry credentials.
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? '(none)';
+  throw new Error(
+    `unknown event store URL scheme ${scheme}: use sqlite:<path>, memory: or esdb://host:2113?tls=false`,
+  );
+}

@@ -1,0 +1,202 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readLedger, verifyLedger } from '../../src/eventstore/envelope.ts';
+import { StreamRevisionConflictError } from '../../src/eventstore/errors.ts';
+import type { EventStore } from '../../src/eventstore/port.ts';
+import {
+  type GroupCommit,
+  LedgerSchemaVersionError,
+  openSqliteEventStore,
+  SCHEMA_VERSION,
+} from '../../src/eventstore/sqlite.ts';
+import { anEvent, describeEventStoreContract } from './contract.ts';
+
+describeEventStoreContract('sqlite', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ledger-contract-'));
+  const path = join(dir, 'ledger.sqlite');
+  const store = openSqliteEventStore(path);
+  return {
+    store,
+    reopen: async () => openSqliteEventStore(path),
+    cleanup: async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('sqlite event store', () => {
+  let dir: string;
+  let path: string;
+  let commits: GroupCommit[];
+  let store: EventStore;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ledger-sqlite-'));
+    path = join(dir, 'nested', 'dirs', 'ledger.sqlite');
+    commits = [];
+    store = openSqliteEventStore(path, { onCommit: (commit) => commits.push(commit) });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('group commit', () => {
+    it('commits appends made in one burst together, each at its own position', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, writer) =>
+          store.append(`program-${writer}`, [anEvent()], { expectedRevision: 'no-stream' }),
+        ),
+      );
+
+      expect(commits).toEqual([{ appends: 50, events: 50 }]);
+      expect(results.map((result) => result.position).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 50 }, (_, index) => index + 1),
+      );
+      const instants = new Set((await store.readAll()).map((event) => event.metadata.recordedAt));
+      expect(instants.size).toBe(1);
+    });
+
+    it('fails only the conflicting append of a batch; the others see the earlier ones', async () => {
+      const outcomes = await Promise.allSettled([
+        store.append('program-a', [anEvent()], { expectedRevision: 'no-stream' }),
+        store.append('program-a', [anEvent()], { expectedRevision: 'no-stream' }),
+        store.append('program-b', [anEvent()], { expectedRevision: 'no-stream' }),
+        store.append('program-a', [anEvent()], { expectedRevision: 0 }),
+      ]);
+
+      expect(commits).toEqual([{ appends: 4, events: 3 }]);
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      const refused = outcomes[1] as PromiseRejectedResult;
+      expect(refused.reason).toBeInstanceOf(StreamRevisionConflictError);
+      expect(refused.reason).toMatchObject({ actual: 0 });
+      expect(
+        outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.position : 0)),
+      ).toEqual([1, 0, 2, 3]);
+      expect((await store.readStream('program-a')).map((event) => event.revision)).toEqual([0, 1]);
+    });
+
+    it('undoes only the rows of an append that fails halfway through a batch', async () => {
+      // A trigger stands in for a failure no check foresees (disk full, a constraint).
+      const raw = new Database(path);
+      raw.exec(`CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.type = 'Poison'
+                BEGIN SELECT RAISE(ABORT, 'poisoned row'); END`);
+      raw.close();
+
+      const outcomes = await Promise.allSettled([
+        store.append('program-a', [anEvent()], { expectedRevision: 'no-stream' }),
+        store.append('program-b', [anEvent(), anEvent({ type: 'Poison' })], {
+          expectedRevision: 'no-stream',
+        }),
+        store.append('program-c', [anEvent()], { expectedRevision: 'no-stream' }),
+      ]);
+
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+      ]);
+      expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({
+        message: 'poisoned row',
+      });
+      expect(commits).toEqual([{ appends: 3, events: 2 }]);
+      expect(await store.readStream('program-b')).toEqual([]);
+      const events = await store.readAll();
+      expect(events.map((event) => [event.stream, event.position])).toEqual([
+        ['program-a', 1],
+        ['program-c', 2],
+      ]);
+      expect(await verifyLedger(events, { densePositions: true })).toMatchObject({ ok: true });
+    });
+
+    it('stores an event as it was when appended, not as the caller changed it before the commit', async () => {
+      const event = anEvent({ data: { quantity: 48 } });
+      const pending = store.append('program-a', [event], { expectedRevision: 'no-stream' });
+      (event.data as { quantity: number }).quantity = 0;
+      event.metadata.recordedBy = 'someone else';
+      await pending;
+
+      const [stored] = await store.readStream('program-a');
+      expect(stored?.data).toEqual({ quantity: 48 });
+      expect(stored?.metadata.recordedBy).toBe('contract-test');
+      expect(await verifyLedger(await store.readAll())).toMatchObject({ ok: true });
+    });
+
+    it('writes appends still queued when it closes', async () => {
+      const pending = store.append('program-a', [anEvent()], { expectedRevision: 'no-stream' });
+      await store.close();
+      expect(await pending).toMatchObject({ position: 1 });
+
+      const reopened = openSqliteEventStore(path);
+      try {
+        expect(await reopened.readStream('program-a')).toHaveLength(1);
+      } finally {
+        await reopened.close();
+      }
+    });
+  });
+
+  describe('file and schema', () => {
+    it('creates the directories, uses WAL and records the schema version', async () => {
+      await store.append('program-a', [anEvent()], { expectedRevision: 'no-stream' });
+      await store.close();
+
+      const raw = new Database(path, { readonly: true });
+      try {
+        expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+        expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      } finally {
+        raw.close();
+      }
+    });
+
+    it('refuses a file written by a newer schema, leaving it untouched', async () => {
+      await store.append('program-a', [anEvent()], { expectedRevision: 'no-stream' });
+      await store.close();
+      const raw = new Database(path);
+      raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+      raw.close();
+
+      expect(() => openSqliteEventStore(path)).toThrow(LedgerSchemaVersionError);
+      expect(() => openSqliteEventStore(path)).toThrow(
+        `schema version ${SCHEMA_VERSION + 1}, but this build knows only up to ${SCHEMA_VERSION}`,
+      );
+
+      const after = new Database(path, { readonly: true });
+      try {
+        expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
+        expect(after.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1);
+      } finally {
+        after.close();
+      }
+    });
+
+    it('keeps the ledger verifiable across reopenings', async () => {
+      for (let i = 0; i < 3; i++) {
+        await store.append('program-a', [anEvent(), anEvent()], { expectedRevision: 'any' });
+      }
+      await store.close();
+      const reopened = openSqliteEventStore(path);
+      try {
+        await reopened.append('program-a', [anEvent()], { expectedRevision: 5 });
+        expect(await verifyLedger(readLedger(reopened), { densePositions: true })).toEqual({
+          ok: true,
+          events: 7,
+          streams: 1,
+        });
+      } finally {
+        await reopened.close();
+      }
+    });
+  });
+});
