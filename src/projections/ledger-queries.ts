@@ -1,6 +1,7 @@
 import { type AuditEntry, auditTrail } from '../../projections/audit-trail.ts';
 import { backdating } from '../../projections/backdating.ts';
 import { deadlines } from '../../projections/deadlines.ts';
+import type { ProjectionDefinition } from '../../projections/definition.ts';
 import { eventStreams } from '../../projections/event-streams.ts';
 import { factsOfProgram, programFacts } from '../../projections/program-facts.ts';
 import { shipments } from '../../projections/shipments.ts';
@@ -15,7 +16,11 @@ import {
   streams,
 } from '../domain/index.ts';
 import type { EventStore } from '../eventstore/port.ts';
-import type { ProjectionRuntime } from './runtime.ts';
+
+/** Where the queries read projection states: the live runtime, or a one-off replay. */
+export interface ProjectionStates {
+  state<S>(definition: ProjectionDefinition<S>): S;
+}
 
 /** Every projection the ledger runs. */
 export const ledgerProjections = [programFacts, shipments, eventStreams] as const;
@@ -28,9 +33,12 @@ export interface ProgramSummary extends EventData<'ProgramRegistered'> {
  * The questions DESIGN §2 lists, answered from the running projections (and, for the audit
  * trail, from the streams themselves). Each returns null for a program the ledger does not hold.
  */
-export function ledgerQueries(store: EventStore, runtime: ProjectionRuntime) {
-  const facts = () => runtime.state(programFacts);
-  const shipped = () => runtime.state(shipments);
+export function ledgerQueries(
+  store: Pick<EventStore, 'readStream'>,
+  projections: ProjectionStates,
+) {
+  const facts = () => projections.state(programFacts);
+  const shipped = () => projections.state(shipments);
 
   return {
     status(
@@ -77,7 +85,8 @@ export function ledgerQueries(store: EventStore, runtime: ProjectionRuntime) {
     },
 
     /** The stream that holds an event, or null when the ledger has no such event. */
-    streamOf: (eventId: string): string | null => runtime.state(eventStreams).get(eventId) ?? null,
+    streamOf: (eventId: string): string | null =>
+      projections.state(eventStreams).get(eventId) ?? null,
 
     deadlines: (options: { today: CalendarDate; withinDays: number }) =>
       deadlines(facts(), options),

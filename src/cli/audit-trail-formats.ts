@@ -1,0 +1,47 @@
+import { stringify } from 'csv-stringify/sync';
+import type { AuditEntry } from '../../projections/audit-trail.ts';
+import { table } from './render.ts';
+
+export const AUDIT_COLUMNS = [
+  'position',
+  'recordedAt',
+  'recordedBy',
+  'stream',
+  'revision',
+  'type',
+  'validDate',
+  'documentRef',
+  'eventId',
+  'hash',
+  'retracts',
+  'retractedBy',
+] as const satisfies readonly (keyof AuditEntry)[];
+
+const asRows = (entries: readonly AuditEntry[]) =>
+  entries.map((e) => Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, e[c] ?? ''])));
+
+/** The audit trail as a terminal table, JSON, CSV (RFC 4180) or a Markdown table. */
+export function formatAuditTrail(
+  entries: readonly AuditEntry[],
+  format: 'table' | 'json' | 'csv' | 'md',
+): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(entries, null, 2)}\n`;
+    case 'csv':
+      return stringify(asRows(entries), { header: true, columns: [...AUDIT_COLUMNS] });
+    case 'md': {
+      const escapeCell = (v: unknown) => String(v).replaceAll('|', '\\|').replaceAll('\n', ' ');
+      const lines = [
+        `| ${AUDIT_COLUMNS.join(' | ')} |`,
+        `| ${AUDIT_COLUMNS.map(() => '---').join(' | ')} |`,
+        ...asRows(entries).map(
+          (r) => `| ${AUDIT_COLUMNS.map((c) => escapeCell(r[c])).join(' | ')} |`,
+        ),
+      ];
+      return `${lines.join('\n')}\n`;
+    }
+    case 'table':
+      return `${table(asRows(entries), ['position', 'recordedAt', 'recordedBy', 'type', 'validDate', 'documentRef', 'eventId', 'retractedBy'])}\n`;
+  }
+}

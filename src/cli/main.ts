@@ -1,0 +1,355 @@
+import { writeFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { factsOfProgram, programFacts } from '../../projections/program-facts.ts';
+import { addKey, Role, readCredentials, revokeKey } from '../api/credentials.ts';
+import { evaluate, type Status } from '../domain/index.ts';
+import { readLedger } from '../eventstore/envelope.ts';
+import { ledgerProjections, ledgerQueries } from '../projections/ledger-queries.ts';
+import { replayLedger } from '../projections/replay.ts';
+import * as args from './arguments.ts';
+import { formatAuditTrail } from './audit-trail-formats.ts';
+import { CliError, EXIT } from './exit-codes.ts';
+import { htmlReport } from './html-report.ts';
+import { openStore, withLedger } from './open-ledger.ts';
+import { progress } from './progress.ts';
+import { printJson, table } from './render.ts';
+import { EXAMPLE_PROGRAM, seedExample } from './seed-example.ts';
+import { exportLedger, importLedger } from './transfer.ts';
+import { describeProblem, verifyStore } from './verify.ts';
+
+const program = new Command('ledger')
+  .description(
+    "The compliance ledger's auditor tool: status, audit trails, replay, verify, export and import.",
+  )
+  .option(
+    '--store <url>',
+    'the store: sqlite:<path>, memory: or esdb://host:2113?tls=false',
+    process.env.LEDGER_STORE ?? 'sqlite:./data/ledger.sqlite',
+  )
+  .option('--json', 'machine-readable JSON instead of tables')
+  .showHelpAfterError(false)
+  .exitOverride();
+
+const globals = () => program.opts<{ store: string; json?: boolean }>();
+const out = (rows: unknown, render: () => string) => {
+  if (globals().json) printJson(rows);
+  else process.stdout.write(`${render()}\n`);
+};
+
+program
+  .command('status <program>')
+  .description('is the program authorized on a date, until when, and why')
+  .option('--at <date>', 'the valid date asked about (default: today)')
+  .option('--as-known-at <position|instant>', 'answer as the ledger knew it then')
+  .action(async (id: string, o: { at?: string; asKnownAt?: string }) => {
+    const programId = args.programId(id);
+    const at = o.at === undefined ? args.today() : args.date(o.at, '--at');
+    const asKnownAt = args.asKnownAt(o.asKnownAt);
+    await withLedger(globals().store, async ({ queries }) => {
+      const status = queries.status(programId, { at, ...(asKnownAt ? { asKnownAt } : {}) });
+      if (!status) throw new CliError(EXIT.notFound, `no program ${programId} in the ledger`);
+      out({ programId, ...status }, () =>
+        [
+          `${programId} on ${status.at}: ${status.status} (${status.rule})`,
+          `authorized from ${status.authorizedFrom ?? '-'} until ${status.until ?? 'open-ended'}`,
+          ...status.pendingConditions.map((p) => `pending: ${p.description}`),
+          status.explanation,
+          table(status.basis.map((b) => ({ ...b, roles: b.roles.join(', ') }))),
+        ].join('\n'),
+      );
+    });
+  });
+
+program
+  .command('audit-trail <program>')
+  .description('every event that affects the program, in record order')
+  .option('--as-known-at <position|instant>', 'the trail as the ledger knew it then')
+  .addOption(
+    new Option('--format <format>', 'output format')
+      .choices(['table', 'json', 'csv', 'md', 'html'])
+      .default('table'),
+  )
+  .option('--out <file>', 'write to a file instead of stdout')
+  .action(
+    async (
+      id: string,
+      o: { asKnownAt?: string; format: 'table' | 'json' | 'csv' | 'md' | 'html'; out?: string },
+    ) => {
+      const programId = args.programId(id);
+      const asKnownAt = args.asKnownAt(o.asKnownAt);
+      const text = await withLedger(globals().store, async ({ queries, projections }) => {
+        const entries = await queries.auditTrail(programId, asKnownAt);
+        if (!entries) throw new CliError(EXIT.notFound, `no program ${programId} in the ledger`);
+        if (o.format !== 'html')
+          return formatAuditTrail(entries, globals().json ? 'json' : o.format);
+        const registered = projections
+          .state(programFacts)
+          .programs.get(programId)
+          ?.find((f) => f.type === 'ProgramRegistered');
+        const status = queries.status(programId, {
+          at: args.today(),
+          ...(asKnownAt ? { asKnownAt } : {}),
+        });
+        const timeline = queries.timeline(programId, asKnownAt);
+        if (registered?.type !== 'ProgramRegistered' || !status || !timeline)
+          throw new CliError(EXIT.notFound, `no program ${programId} in the ledger`);
+        return htmlReport({
+          program: registered.data,
+          status,
+          timeline,
+          entries,
+          asKnownAt: o.asKnownAt ?? `now (position ${projections.position})`,
+          generatedAt: new Date().toISOString(),
+        });
+      });
+      if (o.out) writeFileSync(o.out, text);
+      else process.stdout.write(text);
+    },
+  );
+
+program
+  .command('timeline <program>')
+  .description("the program's status intervals over valid time")
+  .option('--as-known-at <position|instant>', 'as the ledger knew it then')
+  .action(async (id: string, o: { asKnownAt?: string }) => {
+    const programId = args.programId(id);
+    const asKnownAt = args.asKnownAt(o.asKnownAt);
+    await withLedger(globals().store, async ({ queries }) => {
+      const intervals = queries.timeline(programId, asKnownAt);
+      if (!intervals) throw new CliError(EXIT.notFound, `no program ${programId} in the ledger`);
+      out(intervals, () => table(intervals.map(({ basis: _, ...i }) => i)));
+    });
+  });
+
+program
+  .command('replay')
+  .description('rebuild every projection from scratch and summarize the ledger')
+  .addOption(
+    new Option('--to-position <n>', 'stop after this global position').conflicts('asKnownAt'),
+  )
+  .option('--as-known-at <instant>', 'stop before the first event recorded after this instant')
+  .action(async (o: { toPosition?: string; asKnownAt?: string }) => {
+    const toPosition =
+      o.toPosition === undefined ? undefined : args.count(o.toPosition, '--to-position');
+    const cut = args.asKnownAt(o.asKnownAt);
+    if (cut && 'position' in cut)
+      throw new CliError(
+        EXIT.usage,
+        '--as-known-at: give an instant here; use --to-position for a position',
+      );
+    const store = await openStore(globals().store);
+    try {
+      const started = performance.now();
+      const head = await store.headPosition();
+      const bar = progress('replay', toPosition === undefined ? head : Math.min(head, toPosition));
+      let n = 0;
+      const replayed = await replayLedger(readLedger(store), ledgerProjections, {
+        ...(toPosition !== undefined ? { toPosition } : {}),
+        ...(cut && 'instant' in cut ? { asKnownAt: cut.instant } : {}),
+        onEvent: () => {
+          if (++n % 1000 === 0) bar.update(n);
+        },
+      });
+      bar.update(n);
+      bar.stop();
+      const queries = ledgerQueries(store, replayed);
+      const at = args.today();
+      const statuses: Partial<Record<Status, number>> = {};
+      const index = replayed.state(programFacts);
+      for (const id of index.programs.keys()) {
+        const s = evaluate(factsOfProgram(index, id) ?? [], { at }).status;
+        statuses[s] = (statuses[s] ?? 0) + 1;
+      }
+      const summary = {
+        events: replayed.events,
+        position: replayed.position,
+        programs: index.programs.size,
+        statusesToday: statuses,
+        violations: queries.violations().length,
+        seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
+      };
+      out(summary, () =>
+        [
+          `replayed ${summary.events} events (to position ${summary.position}) in ${summary.seconds} s`,
+          `programs: ${summary.programs}`,
+          `statuses on ${at}: ${
+            Object.entries(statuses)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ') || 'none'
+          }`,
+          `violations: ${summary.violations}`,
+        ].join('\n'),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+program
+  .command('verify')
+  .description('check every hash chain; exit 1 naming the first bad event')
+  .action(async () => {
+    const url = globals().store;
+    const store = await openStore(url);
+    try {
+      const report = await verifyStore(store, !url.startsWith('esdb'));
+      out(report, () =>
+        report.ok
+          ? `ledger intact: ${report.events} events in ${report.streams} streams`
+          : describeProblem(report),
+      );
+      if (!report.ok) process.exitCode = EXIT.integrity;
+    } finally {
+      await store.close();
+    }
+  });
+
+program
+  .command('export')
+  .description('the raw ledger as NDJSON, envelopes included')
+  .option('--out <file>', 'write to a file instead of stdout')
+  .action(async (o: { out?: string }) => {
+    const store = await openStore(globals().store);
+    try {
+      const events = await exportLedger(store, o.out);
+      if (o.out) process.stderr.write(`exported ${events} events to ${o.out}\n`);
+    } finally {
+      await store.close();
+    }
+  });
+
+program
+  .command('import <file>')
+  .description('load an NDJSON export into an empty store, preserving ids, hashes and record times')
+  .action(async (file: string) => {
+    const store = await openStore(globals().store);
+    try {
+      const report = await importLedger(store, file);
+      out(
+        report,
+        () => `imported ${report.events} events in ${report.streams} streams; verify passed`,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+program
+  .command('deadlines')
+  .description('programs whose authorization ends within N days')
+  .option('--within <days>', 'days ahead', '90')
+  .option('--today <date>', 'count from this date (default: today)')
+  .action(async (o: { within: string; today?: string }) => {
+    const withinDays = args.count(o.within, '--within');
+    const today = o.today === undefined ? args.today() : args.date(o.today, '--today');
+    await withLedger(globals().store, async ({ queries }) => {
+      const found = queries.deadlines({ today, withinDays });
+      out(found, () => table(found, ['programId', 'until', 'daysLeft', 'rule']));
+    });
+  });
+
+program
+  .command('violations')
+  .description('shipments outside an authorization, as known now and when recorded')
+  .action(async () => {
+    await withLedger(globals().store, async ({ queries }) => {
+      const found = queries.violations();
+      out(found, () =>
+        table(
+          found.map((v) => ({
+            programId: v.programId,
+            shipmentId: v.shipmentId,
+            shippedOn: v.shippedOn,
+            units: v.units,
+            position: v.position,
+            now: v.asKnownNow.status,
+            'when recorded': v.asKnownWhenRecorded.status,
+          })),
+        ),
+      );
+    });
+  });
+
+program
+  .command('backdating')
+  .description('facts recorded more than N days after their valid date')
+  .option('--threshold-days <n>', 'days', '30')
+  .action(async (o: { thresholdDays: string }) => {
+    const threshold = args.count(o.thresholdDays, '--threshold-days');
+    await withLedger(globals().store, async ({ queries }) => {
+      const found = queries.backdating(threshold);
+      out(found, () =>
+        table(found, ['position', 'type', 'stream', 'validDate', 'recordedAt', 'lagDays']),
+      );
+    });
+  });
+
+program
+  .command('seed-example')
+  .description('record the founding case as the 2005-12-08 press release knew it')
+  .action(async () => {
+    const store = await openStore(globals().store);
+    try {
+      const position = await seedExample(store);
+      out(
+        { programId: EXAMPLE_PROGRAM, position },
+        () =>
+          `recorded the founding case: try \`ledger status ${EXAMPLE_PROGRAM} --at 2006-06-01\``,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+const keys = program
+  .command('keys')
+  .description('API keys (held hashed in the credentials file)')
+  .option(
+    '--credentials <file>',
+    'the credentials file',
+    process.env.LEDGER_CREDENTIALS ?? './data/credentials.json',
+  );
+const credentials = () => keys.opts<{ credentials: string }>().credentials;
+
+keys
+  .command('add')
+  .description('create a key; it is printed once')
+  .requiredOption('--name <name>', 'who holds it (becomes recordedBy)')
+  .addOption(
+    new Option('--role <role>', 'what it may do').choices(Role.options).makeOptionMandatory(),
+  )
+  .action((o: { name: string; role: Role }) => {
+    const { key, entry } = addKey(credentials(), o.name, o.role);
+    out(
+      { ...entry, key },
+      () => `${entry.role} key for ${entry.name} (id ${entry.id}), shown once:\n${key}`,
+    );
+  });
+
+keys
+  .command('list')
+  .description('every key, without secrets')
+  .action(() => {
+    const entries = readCredentials(credentials()).map(({ sha256: _, ...k }) => k);
+    out(entries, () => table(entries));
+  });
+
+keys
+  .command('revoke <id>')
+  .description('revoke a key; the server stops accepting it at once')
+  .action((id: string) => {
+    const entry = revokeKey(credentials(), id);
+    out(entry, () => `revoked key ${entry.id} (${entry.name}) at ${entry.revokedAt}`);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version are not failures; commander already printed its one-line message.
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    process.stderr.write(`ledger: ${(error as Error).message}\n`);
+    process.exitCode = error instanceof CliError ? error.exitCode : EXIT.failure;
+  }
+}

@@ -1,0 +1,20 @@
+import Table from 'cli-table3';
+
+/** A human-readable table of rows (the default output); `--json` prints the rows as JSON instead. */
+export function table(rows: readonly object[], columns?: string[]): string {
+  if (rows.length === 0) return '(none)';
+  const head = columns ?? Object.keys(rows[0] as object);
+  const t = new Table({ head, style: { head: [], border: [] } });
+  for (const row of rows) t.push(head.map((c) => cell((row as Record<string, unknown>)[c])));
+  return t.toString();
+}
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,96 @@
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { finished } from 'node:stream/promises';
+import { z } from 'zod';
+import { readLedger, verifyLedger } from '../eventstore/envelope.ts';
+import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
+import { CliError, EXIT } from './exit-codes.ts';
+import { describeProblem } from './verify.ts';
+
+/** Writes the raw ledger as NDJSON (one envelope per line) to a file or stdout; returns the count. */
+export async function exportLedger(store: EventStore, file?: string): Promise<number> {
+  const sink = file ? createWriteStream(file) : process.stdout;
+  let count = 0;
+  for await (const event of readLedger(store)) {
+    if (!sink.write(`${JSON.stringify(event)}\n`)) await once(sink, 'drain');
+    count++;
+  }
+  if (file) {
+    sink.end();
+    await finished(sink);
+  }
+  return count;
+}
+
+const Envelope = z.object({
+  eventId: z.string().min(1),
+  stream: z.string().min(1),
+  revision: z.int().min(0),
+  position: z.int().min(1),
+  type: z.string().min(1),
+  data: z.unknown(),
+  metadata: z.object({
+    recordedAt: z.string(),
+    recordedBy: z.string(),
+    correlationId: z.string(),
+    causationId: z.string().nullable(),
+    idempotencyKey: z.string().optional(),
+    schemaVersion: z.int(),
+    prevHash: z.string(),
+    hash: z.string(),
+  }),
+});
+
+/**
+ * Loads an export into an empty store. The file's chains are verified before anything is
+ * written and the store after: a broken file or a non-empty target is refused.
+ */
+export async function importLedger(
+  store: EventStore,
+  file: string,
+): Promise<{ events: number; streams: number }> {
+  if (!store.importRecorded)
+    throw new CliError(
+      EXIT.refused,
+      'this store cannot import recorded events (use a sqlite: or memory: store)',
+    );
+  if ((await store.headPosition()) !== 0)
+    throw new CliError(EXIT.refused, 'the target store is not empty; import only into a new store');
+  const events: RecordedEvent[] = [];
+  let line = 0;
+  for await (const text of createInterface({
+    input: createReadStream(file),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  })) {
+    line++;
+    if (text.trim() === '') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new CliError(EXIT.refused, `${file}:${line}: not JSON`);
+    }
+    const envelope = Envelope.safeParse(parsed);
+    if (!envelope.success)
+      throw new CliError(
+        EXIT.refused,
+        `${file}:${line}: not an event envelope: ${envelope.error.issues[0]?.path.join('.')} ${envelope.error.issues[0]?.message}`,
+      );
+    events.push(envelope.data as RecordedEvent);
+  }
+  const checked = await verifyLedger(events, { densePositions: true, monotonicRecordedAt: true });
+  if (!checked.ok)
+    throw new CliError(EXIT.refused, `refusing ${file}: ${describeProblem(checked)}`);
+  await store.importRecorded(events);
+  const after = await verifyLedger(readLedger(store), {
+    densePositions: true,
+    monotonicRecordedAt: true,
+  });
+  if (!after.ok)
+    throw new CliError(
+      EXIT.integrity,
+      `imported, but the store does not verify: ${describeProblem(after)}`,
+    );
+  return { events: after.events, streams: after.streams };
+}
