@@ -299,7 +299,8 @@ function bearsOnProgram(target: Fact, registration: Fact | null, inForce: Notice
   return inForce.some((n) =>
     n.data.terms.some(
       (t) =>
-        t.kind === 'sunset-after-trigger' && t.trigger.specificationId === target.data.specificationId,
+        t.kind === 'sunset-after-trigger' &&
+        t.trigger.specificationId === target.data.specificationId,
     ),
   );
 }

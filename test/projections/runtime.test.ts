@@ -121,7 +121,9 @@ describe('projection runtime', () => {
     await resumed.close();
 
     const bumped = { ...shipments, version: shipments.version + 1 };
-    const afterBump = await startProjections(store, [programFacts, bumped, eventStreams], { checkpoints });
+    const afterBump = await startProjections(store, [programFacts, bumped, eventStreams], {
+      checkpoints,
+    });
     expect(afterBump.startedFrom.get('program-facts')).toEqual({
       rebuilt: false,
       position: facts.length,
