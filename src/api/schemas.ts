@@ -215,13 +215,10 @@ export const VerifyReport = z
 
 /** `asKnownAt`: a global position (digits) or an instant (ISO 8601 with offset). */
 export const AsKnownAtQuery = z
-  .union([
-    z
-      .string()
-      .regex(/^\d{1,15}$/)
-      .transform((p) => ({ position: Number(p) })),
-    z.iso.datetime({ offset: true }).transform((instant) => ({ instant })),
-  ])
+  // The union holds plain strings and the transform comes after it: a transform inside a
+  // union branch leaves the OpenAPI document with an empty (unsatisfiable) `anyOf`.
+  .union([z.string().regex(/^\d{1,15}$/), z.iso.datetime({ offset: true })])
+  .transform((value) => (/^\d+$/.test(value) ? { position: Number(value) } : { instant: value }))
   .optional()
   .describe(
     'A global position (e.g. 42) or an instant (e.g. 2007-05-10T00:00:00Z): answer as the ledger knew it then',

@@ -35,6 +35,8 @@ export interface CommandResult {
   revision: number;
   /** The global position after the command: read models at this position show its effect. */
   position: number;
+  /** True when this was a retry of a command already recorded under its Idempotency-Key. */
+  replayed: boolean;
 }
 
 interface Decider<C, E extends DomainEvent, S> {
@@ -74,7 +76,13 @@ async function handle<C, E extends DomainEvent, S>(
     const decided = decider.decide(command, fold(decider, history));
     if (decided instanceof DomainError) throw decided;
     if (decided.length === 0)
-      return { stream, events: [], revision, position: history.at(-1)?.position ?? 0 };
+      return {
+        stream,
+        events: [],
+        revision,
+        position: history.at(-1)?.position ?? 0,
+        replayed: false,
+      };
     const correlationId = context.correlationId ?? randomUUID();
     try {
       const result = await store.append(
@@ -98,10 +106,23 @@ async function handle<C, E extends DomainEvent, S>(
         events: result.events,
         revision: result.nextExpectedRevision,
         position: result.position,
+        replayed: false,
       };
     } catch (error) {
-      // The derived ids already stand in another stream: the key was used for another request.
-      if (key && error instanceof EventIdConflictError) throw new IdempotencyKeyReusedError(key);
+      // The derived ids were stored since we read the stream: either a concurrent retry of this
+      // same request won the race (answer with its result), or the key was used for another
+      // request (in this stream or another one).
+      if (key && error instanceof EventIdConflictError) {
+        const retried = earlierAttempt(
+          await store.readStream(stream),
+          decider,
+          command,
+          eventId,
+          key,
+        );
+        if (retried) return retried;
+        throw new IdempotencyKeyReusedError(key);
+      }
       const retry =
         error instanceof StreamRevisionConflictError &&
         context.expectedRevision === undefined &&
@@ -151,6 +172,7 @@ function earlierAttempt<C, E extends DomainEvent, S>(
     })),
     revision: last.revision,
     position: last.position,
+    replayed: true,
   };
 }
 

@@ -53,7 +53,7 @@ describe('the ledger binary', () => {
     for (const [shipmentId, shippedOn] of [
       ['sh-ok', '2007-06-01'],
       ['sh-late', '2007-09-10'],
-    ])
+    ] as const)
       await handleProgramCommand(
         s,
         PROGRAM_ID,

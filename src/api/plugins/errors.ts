@@ -45,10 +45,15 @@ function toProblem(error: FastifyError): Problem {
       ...error.extra,
     };
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const errors = error.validation.map((v) => ({
-      path: `${error.validationContext ?? 'request'}${v.instancePath.replaceAll('/', '.')}`,
-      message: v.message ?? 'is invalid',
-    }));
+    const errors = error.validation.flatMap((v) => {
+      // instancePath is "/" for the body itself, "/terms/0/kind" for a nested field.
+      const path = `${error.validationContext ?? 'request'}${v.instancePath.replace(/\/$/, '').replaceAll('/', '.')}`;
+      // An unknown field is reported on its parent object: name each field itself.
+      const keys = v.keyword === 'unrecognized_keys' ? v.params.keys : undefined;
+      return Array.isArray(keys)
+        ? keys.map((k) => ({ path: `${path}.${String(k)}`, message: 'is not a known field' }))
+        : [{ path, message: v.message ?? 'is invalid' }];
+    });
     return {
       type: problemType('validation'),
       title: 'Request is not valid',

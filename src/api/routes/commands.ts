@@ -52,6 +52,7 @@ const problems = {
   409: Problem,
   412: Problem,
   413: Problem,
+  415: Problem,
   422: Problem,
   429: Problem,
 };
@@ -255,7 +256,7 @@ export async function commandRoutes(app: FastifyInstance) {
         throw new ProblemError(412, 'precondition-failed', 'Precondition failed', error.message);
       throw error;
     }
-    app.metrics.appendedEvents.inc(result.events.length);
+    if (!result.replayed) app.metrics.appendedEvents.inc(result.events.length);
     await projections.waitFor(result.position);
     const created = result.events.length > 0;
     return reply

@@ -1,0 +1,106 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registeredRoutes, startApi, type TestApi } from './support.ts';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Operation = { responses?: Record<string, Json>; parameters?: { name: string; in: string }[] };
+
+let api: TestApi;
+let spec: {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Json> };
+};
+
+beforeAll(async () => {
+  api = await startApi();
+  const response = await api.get('/openapi.json', { as: null });
+  expect(response.statusCode).toBe(200);
+  expect(response.headers['content-type']).toMatch(/^application\/json/);
+  spec = response.data;
+});
+afterAll(() => api?.close());
+
+/** `/v1/programs/:id/status` as OpenAPI writes it: `/v1/programs/{id}/status`. */
+const openApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}');
+
+/** Every (method, url) fastify serves under /v1, HEAD aside. */
+const v1Routes = () =>
+  registeredRoutes(api.app).filter((r) => r.method !== 'HEAD' && r.url.startsWith('/v1'));
+
+/** Every value in a JSON document with the path that leads to it. */
+function* walk(value: Json, path = '#'): Generator<[string, Json]> {
+  yield [path, value];
+  if (value !== null && typeof value === 'object')
+    for (const [key, child] of Object.entries(value)) yield* walk(child, `${path}/${key}`);
+}
+
+describe('GET /openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(spec));
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+    expect(spec.openapi).toMatch(/^3\.1\./);
+  });
+
+  it('documents every /v1 route fastify serves, with its method', () => {
+    const routes = v1Routes();
+    expect(routes.length).toBe(18);
+    for (const { method, url } of routes) {
+      const operation = spec.paths[openApiPath(url)]?.[method.toLowerCase()];
+      expect(operation, `${method} ${url}`).toBeDefined();
+    }
+    const documented = Object.entries(spec.paths)
+      .filter(([path]) => path.startsWith('/v1'))
+      .flatMap(([path, operations]) => Object.keys(operations).map((m) => `${m} ${path}`));
+    expect(documented).toHaveLength(routes.length);
+  });
+
+  it('documents the errors each /v1 operation can answer, as Problem', () => {
+    for (const { method, url } of v1Routes()) {
+      const operation = spec.paths[openApiPath(url)]?.[method.toLowerCase()] as Operation;
+      const codes = Object.keys(operation.responses ?? {});
+      const expected =
+        method === 'POST' ? ['201', '200', '409', '412', '413', '415', '422'] : ['200', '404'];
+      for (const code of [...expected, '400', '401', '403', '429'])
+        expect(codes, `${method} ${url}`).toContain(code);
+      expect(JSON.stringify(operation.responses?.['401'])).toContain(
+        '#/components/schemas/Problem',
+      );
+    }
+  });
+
+  it('names every path parameter and resolves every $ref', () => {
+    for (const [path, operations] of Object.entries(spec.paths))
+      for (const name of path.match(/\{(\w+)\}/g) ?? [])
+        for (const operation of Object.values(operations))
+          expect(
+            operation.parameters?.some((p) => p.in === 'path' && `{${p.name}}` === name),
+            `${path} ${name}`,
+          ).toBe(true);
+    for (const [at, value] of walk(spec as unknown as Json)) {
+      if (!at.endsWith('/$ref')) continue;
+      const target = String(value).replace('#/components/schemas/', '');
+      expect(spec.components.schemas[target], `${at} -> ${value}`).toBeDefined();
+    }
+  });
+
+  it('holds no empty anyOf/oneOf/allOf (a schema no value could satisfy)', () => {
+    const empty = [...walk(spec as unknown as Json)]
+      .filter(([at, value]) => /\/(anyOf|oneOf|allOf)$/.test(at) && Array.isArray(value))
+      .filter(([, value]) => (value as Json[]).length === 0)
+      .map(([at]) => at);
+    expect(empty).toEqual([]);
+  });
+});
+
+describe('GET /docs', () => {
+  it('serves the Swagger UI', async () => {
+    const response = await api.get('/docs', { as: null });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/html/);
+    expect(response.body).toContain('swagger-ui');
+  });
+});

@@ -1,0 +1,227 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  extensionNotice,
+  PROGRAM_ID,
+  program,
+  SUCCESSOR_SPEC,
+  successorSpecification,
+} from '../support/founding-case.ts';
+import {
+  expectProblem,
+  type KeyName,
+  recordFoundingCase,
+  registeredRoutes,
+  startApi,
+  type TestApi,
+  tdpReleaseBody,
+} from './support.ts';
+
+interface Route {
+  method: 'GET' | 'POST';
+  /** As registered with fastify. */
+  url: string;
+  kind: 'command' | 'query';
+  /** A concrete request for it (ids of what the seeded ledger holds). */
+  path: () => string;
+  body?: () => unknown;
+}
+
+let api: TestApi;
+let noticeEventId = '';
+
+const P = `/v1/programs/${PROGRAM_ID}`;
+const command = (url: string, path: () => string, body: () => unknown): Route => ({
+  method: 'POST',
+  url,
+  kind: 'command',
+  path,
+  body,
+});
+const query = (url: string, path: string): Route => ({
+  method: 'GET',
+  url,
+  kind: 'query',
+  path: () => path,
+});
+
+/** Every /v1 route; the first test proves fastify has no other. */
+const ROUTES: Route[] = [
+  command(
+    '/v1/specifications',
+    () => '/v1/specifications',
+    () => successorSpecification,
+  ),
+  command(
+    '/v1/specifications/:id/tdp-releases',
+    () => `/v1/specifications/${SUCCESSOR_SPEC}/tdp-releases`,
+    () => tdpReleaseBody,
+  ),
+  command(
+    '/v1/programs',
+    () => '/v1/programs',
+    () => program,
+  ),
+  command(
+    '/v1/programs/:id/notices',
+    () => `${P}/notices`,
+    () => extensionNotice,
+  ),
+  command(
+    '/v1/programs/:id/license-applications',
+    () => `${P}/license-applications`,
+    () => ({ applicationId: 'app-1', submittedOn: '2007-06-01', documentRef: 'application' }),
+  ),
+  command(
+    '/v1/programs/:id/license-decisions',
+    () => `${P}/license-decisions`,
+    () => ({
+      applicationId: 'app-1',
+      decidedOn: '2007-07-01',
+      decision: 'rejected',
+      reasons: ['incomplete'],
+      resubmissionAllowed: true,
+    }),
+  ),
+  command(
+    '/v1/programs/:id/shipments',
+    () => `${P}/shipments`,
+    () => ({ shipmentId: 'ship-1', shippedOn: '2007-06-01', units: 5 }),
+  ),
+  command(
+    '/v1/programs/:id/end',
+    () => `${P}/end`,
+    () => ({ endedOn: '2008-01-01', reason: 'x' }),
+  ),
+  command(
+    '/v1/events/:eventId/retractions',
+    () => `/v1/events/${noticeEventId}/retractions`,
+    () => ({ reason: 'misfiled' }),
+  ),
+  query('/v1/programs', '/v1/programs?at=2007-06-01'),
+  query('/v1/programs/:id/status', `${P}/status?at=2007-06-01&asKnownAt=2`),
+  query('/v1/programs/:id/audit-trail', `${P}/audit-trail`),
+  query('/v1/programs/:id/timeline', `${P}/timeline`),
+  query('/v1/deadlines', '/v1/deadlines?withinDays=30'),
+  query('/v1/compliance/violations', '/v1/compliance/violations'),
+  query('/v1/compliance/backdating', '/v1/compliance/backdating'),
+  query('/v1/events', '/v1/events?limit=2'),
+  query('/v1/ledger/verify', '/v1/ledger/verify'),
+];
+const COMMANDS = ROUTES.filter((r) => r.kind === 'command');
+const QUERIES = ROUTES.filter((r) => r.kind === 'query');
+const name = (r: Route) => `${r.method} ${r.url}`;
+
+beforeAll(async () => {
+  api = await startApi();
+  const { notice } = await recordFoundingCase(api);
+  noticeEventId = notice.eventId;
+});
+afterAll(() => api?.close());
+
+const send = (route: Route, options: { as?: KeyName | null; authorization?: string }) =>
+  api.call(route.method, route.path(), {
+    ...options,
+    ...(route.body ? { body: route.body() } : {}),
+  });
+
+describe('the route table', () => {
+  it('covers every /v1 route fastify registered, and nothing else', () => {
+    const registered = registeredRoutes(api.app);
+    // The parse found the public routes too, so it reads the tree right.
+    expect(registered).toContainEqual({ method: 'GET', url: '/healthz' });
+    expect(registered).toContainEqual({ method: 'GET', url: '/docs/static/index.html' });
+    const v1 = registered.filter((r) => r.url.startsWith('/v1'));
+    expect(
+      v1
+        .filter((r) => r.method !== 'HEAD')
+        .map((r) => `${r.method} ${r.url}`)
+        .sort(),
+    ).toEqual(ROUTES.map(name).sort());
+    // HEAD is fastify's automatic twin of each GET; the 401 test below covers it too.
+    for (const head of v1.filter((r) => r.method === 'HEAD'))
+      expect(ROUTES.map(name)).toContain(`GET ${head.url}`);
+    for (const route of ROUTES)
+      expect(api.app.hasRoute({ method: route.method, url: route.url }), name(route)).toBe(true);
+  });
+});
+
+describe('authentication: 401 problem with www-authenticate', () => {
+  const credentials: [string, () => { as?: KeyName | null; authorization?: string }][] = [
+    ['no Authorization header', () => ({ as: null })],
+    ['a malformed key', () => ({ authorization: 'Bearer not-a-key' })],
+    ['another scheme', () => ({ authorization: `Basic ${btoa('recorder:secret')}` })],
+    ['an unknown key id', () => ({ authorization: `Bearer lk_00000000_${'A'.repeat(43)}` })],
+    [
+      'a wrong secret for a real key id',
+      () => ({ authorization: `Bearer ${api.keys.recorder.slice(0, 12)}${'B'.repeat(43)}` }),
+    ],
+    ['a revoked key', () => ({ as: 'revoked' })],
+  ];
+  const cases = ROUTES.flatMap((route) =>
+    credentials.map(([what, auth]) => ({ label: `${name(route)} with ${what}`, route, auth })),
+  );
+
+  it.each(cases)('$label', async ({ route, auth }) => {
+    const before = await api.app.ledger.store.headPosition();
+    const response = await send(route, auth());
+    expectProblem(response, 401, 'unauthenticated');
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="compliance-ledger"');
+    expect(await api.app.ledger.store.headPosition()).toBe(before);
+  });
+
+  it.each(QUERIES)('HEAD $url without a key', async (route) => {
+    const response = await api.call('HEAD', route.path(), { as: null });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="compliance-ledger"');
+  });
+});
+
+describe('authorization', () => {
+  it.each(COMMANDS.map((route) => ({ label: name(route), route })))(
+    'auditor may not $label -> 403 problem, nothing written',
+    async ({ route }) => {
+      const before = await api.app.ledger.store.headPosition();
+      const problem = expectProblem(await send(route, { as: 'auditor' }), 403, 'forbidden');
+      expect(problem.detail).toContain('role auditor');
+      expect(await api.app.ledger.store.headPosition()).toBe(before);
+    },
+  );
+
+  const allowed = [
+    ...ROUTES.flatMap((route) =>
+      (['recorder', 'admin'] as const).map((as) => ({ label: `${as}: ${name(route)}`, route, as })),
+    ),
+    ...QUERIES.map((route) => ({
+      label: `auditor: ${name(route)}`,
+      route,
+      as: 'auditor' as const,
+    })),
+  ];
+  it.each(allowed)('$label is let through', async ({ route, as }) => {
+    const response = await send(route, { as });
+    expect(response.statusCode, response.body).not.toBe(401);
+    expect(response.statusCode, response.body).not.toBe(403);
+    expect(response.statusCode, response.body).toBeLessThan(500);
+  });
+
+  it('queries answer every reader the same', async () => {
+    for (const route of QUERIES) {
+      const bodies = await Promise.all(
+        (['auditor', 'recorder', 'admin'] as const).map(async (as) => {
+          const response = await send(route, { as });
+          expect(response.statusCode, `${as} ${name(route)}`).toBe(200);
+          return response.data;
+        }),
+      );
+      expect(bodies[1], name(route)).toEqual(bodies[0]);
+      expect(bodies[2], name(route)).toEqual(bodies[0]);
+    }
+  });
+
+  it.each(['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs'])(
+    '%s is public',
+    async (url) => {
+      expect((await api.get(url, { as: null })).statusCode).toBe(200);
+    },
+  );
+});
