@@ -59,6 +59,7 @@ import type {
   EventToAppend,
   ExpectedRevision,
   ReadAllOptions,
+  ReadStreamOptions,
   RecordedEvent,
   RecordedMetadata,
   SubscribeOptions,
@@ -274,9 +275,10 @@ class EsdbEventStore implements EventStore {
     }
   }
 
-  async readStream(stream: string): Promise<RecordedEvent[]> {
+  async readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
     this.#assertOpen();
-    return this.#readStreamFrom(stream, START, Number.MAX_SAFE_INTEGER);
+    const from = options?.fromRevision ? BigInt(options.fromRevision) : START;
+    return this.#readStreamFrom(stream, from, Number.MAX_SAFE_INTEGER);
   }
 
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {

@@ -73,9 +73,9 @@ export function createMemoryEventStore(): EventStore {
 
   return {
     append: async (stream, events, options) => append(stream, events, options),
-    readStream: async (stream) => {
+    readStream: async (stream, options) => {
       assertOpen();
-      return [...(streams.get(stream) ?? [])];
+      return (streams.get(stream) ?? []).slice(options?.fromRevision ?? 0);
     },
     readAll: async (options) => {
       assertOpen();

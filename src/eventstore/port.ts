@@ -61,6 +61,10 @@ export interface AppendOptions {
   expectedRevision: ExpectedRevision;
 }
 
+export interface ReadStreamOptions {
+  fromRevision?: number;
+}
+
 export interface ReadAllOptions {
   /** Inclusive; defaults to the first event. */
   fromPosition?: number;
@@ -79,7 +83,8 @@ export interface Subscription extends AsyncIterable<RecordedEvent> {
 
 export interface EventStore {
   append(stream: string, events: EventToAppend[], options: AppendOptions): Promise<AppendResult>;
-  readStream(stream: string): Promise<RecordedEvent[]>;
+  /** The stream's events in revision order, from `fromRevision` (default 0); [] for no stream. */
+  readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   subscribe(options?: SubscribeOptions): Subscription;
   /**

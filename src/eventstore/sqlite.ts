@@ -126,8 +126,8 @@ export function openSqliteEventStore(
       )
       .raw(),
     readStream: db
-      .prepare<[string], EventRow>(
-        `SELECT ${columns} FROM events WHERE stream = ? ORDER BY revision`,
+      .prepare<[string, number], EventRow>(
+        `SELECT ${columns} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision`,
       )
       .raw(),
     headPosition: db.prepare<[], number>('SELECT coalesce(max(position), 0) FROM events').pluck(),
@@ -263,9 +263,9 @@ export function openSqliteEventStore(
           setImmediate(flush);
         }
       }),
-    readStream: async (stream) => {
+    readStream: async (stream, options) => {
       assertOpen();
-      return statements.readStream.all(stream).map(toRecordedEvent);
+      return statements.readStream.all(stream, options?.fromRevision ?? 0).map(toRecordedEvent);
     },
     readAll: async (options) => {
       assertOpen();

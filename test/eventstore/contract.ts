@@ -100,6 +100,18 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
         expect(await store.readStream(streamName('never-written'))).toEqual([]);
       });
 
+      it('reads a stream from a revision on', async () => {
+        const stream = streamName('from-revision');
+        const written = [anEvent(), anEvent(), anEvent()];
+        await store.append(stream, written, { expectedRevision: 'no-stream' });
+        const tail = await store.readStream(stream, { fromRevision: 1 });
+        expect(tail.map((e) => [e.eventId, e.revision])).toEqual([
+          [written[1]?.eventId, 1],
+          [written[2]?.eventId, 2],
+        ]);
+        expect(await store.readStream(stream, { fromRevision: 3 })).toEqual([]);
+      });
+
       it('refuses an append of no events, writing nothing', async () => {
         const stream = streamName('empty');
         await expect(store.append(stream, [], { expectedRevision: 'any' })).rejects.toThrow(
