@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
 import { authPlugin } from './plugins/auth.ts';
-import { errorsPlugin } from './plugins/errors.ts';
+import { errorsPlugin, frameworkErrorAsProblem } from './plugins/errors.ts';
 import { ledgerPlugin } from './plugins/ledger.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
@@ -19,6 +19,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     // Graceful shutdown: close() stops accepting, lets in-flight requests (appends) finish.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorAsProblem,
   });
   // The API speaks JSON only: without this, a text/plain body reaches validation as a string.
   app.removeContentTypeParser('text/plain');

@@ -17,14 +17,20 @@ export const CalendarOffset = z
   });
 export type CalendarOffset = z.infer<typeof CalendarOffset>;
 
+/** The last date an ISO `YYYY-MM-DD` can hold. */
+export const LAST_DATE = '9999-12-31';
+
 /**
  * Calendar arithmetic with end-of-month clamping (2007-01-31 + 1 month = 2007-02-28):
- * months first, then days, as Temporal's PlainDate.add does.
+ * months first, then days, as Temporal's PlainDate.add does. A result past year 9999 is held at
+ * 9999-12-31, so every date stays a four-digit ISO date (and compares correctly as a string).
  */
 export function addOffset(date: CalendarDate, offset: CalendarOffset): CalendarDate {
-  return Temporal.PlainDate.from(date)
-    .add({ months: offset.months ?? 0, days: offset.days ?? 0 })
-    .toString();
+  const result = Temporal.PlainDate.from(date).add({
+    months: offset.months ?? 0,
+    days: offset.days ?? 0,
+  });
+  return result.year > 9999 ? LAST_DATE : result.toString();
 }
 
 /** ISO dates of four-digit years compare correctly as strings; this names the intent. */

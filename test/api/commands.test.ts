@@ -587,6 +587,11 @@ describe('optimistic concurrency', () => {
       headers: { 'if-match': '"0"' },
     });
     expectProblem(stale, 412, 'precondition-failed');
+    // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag never matches, not even the current revision.
+    const weak = await api.post(paths.program('shipments'), lateShipment, {
+      headers: { 'if-match': 'W/"1"' },
+    });
+    expectProblem(weak, 412, 'precondition-failed');
     expect(await api.eventCount()).toBe(count);
 
     const current = await api.post(paths.program('shipments'), lateShipment, {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
-import { addOffset } from '../../src/domain/index.ts';
+import { addOffset, LAST_DATE } from '../../src/domain/index.ts';
 import { calendarDate } from '../support/arbitraries.ts';
 
 const daysInMonth = (year: number, month: number) =>
@@ -54,5 +54,12 @@ describe('calendar arithmetic (properties)', () => {
     expect(addOffset('2008-01-31', { months: 1 })).toBe('2008-02-29');
     expect(addOffset('2006-10-31', { months: 4 })).toBe('2007-02-28');
     expect(addOffset('2007-03-31', { months: 1, days: 1 })).toBe('2007-05-01');
+  });
+});
+
+describe('calendar arithmetic at the end of representable dates', () => {
+  it('holds a result past year 9999 at 9999-12-31', () => {
+    expect(addOffset('9999-12-31', { months: 1200, days: 36_600 })).toBe(LAST_DATE);
+    expect(addOffset('9999-11-30', { months: 1 })).toBe('9999-12-30');
   });
 });

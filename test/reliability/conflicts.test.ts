@@ -22,12 +22,12 @@ import {
 const PROGRAM = 'contested';
 const STREAM = `program-${PROGRAM}`;
 const WRITERS = 20;
-type Mode = 'body' | 'if-match' | 'weak-if-match';
+type Mode = 'body' | 'if-match';
 const ROUNDS: Mode[] = [
   'body',
   'if-match',
   'body',
-  'weak-if-match',
+  'if-match',
   'if-match',
   'body',
   'if-match',
@@ -65,11 +65,7 @@ describe('concurrent writers at the same expected revision', () => {
         { key },
       );
     const headers: Record<string, string> =
-      mode === 'if-match'
-        ? { 'if-match': `"${expected}"` }
-        : mode === 'weak-if-match'
-          ? { 'if-match': `W/"${expected}"` }
-          : {};
+      mode === 'if-match' ? { 'if-match': `"${expected}"` } : {};
     return server.post(`/v1/programs/${PROGRAM}/shipments`, body, { key, headers });
   };
 

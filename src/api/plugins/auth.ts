@@ -46,7 +46,8 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { credentials
     const roles = request.routeOptions.config.roles;
     if (!roles) return;
     const header = request.headers.authorization;
-    const key = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : null;
+    // The scheme name is case-insensitive (RFC 9110 §11.1).
+    const key = /^bearer +(\S+)$/i.exec(header ?? '')?.[1] ?? null;
     const principal = key ? authenticate(currentKeys(), key) : null;
     if (!principal) {
       reply.header('www-authenticate', 'Bearer realm="compliance-ledger"');

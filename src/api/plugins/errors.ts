@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { IdempotencyKeyReusedError } from '../../commands/idempotency.ts';
@@ -15,6 +15,7 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
       title: 'Not found',
       status: 404,
       detail: `no route ${request.method} ${request.url.split('?')[0]}`,
+      instance: request.url.split('?')[0],
     }),
   );
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -25,6 +26,19 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     return send(reply, { ...problem, instance: request.url.split('?')[0] });
   });
 });
+
+/**
+ * Errors the router raises before any route or hook runs (a bad %-escape, an over-long path
+ * parameter): fastify hands them only to the `frameworkErrors` option of its constructor.
+ */
+export function frameworkErrorAsProblem(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const problem = toProblem(error);
+  return send(reply, { ...problem, instance: request.url.split('?')[0] });
+}
 
 function send(reply: FastifyReply, problem: Problem) {
   return reply.code(problem.status).type('application/problem+json').send(problem);

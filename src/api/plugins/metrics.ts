@@ -44,7 +44,9 @@ export const metricsPlugin = fp(async (app: FastifyInstance) => {
       reply.elapsedTime / 1000,
     );
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
+  app.get(
+    '/metrics',
+    { schema: { hide: true }, config: { rateLimit: false } },
+    async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
   );
 });

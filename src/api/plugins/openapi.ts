@@ -21,7 +21,14 @@ export const openApiPlugin = fp(async (app: FastifyInstance) => {
         },
       },
     },
-    transform: jsonSchemaTransform,
+    // Routes that need a key say so, so generated clients send it.
+    transform: (input) => {
+      const transformed = jsonSchemaTransform(input);
+      const roles = (input.route.config as { roles?: readonly string[] } | undefined)?.roles;
+      return roles
+        ? { ...transformed, schema: { ...transformed.schema, security: [{ apiKey: [] }] } }
+        : transformed;
+    },
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

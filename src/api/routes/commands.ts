@@ -229,6 +229,13 @@ export async function commandRoutes(app: FastifyInstance) {
     const ifMatch = headers['if-match']
       ? Number(/"(-?\d+)"/.exec(headers['if-match'])?.[1])
       : undefined;
+    if (headers['if-match']?.startsWith('W/'))
+      throw new ProblemError(
+        412,
+        'precondition-failed',
+        'Precondition failed',
+        'If-Match compares strongly: a weak ETag never matches (RFC 9110 §13.1.1)',
+      );
     if (ifMatch !== undefined && bodyRevision !== undefined && ifMatch !== bodyRevision)
       throw new ProblemError(
         400,

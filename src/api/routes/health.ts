@@ -7,7 +7,10 @@ export async function healthRoutes(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/healthz',
-    { schema: { tags: ['operations'], response: { 200: z.object({ status: z.literal('ok') }) } } },
+    {
+      config: { rateLimit: false },
+      schema: { tags: ['operations'], response: { 200: z.object({ status: z.literal('ok') }) } },
+    },
     async () => ({ status: 'ok' as const }),
   );
   const Readiness = z.object({
@@ -18,7 +21,10 @@ export async function healthRoutes(app: FastifyInstance) {
   });
   r.get(
     '/readyz',
-    { schema: { tags: ['operations'], response: { 200: Readiness, 503: Readiness } } },
+    {
+      config: { rateLimit: false },
+      schema: { tags: ['operations'], response: { 200: Readiness, 503: Readiness } },
+    },
     async (_req, reply) => {
       const projectedPosition = app.ledger.projections.position;
       try {
