@@ -8,6 +8,9 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# npm ci runs the `prepare` script, which builds the offline verifier (dist/verify.js).
+COPY tsconfig.verify.json ./
+COPY src/verify.ts ./src/verify.ts
 # All dependencies: `npm start` runs the TypeScript sources through tsx, a devDependency.
 RUN npm ci --no-audit --no-fund
 

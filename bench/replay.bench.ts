@@ -9,19 +9,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { type DomainEvent, SCHEMA_VERSION, streams } from '../src/domain/index.ts';
-import type { EventStore } from '../src/eventstore/port.ts';
 import { openSqliteEventStore } from '../src/eventstore/sqlite.ts';
 import { ledgerProjections } from '../src/projections/ledger-queries.ts';
 import { startProjections } from '../src/projections/runtime.ts';
-import { measureInChild, mib, peakRssBytes, perSecond, report } from './support.ts';
+import { generateLedger } from './generated-ledger.ts';
+import { benchRow, measureInChild, mib, peakRssBytes, perSecond, report } from './support.ts';
 
 const TOTAL = Number(process.env.LEDGER_BENCH_EVENTS ?? 1_000_000);
-const PROGRAMS = Math.max(1, Math.round(TOTAL / 100));
-const SPECS = 20;
 
 const [mode, path] = process.argv.slice(2);
-if (mode === 'generate') console.log(JSON.stringify(await generate(path as string)));
+if (mode === 'generate') console.log(JSON.stringify(await generateLedger(path as string, TOTAL)));
 else if (mode === 'baseline') console.log(JSON.stringify(baseline(path as string)));
 else if (mode === 'replay') console.log(JSON.stringify(await replay(path as string)));
 else main();
@@ -35,9 +32,24 @@ function main(): void {
     console.log(`generated ${generated.events} events in ${(generated.ms / 1000).toFixed(1)} s`);
     const raw = measureInChild<Phase>(script, ['baseline', file]);
     const ours = measureInChild<Phase>(script, ['replay', file]);
+    const measure = `replay through every projection (${ours.events} events)`;
     report('replay', [
-      row('raw SELECT + JSON.parse (baseline)', raw, raw),
-      row('replay through every projection', ours, raw),
+      benchRow(
+        measure,
+        'events/s',
+        perSecond(ours.events, ours.ms),
+        'raw SELECT + JSON.parse',
+        perSecond(raw.events, raw.ms),
+        { aim: '>= 0.60' },
+      ),
+      benchRow(
+        `${measure}: peak RSS`,
+        'MiB',
+        ours.peakRss / 2 ** 20,
+        'raw SELECT + JSON.parse',
+        raw.peakRss / 2 ** 20,
+        { aim: 'ours < 1024 MiB' },
+      ),
     ]);
     const ratio = ours.events / ours.ms / (raw.events / raw.ms);
     console.log(
@@ -52,151 +64,6 @@ interface Phase {
   events: number;
   ms: number;
   peakRss: number;
-}
-
-function row(name: string, phase: Phase, base: Phase) {
-  return {
-    phase: name,
-    events: phase.events,
-    seconds: Number((phase.ms / 1000).toFixed(2)),
-    'events/s': perSecond(phase.events, phase.ms),
-    'vs baseline': `${((phase.events / phase.ms / (base.events / base.ms)) * 100).toFixed(0)}%`,
-    'peak RSS': mib(phase.peakRss),
-  };
-}
-
-async function generate(file: string) {
-  const started = performance.now();
-  const store = openSqliteEventStore(file);
-  let events = 0;
-  for (let s = 0; s < SPECS; s++) {
-    const specificationId = `spec-${s}`;
-    const appended = await append(store, streams.specification(specificationId), [
-      {
-        type: 'SpecificationRegistered',
-        data: { specificationId, regulator: 'USPS', title: `Specification ${s}` },
-      },
-      {
-        type: 'TechnicalDataPackageReleased',
-        data: {
-          specificationId,
-          releasedOn: date(2006, s),
-          publicRelease: true,
-          documentRef: `TDP-${s}`,
-        },
-      },
-    ]);
-    events += appended;
-  }
-  const perProgram = Math.max(3, Math.floor((TOTAL - events) / PROGRAMS));
-  let next = 0;
-  const writer = async () => {
-    for (let p = next++; p < PROGRAMS; p = next++) {
-      const appended = await append(
-        store,
-        streams.program(`program-${p}`),
-        programHistory(p, perProgram),
-      );
-      events += appended;
-    }
-  };
-  await Promise.all(Array.from({ length: 64 }, writer));
-  await store.close();
-  return { events, ms: performance.now() - started };
-}
-
-function programHistory(p: number, count: number): DomainEvent[] {
-  const programId = `program-${p}`;
-  const history: DomainEvent[] = [
-    {
-      type: 'ProgramRegistered',
-      data: {
-        programId,
-        supplierId: `supplier-${p % 100}`,
-        specificationId: `spec-${p % SPECS}`,
-        channel: 'private-market',
-        regulator: 'USPS',
-      },
-    },
-    {
-      type: 'NoticeReceived',
-      data: {
-        noticeId: `notice-${p}`,
-        issuer: 'USPS',
-        receivedOn: date(2005, p),
-        documentRef: `LTR-${p}`,
-        summary: 'Supply may continue until the successor TDP is public, plus a transition period.',
-        terms:
-          p % 3 === 0
-            ? [
-                { kind: 'authorizes', from: date(2005, p) },
-                { kind: 'ends-on', effectiveOn: date(2008, p) },
-              ]
-            : [
-                {
-                  kind: 'sunset-after-trigger',
-                  trigger: {
-                    specificationId: `spec-${(p + 1) % SPECS}`,
-                    event: 'tdp-public-release',
-                  },
-                  offset: { months: 4 },
-                },
-              ],
-      },
-    },
-  ];
-  if (p % 10 === 0) {
-    history.push(
-      {
-        type: 'LicenseApplicationSubmitted',
-        data: { applicationId: `app-${p}`, submittedOn: date(2006, p), documentRef: `APP-${p}` },
-      },
-      {
-        type: 'LicenseApplicationDecided',
-        data: {
-          applicationId: `app-${p}`,
-          decidedOn: date(2006, p + 3),
-          decision: p % 20 === 0 ? 'approved' : 'rejected',
-          reasons: ['reviewed'],
-          resubmissionAllowed: true,
-        },
-      },
-    );
-  }
-  for (let i = history.length; i < count; i++)
-    history.push({
-      type: 'ShipmentRecorded',
-      data: {
-        shipmentId: `sh-${p}-${i}`,
-        shippedOn: date(2005 + (i % 4), i),
-        units: 1 + (i % 50),
-        customerRef: `C-${i % 997}`,
-      },
-    });
-  return history;
-}
-
-function date(year: number, n: number): string {
-  return `${year}-${String((n % 12) + 1).padStart(2, '0')}-${String((n % 28) + 1).padStart(2, '0')}`;
-}
-
-async function append(store: EventStore, stream: string, events: DomainEvent[]): Promise<number> {
-  await store.append(
-    stream,
-    events.map((e) => ({
-      eventId: crypto.randomUUID(),
-      type: e.type,
-      data: e.data,
-      metadata: {
-        recordedBy: 'bench',
-        correlationId: crypto.randomUUID(),
-        causationId: null,
-        schemaVersion: SCHEMA_VERSION,
-      },
-    })),
-    { expectedRevision: 'no-stream' },
-  );
-  return events.length;
 }
 
 function baseline(file: string): Phase {

@@ -4,13 +4,13 @@
  * Run: npm run bench:store. Writes bench/results/store.json.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EventStore, EventToAppend } from '../src/eventstore/port.ts';
 import { type GroupCommit, openSqliteEventStore } from '../src/eventstore/sqlite.ts';
+import { benchRow, report } from './support.ts';
 
 const SEQUENTIAL_APPENDS = 500;
 const CONCURRENT_APPENDERS = 64;
@@ -20,14 +20,6 @@ const READ_PAGE = 1_000;
 /** Each measure runs this often, interleaved, and reports its median: the disk is noisy. */
 const RUNS = 3;
 const READ_PASSES = 5;
-
-interface Row {
-  measure: string;
-  ours: number;
-  baseline: string;
-  baselineRate: number;
-  ratio: number;
-}
 
 function anEvent(): EventToAppend {
   return {
@@ -221,42 +213,37 @@ try {
   for (let run = 0; run < RUNS; run++) runs.push(await measure(dir, run));
   const m = (pick: (run: Run) => number) => middle(runs.map(pick));
 
-  const row = (measure: string, ours: number, baseline: string, baselineRate: number): Row => ({
-    measure,
-    ours: Math.round(ours),
-    baseline,
-    baselineRate: Math.round(baselineRate),
-    ratio: Number((ours / baselineRate).toFixed(2)),
-  });
+  const rate = (measure: string, ours: number, baseline: string, baselineRate: number) =>
+    benchRow(measure, 'events/s', ours, baseline, baselineRate);
   const sequential = `append, 1 appender (${SEQUENTIAL_APPENDS} sequential awaits)`;
   const concurrent = `append, ${CONCURRENT_APPENDERS} appenders (${CONCURRENT_APPENDS} events)`;
   const rawBatched = `raw insert, ${RAW_BATCH} rows per transaction`;
   const rows = [
-    row(
+    rate(
       sequential,
       m((r) => r.sequential),
       'raw insert, 1 row per transaction',
       m((r) => r.rawSingle),
     ),
-    row(
+    rate(
       sequential,
       m((r) => r.sequential),
       rawBatched,
       m((r) => r.rawBatched),
     ),
-    row(
+    rate(
       concurrent,
       m((r) => r.concurrent),
       rawBatched,
       m((r) => r.rawBatched),
     ),
-    row(
+    rate(
       concurrent,
       m((r) => r.concurrent),
       `raw insert, ${CONCURRENT_APPENDERS} rows per transaction`,
       m((r) => r.rawRound),
     ),
-    row(
+    rate(
       `readAll, pages of ${READ_PAGE} (${SEQUENTIAL_APPENDS + CONCURRENT_APPENDS} events)`,
       m((r) => r.read),
       'raw SELECT + JSON.parse',
@@ -265,36 +252,15 @@ try {
   ];
   const meanBatch = m((r) => r.meanBatch);
 
-  console.table(
-    rows.map((r) => ({
-      measure: r.measure,
-      'ours (events/s)': r.ours,
-      baseline: r.baseline,
-      'baseline (events/s)': r.baselineRate,
-      'ours / baseline': r.ratio,
-    })),
-  );
+  report('store', rows, {
+    sqlite: new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get(),
+    pragmas: { journal_mode: 'WAL', synchronous: 'FULL' },
+    runs: RUNS,
+    meanAppendsPerGroupCommit: meanBatch,
+    raw: runs,
+  });
   console.log(
     `medians of ${RUNS} runs; ${CONCURRENT_APPENDERS} appenders: ${meanBatch.toFixed(1)} appends per group commit on average`,
-  );
-
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync(
-    'bench/results/store.json',
-    `${JSON.stringify(
-      {
-        measuredAt: new Date().toISOString(),
-        node: process.version,
-        sqlite: new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get(),
-        pragmas: { journal_mode: 'WAL', synchronous: 'FULL' },
-        runs: RUNS,
-        meanAppendsPerGroupCommit: meanBatch,
-        rows,
-        raw: runs,
-      },
-      null,
-      2,
-    )}\n`,
   );
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { isKeyName } from './verify.ts';
+
+export const DEFAULT_CHECKPOINT_KEY_DIR = './data/checkpoint-key';
+export const DEFAULT_ORIGIN = 'compliance-ledger.local/ledger';
 
 /** The service's settings, from the environment, validated once at start (DESIGN §6). */
 export const Config = z.object({
@@ -7,6 +11,13 @@ export const Config = z.object({
   LEDGER_STORE: z.string().min(1).default('sqlite:./data/ledger.sqlite'),
   /** The credentials file: API keys, held hashed. */
   LEDGER_CREDENTIALS: z.string().min(1).default('./data/credentials.json'),
+  /** Folder of the Ed25519 key that signs checkpoints, created on first start (sqlite stores). */
+  LEDGER_CHECKPOINT_KEY: z.string().min(1).default(DEFAULT_CHECKPOINT_KEY_DIR),
+  /** First line of every checkpoint, and the signing key's name. */
+  LEDGER_ORIGIN: z
+    .string()
+    .refine(isKeyName, 'is empty or has a space or "+"')
+    .default(DEFAULT_ORIGIN),
   /** Largest accepted request body, in bytes. */
   LEDGER_BODY_LIMIT: z.coerce
     .number()

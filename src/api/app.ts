@@ -9,6 +9,7 @@ import { openApiPlugin } from './plugins/openapi.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { healthRoutes } from './routes/health.ts';
+import { integrityRoutes } from './routes/integrity.ts';
 import { queryRoutes } from './routes/queries.ts';
 
 /** The HTTP API: each concern an encapsulated plugin, registered here in order. */
@@ -27,7 +28,11 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(errorsPlugin);
-  await app.register(ledgerPlugin, { storeUrl: config.LEDGER_STORE });
+  await app.register(ledgerPlugin, {
+    storeUrl: config.LEDGER_STORE,
+    keyDir: config.LEDGER_CHECKPOINT_KEY,
+    origin: config.LEDGER_ORIGIN,
+  });
   await app.register(authPlugin, { credentialsPath: config.LEDGER_CREDENTIALS });
   await app.register(rateLimitPlugin, { perMinute: config.LEDGER_RATE_LIMIT });
   await app.register(metricsPlugin);
@@ -36,6 +41,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(commandRoutes);
   await app.register(queryRoutes);
+  await app.register(integrityRoutes);
   await app.ready();
   return app;
 }

@@ -223,3 +223,48 @@ export const AsKnownAtQuery = z
   .describe(
     'A global position (e.g. 42) or an instant (e.g. 2007-05-10T00:00:00Z): answer as the ledger knew it then',
   );
+
+export const CheckpointResponse = z
+  .object({
+    origin: z.string(),
+    treeSize: z.int(),
+    rootHash: z.string().describe('Base64, as on the third line of the note'),
+    rootHashHex: z.string(),
+    note: z
+      .string()
+      .describe(
+        'The signed note (C2SP tlog-checkpoint, Ed25519): verify it and take size and root from it',
+      ),
+  })
+  .meta({ id: 'Checkpoint' });
+
+export const CheckpointPublicKeyResponse = z
+  .object({
+    keyName: z.string(),
+    verifierKey: z.string().describe('The signed-note verifier key <name>+<key ID>+<key>'),
+    publicKeyPem: z.string().describe('The same Ed25519 key as SPKI PEM'),
+  })
+  .meta({ id: 'CheckpointPublicKey' });
+
+const HexHash = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const InclusionProofResponse = z
+  .object({
+    eventId: z.string(),
+    leafIndex: z.int().describe('0-based rank of the event in the global order'),
+    treeSize: z.int(),
+    leafHash: HexHash.describe('SHA-256(0x00 || leaf input), from the stored event'),
+    proof: z.array(HexHash).describe('RFC 6962 audit path, bottom-up'),
+    checkpoint: CheckpointResponse.describe('The signed checkpoint of treeSize'),
+  })
+  .meta({ id: 'InclusionProof' });
+
+export const ConsistencyProofResponse = z
+  .object({
+    from: CheckpointResponse,
+    to: CheckpointResponse,
+    proof: z
+      .array(HexHash)
+      .describe('RFC 6962 consistency proof from from.treeSize to to.treeSize'),
+  })
+  .meta({ id: 'ConsistencyProof' });

@@ -1,15 +1,25 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { factsOfProgram, programFacts } from '../../projections/program-facts.ts';
 import { addKey, Role, readCredentials, revokeKey } from '../api/credentials.ts';
 import { evaluate, type Status } from '../domain/index.ts';
 import { readLedger } from '../eventstore/envelope.ts';
+import { proveInclusion } from '../integrity/ledger-checkpoints.ts';
 import { ledgerProjections, ledgerQueries } from '../projections/ledger-queries.ts';
 import { replayLedger } from '../projections/replay.ts';
+import { verifyCheckpoint, verifyInclusion } from '../verify.ts';
 import * as args from './arguments.ts';
+import { AuditFailure, auditLedger } from './audit.ts';
 import { formatAuditTrail } from './audit-trail-formats.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { htmlReport } from './html-report.ts';
+import {
+  checkpointsOf,
+  defaultKeyDir,
+  replaceFile,
+  serverLedger,
+  storeLedger,
+} from './integrity.ts';
 import { openStore, withLedger } from './open-ledger.ts';
 import { progress } from './progress.ts';
 import { printJson, table } from './render.ts';
@@ -19,7 +29,7 @@ import { describeProblem, verifyStore } from './verify.ts';
 
 const program = new Command('ledger')
   .description(
-    "The compliance ledger's auditor tool: status, audit trails, replay, verify, export and import.",
+    "The compliance ledger's auditor tool: status, audit trails, replay, verify, signed checkpoints and proofs, audit, export and import.",
   )
   .option(
     '--store <url>',
@@ -203,6 +213,165 @@ program
       await store.close();
     }
   });
+
+const keyDirOption = () =>
+  new Option(
+    '--key-dir <dir>',
+    "the checkpoint key folder, as the server's LEDGER_CHECKPOINT_KEY",
+  ).default(defaultKeyDir());
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+program
+  .command('checkpoint')
+  .description(
+    "sign a checkpoint of the ledger's Merkle tree (or give the latest if it did not grow)",
+  )
+  .option(
+    '--out <file>',
+    'write the signed note to a file (e.g. the trusted checkpoint of an audit)',
+  )
+  .addOption(keyDirOption())
+  .action(async (o: { out?: string; keyDir: string }) => {
+    const url = globals().store;
+    const store = await openStore(url);
+    try {
+      const { origin, treeSize, rootHash, note } = checkpointsOf(store, url, o.keyDir).latest();
+      if (o.out) {
+        writeFileSync(o.out, note);
+        process.stderr.write(`checkpoint of tree size ${treeSize} written to ${o.out}\n`);
+      } else if (globals().json) {
+        printJson({ origin, treeSize, rootHash: Buffer.from(rootHash).toString('base64'), note });
+      } else process.stdout.write(note);
+    } finally {
+      await store.close();
+    }
+  });
+
+program
+  .command('proof')
+  .description('Merkle proofs')
+  .command('inclusion <eventId>')
+  .description('prove that an event is in the ledger of a signed checkpoint')
+  .option('--tree-size <n>', 'the size of a checkpoint signed earlier (default: the latest)')
+  .addOption(keyDirOption())
+  .action(async (eventId: string, o: { treeSize?: string; keyDir: string }) => {
+    const treeSize = o.treeSize === undefined ? undefined : args.count(o.treeSize, '--tree-size');
+    const url = globals().store;
+    const store = await openStore(url);
+    try {
+      const checkpoints = checkpointsOf(store, url, o.keyDir);
+      const answer = await proveInclusion(store, checkpoints, eventId, treeSize);
+      if (!answer.ok) throw new CliError(EXIT.notFound, answer.detail);
+      const { leafIndex, leafHash, proof, checkpoint } = answer;
+      // Checked here as an auditor would, with the size and root of the signed note.
+      const signed = verifyCheckpoint(checkpoint.note, checkpoints.key.verifierKey);
+      const verified = verifyInclusion(
+        leafHash,
+        leafIndex,
+        signed.treeSize,
+        proof,
+        signed.rootHash,
+      );
+      const result = {
+        eventId,
+        leafIndex,
+        treeSize: signed.treeSize,
+        leafHash: hex(leafHash),
+        proof: proof.map(hex),
+        verified,
+        note: checkpoint.note,
+      };
+      out(result, () =>
+        [
+          `event ${eventId} is leaf ${leafIndex} of the tree of size ${signed.treeSize}: ${verified ? 'proof verified against the signed checkpoint' : 'THE PROOF DOES NOT VERIFY'}`,
+          `leaf hash ${result.leafHash}`,
+          `proof (${proof.length} hashes, bottom-up):`,
+          ...result.proof.map((p) => `  ${p}`),
+          'checkpoint:',
+          checkpoint.note.trimEnd(),
+        ].join('\n'),
+      );
+      if (!verified) process.exitCode = EXIT.integrity;
+    } finally {
+      await store.close();
+    }
+  });
+
+program
+  .command('audit')
+  .description(
+    'check the ledger against a trusted checkpoint: signature, consistency proof and every event; replace the trusted checkpoint when all holds',
+  )
+  .requiredOption('--trusted <file>', 'the signed checkpoint you trust, kept outside the system')
+  .option('--url <url>', 'audit a server (with --key) instead of a store')
+  .option('--key <apiKey>', 'an API key of the server (any reader role)')
+  .option('--public-key <file>', 'the verifier key (.vkey) or PEM of the signing key')
+  .addOption(keyDirOption())
+  .action(
+    async (o: {
+      trusted: string;
+      url?: string;
+      key?: string;
+      publicKey?: string;
+      keyDir: string;
+    }) => {
+      if (o.url !== undefined && program.getOptionValueSource('store') === 'cli')
+        throw new CliError(EXIT.usage, 'audit: give --store or --url, not both');
+      if (o.url !== undefined && (o.key === undefined || o.publicKey === undefined))
+        throw new CliError(EXIT.usage, 'audit --url needs --key and --public-key');
+      const trustedNote = readText(o.trusted, '--trusted');
+      const publicKey =
+        o.publicKey === undefined ? undefined : readText(o.publicKey, '--public-key').trim();
+      const run = async () => {
+        if (o.url !== undefined)
+          return auditLedger(
+            trustedNote,
+            publicKey as string,
+            serverLedger(o.url, o.key as string),
+          );
+        const url = globals().store;
+        const store = await openStore(url);
+        try {
+          const checkpoints = checkpointsOf(store, url, o.keyDir, { existingKey: true });
+          return await auditLedger(
+            trustedNote,
+            publicKey ?? checkpoints.key.verifierKey,
+            storeLedger(store, checkpoints),
+          );
+        } finally {
+          await store.close();
+        }
+      };
+      let result: Awaited<ReturnType<typeof auditLedger>>;
+      try {
+        result = await run();
+      } catch (error) {
+        if (error instanceof AuditFailure)
+          throw new CliError(EXIT.integrity, `audit failed: ${error.message}`);
+        throw error;
+      }
+      replaceFile(o.trusted, result.latest.note);
+      const summary = {
+        ok: true,
+        from: result.trusted.treeSize,
+        to: result.latest.treeSize,
+        trusted: o.trusted,
+      };
+      out(
+        summary,
+        () =>
+          `audit passed: the ledger of tree size ${summary.to} extends the trusted one of size ${summary.from}, and its ${summary.to} events hash to the signed root; ${o.trusted} now holds the new checkpoint`,
+      );
+    },
+  );
+
+function readText(file: string, option: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliError(EXIT.usage, `${option}: cannot read ${file}: ${(error as Error).message}`);
+  }
+}
 
 program
   .command('export')

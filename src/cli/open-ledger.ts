@@ -1,4 +1,4 @@
-import { DEFAULT_STORE_URL, openEventStore } from '../eventstore/open.ts';
+import { DEFAULT_STORE_URL, openEventStore, sqlitePath } from '../eventstore/open.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import { fileCheckpointStore } from '../projections/checkpoints.ts';
 import {
@@ -18,11 +18,6 @@ export async function openStore(
   } catch (error) {
     throw new CliError(EXIT.failure, `cannot open store ${url}: ${(error as Error).message}`);
   }
-}
-
-/** The path of a sqlite: URL, where checkpoints live beside the file; null for other stores. */
-export function sqlitePath(url: string): string | null {
-  return url.startsWith('sqlite:') ? url.slice('sqlite:'.length) || './data/ledger.sqlite' : null;
 }
 
 /** Opens the store and its projections (resuming from the server's checkpoints) for one query. */

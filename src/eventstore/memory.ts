@@ -1,10 +1,19 @@
 /** In-memory EventStore for unit tests: the same semantics as the durable adapters, no disk. */
+
+import {
+  leafHash,
+  leafInput,
+  ledgerMerkleTree,
+  MemoryMerkleStorage,
+  MerkleTree,
+} from '../integrity/merkle.ts';
 import {
   appendResult,
   assertAppendable,
   checkExpectedRevision,
   closedStoreError,
   commitInstant,
+  type EventSnapshot,
   readAllRange,
   retriedAppendResult,
   snapshotEvent,
@@ -24,6 +33,8 @@ export function createMemoryEventStore(): EventStore {
   const ledger: RecordedEvent[] = [];
   const streams = new Map<string, RecordedEvent[]>();
   const byEventId = new Map<string, RecordedEvent>();
+  /** Leaf i is ledger[i]: extended with every event, as the SQLite store does. */
+  const tree = new MerkleTree(new MemoryMerkleStorage());
   const feed = createCommitFeed();
   let closed = false;
 
@@ -56,12 +67,16 @@ export function createMemoryEventStore(): EventStore {
       prevHash = sealed.metadata.hash;
       return deepFreeze({ ...sealed, position: ledger.length + index + 1 });
     });
-
-    for (const event of recorded) {
+    // Hashed before anything changes, so a failure leaves the store as it was.
+    const leaves = recorded.map((event, index) =>
+      leafHash(leafInput(event, (snapshots[index] as EventSnapshot).dataJson)),
+    );
+    recorded.forEach((event, index) => {
+      tree.append(leaves[index] as Uint8Array);
       ledger.push(event);
       history.push(event);
       byEventId.set(event.eventId, event);
-    }
+    });
     streams.set(stream, history);
     feed.committed();
     return appendResult(stream, recorded);
@@ -90,20 +105,26 @@ export function createMemoryEventStore(): EventStore {
         if (e.position !== index + 1)
           throw new Error(`import needs positions 1, 2, 3, ...; got ${e.position} at ${index + 1}`);
       });
-      for (const e of events) {
-        const event = deepFreeze(structuredClone(e));
+      const copies = events.map((e) => deepFreeze(structuredClone(e)));
+      const leaves = copies.map((event) => leafHash(leafInput(event)));
+      copies.forEach((event, index) => {
+        tree.append(leaves[index] as Uint8Array);
         ledger.push(event);
-        const history = streams.get(e.stream);
+        const history = streams.get(event.stream);
         if (history) history.push(event);
-        else streams.set(e.stream, [event]);
-        byEventId.set(e.eventId, event);
-      }
+        else streams.set(event.stream, [event]);
+        byEventId.set(event.eventId, event);
+      });
       if (events.length > 0) feed.committed();
     },
     headPosition: async () => {
       assertOpen();
       return ledger.length;
     },
+    merkle: ledgerMerkleTree(tree, (eventId) => {
+      const event = byEventId.get(eventId);
+      return event === undefined ? null : event.position - 1;
+    }),
     close: async () => {
       closed = true;
       feed.end();

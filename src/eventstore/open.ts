@@ -7,9 +7,8 @@ export const DEFAULT_STORE_URL = 'sqlite:./data/ledger.sqlite';
 
 /** `sqlite:<path>` (an empty path means ./data/ledger.sqlite), `memory:`, or `esdb://host:2113?tls=false`. */
 export function openEventStore(url: string = DEFAULT_STORE_URL): EventStore | Promise<EventStore> {
-  if (url.startsWith('sqlite:')) {
-    return openSqliteEventStore(url.slice('sqlite:'.length) || './data/ledger.sqlite');
-  }
+  const path = sqlitePath(url);
+  if (path !== null) return openSqliteEventStore(path);
   if (url === 'memory:') return createMemoryEventStore();
   if (/^esdb(\+discover)?:\/\//.test(url)) {
     // Loaded on demand: the gRPC client is heavy and only production needs it.
@@ -20,4 +19,9 @@ export function openEventStore(url: string = DEFAULT_STORE_URL): EventStore | Pr
   throw new Error(
     `unknown event store URL scheme ${scheme}: use sqlite:<path>, memory: or esdb://host:2113?tls=false`,
   );
+}
+
+/** The file a `sqlite:` URL names (an empty path means ./data/ledger.sqlite); null for other stores. */
+export function sqlitePath(url: string): string | null {
+  return url.startsWith('sqlite:') ? url.slice('sqlite:'.length) || './data/ledger.sqlite' : null;
 }

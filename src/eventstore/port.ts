@@ -81,6 +81,22 @@ export interface Subscription extends AsyncIterable<RecordedEvent> {
   close(): Promise<void>;
 }
 
+/**
+ * The store's RFC 6962 Merkle tree over its global order (DESIGN.md section 7): leaf i is the
+ * i-th event, hashed as docs/merkle-leaf.md says. Stores that keep it update it in the
+ * transaction that writes the events, so it always covers exactly the committed events.
+ */
+export interface LedgerMerkleTree {
+  /** Number of leaves: the events committed. */
+  size(): number;
+  /** Root of the first `treeSize` leaves (default: all). */
+  root(treeSize?: number): Uint8Array;
+  inclusionProof(leafIndex: number, treeSize: number): Uint8Array[];
+  consistencyProof(size1: number, size2: number): Uint8Array[];
+  /** The leaf index of a stored event; null when the store holds no such event. */
+  leafIndexOf(eventId: string): number | null;
+}
+
 export interface EventStore {
   append(stream: string, events: EventToAppend[], options: AppendOptions): Promise<AppendResult>;
   /** The stream's events in revision order, from `fromRevision` (default 0); [] for no stream. */
@@ -94,5 +110,7 @@ export interface EventStore {
   importRecorded?(events: readonly RecordedEvent[]): Promise<void>;
   /** Position of the last event in the store, 0 when empty. */
   headPosition(): Promise<number>;
+  /** The Merkle tree over the ledger; absent in stores that do not keep one (esdb). */
+  readonly merkle?: LedgerMerkleTree;
   close(): Promise<void>;
 }

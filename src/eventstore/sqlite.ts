@@ -2,11 +2,21 @@
  * SQLite EventStore (better-sqlite3): one file, WAL, synchronous=FULL, so a resolved append is
  * on disk. Appends arriving in the same burst are group-committed: one transaction and one fsync
  * for the whole batch, each append still checked on its own against the state the earlier ones
- * in the batch left.
+ * in the batch left. The RFC 6962 Merkle tree over the ledger (DESIGN.md section 7) lives in the
+ * same file and is extended in the same savepoint as each append's rows, so the tree and the
+ * events cannot disagree after a refused append or a crash, and opening reads it, never rebuilds.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import {
+  leafHash,
+  leafInput,
+  ledgerMerkleTree,
+  type MerkleNode,
+  type MerkleStorage,
+  MerkleTree,
+} from '../integrity/merkle.ts';
 import {
   appendResult,
   assertAppendable,
@@ -27,6 +37,11 @@ export interface SqliteEventStoreOptions {
   busyTimeoutMs?: number;
   /** Called after each group commit, e.g. for metrics. */
   onCommit?: (commit: GroupCommit) => void;
+  /**
+   * Keep the Merkle tree (default true). `false` exists for benchmarks only: events appended
+   * without it leave the file's tree behind, and appends with the tree are refused from then on.
+   */
+  merkle?: boolean;
 }
 
 export interface GroupCommit {
@@ -65,6 +80,25 @@ const migrations: readonly ((db: Database.Database) => void)[] = [
         UNIQUE (stream, revision)
       ) STRICT;
     `),
+  (db) => {
+    // One row per node of the tree, keyed by its post-order position (nodeKey).
+    db.exec(`
+      CREATE TABLE merkle_nodes (
+        node INTEGER PRIMARY KEY,
+        hash BLOB NOT NULL CHECK (length(hash) = 32)
+      ) STRICT;
+    `);
+    // A file from before the tree: build it once, from the events it holds.
+    const tree = new MerkleTree(sqliteMerkleStorage(db));
+    const page = db
+      .prepare<[number], EventRow>(
+        'SELECT position, stream, revision, event_id, type, data, metadata FROM events WHERE position > ? ORDER BY position LIMIT 1000',
+      )
+      .raw();
+    for (let rows = page.all(0); rows.length > 0; rows = page.all(tree.size)) {
+      for (const row of rows) appendLeaf(tree, toRecordedEvent(row));
+    }
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;
@@ -133,6 +167,16 @@ export function openSqliteEventStore(
     headPosition: db.prepare<[], number>('SELECT coalesce(max(position), 0) FROM events').pluck(),
   };
 
+  const storage = options.merkle === false ? null : sqliteMerkleStorage(db);
+  /** Read by the `merkle` capability: always what is committed, whoever wrote it. */
+  const tree = storage && new MerkleTree(storage);
+  const appending = storage && appendingStorage(storage);
+  /** Extended by appends and imports, inside their transactions. */
+  const appendTree = appending && new MerkleTree(appending);
+  const positionOf = db
+    .prepare<[string], number>('SELECT position FROM events WHERE event_id = ?')
+    .pluck();
+
   const feed = createCommitFeed();
   let queue: PendingAppend[] = [];
   let flushScheduled = false;
@@ -171,6 +215,7 @@ export function openSqliteEventStore(
         dataJson,
         metadata,
       );
+      if (appendTree) appendLeaf(appendTree, { ...sealed, position }, dataJson);
       return { eventId: event.eventId, revision, position };
     });
     return { ok: true, result: appendResult(stream, appended), written: appended.length };
@@ -180,6 +225,8 @@ export function openSqliteEventStore(
   const writeAppendAtomically = db.transaction(writeAppend);
 
   const commitBatch = db.transaction((batch: PendingAppend[]): Outcome[] => {
+    // Another process may have appended since the last batch: read the tree's edge afresh.
+    appending?.forget();
     const last = statements.lastEvent.get();
     const recordedAt = commitInstant(last?.recordedAt);
     let lastPosition = last?.position ?? 0;
@@ -189,6 +236,8 @@ export function openSqliteEventStore(
         if (outcome.ok) lastPosition += outcome.written;
         return outcome;
       } catch (error) {
+        // Its savepoint took back the nodes it appended.
+        appending?.forget();
         return { ok: false, error };
       }
     });
@@ -222,9 +271,14 @@ export function openSqliteEventStore(
   }
 
   const importIntoEmpty = db.transaction((events: readonly RecordedEvent[]) => {
+    appending?.forget();
     if ((statements.headPosition.get() as number) !== 0)
       throw new Error('import needs an empty store');
-    for (const e of events)
+    events.forEach((e, index) => {
+      if (e.position !== index + 1)
+        throw new Error(`import needs positions 1, 2, 3, ...; got ${e.position} at ${index + 1}`);
+    });
+    for (const e of events) {
       statements.insert.run(
         e.position,
         e.stream,
@@ -234,6 +288,8 @@ export function openSqliteEventStore(
         canonicalJson(e.data),
         JSON.stringify(e.metadata),
       );
+      if (appendTree) appendLeaf(appendTree, e);
+    }
   });
 
   function assertOpen(): void {
@@ -282,6 +338,14 @@ export function openSqliteEventStore(
       importIntoEmpty(events);
       if (events.length > 0) feed.committed();
     },
+    ...(tree
+      ? {
+          merkle: ledgerMerkleTree(tree, (eventId) => {
+            const position = positionOf.get(eventId);
+            return position === undefined ? null : position - 1;
+          }),
+        }
+      : {}),
     close: async () => {
       if (closed) return;
       flush();
@@ -290,6 +354,101 @@ export function openSqliteEventStore(
       db.close();
     },
   };
+}
+
+/**
+ * MerkleStorage in the `merkle_nodes` table, each node under its post-order position, the order
+ * in which an append-only tree completes its nodes (as Merkle Mountain Ranges number them): every
+ * insert goes at the end of the table's B-tree, so a commit writes a page or two of nodes, not a
+ * page per level. The size comes from the last key (one seek), never from counting rows.
+ * Appends must run inside the caller's transaction, which makes them all or nothing: the store
+ * runs each in the savepoint of the append whose events it covers.
+ */
+export function sqliteMerkleStorage(db: Database.Database): MerkleStorage {
+  const lastNode = db.prepare<[], number | null>('SELECT max(node) FROM merkle_nodes').pluck();
+  const node = db.prepare<[number], Buffer>('SELECT hash FROM merkle_nodes WHERE node = ?').pluck();
+  const insert = db.prepare<[number, Buffer]>(
+    'INSERT INTO merkle_nodes (node, hash) VALUES (?, ?)',
+  );
+  return {
+    size: () => leavesOfNodes((lastNode.get() ?? -1) + 1),
+    get: (level, index) => node.get(nodeKey(level, index)),
+    append: (nodes) => {
+      if (!db.inTransaction) throw new Error('Merkle nodes are appended inside a transaction');
+      for (const { level, index, hash } of nodes) {
+        insert.run(
+          nodeKey(level, index),
+          Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength),
+        );
+      }
+    },
+  };
+}
+
+/**
+ * Post-order position of node (level, index): the tree of s = (index + 1) * 2^level leaves holds
+ * 2s - popcount(s) nodes, and the append that completed this node stored ctz(index + 1) nodes
+ * above it. Arithmetic, not bitwise operators: those truncate to 32 bits.
+ */
+export function nodeKey(level: number, index: number): number {
+  const size = (index + 1) * 2 ** level;
+  let above = 0;
+  for (let n = index + 1; n % 2 === 0; n /= 2) above++;
+  return 2 * size - popcount(size) - 1 - above;
+}
+
+/** The number of leaves of a tree holding `nodes` nodes (the s with 2s - popcount(s) = nodes). */
+function leavesOfNodes(nodes: number): number {
+  let leaves = Math.ceil(nodes / 2);
+  while (2 * leaves - popcount(leaves) < nodes) leaves++;
+  return leaves;
+}
+
+function popcount(n: number): number {
+  let count = 0;
+  for (let m = n; m > 0; m = Math.floor(m / 2)) count += m % 2;
+  return count;
+}
+
+/**
+ * `storage` for the writer: it remembers the size and the last node of each level, the only
+ * nodes an append reads, so an append costs its inserts and no query. `forget()` drops what it
+ * remembers: at the start of each transaction (another process may have appended) and after a
+ * rolled-back savepoint (its nodes are gone).
+ */
+function appendingStorage(storage: MerkleStorage): MerkleStorage & { forget(): void } {
+  let size: number | undefined;
+  const lastOfLevel: (MerkleNode | undefined)[] = [];
+  return {
+    size: () => {
+      size ??= storage.size();
+      return size;
+    },
+    get: (level, index) => {
+      const node = lastOfLevel[level];
+      return node?.index === index ? Uint8Array.from(node.hash) : storage.get(level, index);
+    },
+    append: (nodes) => {
+      storage.append(nodes);
+      for (const node of nodes)
+        lastOfLevel[node.level] = { ...node, hash: Uint8Array.from(node.hash) };
+      size = (nodes[0] as MerkleNode).index + 1;
+    },
+    forget: () => {
+      size = undefined;
+      lastOfLevel.length = 0;
+    },
+  };
+}
+
+/** Leaf i is the event at position i + 1: a tree that lags or leads the events is refused. */
+function appendLeaf(tree: MerkleTree, event: RecordedEvent, dataJson?: string): void {
+  const leafIndex = tree.append(leafHash(leafInput(event, dataJson)));
+  if (leafIndex !== event.position - 1) {
+    throw new Error(
+      `the Merkle tree has ${leafIndex} leaves but the event goes to position ${event.position}: the tree and the events of this file disagree`,
+    );
+  }
 }
 
 function migrate(db: Database.Database, path: string): void {

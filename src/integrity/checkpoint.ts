@@ -83,11 +83,26 @@ export function loadOrCreateSigningKey(folder: string, keyName: string): Checkpo
   if (privateKey.asymmetricKeyType !== 'ed25519') {
     throw new Error(`${privatePath} is not an Ed25519 private key`);
   }
+  const key = signingKey(privateKey, keyName);
+  writeIfChanged(join(folder, KEY_FILES.publicKey), key.publicKeyPem);
+  writeIfChanged(join(folder, KEY_FILES.verifierKey), `${key.verifierKey}\n`);
+  return key;
+}
+
+/** A new Ed25519 key kept in memory only, for a ledger that is itself in memory. */
+export function generateSigningKey(keyName: string): CheckpointKey {
+  if (!isKeyName(keyName)) {
+    throw new Error(`key name ${JSON.stringify(keyName)} is empty or has a space or "+"`);
+  }
+  return signingKey(generateKeyPairSync('ed25519').privateKey, keyName);
+}
+
+function signingKey(privateKey: KeyObject, keyName: string): CheckpointKey {
   const publicKey = createPublicKey(privateKey);
   const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
   const keyId = ed25519KeyId(keyName, raw);
   const typedKey = Buffer.concat([Buffer.from([0x01]), raw]).toString('base64');
-  const key: CheckpointKey = {
+  return {
     keyName,
     privateKey,
     publicKey,
@@ -95,9 +110,6 @@ export function loadOrCreateSigningKey(folder: string, keyName: string): Checkpo
     verifierKey: `${keyName}+${Buffer.from(keyId).toString('hex')}+${typedKey}`,
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   };
-  writeIfChanged(join(folder, KEY_FILES.publicKey), key.publicKeyPem);
-  writeIfChanged(join(folder, KEY_FILES.verifierKey), `${key.verifierKey}\n`);
-  return key;
 }
 
 function createPrivateKeyFile(path: string): void {

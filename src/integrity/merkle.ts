@@ -10,7 +10,7 @@
  * level 0 holds the leaf hashes.
  */
 import { canonicalJson } from '../eventstore/envelope.ts';
-import type { RecordedEvent } from '../eventstore/port.ts';
+import type { LedgerMerkleTree, RecordedEvent } from '../eventstore/port.ts';
 import { EMPTY_ROOT, leafHashOf, nodeHashOf } from '../verify.ts';
 
 const HASH_BYTES = 32;
@@ -27,40 +27,59 @@ const HASH_BYTES = 32;
  * that is its rank, not its `position` (position i + 1 in memory and sqlite stores, sparse in
  * esdb). Fields outside this list are left out, so a third party recomputes the leaf from the
  * API's output alone; `hash` covers the whole metadata anyway. See docs/merkle-leaf.md.
+ *
+ * `dataJson`, when given, must be canonicalJson(event.data): the stores pass the text they
+ * store, so an append canonicalizes its data once.
  */
-export function leafInput(event: RecordedEvent): Uint8Array {
-  const { eventId, stream, revision, position, type, data, metadata } = event;
-  const {
-    recordedAt,
-    recordedBy,
-    correlationId,
-    causationId,
-    idempotencyKey,
-    schemaVersion,
-    prevHash,
-    hash,
-  } = metadata;
-  const envelope = {
-    eventId,
-    stream,
-    revision,
-    position,
-    type,
-    data,
+export function leafInput(
+  event: RecordedEvent,
+  dataJson: string = canonicalJson(event.data),
+): Uint8Array {
+  const { eventId, stream, revision, position, type, metadata } = event;
+  // Written out member by member in RFC 8785 order (by UTF-16 code units): an append hashes
+  // every event, and the general canonicalizer would cost it more than the tree itself.
+  let metadataJson = '';
+  for (const key of METADATA_KEYS) {
+    const value = metadata[key];
     // canonicalJson drops members whose value is undefined: an absent idempotencyKey.
-    metadata: {
-      recordedAt,
-      recordedBy,
-      correlationId,
-      causationId,
-      idempotencyKey,
-      schemaVersion,
-      prevHash,
-      hash,
-    },
-  };
-  return Buffer.from(canonicalJson(envelope), 'utf8');
+    if (value !== undefined) metadataJson += `,"${key}":${canonicalScalar(value)}`;
+  }
+  const text =
+    `{"data":${dataJson},"eventId":${canonicalScalar(eventId)},"metadata":{${metadataJson.slice(1)}},` +
+    `"position":${canonicalScalar(position)},"revision":${canonicalScalar(revision)},` +
+    `"stream":${canonicalScalar(stream)},"type":${canonicalScalar(type)}}`;
+  return Buffer.from(text, 'utf8');
 }
+
+/** The leaf's metadata members, in RFC 8785 order. */
+const METADATA_KEYS = [
+  'causationId',
+  'correlationId',
+  'hash',
+  'idempotencyKey',
+  'prevHash',
+  'recordedAt',
+  'recordedBy',
+  'schemaVersion',
+] as const satisfies readonly (keyof RecordedEvent['metadata'])[];
+
+/**
+ * canonicalJson(value), quickly for what envelopes hold: a string without lone surrogates, a
+ * finite number or null serializes as JSON.stringify does (RFC 8785 section 3.2.2); anything
+ * else goes through canonicalJson, with its refusals.
+ */
+function canonicalScalar(value: unknown): string {
+  if (
+    value === null ||
+    (typeof value === 'number' && Number.isFinite(value)) ||
+    (typeof value === 'string' && !LONE_SURROGATE.test(value))
+  ) {
+    return JSON.stringify(value);
+  }
+  return canonicalJson(value);
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /** RFC 6962 leaf hash of a leaf input: SHA-256(0x00 || input). */
 export function leafHash(input: Uint8Array): Uint8Array {
@@ -256,6 +275,20 @@ export class MerkleTree {
       throw new RangeError(`${what} ${treeSize} is not within 0..${this.size}`);
     }
   }
+}
+
+/** The EventStore's `merkle` capability over `tree`, whose leaf i is the i-th event. */
+export function ledgerMerkleTree(
+  tree: MerkleTree,
+  leafIndexOf: (eventId: string) => number | null,
+): LedgerMerkleTree {
+  return {
+    size: () => tree.size,
+    root: (treeSize) => tree.root(treeSize),
+    inclusionProof: (leafIndex, treeSize) => tree.inclusionProof(leafIndex, treeSize),
+    consistencyProof: (size1, size2) => tree.consistencyProof(size1, size2),
+    leafIndexOf,
+  };
 }
 
 // Loops rather than bitwise operators or Math.log2 of arbitrary n: exact up to 2^53 - 1.

@@ -61,6 +61,7 @@ async function start(): Promise<Server> {
       PORT: String(port),
       LEDGER_STORE: `sqlite:${join(dir, 'ledger.sqlite')}`,
       LEDGER_CREDENTIALS: credentialsPath,
+      LEDGER_CHECKPOINT_KEY: join(dir, 'checkpoint-key'),
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -28,6 +28,8 @@ interface Route {
 
 let api: TestApi;
 let noticeEventId = '';
+/** The tree size of a checkpoint signed before the tests. */
+let signedSize = 0;
 
 const P = `/v1/programs/${PROGRAM_ID}`;
 const command = (url: string, path: () => string, body: () => unknown): Route => ({
@@ -106,6 +108,17 @@ const ROUTES: Route[] = [
   query('/v1/compliance/backdating', '/v1/compliance/backdating'),
   query('/v1/events', '/v1/events?limit=2'),
   query('/v1/ledger/verify', '/v1/ledger/verify'),
+  query('/v1/ledger/checkpoint', '/v1/ledger/checkpoint'),
+  query('/v1/ledger/checkpoints', '/v1/ledger/checkpoints'),
+  query('/v1/ledger/checkpoint/public-key', '/v1/ledger/checkpoint/public-key'),
+  {
+    ...query('/v1/ledger/proofs/inclusion', ''),
+    path: () => `/v1/ledger/proofs/inclusion?eventId=${noticeEventId}`,
+  },
+  {
+    ...query('/v1/ledger/proofs/consistency', ''),
+    path: () => `/v1/ledger/proofs/consistency?from=${signedSize}`,
+  },
 ];
 const COMMANDS = ROUTES.filter((r) => r.kind === 'command');
 const QUERIES = ROUTES.filter((r) => r.kind === 'query');
@@ -115,6 +128,7 @@ beforeAll(async () => {
   api = await startApi();
   const { notice } = await recordFoundingCase(api);
   noticeEventId = notice.eventId;
+  signedSize = (await api.get('/v1/ledger/checkpoint')).data.treeSize;
 });
 afterAll(() => api?.close());
 

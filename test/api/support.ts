@@ -92,6 +92,7 @@ export async function startApi(
   const config = Config.parse({
     LEDGER_STORE: options.store === 'sqlite' ? files.sqliteUrl : 'memory:',
     LEDGER_CREDENTIALS: files.credentialsPath,
+    LEDGER_CHECKPOINT_KEY: join(files.dir, 'checkpoint-key'),
     LOG_LEVEL: 'silent',
     ...options.env,
   });

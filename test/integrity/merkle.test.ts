@@ -311,6 +311,83 @@ describe('leaf input', () => {
     expect(hashes.has(base)).toBe(false);
   });
 
+  it('is written out exactly as the canonicalizer would write the envelope, whatever it holds', () => {
+    // Strings with quotes, escapes, line separators, astral characters and lone surrogates;
+    // numbers that are not integers or not finite: the member-by-member writing of leafInput
+    // must give canonicalJson's bytes, or fail where it fails.
+    const unit = fc.oneof(
+      { arbitrary: fc.string({ maxLength: 3 }), weight: 8 },
+      {
+        arbitrary: fc.constantFrom('"', '\\', '\n', '\u2028', '\u{1f600}', 'é', '\u0000'),
+        weight: 4,
+      },
+      { arbitrary: fc.constantFrom('\ud800', '\udc00'), weight: 1 },
+    );
+    const aString = fc.string({ unit, maxLength: 4 });
+    const scalar = fc.oneof(
+      aString,
+      fc.double(),
+      fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0, 1e21, 1.5e-7),
+      fc.integer(),
+      fc.constant(null),
+    );
+    const metadata = fc.record(
+      {
+        recordedAt: aString,
+        recordedBy: aString,
+        correlationId: aString,
+        causationId: fc.oneof(aString, fc.constant(null)),
+        idempotencyKey: aString,
+        schemaVersion: scalar,
+        prevHash: aString,
+        hash: aString,
+      },
+      {
+        requiredKeys: [
+          'recordedAt',
+          'recordedBy',
+          'correlationId',
+          'causationId',
+          'prevHash',
+          'hash',
+          'schemaVersion',
+        ],
+      },
+    );
+    const anyEvent = fc.record({
+      eventId: aString,
+      stream: aString,
+      revision: scalar,
+      position: scalar,
+      type: aString,
+      data: fc.jsonValue(),
+      metadata,
+    }) as fc.Arbitrary<RecordedEvent>;
+    fc.assert(
+      fc.property(anyEvent, (e) => {
+        const { eventId, stream, revision, position, type, data, metadata: m } = e;
+        let expected: string;
+        try {
+          expected = canonicalJson({
+            eventId,
+            stream,
+            revision,
+            position,
+            type,
+            data,
+            metadata: m,
+          });
+        } catch {
+          expect(() => leafInput(e)).toThrow(TypeError);
+          return;
+        }
+        expect(text(leafInput(e))).toBe(expected);
+        expect(text(leafInput(e, canonicalJson(data)))).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('hashes as RFC 6962 says: SHA-256 of 0x00 and the input', () => {
     expect(toHex(leafHash(new Uint8Array()))).toBe(ROOTS[1]);
     expect(toHex(leafHash(hex('00')))).toBe(NODE_HASHES[0]?.[1]);

@@ -43,6 +43,11 @@ const V1_ROUTES = [
   'GET /v1/compliance/backdating',
   'GET /v1/events',
   'GET /v1/ledger/verify',
+  'GET /v1/ledger/checkpoint',
+  'GET /v1/ledger/checkpoints',
+  'GET /v1/ledger/checkpoint/public-key',
+  'GET /v1/ledger/proofs/inclusion',
+  'GET /v1/ledger/proofs/consistency',
 ];
 /** Routes outside /v1 that are public by design (liveness, readiness). */
 const PUBLIC_ROUTES = new Set(['GET /healthz', 'GET /readyz']);
@@ -96,6 +101,8 @@ describe('every route refuses requests without a valid key of an allowed role', 
   const routes: Route[] = [];
   let existingEventId = '';
   let ledgerSize = 0;
+  /** What the query routes that need parameters get to answer 200: an event, a signed size. */
+  const requiredQuery: Record<string, string> = {};
   const counts: Record<string, Record<number, number>> = {};
 
   beforeAll(async () => {
@@ -132,6 +139,10 @@ describe('every route refuses requests without a valid key of an allowed role', 
             label: `${method.toUpperCase()} ${path}`,
           });
     ledgerSize = (await readWholeLedger(server, key)).length;
+    const signed = await server.get('/v1/ledger/checkpoint', { key });
+    expect(signed.status).toBe(200);
+    requiredQuery['GET /v1/ledger/proofs/inclusion'] = `?eventId=${existingEventId}`;
+    requiredQuery['GET /v1/ledger/proofs/consistency'] = `?from=${signed.json.treeSize}`;
   });
 
   afterAll(async () => {
@@ -269,7 +280,7 @@ describe('every route refuses requests without a valid key of an allowed role', 
     expect(commands.length).toBeGreaterThanOrEqual(9);
     expect(await sweep('auditor on commands', commands, () => ({ key: auditor }), 403)).toEqual([]);
     for (const route of protectedRoutes().filter((r) => !isCommand(r))) {
-      const url = route.template.replace('{id}', PROGRAM);
+      const url = route.template.replace('{id}', PROGRAM) + (requiredQuery[route.label] ?? '');
       const response = await server.request(route.method, url, { key: auditor });
       expect(response.status, `${route.label}: ${response.text}`).toBe(200);
     }

@@ -188,6 +188,11 @@ const QUERIES: Record<string, { params: string[]; param: Param }> = {
   'GET /v1/compliance/backdating': { params: ['thresholdDays'], param: null },
   'GET /v1/events': { params: ['fromPosition', 'limit'], param: null },
   'GET /v1/ledger/verify': { params: [], param: null },
+  'GET /v1/ledger/checkpoint': { params: [], param: null },
+  'GET /v1/ledger/checkpoints': { params: [], param: null },
+  'GET /v1/ledger/checkpoint/public-key': { params: [], param: null },
+  'GET /v1/ledger/proofs/inclusion': { params: ['eventId', 'treeSize'], param: null },
+  'GET /v1/ledger/proofs/consistency': { params: ['from', 'to'], param: null },
 };
 
 // ---- arbitraries -------------------------------------------------------------------------
@@ -486,6 +491,7 @@ const pathId = (param: Param) =>
       );
 
 // Query values invalid by construction for each parameter.
+const badTreeSize = fc.constantFrom('-1', '1.5', 'abc', '1e400', '9007199254740993', '0x10');
 const badQuery: Record<string, fc.Arbitrary<string>> = {
   at: badDate.filter((d): d is string => typeof d === 'string'),
   today: badDate.filter((d): d is string => typeof d === 'string'),
@@ -506,6 +512,10 @@ const badQuery: Record<string, fc.Arbitrary<string>> = {
   status: fc.constantFrom('AUTHORIZED', 'unknown', '', 'authorised'),
   supplierId: fc.constantFrom('has space', '☃', '-x', 'x'.repeat(65), ''),
   specificationId: fc.constantFrom('has space', '☃', '-x', 'x'.repeat(65)),
+  eventId: fc.constantFrom('', 'x'.repeat(201)),
+  treeSize: badTreeSize,
+  from: badTreeSize,
+  to: badTreeSize,
 };
 const anyQueryValue = fc.oneof(
   unicode,

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { addKey, type Role } from '../../src/api/credentials.ts';
@@ -147,6 +147,8 @@ async function startOnce(
       PORT: String(port),
       LEDGER_STORE: files.storeUrl,
       LEDGER_CREDENTIALS: files.credentialsPath,
+      // Beside the credentials, in the test's temp directory, never ./data of the repository.
+      LEDGER_CHECKPOINT_KEY: join(dirname(files.credentialsPath), 'checkpoint-key'),
       LEDGER_RATE_LIMIT: '10000000',
       LOG_LEVEL: 'warn',
       ...options.env,

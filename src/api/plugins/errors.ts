@@ -4,6 +4,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { IdempotencyKeyReusedError } from '../../commands/idempotency.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { EventIdConflictError, StreamRevisionConflictError } from '../../eventstore/errors.ts';
+import { InconsistentCheckpointError } from '../../integrity/checkpoint.ts';
 import { ProjectionWaitTimeoutError } from '../../projections/runtime.ts';
 import { type Problem, ProblemError, problemType } from '../problems.ts';
 
@@ -97,6 +98,13 @@ function toProblem(error: FastifyError): Problem {
       title: 'Idempotency-Key reused',
       status: 422,
       detail: error.message,
+    };
+  if (error instanceof InconsistentCheckpointError)
+    return {
+      type: problemType('inconsistent-checkpoint'),
+      title: 'Refusing to sign an inconsistent checkpoint',
+      status: 500,
+      detail: `${error.message}: the stored tree no longer extends the last checkpoint signed`,
     };
   if (error instanceof ProjectionWaitTimeoutError)
     return {

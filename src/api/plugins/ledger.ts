@@ -1,7 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { openEventStore } from '../../eventstore/open.ts';
+import { openEventStore, sqlitePath } from '../../eventstore/open.ts';
 import type { EventStore } from '../../eventstore/port.ts';
+import {
+  type CheckpointSettings,
+  type LedgerCheckpoints,
+  openLedgerCheckpoints,
+} from '../../integrity/ledger-checkpoints.ts';
 import { fileCheckpointStore } from '../../projections/checkpoints.ts';
 import {
   type LedgerQueries,
@@ -14,6 +19,8 @@ export interface Ledger {
   store: EventStore;
   projections: ProjectionRuntime;
   queries: LedgerQueries;
+  /** Signed checkpoints of the store's Merkle tree; null when the store keeps none (esdb). */
+  checkpoints: LedgerCheckpoints | null;
 }
 
 declare module 'fastify' {
@@ -23,31 +30,36 @@ declare module 'fastify' {
 }
 
 /**
- * Opens the store the URL names, starts the projections (with checkpoints beside a SQLite
- * file), and closes both after the server stopped taking requests, so in-flight appends finish.
+ * Opens the store the URL names and the checkpoint signing key (created on first start), starts
+ * the projections (with checkpoints beside a SQLite file), and closes both after the server
+ * stopped taking requests, so in-flight appends finish.
  */
-export const ledgerPlugin = fp(async (app: FastifyInstance, options: { storeUrl: string }) => {
-  const store = await openEventStore(options.storeUrl);
-  const sqlitePath = options.storeUrl.startsWith('sqlite:')
-    ? options.storeUrl.slice('sqlite:'.length) || './data/ledger.sqlite'
-    : null;
-  let projections: ProjectionRuntime;
-  try {
-    projections = await startProjections(store, ledgerProjections, {
-      ...(sqlitePath
-        ? {
-            checkpoints: fileCheckpointStore(`${sqlitePath}.projections`),
-            checkpointEvery: 100_000,
-          }
-        : {}),
+export const ledgerPlugin = fp(
+  async (app: FastifyInstance, options: { storeUrl: string } & CheckpointSettings) => {
+    const store = await openEventStore(options.storeUrl);
+    const path = sqlitePath(options.storeUrl);
+    let projections: ProjectionRuntime;
+    let checkpoints: LedgerCheckpoints | null;
+    try {
+      checkpoints = openLedgerCheckpoints(store, options.storeUrl, options);
+      projections = await startProjections(store, ledgerProjections, {
+        ...(path
+          ? { checkpoints: fileCheckpointStore(`${path}.projections`), checkpointEvery: 100_000 }
+          : {}),
+      });
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    app.decorate('ledger', {
+      store,
+      projections,
+      queries: ledgerQueries(store, projections),
+      checkpoints,
     });
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  app.decorate('ledger', { store, projections, queries: ledgerQueries(store, projections) });
-  app.addHook('onClose', async () => {
-    await projections.close();
-    await store.close();
-  });
-});
+    app.addHook('onClose', async () => {
+      await projections.close();
+      await store.close();
+    });
+  },
+);

@@ -1,0 +1,149 @@
+/**
+ * `npm run bench:http`: durable command throughput over HTTP (64 connections, shipments spread
+ * over 1,000 programs) and status query throughput and p99, each beside a bare fastify server
+ * that parses the same JSON and answers. Servers and the load generator are separate processes.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { addKey } from '../src/api/credentials.ts';
+import { generateLedger } from './generated-ledger.ts';
+import { type BenchRow, benchRow, report } from './support.ts';
+
+/** 100 events per program; LEDGER_BENCH_EVENTS below 100,000 shrinks the ledger for a quick look. */
+const PROGRAMS = Math.max(
+  1,
+  Math.round(Math.min(100_000, Number(process.env.LEDGER_BENCH_EVENTS ?? 100_000)) / 100),
+);
+const CONNECTIONS = 64;
+const SECONDS = Number(process.env.LEDGER_BENCH_SECONDS ?? 10);
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+interface Load {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+/** Starts a server process and waits until `readyUrl` answers 200; kills it if it never does. */
+async function start(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  readyUrl: string,
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 600; i++) {
+    if (
+      await fetch(readyUrl).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${args.join(' ')} did not become ready at ${readyUrl}`);
+}
+
+function load(url: string, kind: 'shipments' | 'status', authorization: string): Promise<Load> {
+  const options = JSON.stringify({
+    url,
+    kind,
+    programs: PROGRAMS,
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+    authorization,
+  });
+  return new Promise((resolve, reject) =>
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'bench/load.ts'), options],
+      { cwd: root },
+      (error, stdout) =>
+        error ? reject(error) : resolve(JSON.parse(stdout.trim().split('\n').at(-1) as string)),
+    ),
+  );
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+const folder = mkdtempSync(join(tmpdir(), 'ledger-bench-http-'));
+try {
+  const file = join(folder, 'ledger.sqlite');
+  const generated = await generateLedger(file, PROGRAMS * 100);
+  console.log(`generated ${generated.events} events over ${generated.programs} programs`);
+  const credentials = join(folder, 'credentials.json');
+  const { key } = addKey(credentials, 'bench', 'recorder');
+  const authorization = `Bearer ${key}`;
+  const ourPort = await freePort();
+  const barePort = await freePort();
+  const ours = await start(
+    ['src/main.ts'],
+    {
+      PORT: String(ourPort),
+      LEDGER_STORE: `sqlite:${file}`,
+      LEDGER_CREDENTIALS: credentials,
+      LEDGER_RATE_LIMIT: '100000000',
+      LEDGER_CHECKPOINT_KEY: join(folder, 'checkpoint-key'),
+      LOG_LEVEL: 'silent',
+    },
+    `http://127.0.0.1:${ourPort}/readyz`,
+  );
+  const bare = await start(
+    ['bench/bare-server.ts', String(barePort)],
+    {},
+    `http://127.0.0.1:${barePort}/v1/programs/p/status`,
+  ).catch(async (error) => {
+    await stop(ours);
+    throw error;
+  });
+  try {
+    const rows: BenchRow[] = [];
+    for (const kind of ['shipments', 'status'] as const) {
+      const baseline = await load(`http://127.0.0.1:${barePort}`, kind, authorization);
+      const measured = await load(`http://127.0.0.1:${ourPort}`, kind, authorization);
+      const measure = kind === 'shipments' ? 'POST shipment (durable append)' : 'GET status';
+      const note = `ours non-2xx: ${measured.non2xx + measured.errors + measured.timeouts}`;
+      rows.push(
+        benchRow(
+          measure,
+          'req/s',
+          measured.requestsPerSecond,
+          'bare fastify',
+          baseline.requestsPerSecond,
+          { aim: kind === 'shipments' ? '>= 0.40' : '>= 0.50', note },
+        ),
+        benchRow(`${measure}: p99 latency`, 'ms', measured.p99, 'bare fastify', baseline.p99),
+      );
+    }
+    report('http', rows);
+  } finally {
+    await Promise.all([stop(ours), stop(bare)]);
+  }
+} finally {
+  rmSync(folder, { recursive: true, force: true });
+}

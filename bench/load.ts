@@ -1,0 +1,52 @@
+/**
+ * The load generator, in its own process so it does not share a core's event loop with the
+ * server it measures: `load.ts <json options>` prints autocannon's figures as JSON.
+ */
+import autocannon from 'autocannon';
+
+interface LoadOptions {
+  url: string;
+  kind: 'shipments' | 'status';
+  programs: number;
+  connections: number;
+  seconds: number;
+  authorization: string;
+}
+
+const options = JSON.parse(process.argv[2] as string) as LoadOptions;
+let sequence = 0;
+const program = () => `program-${sequence % options.programs}`;
+
+const result = await autocannon({
+  url: options.url,
+  connections: options.connections,
+  duration: options.seconds,
+  headers: { authorization: options.authorization, 'content-type': 'application/json' },
+  requests: [
+    {
+      method: options.kind === 'shipments' ? 'POST' : 'GET',
+      setupRequest: (request) => {
+        sequence++;
+        if (options.kind === 'status')
+          return { ...request, path: `/v1/programs/${program()}/status?at=2007-06-01` };
+        const body = JSON.stringify({
+          shipmentId: `bench-${process.pid}-${sequence}`,
+          shippedOn: '2007-06-01',
+          units: 1 + (sequence % 50),
+        });
+        return { ...request, path: `/v1/programs/${program()}/shipments`, body };
+      },
+    },
+  ],
+});
+console.log(
+  JSON.stringify({
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  }),
+);

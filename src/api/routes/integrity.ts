@@ -1,0 +1,228 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  type KeptCheckpoint,
+  type LedgerCheckpoints,
+  noCheckpointOfSize,
+  proveInclusion,
+} from '../../integrity/ledger-checkpoints.ts';
+import { READERS } from '../plugins/auth.ts';
+import { notFound, Problem, ProblemError } from '../problems.ts';
+import {
+  CheckpointPublicKeyResponse,
+  CheckpointResponse,
+  ConsistencyProofResponse,
+  InclusionProofResponse,
+} from '../schemas.ts';
+
+const problems = {
+  400: Problem,
+  401: Problem,
+  403: Problem,
+  404: Problem,
+  429: Problem,
+  500: Problem,
+  501: Problem,
+};
+const TreeSize = z.coerce.number().int().min(0);
+const hex = (hash: Uint8Array) => Buffer.from(hash).toString('hex');
+
+/**
+ * Signed checkpoints and Merkle proofs (DESIGN.md section 7) for auditors. Every proof comes with
+ * the signed checkpoint of its tree size, so a client takes size and root from one verified note.
+ */
+export async function integrityRoutes(app: FastifyInstance) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const config = { roles: READERS };
+
+  function kept(): LedgerCheckpoints {
+    const checkpoints = app.ledger.checkpoints;
+    if (checkpoints === null)
+      throw new ProblemError(
+        501,
+        'integrity-unsupported',
+        'Checkpoints and proofs not supported',
+        'this store keeps no Merkle tree (esdb): checkpoints and proofs need a sqlite: or memory: store',
+      );
+    return checkpoints;
+  }
+
+  function ofSize(checkpoints: LedgerCheckpoints, treeSize: number): KeptCheckpoint {
+    const checkpoint = checkpoints.ofSize(treeSize);
+    if (checkpoint === undefined)
+      throw new ProblemError(
+        404,
+        'unknown-checkpoint',
+        'No such checkpoint',
+        noCheckpointOfSize(treeSize),
+      );
+    return checkpoint;
+  }
+
+  r.get(
+    '/v1/ledger/checkpoint',
+    {
+      config,
+      schema: {
+        tags: ['integrity'],
+        summary: 'The signed checkpoint of the ledger now (signed on request when the tree grew)',
+        description: 'With `Accept: text/plain` the answer is the signed note alone.',
+        response: {
+          200: {
+            content: {
+              'application/json': { schema: CheckpointResponse },
+              'text/plain': { schema: z.string() },
+            },
+          },
+          ...problems,
+        },
+      },
+    },
+    async (req, reply) => {
+      const checkpoint = kept().latest();
+      if (prefersText(req.headers.accept))
+        return reply.type('text/plain; charset=utf-8').send(checkpoint.note);
+      return checkpointBody(checkpoint);
+    },
+  );
+
+  r.get(
+    '/v1/ledger/checkpoints',
+    {
+      config,
+      schema: {
+        tags: ['integrity'],
+        summary: 'Every checkpoint signed, oldest first',
+        response: { 200: z.object({ checkpoints: z.array(CheckpointResponse) }), ...problems },
+      },
+    },
+    async () => ({ checkpoints: kept().all().map(checkpointBody) }),
+  );
+
+  r.get(
+    '/v1/ledger/checkpoint/public-key',
+    {
+      config,
+      schema: {
+        tags: ['integrity'],
+        summary: 'The key checkpoints are signed with; obtain it out of band too, to trust it',
+        response: { 200: CheckpointPublicKeyResponse, ...problems },
+      },
+    },
+    async () => {
+      const { key } = kept();
+      return {
+        keyName: key.keyName,
+        verifierKey: key.verifierKey,
+        publicKeyPem: key.publicKeyPem,
+      };
+    },
+  );
+
+  r.get(
+    '/v1/ledger/proofs/inclusion',
+    {
+      config,
+      schema: {
+        tags: ['integrity'],
+        summary: 'Proof that an event is in the ledger of a checkpoint',
+        querystring: z.object({
+          eventId: z.string().min(1).max(200),
+          treeSize: TreeSize.optional().describe(
+            'A checkpoint size (GET /v1/ledger/checkpoints) or the current one; default: the latest checkpoint',
+          ),
+        }),
+        response: { 200: InclusionProofResponse, ...problems },
+      },
+    },
+    async (req) => {
+      const { eventId, treeSize } = req.query;
+      const answer = await proveInclusion(app.ledger.store, kept(), eventId, treeSize);
+      if (!answer.ok) {
+        if (answer.problem === 'unknown-event') throw notFound(answer.detail);
+        const title =
+          answer.problem === 'unknown-checkpoint'
+            ? 'No such checkpoint'
+            : 'Event not in that checkpoint';
+        throw new ProblemError(404, answer.problem, title, answer.detail);
+      }
+      return {
+        eventId,
+        leafIndex: answer.leafIndex,
+        treeSize: answer.checkpoint.treeSize,
+        leafHash: hex(answer.leafHash),
+        proof: answer.proof.map(hex),
+        checkpoint: checkpointBody(answer.checkpoint),
+      };
+    },
+  );
+
+  r.get(
+    '/v1/ledger/proofs/consistency',
+    {
+      config,
+      schema: {
+        tags: ['integrity'],
+        summary:
+          'Proof that the ledger of one checkpoint is the ledger of an earlier one plus appends',
+        querystring: z.object({
+          from: TreeSize.describe('The size of the earlier checkpoint, e.g. the one you trust'),
+          to: TreeSize.optional().describe(
+            'A later checkpoint size or the current one; default: the latest checkpoint',
+          ),
+        }),
+        response: { 200: ConsistencyProofResponse, ...problems },
+      },
+    },
+    async (req) => {
+      const checkpoints = kept();
+      const { from, to } = req.query;
+      if (to !== undefined && from > to)
+        throw new ProblemError(
+          400,
+          'invalid-tree-sizes',
+          'Tree sizes out of order',
+          `from (${from}) is larger than to (${to})`,
+        );
+      const later = to === undefined ? checkpoints.latest() : ofSize(checkpoints, to);
+      const earlier = ofSize(checkpoints, from);
+      return {
+        from: checkpointBody(earlier),
+        to: checkpointBody(later),
+        proof: checkpoints.tree.consistencyProof(earlier.treeSize, later.treeSize).map(hex),
+      };
+    },
+  );
+}
+
+function checkpointBody(checkpoint: KeptCheckpoint): z.infer<typeof CheckpointResponse> {
+  return {
+    origin: checkpoint.origin,
+    treeSize: checkpoint.treeSize,
+    rootHash: Buffer.from(checkpoint.rootHash).toString('base64'),
+    rootHashHex: hex(checkpoint.rootHash),
+    note: checkpoint.note,
+  };
+}
+
+/** Does the Accept header rank text/plain above application/json (RFC 9110 section 12.5.1)? */
+function prefersText(accept: string | undefined): boolean {
+  if (accept === undefined) return false;
+  const ranges = accept.split(',').map((range) => {
+    const [media = '', ...parameters] = range.toLowerCase().split(';');
+    const q = parameters.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const quality = q === undefined ? 1 : Number(q.slice(2));
+    return { media: media.trim(), quality: Number.isFinite(quality) ? quality : 0 };
+  });
+  // The most specific range that matches a type gives its quality.
+  const quality = (type: string) => {
+    const [main] = type.split('/');
+    const range =
+      ranges.find((r) => r.media === type) ??
+      ranges.find((r) => r.media === `${main}/*`) ??
+      ranges.find((r) => r.media === '*/*');
+    return range?.quality ?? 0;
+  };
+  return quality('text/plain') > quality('application/json');
+}

@@ -1,0 +1,108 @@
+/**
+ * `ledger audit`: checks, against a checkpoint the auditor kept outside the system, that the
+ * ledger now is that ledger plus appends (a signed checkpoint and a consistency proof, checked
+ * with src/verify.ts) and that the events themselves hash to the signed root: every leaf is
+ * recomputed from the events, so an event changed or removed is caught even when the stored
+ * tree was left alone.
+ */
+import type { LedgerMerkleTree, RecordedEvent } from '../eventstore/port.ts';
+import { leafHash, leafInput, MemoryMerkleStorage, MerkleTree } from '../integrity/merkle.ts';
+import { type VerifiedCheckpoint, verifyCheckpoint, verifyConsistency } from '../verify.ts';
+
+/** What the audit reads: from a store file or from a server. */
+export interface AuditedLedger {
+  /** The latest signed checkpoint and the consistency proof to it from `fromSize`. */
+  consistency(fromSize: number): Promise<{ note: string; proof: Uint8Array[] }>;
+  /** The events in global order. */
+  events(): AsyncIterable<RecordedEvent>;
+  /** The store's own tree, to name the first event that differs from it (store mode). */
+  storedTree?: LedgerMerkleTree;
+}
+
+/** A check that failed; the message is the one line the auditor sees. */
+export class AuditFailure extends Error {
+  override readonly name = 'AuditFailure';
+}
+
+export interface AuditResult {
+  trusted: VerifiedCheckpoint;
+  latest: VerifiedCheckpoint & { note: string };
+}
+
+export async function auditLedger(
+  trustedNote: string,
+  publicKey: string,
+  ledger: AuditedLedger,
+): Promise<AuditResult> {
+  const trusted = verified('the trusted checkpoint', trustedNote, publicKey);
+  const { note, proof } = await ledger.consistency(trusted.treeSize);
+  const latest = verified('the latest checkpoint', note, publicKey);
+  if (latest.origin !== trusted.origin)
+    throw new AuditFailure(
+      `the latest checkpoint is of origin ${latest.origin}, the trusted one of ${trusted.origin}`,
+    );
+  if (latest.treeSize < trusted.treeSize)
+    throw new AuditFailure(
+      `the ledger shrank: the trusted checkpoint has tree size ${trusted.treeSize}, the latest ${latest.treeSize}`,
+    );
+  if (
+    !verifyConsistency(trusted.treeSize, latest.treeSize, proof, trusted.rootHash, latest.rootHash)
+  )
+    throw new AuditFailure(
+      `the consistency proof from tree size ${trusted.treeSize} to ${latest.treeSize} does not verify: the ledger is not the trusted one plus appends`,
+    );
+
+  const recomputed = new MerkleTree(new MemoryMerkleStorage());
+  for await (const event of ledger.events()) {
+    if (recomputed.size === latest.treeSize) break;
+    recomputed.append(leafHash(leafInput(event)));
+  }
+  if (
+    recomputed.size !== latest.treeSize ||
+    !Buffer.from(recomputed.root()).equals(latest.rootHash)
+  )
+    throw new AuditFailure(await describeMismatch(recomputed, latest, ledger));
+  return { trusted, latest: { ...latest, note } };
+}
+
+function verified(what: string, note: string, publicKey: string): VerifiedCheckpoint {
+  try {
+    return verifyCheckpoint(note, publicKey);
+  } catch (error) {
+    throw new AuditFailure(`${what} does not verify: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Names the first leaf where the events and the signed tree part. With the store's tree (which
+ * gave the signed root) it is the smallest size whose roots differ: below it every prefix
+ * agrees, so a binary search over prefix roots finds it in O(log^2 n) hashes.
+ */
+async function describeMismatch(
+  recomputed: MerkleTree,
+  signed: VerifiedCheckpoint,
+  ledger: AuditedLedger,
+): Promise<string> {
+  const summary = `the ${recomputed.size} events read do not hash to the signed root of tree size ${signed.treeSize}`;
+  const stored = ledger.storedTree;
+  if (!stored || !Buffer.from(stored.root(signed.treeSize)).equals(signed.rootHash)) return summary;
+  const same = (size: number) => Buffer.from(recomputed.root(size)).equals(stored.root(size));
+  let good = 0;
+  let bad = recomputed.size + 1;
+  while (bad - good > 1) {
+    const middle = Math.floor((good + bad) / 2);
+    if (same(middle)) good = middle;
+    else bad = middle;
+  }
+  if (bad > recomputed.size)
+    return `the ledger holds ${recomputed.size} events, the signed tree ${signed.treeSize}: the last ones were removed`;
+  const leaf = bad - 1;
+  let rank = 0;
+  for await (const event of ledger.events()) {
+    if (rank++ < leaf) continue;
+    return event.position === leaf + 1
+      ? `the event at position ${event.position} (${event.eventId}, stream ${event.stream}) is not the one signed as leaf ${leaf}: it was changed`
+      : `no event at position ${leaf + 1} (leaf ${leaf} of the signed tree): it was removed`;
+  }
+  return summary;
+}

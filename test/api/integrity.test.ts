@@ -1,0 +1,403 @@
+/**
+ * Signed checkpoints and Merkle proofs over HTTP (DESIGN.md section 7), checked the way an
+ * outside auditor would: every note with the published key, every proof with src/verify.ts
+ * against the size and root of a verified note, every leaf recomputed from GET /v1/events.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import Fastify from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorsPlugin } from '../../src/api/plugins/errors.ts';
+import type { Ledger } from '../../src/api/plugins/ledger.ts';
+import { integrityRoutes } from '../../src/api/routes/integrity.ts';
+import type { RecordedEvent } from '../../src/eventstore/port.ts';
+import { leafHash, leafInput } from '../../src/integrity/merkle.ts';
+import {
+  type VerifiedCheckpoint,
+  verifyCheckpoint,
+  verifyConsistency,
+  verifyInclusion,
+} from '../../src/verify.ts';
+import { PROGRAM_ID } from '../support/founding-case.ts';
+import {
+  createTestFiles,
+  expectProblem,
+  expectRecorded,
+  expectValidationProblem,
+  PROBLEM_PREFIX,
+  paths,
+  recordFoundingCase,
+  startApi,
+  type TestApi,
+} from './support.ts';
+
+const fromHex = (text: string) => Buffer.from(text, 'hex');
+const shipment = (shipmentId: string) => ({ shipmentId, shippedOn: '2006-03-01', units: 5 });
+
+let api: TestApi;
+let verifierKey = '';
+let publicKeyPem = '';
+
+async function allEvents(): Promise<RecordedEvent[]> {
+  return (await api.get('/v1/events?limit=1000', { as: 'auditor' })).data.events;
+}
+
+/** The checkpoint the server says is current, verified with the published key. */
+async function checkpointNow(): Promise<VerifiedCheckpoint & { note: string }> {
+  const response = await api.get('/v1/ledger/checkpoint', { as: 'auditor' });
+  expect(response.statusCode, response.body).toBe(200);
+  return { ...verifyCheckpoint(response.data.note, verifierKey), note: response.data.note };
+}
+
+beforeAll(async () => {
+  api = await startApi();
+  const key = await api.get('/v1/ledger/checkpoint/public-key', { as: 'auditor' });
+  expect(key.statusCode).toBe(200);
+  ({ verifierKey, publicKeyPem } = key.data);
+  await recordFoundingCase(api);
+});
+afterAll(() => api?.close());
+
+describe('GET /v1/ledger/checkpoint', () => {
+  it('is a C2SP checkpoint of the ledger, signed with the published key', async () => {
+    const response = await api.get('/v1/ledger/checkpoint', { as: 'auditor' });
+    expect(response.statusCode).toBe(200);
+    const body = response.data;
+    expect(body).toEqual({
+      origin: 'compliance-ledger.local/ledger',
+      treeSize: 3,
+      rootHash: expect.any(String),
+      rootHashHex: expect.stringMatching(/^[0-9a-f]{64}$/),
+      note: expect.any(String),
+    });
+    expect(Buffer.from(body.rootHash, 'base64').toString('hex')).toBe(body.rootHashHex);
+    expect(body.note.split('\n').slice(0, 3)).toEqual([body.origin, '3', body.rootHash]);
+    for (const key of [verifierKey, publicKeyPem]) {
+      const verified = verifyCheckpoint(body.note, key);
+      expect(verified.treeSize).toBe(3);
+      expect(Buffer.from(verified.rootHash).toString('hex')).toBe(body.rootHashHex);
+    }
+    // The root is the one a third party computes from the events served.
+    const events = await allEvents();
+    const { proof } = (
+      await api.get(`/v1/ledger/proofs/inclusion?eventId=${events[0]?.eventId}`, { as: 'auditor' })
+    ).data;
+    expect(
+      verifyInclusion(
+        leafHash(leafInput(events[0] as RecordedEvent)),
+        0,
+        3,
+        proof.map(fromHex),
+        fromHex(body.rootHashHex),
+      ),
+    ).toBe(true);
+  });
+
+  it('gives the note alone to a client that prefers text/plain', async () => {
+    const json = await checkpointNow();
+    for (const accept of [
+      'text/plain',
+      'application/json;q=0.5, text/*',
+      'text/plain, */*;q=0.1',
+    ]) {
+      const response = await api.get('/v1/ledger/checkpoint', { headers: { accept } });
+      expect(response.statusCode, accept).toBe(200);
+      expect(response.headers['content-type'], accept).toMatch(/^text\/plain/);
+      expect(response.body, accept).toBe(json.note);
+    }
+    for (const accept of ['application/json', '*/*', 'text/plain;q=0.2, application/json']) {
+      const response = await api.get('/v1/ledger/checkpoint', { headers: { accept } });
+      expect(response.headers['content-type'], accept).toMatch(/^application\/json/);
+    }
+  });
+
+  it('signs a new checkpoint only when the ledger grew, and keeps every one', async () => {
+    const before = (await api.get('/v1/ledger/checkpoints', { as: 'auditor' })).data.checkpoints;
+    const first = await checkpointNow();
+    const again = await checkpointNow();
+    expect(again.note).toBe(first.note);
+    const kept = (await api.get('/v1/ledger/checkpoints')).data.checkpoints;
+    expect(kept.length).toBe(before.length);
+
+    expectRecorded(await api.post(paths.program('shipments'), shipment('grow-1')));
+    const grown = await checkpointNow();
+    expect(grown.treeSize).toBe(first.treeSize + 1);
+    const all = (await api.get('/v1/ledger/checkpoints')).data.checkpoints;
+    expect(all.map((c: { treeSize: number }) => c.treeSize)).toEqual([
+      ...kept.map((c: { treeSize: number }) => c.treeSize),
+      grown.treeSize,
+    ]);
+    expect(all.at(-1).note).toBe(grown.note);
+    for (const c of all) expect(verifyCheckpoint(c.note, verifierKey).treeSize).toBe(c.treeSize);
+  });
+});
+
+describe('GET /v1/ledger/proofs/inclusion', () => {
+  it('proves every event of the ledger in the latest checkpoint and in earlier ones', async () => {
+    const earlier = await checkpointNow();
+    expectRecorded(await api.post(paths.program('shipments'), shipment('incl-1')));
+    expectRecorded(await api.post(paths.program('shipments'), shipment('incl-2')));
+    const events = await allEvents();
+    for (const [index, event] of events.entries()) {
+      const response = await api.get(`/v1/ledger/proofs/inclusion?eventId=${event.eventId}`, {
+        as: 'auditor',
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      const body = response.data;
+      // Size and root from the signed note, never from fields beside it.
+      const signed = verifyCheckpoint(body.checkpoint.note, verifierKey);
+      expect(signed.treeSize).toBe(events.length);
+      expect(body).toMatchObject({
+        eventId: event.eventId,
+        leafIndex: index,
+        treeSize: events.length,
+      });
+      const leaf = leafHash(leafInput(event));
+      expect(body.leafHash).toBe(Buffer.from(leaf).toString('hex'));
+      expect(
+        verifyInclusion(leaf, index, signed.treeSize, body.proof.map(fromHex), signed.rootHash),
+      ).toBe(true);
+      // The proof is of its own size only: it fails against the earlier root.
+      expect(
+        verifyInclusion(leaf, index, signed.treeSize, body.proof.map(fromHex), earlier.rootHash),
+      ).toBe(false);
+    }
+
+    const old = events[1] as RecordedEvent;
+    const inEarlier = await api.get(
+      `/v1/ledger/proofs/inclusion?eventId=${old.eventId}&treeSize=${earlier.treeSize}`,
+    );
+    expect(inEarlier.statusCode).toBe(200);
+    expect(inEarlier.data.checkpoint.note).toBe(earlier.note);
+    expect(
+      verifyInclusion(
+        leafHash(leafInput(old)),
+        1,
+        earlier.treeSize,
+        inEarlier.data.proof.map(fromHex),
+        earlier.rootHash,
+      ),
+    ).toBe(true);
+  });
+
+  it('takes the current tree size, signing its checkpoint', async () => {
+    expectRecorded(await api.post(paths.program('shipments'), shipment('incl-now')));
+    const events = await allEvents();
+    const last = events.at(-1) as RecordedEvent;
+    const response = await api.get(
+      `/v1/ledger/proofs/inclusion?eventId=${last.eventId}&treeSize=${events.length}`,
+    );
+    expect(response.statusCode, response.body).toBe(200);
+    expect(verifyCheckpoint(response.data.checkpoint.note, verifierKey).treeSize).toBe(
+      events.length,
+    );
+    const kept = (await api.get('/v1/ledger/checkpoints')).data.checkpoints;
+    expect(kept.at(-1).treeSize).toBe(events.length);
+  });
+
+  it('answers problems for unknown events, sizes never signed and events after the checkpoint', async () => {
+    const events = await allEvents();
+    const kept = (await api.get('/v1/ledger/checkpoints')).data.checkpoints;
+    const smallest = kept[0].treeSize;
+    const unsigned = [...Array(events.length).keys()].find(
+      (n) => !kept.some((c: { treeSize: number }) => c.treeSize === n),
+    );
+    expect(unsigned).toBeDefined();
+    const first = events[0]?.eventId;
+    const last = events.at(-1)?.eventId;
+
+    expectProblem(
+      await api.get('/v1/ledger/proofs/inclusion?eventId=00000000-0000-4000-8000-000000000000'),
+      404,
+      'not-found',
+    );
+    const never = expectProblem(
+      await api.get(`/v1/ledger/proofs/inclusion?eventId=${first}&treeSize=${unsigned}`),
+      404,
+      'unknown-checkpoint',
+    );
+    expect(never.detail).toContain(`tree size ${unsigned}`);
+    expectProblem(
+      await api.get(`/v1/ledger/proofs/inclusion?eventId=${first}&treeSize=${events.length + 5}`),
+      404,
+      'unknown-checkpoint',
+    );
+    expectProblem(
+      await api.get(`/v1/ledger/proofs/inclusion?eventId=${last}&treeSize=${smallest}`),
+      404,
+      'not-in-checkpoint',
+    );
+    for (const query of [
+      '',
+      `eventId=${first}&treeSize=abc`,
+      `eventId=${first}&treeSize=-1`,
+      'eventId=',
+    ])
+      expectValidationProblem(await api.get(`/v1/ledger/proofs/inclusion?${query}`));
+  });
+});
+
+describe('GET /v1/ledger/proofs/consistency', () => {
+  it('proves each kept checkpoint extends every earlier one, with both notes', async () => {
+    expectRecorded(await api.post(paths.program('shipments'), shipment('cons-1')));
+    const latest = await checkpointNow();
+    const kept = (await api.get('/v1/ledger/checkpoints')).data.checkpoints;
+    expect(kept.length).toBeGreaterThanOrEqual(3);
+    for (const from of kept) {
+      const response = await api.get(`/v1/ledger/proofs/consistency?from=${from.treeSize}`, {
+        as: 'auditor',
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      const earlier = verifyCheckpoint(response.data.from.note, verifierKey);
+      const later = verifyCheckpoint(response.data.to.note, verifierKey);
+      expect(later.treeSize).toBe(latest.treeSize);
+      const proof = response.data.proof.map(fromHex);
+      expect(
+        verifyConsistency(
+          earlier.treeSize,
+          later.treeSize,
+          proof,
+          earlier.rootHash,
+          later.rootHash,
+        ),
+      ).toBe(true);
+    }
+    const [a, b] = kept;
+    const between = await api.get(
+      `/v1/ledger/proofs/consistency?from=${a.treeSize}&to=${b.treeSize}`,
+    );
+    expect(between.data.to.note).toBe(b.note);
+    expect(
+      verifyConsistency(
+        a.treeSize,
+        b.treeSize,
+        between.data.proof.map(fromHex),
+        fromHex(a.rootHashHex),
+        fromHex(b.rootHashHex),
+      ),
+    ).toBe(true);
+  });
+
+  it('answers problems for sizes out of order or never signed', async () => {
+    const kept = (await api.get('/v1/ledger/checkpoints')).data.checkpoints;
+    const [a, b] = kept;
+    const reversed = expectProblem(
+      await api.get(`/v1/ledger/proofs/consistency?from=${b.treeSize}&to=${a.treeSize}`),
+      400,
+      'invalid-tree-sizes',
+    );
+    expect(reversed.detail).toContain(`from (${b.treeSize})`);
+    const latest = await checkpointNow();
+    expectProblem(
+      await api.get(`/v1/ledger/proofs/consistency?from=${latest.treeSize + 1}`),
+      404,
+      'unknown-checkpoint',
+    );
+    expectProblem(
+      await api.get(`/v1/ledger/proofs/consistency?from=${a.treeSize}&to=${latest.treeSize + 1}`),
+      404,
+      'unknown-checkpoint',
+    );
+    for (const query of ['', 'from=x', 'from=1.5', `from=${a.treeSize}&to=-2`])
+      expectValidationProblem(await api.get(`/v1/ledger/proofs/consistency?${query}`));
+  });
+});
+
+describe('on a sqlite store', () => {
+  it('keeps its key and every checkpoint across restarts, beside the ledger', async () => {
+    const files = createTestFiles();
+    try {
+      const first = await startApi({ files, store: 'sqlite' });
+      await recordFoundingCase(first);
+      const signed = (await first.get('/v1/ledger/checkpoint')).data;
+      const key = (await first.get('/v1/ledger/checkpoint/public-key')).data;
+      await first.close();
+      expect(existsSync(`${files.dir}/checkpoint-key/checkpoint-key.pem`)).toBe(true);
+      expect(readFileSync(`${files.dir}/checkpoint-key/checkpoint-key.vkey`, 'utf8')).toBe(
+        `${key.verifierKey}\n`,
+      );
+
+      const second = await startApi({ files, store: 'sqlite' });
+      try {
+        expect((await second.get('/v1/ledger/checkpoint/public-key')).data).toEqual(key);
+        expect((await second.get('/v1/ledger/checkpoints')).data.checkpoints).toEqual([signed]);
+        expect((await second.get('/v1/ledger/checkpoint')).data).toEqual(signed);
+        expectRecorded(
+          await second.post(paths.program('shipments', PROGRAM_ID), shipment('after-restart')),
+        );
+        const grown = (await second.get('/v1/ledger/checkpoint')).data;
+        const proof = (await second.get(`/v1/ledger/proofs/consistency?from=${signed.treeSize}`))
+          .data;
+        expect(proof.to.note).toBe(grown.note);
+        expect(
+          verifyConsistency(
+            signed.treeSize,
+            grown.treeSize,
+            proof.proof.map(fromHex),
+            fromHex(signed.rootHashHex),
+            fromHex(grown.rootHashHex),
+          ),
+        ).toBe(true);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      files.remove();
+    }
+  });
+
+  it('refuses to sign a tree that no longer extends the last checkpoint', async () => {
+    const files = createTestFiles();
+    try {
+      const api = await startApi({ files, store: 'sqlite' });
+      try {
+        await recordFoundingCase(api);
+        const signed = (await api.get('/v1/ledger/checkpoint')).data;
+        // Someone rewrites the stored node over the first two leaves (post-order key 2).
+        const raw = new Database(files.sqliteUrl.slice('sqlite:'.length));
+        raw.prepare('UPDATE merkle_nodes SET hash = zeroblob(32) WHERE node = 2').run();
+        raw.close();
+        expectRecorded(await api.post(paths.program('shipments'), shipment('after-rewrite')));
+        const refused = expectProblem(
+          await api.get('/v1/ledger/checkpoint'),
+          500,
+          'inconsistent-checkpoint',
+        );
+        expect(refused.detail).toContain(`last signed: size ${signed.treeSize}`);
+        expect((await api.get('/v1/ledger/checkpoints')).data.checkpoints).toEqual([signed]);
+      } finally {
+        await api.close();
+      }
+    } finally {
+      files.remove();
+    }
+  });
+});
+
+describe('on a store without a Merkle tree (esdb)', () => {
+  it('answers 501 integrity-unsupported on every route', async () => {
+    const app = Fastify();
+    app.setValidatorCompiler(validatorCompiler);
+    app.setSerializerCompiler(serializerCompiler);
+    await app.register(errorsPlugin);
+    app.decorate('ledger', { checkpoints: null } as unknown as Ledger);
+    await app.register(integrityRoutes);
+    try {
+      for (const url of [
+        '/v1/ledger/checkpoint',
+        '/v1/ledger/checkpoints',
+        '/v1/ledger/checkpoint/public-key',
+        '/v1/ledger/proofs/inclusion?eventId=e',
+        '/v1/ledger/proofs/consistency?from=0',
+      ]) {
+        const response = await app.inject({ url });
+        expect(response.statusCode, url).toBe(501);
+        expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(response.json().type).toBe(`${PROBLEM_PREFIX}integrity-unsupported`);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+});

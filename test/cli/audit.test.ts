@@ -1,0 +1,395 @@
+/**
+ * The auditor's round trip with the real `ledger` binary: keep a signed checkpoint outside the
+ * system, let the ledger grow, audit it (store file or server), and see the audit catch an event
+ * changed or removed behind the store's back, leaving the trusted checkpoint as it was.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSqliteEventStore } from '../../src/eventstore/sqlite.ts';
+import { generateSigningKey, signNote } from '../../src/integrity/checkpoint.ts';
+import { leafHash, leafInput } from '../../src/integrity/merkle.ts';
+import { verifyCheckpoint, verifyInclusion } from '../../src/verify.ts';
+import {
+  createLedgerFiles,
+  registerPrograms,
+  removeAllFiles,
+  shipment,
+  startServer,
+  stopAllServers,
+} from '../reliability/support.ts';
+
+const folder = mkdtempSync(join(tmpdir(), 'ledger-audit-'));
+afterAll(async () => {
+  await stopAllServers();
+  removeAllFiles();
+  rmSync(folder, { recursive: true, force: true });
+});
+const bin = join(import.meta.dirname, '../../bin/ledger.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function ledger(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      {
+        cwd: folder,
+        env: { ...process.env, LEDGER_STORE: '', LEDGER_CHECKPOINT_KEY: '', NO_COLOR: '1' },
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** Appends `count` events to the SQLite file, as the server would. */
+async function appendEvents(path: string, count: number): Promise<void> {
+  const store = openSqliteEventStore(path);
+  try {
+    for (let i = 0; i < count; i++)
+      await store.append(
+        `audit-${randomUUID()}`,
+        [
+          {
+            eventId: randomUUID(),
+            type: 'AuditTested',
+            data: { note: `appended ${i}` },
+            metadata: {
+              recordedBy: 'test',
+              correlationId: randomUUID(),
+              causationId: null,
+              schemaVersion: 1,
+            },
+          },
+        ],
+        { expectedRevision: 'no-stream' },
+      );
+  } finally {
+    await store.close();
+  }
+}
+
+function onFile(path: string, sql: string): void {
+  const db = new Database(path);
+  db.prepare(sql).run();
+  db.close();
+}
+
+describe('ledger checkpoint, proof inclusion and audit on a store', () => {
+  const keyDir = join(folder, 'key');
+  const vkey = () => readFileSync(join(keyDir, 'checkpoint-key.vkey'), 'utf8').trim();
+
+  /** A seeded store with a trusted checkpoint taken by `ledger checkpoint`, then 4 more events. */
+  async function ledgerWithTrustedCheckpoint(name: string) {
+    const path = join(folder, `${name}.sqlite`);
+    const store = `sqlite:${path}`;
+    const trusted = join(folder, `${name}.note`);
+    expect((await ledger('--store', store, 'seed-example')).code).toBe(0);
+    const saved = await ledger(
+      '--store',
+      store,
+      'checkpoint',
+      '--key-dir',
+      keyDir,
+      '--out',
+      trusted,
+    );
+    expect(saved, saved.stderr).toMatchObject({ code: 0, stdout: '' });
+    expect(saved.stderr).toBe(`checkpoint of tree size 3 written to ${trusted}\n`);
+    await appendEvents(path, 4);
+    return { path, store, trusted };
+  }
+
+  it('audit passes on a ledger that grew and replaces the trusted checkpoint; then catches a changed event', async () => {
+    const { path, store, trusted } = await ledgerWithTrustedCheckpoint('grown');
+    const before = verifyCheckpoint(readFileSync(trusted, 'utf8'), vkey());
+    expect(before.treeSize).toBe(3);
+
+    const passed = await ledger(
+      '--store',
+      store,
+      'audit',
+      '--trusted',
+      trusted,
+      '--key-dir',
+      keyDir,
+    );
+    expect(passed, passed.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(passed.stdout).toMatch(
+      /^audit passed: the ledger of tree size 7 extends the trusted one of size 3/,
+    );
+    const replaced = readFileSync(trusted, 'utf8');
+    expect(verifyCheckpoint(replaced, vkey()).treeSize).toBe(7);
+    // The PEM works as well as the verifier key.
+    const withPem = await ledger(
+      '--store',
+      store,
+      '--json',
+      'audit',
+      '--trusted',
+      trusted,
+      '--key-dir',
+      keyDir,
+      '--public-key',
+      join(keyDir, 'checkpoint-key.pub.pem'),
+    );
+    expect(JSON.parse(withPem.stdout)).toEqual({ ok: true, from: 7, to: 7, trusted });
+
+    // One event changed in the file; the stored tree is left alone.
+    onFile(path, `UPDATE events SET data = '{"note":"appended 9"}' WHERE position = 5`);
+    const failed = await ledger(
+      '--store',
+      store,
+      'audit',
+      '--trusted',
+      trusted,
+      '--key-dir',
+      keyDir,
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^ledger: audit failed: the event at position 5 \(.+\) is not the one signed as leaf 4: it was changed$/,
+      ),
+    ]);
+    expect(readFileSync(trusted, 'utf8')).toBe(replaced);
+  });
+
+  it('audit catches a removed event, and refuses a trusted checkpoint another key signed', async () => {
+    const { path, store, trusted } = await ledgerWithTrustedCheckpoint('removed');
+    const original = readFileSync(trusted, 'utf8');
+    onFile(path, 'DELETE FROM events WHERE position = 2');
+    const failed = await ledger(
+      '--store',
+      store,
+      'audit',
+      '--trusted',
+      trusted,
+      '--key-dir',
+      keyDir,
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toBe(
+      'ledger: audit failed: no event at position 2 (leaf 1 of the signed tree): it was removed\n',
+    );
+    expect(readFileSync(trusted, 'utf8')).toBe(original);
+
+    // A trusted checkpoint this key never signed.
+    const forged = join(folder, 'forged.note');
+    const other = generateSigningKey('compliance-ledger.local/ledger');
+    writeFileSync(forged, signNote(`${original.split('\n\n')[0]}\n`, other));
+    const refused = await ledger(
+      '--store',
+      store,
+      'audit',
+      '--trusted',
+      forged,
+      '--key-dir',
+      keyDir,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^ledger: audit failed: the trusted checkpoint does not verify: /,
+    );
+  });
+
+  it('audit fails, signing nothing, when the stored tree no longer extends the last checkpoint', async () => {
+    const { path, store, trusted } = await ledgerWithTrustedCheckpoint('rewritten');
+    const original = readFileSync(trusted, 'utf8');
+    // The node over the first two leaves (post-order key 2), rewritten in the file.
+    onFile(path, 'UPDATE merkle_nodes SET hash = zeroblob(32) WHERE node = 2');
+    const failed = await ledger(
+      '--store',
+      store,
+      'audit',
+      '--trusted',
+      trusted,
+      '--key-dir',
+      keyDir,
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(
+      /^ledger: audit failed: no new checkpoint: refusing to sign tree size 7: .*\(last signed: size 3\)\n$/,
+    );
+    expect(readFileSync(trusted, 'utf8')).toBe(original);
+    expect(readFileSync(`${path}.signed-checkpoints`, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('proof inclusion prints a proof that verifies against the signed checkpoint', async () => {
+    const store = `sqlite:${join(folder, 'grown.sqlite')}`;
+    const exported = await ledger('--store', store, 'export');
+    const events = exported.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const event = events[1];
+    const run = await ledger(
+      '--store',
+      store,
+      '--json',
+      'proof',
+      'inclusion',
+      event.eventId,
+      '--key-dir',
+      keyDir,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const answer = JSON.parse(run.stdout);
+    expect(answer).toMatchObject({ eventId: event.eventId, leafIndex: 1, verified: true });
+    const signed = verifyCheckpoint(answer.note, vkey());
+    expect(
+      verifyInclusion(
+        leafHash(leafInput(event)),
+        1,
+        signed.treeSize,
+        answer.proof.map((p: string) => Buffer.from(p, 'hex')),
+        signed.rootHash,
+      ),
+    ).toBe(true);
+    const atThree = await ledger(
+      '--store',
+      store,
+      'proof',
+      'inclusion',
+      event.eventId,
+      '--tree-size',
+      '3',
+      '--key-dir',
+      keyDir,
+    );
+    expect(atThree.code, atThree.stderr).toBe(0);
+    expect(atThree.stdout).toMatch(
+      /is leaf 1 of the tree of size 3: proof verified against the signed checkpoint/,
+    );
+    const unknown = await ledger(
+      '--store',
+      store,
+      'proof',
+      'inclusion',
+      'no-such-event',
+      '--key-dir',
+      keyDir,
+    );
+    expect(unknown).toMatchObject({ code: 3, stderr: 'ledger: no event no-such-event\n' });
+  });
+
+  it('refuses bad audit arguments with exit 2 and a store without its key with exit 5', async () => {
+    const trusted = join(folder, 'grown.note');
+    for (const bad of [
+      ['audit'],
+      ['audit', '--trusted', join(folder, 'missing.note')],
+      ['audit', '--trusted', trusted, '--url', 'http://127.0.0.1:9'],
+      [
+        '--store',
+        'sqlite:x.sqlite',
+        'audit',
+        '--trusted',
+        trusted,
+        '--url',
+        'http://127.0.0.1:9',
+        '--key',
+        'k',
+        '--public-key',
+        trusted,
+      ],
+    ]) {
+      const run = await ledger(...bad);
+      expect(run.code, bad.join(' ')).toBe(2);
+      expect(run.stderr.trim().split('\n'), bad.join(' ')).toHaveLength(1);
+    }
+    const keyless = await ledger(
+      '--store',
+      `sqlite:${join(folder, 'grown.sqlite')}`,
+      'audit',
+      '--trusted',
+      trusted,
+      '--key-dir',
+      join(folder, 'no-key'),
+    );
+    expect(keyless.code).toBe(5);
+    expect(keyless.stderr).toMatch(/no checkpoint key in/);
+  });
+});
+
+describe('ledger audit --url against a server', () => {
+  it('verifies checkpoint, consistency and every event served; catches an event changed under the server', async () => {
+    const files = createLedgerFiles({ auditor: 'auditor', recorder: 'recorder' });
+    const server = await startServer(files);
+    const recorder = files.keys.recorder?.key ?? '';
+    const auditor = files.keys.auditor?.key ?? '';
+    await registerPrograms(server, recorder, ['audit-program']);
+    const note = await server.get('/v1/ledger/checkpoint', {
+      key: auditor,
+      headers: { accept: 'text/plain' },
+    });
+    expect(note.status).toBe(200);
+    const trusted = join(files.dir, 'trusted.note');
+    writeFileSync(trusted, note.text);
+    for (const n of [1, 2, 3])
+      expect(
+        (
+          await server.post('/v1/programs/audit-program/shipments', shipment(`s-${n}`, n), {
+            key: recorder,
+          })
+        ).status,
+      ).toBe(201);
+
+    const vkeyFile = join(files.dir, 'checkpoint-key', 'checkpoint-key.vkey');
+    const audit = () =>
+      ledger(
+        'audit',
+        '--trusted',
+        trusted,
+        '--url',
+        server.baseUrl,
+        '--key',
+        auditor,
+        '--public-key',
+        vkeyFile,
+      );
+    const passed = await audit();
+    expect(passed, passed.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(passed.stdout).toMatch(/tree size 4 extends the trusted one of size 1/);
+    const replaced = readFileSync(trusted, 'utf8');
+    expect(verifyCheckpoint(replaced, readFileSync(vkeyFile, 'utf8').trim()).treeSize).toBe(4);
+
+    onFile(
+      files.storePath,
+      `UPDATE events SET data = json_set(data, '$.units', 99) WHERE position = 3`,
+    );
+    const failed = await audit();
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toBe(
+      'ledger: audit failed: the 4 events read do not hash to the signed root of tree size 4\n',
+    );
+    expect(readFileSync(trusted, 'utf8')).toBe(replaced);
+
+    // A key that is not the ledger's: the checkpoints do not verify.
+    const otherKey = join(files.dir, 'other.vkey');
+    writeFileSync(otherKey, generateSigningKey('compliance-ledger.local/ledger').verifierKey);
+    const wrongKey = await ledger(
+      'audit',
+      '--trusted',
+      trusted,
+      '--url',
+      server.baseUrl,
+      '--key',
+      auditor,
+      '--public-key',
+      otherKey,
+    );
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stderr).toMatch(/the trusted checkpoint does not verify/);
+  }, 60_000);
+});
