@@ -16,34 +16,13 @@ import type { EventStore, EventToAppend } from '../src/eventstore/port.ts';
 import { openSqliteEventStore, sqliteMerkleStorage } from '../src/eventstore/sqlite.ts';
 import { MemoryMerkleStorage, MerkleTree } from '../src/integrity/merkle.ts';
 import { verifyInclusion } from '../src/verify.ts';
-import { benchRow, median, perSecond, report } from './support.ts';
+import { benchRow, benchShipment, median, perSecond, report } from './support.ts';
 
 const APPENDERS = 64;
 const APPENDS_PER_APPENDER = 313;
 const RUNS = 3;
 const LEAVES = Number(process.env.LEDGER_BENCH_EVENTS ?? 1_000_000);
 const PROOFS = 10_000;
-
-function anEvent(): EventToAppend {
-  return {
-    eventId: randomUUID(),
-    type: 'ShipmentRecorded',
-    data: {
-      programId: 'usps-cbu-1118e',
-      shipmentId: randomUUID(),
-      shippedOn: '2007-09-10',
-      quantity: 48,
-      destination: { customer: 'Private market distributor', state: 'NY', zip: '14701' },
-      note: 'Cluster Box Units shipped under the four-month window after the 1118F TDP release.',
-    },
-    metadata: {
-      recordedBy: 'bench',
-      correlationId: randomUUID(),
-      causationId: null,
-      schemaVersion: 1,
-    },
-  };
-}
 
 interface AppendRun {
   eventsPerSecond: number;
@@ -59,7 +38,7 @@ async function appendRun(store: EventStore): Promise<AppendRun> {
   await Promise.all(
     Array.from({ length: APPENDERS }, async (_, appender) => {
       for (let revision = 0; revision < APPENDS_PER_APPENDER; revision++)
-        await store.append(`appender-${appender}`, [anEvent()], {
+        await store.append(`appender-${appender}`, [benchShipment()], {
           expectedRevision: revision === 0 ? 'no-stream' : revision - 1,
         });
     }),

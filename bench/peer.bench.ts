@@ -24,7 +24,14 @@ import {
 import Database from 'better-sqlite3';
 import type { EventToAppend } from '../src/eventstore/port.ts';
 import { openSqliteEventStore } from '../src/eventstore/sqlite.ts';
-import { benchRow, measureInChild, median, peakRssBytes, report } from './support.ts';
+import {
+  benchRow,
+  benchShipment,
+  measureInChild,
+  median,
+  peakRssBytes,
+  report,
+} from './support.ts';
 
 const EVENTS = Math.min(10_000, Number(process.env.LEDGER_BENCH_EVENTS ?? 10_000));
 const SECONDS = Number(process.env.LEDGER_BENCH_SECONDS ?? 10);
@@ -72,25 +79,10 @@ interface PhaseResult {
   peakRss: number;
 }
 
-/** The same shipment for both stores: equal data JSON, equal writer metadata. */
+/** The same shipment for both stores, without our event id (Emmett assigns its own). */
 function shipment() {
-  return {
-    type: 'ShipmentRecorded',
-    data: {
-      programId: 'usps-cbu-1118e',
-      shipmentId: randomUUID(),
-      shippedOn: '2007-09-10',
-      quantity: 48,
-      destination: { customer: 'Private market distributor', state: 'NY', zip: '14701' },
-      note: 'Cluster Box Units shipped under the four-month window after the 1118F TDP release.',
-    },
-    metadata: {
-      recordedBy: 'bench',
-      correlationId: randomUUID(),
-      causationId: null,
-      schemaVersion: 1,
-    },
-  };
+  const { eventId: _, ...event } = benchShipment();
+  return event;
 }
 
 /** What the harness needs of a store; `held` is how many events the stream holds before the append. */

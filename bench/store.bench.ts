@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EventStore, EventToAppend } from '../src/eventstore/port.ts';
 import { type GroupCommit, openSqliteEventStore } from '../src/eventstore/sqlite.ts';
-import { benchRow, report } from './support.ts';
+import { benchRow, benchShipment, report } from './support.ts';
 
 const SEQUENTIAL_APPENDS = 500;
 const CONCURRENT_APPENDERS = 64;
@@ -21,27 +21,6 @@ const READ_PAGE = 1_000;
 const RUNS = 3;
 const READ_PASSES = 5;
 
-function anEvent(): EventToAppend {
-  return {
-    eventId: randomUUID(),
-    type: 'ShipmentRecorded',
-    data: {
-      programId: 'usps-cbu-1118e',
-      shipmentId: randomUUID(),
-      shippedOn: '2007-09-10',
-      quantity: 48,
-      destination: { customer: 'Private market distributor', state: 'NY', zip: '14701' },
-      note: 'Cluster Box Units shipped under the four-month window after the 1118F TDP release.',
-    },
-    metadata: {
-      recordedBy: 'bench',
-      correlationId: randomUUID(),
-      causationId: null,
-      schemaVersion: 1,
-    },
-  };
-}
-
 async function timed(run: () => Promise<void> | void): Promise<number> {
   const started = performance.now();
   await run();
@@ -51,7 +30,7 @@ async function timed(run: () => Promise<void> | void): Promise<number> {
 async function appendSequentially(store: EventStore): Promise<number> {
   const seconds = await timed(async () => {
     for (let revision = 0; revision < SEQUENTIAL_APPENDS; revision++) {
-      await store.append('sequential', [anEvent()], {
+      await store.append('sequential', [benchShipment()], {
         expectedRevision: revision === 0 ? 'no-stream' : revision - 1,
       });
     }
@@ -65,7 +44,7 @@ async function appendConcurrently(store: EventStore): Promise<number> {
     Promise.all(
       Array.from({ length: CONCURRENT_APPENDERS }, async (_, appender) => {
         for (let revision = 0; revision < perAppender; revision++) {
-          await store.append(`appender-${appender}`, [anEvent()], {
+          await store.append(`appender-${appender}`, [benchShipment()], {
             expectedRevision: revision === 0 ? 'no-stream' : revision - 1,
           });
         }
@@ -92,7 +71,7 @@ async function readEverything(store: EventStore): Promise<number> {
 /** Rows shaped like the store's: same columns, same JSON sizes, same constraints. */
 function rawRows(count: number) {
   return Array.from({ length: count }, (_, index) => {
-    const event = anEvent();
+    const event = benchShipment();
     return [
       index + 1,
       `raw-${index % CONCURRENT_APPENDERS}`,

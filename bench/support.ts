@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -109,4 +110,29 @@ export function report(
       2,
     )}\n`,
   );
+}
+
+/**
+ * The shipment every store bench appends, so their figures compare: equal data JSON and equal
+ * writer metadata (the peer bench gives Emmett the same, without our event id).
+ */
+export function benchShipment() {
+  return {
+    eventId: randomUUID(),
+    type: 'ShipmentRecorded',
+    data: {
+      programId: 'usps-cbu-1118e',
+      shipmentId: randomUUID(),
+      shippedOn: '2007-09-10',
+      quantity: 48,
+      destination: { customer: 'Private market distributor', state: 'NY', zip: '14701' },
+      note: 'Cluster Box Units shipped under the four-month window after the 1118F TDP release.',
+    },
+    metadata: {
+      recordedBy: 'bench',
+      correlationId: randomUUID(),
+      causationId: null,
+      schemaVersion: 1,
+    },
+  };
 }

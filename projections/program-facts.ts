@@ -17,8 +17,10 @@ export const programFacts: ProjectionDefinition<ProgramFactsIndex> = {
   version: 1,
   initialState: () => ({ programs: new Map(), specifications: new Map() }),
   apply(state, event) {
+    // Most of a ledger is shipments: leave them before any other work.
+    if (event.type === 'ShipmentRecorded') return state;
     const owner = streamOwner(event.stream);
-    if (!owner || event.type === 'ShipmentRecorded') return state;
+    if (!owner) return state;
     const fact = toFact(event);
     if (!fact) return state;
     const index = owner.kind === 'program' ? state.programs : state.specifications;

@@ -25,6 +25,7 @@ export const shipments: ProjectionDefinition<ShipmentsIndex> = {
   version: 1,
   initialState: () => ({ byProgram: new Map(), byEventId: new Map() }),
   apply(state, event) {
+    if (event.type !== 'ShipmentRecorded' && event.type !== 'EventRetracted') return state;
     const owner = streamOwner(event.stream);
     if (owner?.kind !== 'program') return state;
     if (event.type === 'ShipmentRecorded') {
@@ -36,11 +37,14 @@ export const shipments: ProjectionDefinition<ShipmentsIndex> = {
       };
       const entry: ShipmentEntry = {
         eventId: event.eventId,
-        ...data,
+        shipmentId: data.shipmentId,
+        shippedOn: data.shippedOn,
+        units: data.units,
         position: event.position,
         recordedAt: event.metadata.recordedAt,
         retractedAt: null,
       };
+      if (data.customerRef !== undefined) entry.customerRef = data.customerRef;
       const list = state.byProgram.get(owner.id);
       if (list) list.push(entry);
       else state.byProgram.set(owner.id, [entry]);

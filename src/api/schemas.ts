@@ -11,6 +11,7 @@ import {
   type ProgramStatus,
   Slug,
 } from '../domain/index.ts';
+import { RecordedEventSchema } from '../eventstore/envelope-schema.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
 
 /**
@@ -173,26 +174,7 @@ export const BackdatedFactResponse = fits<BackdatedFact>()(
 );
 
 export const RecordedEventResponse = fits<RecordedEvent>()(
-  z
-    .object({
-      eventId: z.string(),
-      stream: z.string(),
-      revision: z.int(),
-      position: z.int(),
-      type: z.string(),
-      data: z.unknown(),
-      metadata: z.object({
-        recordedAt: z.string(),
-        recordedBy: z.string(),
-        correlationId: z.string(),
-        causationId: z.string().nullable(),
-        idempotencyKey: z.string().optional(),
-        schemaVersion: z.int(),
-        prevHash: z.string(),
-        hash: z.string(),
-      }),
-    })
-    .meta({ id: 'RecordedEvent' }),
+  RecordedEventSchema.meta({ id: 'RecordedEvent' }),
 );
 
 export const VerifyReport = z

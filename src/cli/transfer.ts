@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
-import { z } from 'zod';
 import { readLedger, verifyLedger } from '../eventstore/envelope.ts';
+import { RecordedEventSchema } from '../eventstore/envelope-schema.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { describeProblem } from './verify.ts';
@@ -22,25 +22,6 @@ export async function exportLedger(store: EventStore, file?: string): Promise<nu
   }
   return count;
 }
-
-const Envelope = z.object({
-  eventId: z.string().min(1),
-  stream: z.string().min(1),
-  revision: z.int().min(0),
-  position: z.int().min(1),
-  type: z.string().min(1),
-  data: z.unknown(),
-  metadata: z.object({
-    recordedAt: z.string(),
-    recordedBy: z.string(),
-    correlationId: z.string(),
-    causationId: z.string().nullable(),
-    idempotencyKey: z.string().optional(),
-    schemaVersion: z.int(),
-    prevHash: z.string(),
-    hash: z.string(),
-  }),
-});
 
 /**
  * Loads an export into an empty store. The file's chains are verified before anything is
@@ -71,7 +52,7 @@ export async function importLedger(
     } catch {
       throw new CliError(EXIT.refused, `${file}:${line}: not JSON`);
     }
-    const envelope = Envelope.safeParse(parsed);
+    const envelope = RecordedEventSchema.safeParse(parsed);
     if (!envelope.success)
       throw new CliError(
         EXIT.refused,

@@ -143,11 +143,7 @@ async function handleUnkeyed<C, E extends DomainEvent, S>(
       folded.position = result.position;
       return recorded(stream, result);
     } catch (error) {
-      const retry =
-        error instanceof StreamRevisionConflictError &&
-        context.expectedRevision === undefined &&
-        attempt < MAX_ATTEMPTS;
-      if (!retry) throw error;
+      if (!retriable(error, context, attempt)) throw error;
     }
   }
 }
@@ -197,11 +193,7 @@ async function handleKeyed<C, E extends DomainEvent, S>(
         if (again) return again;
         throw new IdempotencyKeyReusedError(key);
       }
-      const retry =
-        error instanceof StreamRevisionConflictError &&
-        context.expectedRevision === undefined &&
-        attempt < MAX_ATTEMPTS;
-      if (!retry) throw error;
+      if (!retriable(error, context, attempt)) throw error;
     }
   }
 }
@@ -229,6 +221,15 @@ async function catchUp<E extends DomainEvent, S>(
   w.folded.set(stream, folded);
   if (w.folded.size > CACHED_STREAMS) w.folded.delete(w.folded.keys().next().value as string);
   return folded;
+}
+
+/** Another process moved the stream under a command that named no revision: decide again. */
+function retriable(error: unknown, context: CommandContext, attempt: number): boolean {
+  return (
+    error instanceof StreamRevisionConflictError &&
+    context.expectedRevision === undefined &&
+    attempt < MAX_ATTEMPTS
+  );
 }
 
 function checkExpected(stream: string, context: CommandContext, revision: number): void {
