@@ -7,12 +7,12 @@
  *    beside the same tree in memory.
  * LEDGER_BENCH_EVENTS scales part 2 down for a quick look. Writes bench/results/merkle.json.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EventStore, EventToAppend } from '../src/eventstore/port.ts';
+import type { EventStore } from '../src/eventstore/port.ts';
 import { openSqliteEventStore, sqliteMerkleStorage } from '../src/eventstore/sqlite.ts';
 import { MemoryMerkleStorage, MerkleTree } from '../src/integrity/merkle.ts';
 import { verifyInclusion } from '../src/verify.ts';

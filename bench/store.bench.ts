@@ -1,14 +1,8 @@
-/**
- * Durable append and read throughput of the SQLite EventStore, beside raw better-sqlite3
- * baselines measured in the same run on the same disk with the same pragmas and row sizes.
- * Run: npm run bench:store. Writes bench/results/store.json.
- */
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EventStore, EventToAppend } from '../src/eventstore/port.ts';
+import type { EventStore } from '../src/eventstore/port.ts';
 import { type GroupCommit, openSqliteEventStore } from '../src/eventstore/sqlite.ts';
 import { benchRow, benchShipment, report } from './support.ts';
 
