@@ -68,7 +68,7 @@ export function catchUpSubscription(
   feed: CommitFeed,
   readPage: ReadPage,
   fromPosition = 1,
-  pageSize = 2000,
+  pageSize = 500,
 ): Subscription {
   const closing = new AbortController();
   const live = () => !closing.signal.aborted && !feed.ended;
