@@ -1,9 +1,3 @@
-/**
- * The auditor's round trip with the real `ledger` binary: keep a signed checkpoint outside the
- * system, let the ledger grow, audit it (store file or server), and see the audit catch an event
- * changed or removed behind the store's back, leaving the trusted checkpoint as it was.
- */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +16,7 @@ import {
   startServer,
   stopAllServers,
 } from '../reliability/support.ts';
+import { ledgerBinary } from '../support/ledger-binary.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'ledger-audit-'));
 afterAll(async () => {
@@ -29,28 +24,8 @@ afterAll(async () => {
   removeAllFiles();
   rmSync(folder, { recursive: true, force: true });
 });
-const bin = join(import.meta.dirname, '../../bin/ledger.js');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function ledger(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      {
-        cwd: folder,
-        env: { ...process.env, LEDGER_STORE: '', LEDGER_CHECKPOINT_KEY: '', NO_COLOR: '1' },
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const ledger = ledgerBinary(folder);
 
 /** Appends `count` events to the SQLite file, as the server would. */
 async function appendEvents(path: string, count: number): Promise<void> {

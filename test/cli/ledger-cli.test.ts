@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,29 +8,12 @@ import {
 } from '../../src/commands/handle-command.ts';
 import { openSqliteEventStore } from '../../src/eventstore/sqlite.ts';
 import { PROGRAM_ID, tdpRelease } from '../support/founding-case.ts';
+import { ledgerBinary, type Run } from '../support/ledger-binary.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'ledger-cli-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
-const bin = join(import.meta.dirname, '../../bin/ledger.js');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real `ledger` binary in a child process. */
-function ledger(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { cwd: folder, env: { ...process.env, LEDGER_STORE: '', NO_COLOR: '1' } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const ledger = ledgerBinary(folder);
 
 const store = (name: string) => `sqlite:${join(folder, name)}`;
 const json = (run: Run) => JSON.parse(run.stdout);

@@ -1,0 +1,30 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const bin = join(import.meta.dirname, '../../bin/ledger.js');
+
+/**
+ * Runs the real `ledger` binary in a child process in `cwd`, with none of the developer's own
+ * LEDGER_* settings leaking in.
+ */
+export const ledgerBinary =
+  (cwd: string) =>
+  (...args: string[]): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [bin, ...args],
+        {
+          cwd,
+          env: { ...process.env, LEDGER_STORE: '', LEDGER_CHECKPOINT_KEY: '', NO_COLOR: '1' },
+        },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
