@@ -32,5 +32,3 @@ export function asKnownAt(value: string | undefined): AsKnownAt | undefined {
     );
   }
 }
-
-export const today = () => new Date().toISOString().slice(0, 10);

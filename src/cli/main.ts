@@ -2,8 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { factsOfProgram, programFacts } from '../../projections/program-facts.ts';
 import { addKey, Role, readCredentials, revokeKey } from '../api/credentials.ts';
-import { evaluate, type Status } from '../domain/index.ts';
+import { evaluate, type Status, todayUtc } from '../domain/index.ts';
 import { readLedger } from '../eventstore/envelope.ts';
+import { DEFAULT_STORE_URL } from '../eventstore/open.ts';
 import { proveInclusion } from '../integrity/ledger-checkpoints.ts';
 import { ledgerProjections, ledgerQueries } from '../projections/ledger-queries.ts';
 import { replayLedger } from '../projections/replay.ts';
@@ -34,7 +35,7 @@ const program = new Command('ledger')
   .option(
     '--store <url>',
     'the store: sqlite:<path>, memory: or esdb://host:2113?tls=false',
-    process.env.LEDGER_STORE ?? 'sqlite:./data/ledger.sqlite',
+    process.env.LEDGER_STORE ?? DEFAULT_STORE_URL,
   )
   .option('--json', 'machine-readable JSON instead of tables')
   .showHelpAfterError(false)
@@ -53,7 +54,7 @@ program
   .option('--as-known-at <position|instant>', 'answer as the ledger knew it then')
   .action(async (id: string, o: { at?: string; asKnownAt?: string }) => {
     const programId = args.programId(id);
-    const at = o.at === undefined ? args.today() : args.date(o.at, '--at');
+    const at = o.at === undefined ? todayUtc() : args.date(o.at, '--at');
     const asKnownAt = args.asKnownAt(o.asKnownAt);
     await withLedger(globals().store, async ({ queries }) => {
       const status = queries.status(programId, { at, ...(asKnownAt ? { asKnownAt } : {}) });
@@ -97,7 +98,7 @@ program
           .programs.get(programId)
           ?.find((f) => f.type === 'ProgramRegistered');
         const status = queries.status(programId, {
-          at: args.today(),
+          at: todayUtc(),
           ...(asKnownAt ? { asKnownAt } : {}),
         });
         const timeline = queries.timeline(programId, asKnownAt);
@@ -163,7 +164,7 @@ program
       bar.update(n);
       bar.stop();
       const queries = ledgerQueries(store, replayed);
-      const at = args.today();
+      const at = todayUtc();
       const statuses: Partial<Record<Status, number>> = {};
       const index = replayed.state(programFacts);
       for (const id of index.programs.keys()) {
@@ -410,7 +411,7 @@ program
   .option('--today <date>', 'count from this date (default: today)')
   .action(async (o: { within: string; today?: string }) => {
     const withinDays = args.count(o.within, '--within');
-    const today = o.today === undefined ? args.today() : args.date(o.today, '--today');
+    const today = o.today === undefined ? todayUtc() : args.date(o.today, '--today');
     await withLedger(globals().store, async ({ queries }) => {
       const found = queries.deadlines({ today, withinDays });
       out(found, () => table(found, ['programId', 'until', 'daysLeft', 'rule']));

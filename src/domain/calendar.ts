@@ -50,3 +50,6 @@ export function describeOffset(offset: CalendarOffset): string {
   if (offset.days) parts.push(`${offset.days} day${offset.days === 1 ? '' : 's'}`);
   return parts.join(' and ');
 }
+
+/** Today's date in UTC: the one clock read, done at the edges (routes, CLI) and passed in. */
+export const todayUtc = (): CalendarDate => new Date().toISOString().slice(0, 10);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { streamOwner } from '../../../projections/facts.ts';
 import {
   type CommandContext,
   type CommandResult,
@@ -202,20 +203,13 @@ export async function commandRoutes(app: FastifyInstance) {
     (req, reply) => {
       const { expectedRevision, reason } = req.body;
       const stream = app.ledger.queries.streamOf(req.params.eventId);
-      if (!stream) throw notFound(`the ledger holds no event ${req.params.eventId}`);
-      const data = { retractedEventId: req.params.eventId, reason };
-      const target: Target = stream.startsWith('program-')
-        ? {
-            kind: 'program',
-            id: stream.slice('program-'.length),
-            command: { type: 'RetractEvent', data },
-          }
-        : {
-            kind: 'specification',
-            id: stream.slice('specification-'.length),
-            command: { type: 'RetractEvent', data },
-          };
-      return run(req, reply, target, expectedRevision);
+      const owner = stream ? streamOwner(stream) : null;
+      if (!owner) throw notFound(`the ledger holds no event ${req.params.eventId}`);
+      const command = {
+        type: 'RetractEvent' as const,
+        data: { retractedEventId: req.params.eventId, reason },
+      };
+      return run(req, reply, { ...owner, command }, expectedRevision);
     },
   );
 

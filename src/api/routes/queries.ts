@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CalendarDate, Slug } from '../../domain/index.ts';
+import { CalendarDate, Slug, todayUtc } from '../../domain/index.ts';
 import { readLedger, verifyLedger } from '../../eventstore/envelope.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, Problem } from '../problems.ts';
@@ -18,7 +18,6 @@ import {
   ViolationResponse,
 } from '../schemas.ts';
 
-const today = () => new Date().toISOString().slice(0, 10);
 const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 429: Problem };
 const IdParams = z.object({ id: Slug });
 
@@ -45,7 +44,7 @@ export async function queryRoutes(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const { at = today(), ...filter } = req.query;
+      const { at = todayUtc(), ...filter } = req.query;
       return {
         programs: queries
           .programs({ at, ...filter })
@@ -70,7 +69,7 @@ export async function queryRoutes(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const { at = today(), asKnownAt } = req.query;
+      const { at = todayUtc(), asKnownAt } = req.query;
       const status = queries.status(req.params.id, { at, ...(asKnownAt ? { asKnownAt } : {}) });
       if (!status) throw notFound(`no program ${req.params.id}`);
       return { programId: req.params.id, ...status };
@@ -143,7 +142,7 @@ export async function queryRoutes(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const { withinDays, today: on = today() } = req.query;
+      const { withinDays, today: on = todayUtc() } = req.query;
       return { today: on, withinDays, deadlines: queries.deadlines({ today: on, withinDays }) };
     },
   );
