@@ -85,13 +85,15 @@ async function describeMismatch(
 ): Promise<string> {
   const summary = `the ${recomputed.size} events read do not hash to the signed root of tree size ${signed.treeSize}`;
   const stored = ledger.storedTree;
-  if (!stored || !Buffer.from(stored.root(signed.treeSize)).equals(signed.rootHash)) return summary;
-  const same = (size: number) => Buffer.from(recomputed.root(size)).equals(stored.root(size));
+  if (!stored || !Buffer.from(await stored.root(signed.treeSize)).equals(signed.rootHash))
+    return summary;
+  const same = async (size: number) =>
+    Buffer.from(recomputed.root(size)).equals(await stored.root(size));
   let good = 0;
   let bad = recomputed.size + 1;
   while (bad - good > 1) {
     const middle = Math.floor((good + bad) / 2);
-    if (same(middle)) good = middle;
+    if (await same(middle)) good = middle;
     else bad = middle;
   }
   if (bad > recomputed.size)

@@ -236,7 +236,11 @@ program
     const url = globals().store;
     const store = await openStore(url);
     try {
-      const { origin, treeSize, rootHash, note } = checkpointsOf(store, url, o.keyDir).latest();
+      const { origin, treeSize, rootHash, note } = await checkpointsOf(
+        store,
+        url,
+        o.keyDir,
+      ).latest();
       if (o.out) {
         writeFileSync(o.out, note);
         process.stderr.write(`checkpoint of tree size ${treeSize} written to ${o.out}\n`);

@@ -213,6 +213,8 @@ interface Scan {
 }
 
 class EsdbEventStore implements EventStore {
+  // Positions are commit offsets; the ledger cannot choose them, so it cannot import either.
+  readonly capabilities = { densePositions: false, importRecorded: false } as const;
   readonly #client: EsdbClient;
   readonly #options: EsdbStoreOptions;
   readonly #subscriptions = new Set<EsdbSubscription>();

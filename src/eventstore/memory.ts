@@ -26,6 +26,7 @@ import type {
   EventToAppend,
   RecordedEvent,
 } from './port.ts';
+import { signedCheckpointsInMemory } from './signed-checkpoint-log.ts';
 import { catchUpSubscription, createCommitFeed } from './subscription.ts';
 
 export function createMemoryEventStore(): EventStore {
@@ -87,6 +88,7 @@ export function createMemoryEventStore(): EventStore {
   }
 
   return {
+    capabilities: { densePositions: true, importRecorded: true },
     append: async (stream, events, options) => append(stream, events, options),
     readStream: async (stream, options) => {
       assertOpen();
@@ -125,6 +127,7 @@ export function createMemoryEventStore(): EventStore {
       const event = byEventId.get(eventId);
       return event === undefined ? null : event.position - 1;
     }),
+    signedCheckpoints: signedCheckpointsInMemory(),
     close: async () => {
       closed = true;
       feed.end();

@@ -30,6 +30,7 @@ import {
 } from './append-rules.ts';
 import { canonicalJson, GENESIS_HASH, sealEvent } from './envelope.ts';
 import type { AppendResult, EventStore, ExpectedRevision, RecordedEvent } from './port.ts';
+import { signedCheckpointFile } from './signed-checkpoint-log.ts';
 import { catchUpSubscription, createCommitFeed } from './subscription.ts';
 
 export interface SqliteEventStoreOptions {
@@ -302,6 +303,7 @@ export function openSqliteEventStore(
   }
 
   return {
+    capabilities: { densePositions: true, importRecorded: true },
     append: (stream, events, options) =>
       new Promise((resolve, reject) => {
         assertOpen();
@@ -344,6 +346,8 @@ export function openSqliteEventStore(
             const position = positionOf.get(eventId);
             return position === undefined ? null : position - 1;
           }),
+          // Beside the ledger file, so a copy of the ledger's folder keeps its checkpoints.
+          signedCheckpoints: signedCheckpointFile(`${path}.signed-checkpoints`),
         }
       : {}),
     close: async () => {

@@ -283,11 +283,11 @@ export function ledgerMerkleTree(
   leafIndexOf: (eventId: string) => number | null,
 ): LedgerMerkleTree {
   return {
-    size: () => tree.size,
-    root: (treeSize) => tree.root(treeSize),
-    inclusionProof: (leafIndex, treeSize) => tree.inclusionProof(leafIndex, treeSize),
-    consistencyProof: (size1, size2) => tree.consistencyProof(size1, size2),
-    leafIndexOf,
+    size: async () => tree.size,
+    root: async (treeSize) => tree.root(treeSize),
+    inclusionProof: async (leafIndex, treeSize) => tree.inclusionProof(leafIndex, treeSize),
+    consistencyProof: async (size1, size2) => tree.consistencyProof(size1, size2),
+    leafIndexOf: async (eventId) => leafIndexOf(eventId),
   };
 }
 

@@ -49,11 +49,11 @@ describe("the package's ./verify export", () => {
       expect(types).toContain(`export declare function ${name}(`);
   });
 
-  it('verifies a checkpoint, an inclusion proof and a consistency proof from plain Node', () => {
+  it('verifies a checkpoint, an inclusion proof and a consistency proof from plain Node', async () => {
     const tree = new MerkleTree();
     for (let i = 0; i < 11; i++) tree.append(leafHash(Buffer.from(`event ${i}`)));
     const key = generateSigningKey('example.org/ledger');
-    const note = createCheckpointSigner({ key, tree, last: lastCheckpointInMemory() }).sign(
+    const note = await createCheckpointSigner({ key, tree, last: lastCheckpointInMemory() }).sign(
       11,
       tree.root(),
     );
