@@ -5,8 +5,10 @@
  * recomputed from the events, so an event changed or removed is caught even when the stored
  * tree was left alone.
  */
+
+import { MemoryMerkleStorage, MerkleTree } from '../core/merkle/tree.ts';
+import { leafHash, leafInput } from '../core/merkle-leaf.ts';
 import type { LedgerMerkleTree, RecordedEvent } from '../eventstore/port.ts';
-import { leafHash, leafInput, MemoryMerkleStorage, MerkleTree } from '../integrity/merkle.ts';
 import { type VerifiedCheckpoint, verifyCheckpoint, verifyConsistency } from '../verify.ts';
 
 /** What the audit reads: from a store file or from a server. */

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_CHECKPOINT_KEY_DIR, DEFAULT_ORIGIN } from '../config.ts';
-import { readLedger } from '../eventstore/envelope.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import {
   generateSigningKey,
@@ -16,6 +15,7 @@ import {
   type LedgerCheckpoints,
   openLedgerCheckpoints,
 } from '../integrity/ledger-checkpoints.ts';
+import { readLedger } from '../integrity/verify-ledger.ts';
 import { type AuditedLedger, AuditFailure } from './audit.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 

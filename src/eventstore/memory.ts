@@ -1,12 +1,8 @@
 /** In-memory EventStore for unit tests: the same semantics as the durable adapters, no disk. */
 
-import {
-  leafHash,
-  leafInput,
-  ledgerMerkleTree,
-  MemoryMerkleStorage,
-  MerkleTree,
-} from '../integrity/merkle.ts';
+import { GENESIS_HASH, sealEvent } from '../core/event-hash.ts';
+import { MemoryMerkleStorage, MerkleTree } from '../core/merkle/tree.ts';
+import { leafHash, leafInput } from '../core/merkle-leaf.ts';
 import {
   appendResult,
   assertAppendable,
@@ -18,7 +14,7 @@ import {
   retriedAppendResult,
   snapshotEvent,
 } from './append-rules.ts';
-import { GENESIS_HASH, sealEvent } from './envelope.ts';
+import { ledgerMerkleTree } from './ledger-merkle-tree.ts';
 import type {
   AppendOptions,
   AppendResult,

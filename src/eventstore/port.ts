@@ -4,43 +4,17 @@
  * meaning.
  */
 
+import type { EventToAppend, RecordedEvent } from '../core/envelope.ts';
+
+export type {
+  AppendMetadata,
+  EventToAppend,
+  RecordedEvent,
+  RecordedMetadata,
+} from '../core/envelope.ts';
+
 /** `no-stream`: the stream must not exist; `stream-exists`: it must; `any`: no check; a number: its last revision. */
 export type ExpectedRevision = 'no-stream' | 'stream-exists' | 'any' | number;
-
-/** What a writer supplies; the store stamps `recordedAt`, `prevHash` and `hash`. */
-export interface AppendMetadata {
-  recordedBy: string;
-  correlationId: string;
-  causationId: string | null;
-  idempotencyKey?: string;
-  schemaVersion: number;
-}
-
-export interface RecordedMetadata extends AppendMetadata {
-  /** Server instant (ISO 8601, UTC, millisecond precision) at which the batch committed. */
-  recordedAt: string;
-  prevHash: string;
-  hash: string;
-}
-
-export interface EventToAppend {
-  eventId: string;
-  type: string;
-  data: unknown;
-  metadata: AppendMetadata;
-}
-
-export interface RecordedEvent {
-  eventId: string;
-  stream: string;
-  /** 0-based position in its stream. */
-  revision: number;
-  /** Global, strictly increasing across the whole store, always >= 1 (sqlite and memory: 1, 2, 3, ...). */
-  position: number;
-  type: string;
-  data: unknown;
-  metadata: RecordedMetadata;
-}
 
 export interface AppendedEvent {
   eventId: string;

@@ -4,10 +4,11 @@
  * signed only when the tree changed since the last, and never one inconsistent with the last
  * (createCheckpointSigner refuses it).
  */
+
+import { leafHash, leafInput } from '../core/merkle-leaf.ts';
 import type { EventStore, LedgerMerkleTree, SignedCheckpointLog } from '../eventstore/port.ts';
 import { type VerifiedCheckpoint, verifyCheckpoint } from '../verify.ts';
 import { type CheckpointKey, createCheckpointSigner } from './checkpoint.ts';
-import { leafHash, leafInput } from './merkle.ts';
 
 export interface KeptCheckpoint extends VerifiedCheckpoint {
   /** The signed note itself, for the auditor to store and verify. */

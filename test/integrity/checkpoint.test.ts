@@ -2,6 +2,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MerkleTree } from '../../src/core/merkle/tree.ts';
+import { leafHash } from '../../src/core/merkle-leaf.ts';
 import {
   type CheckpointKey,
   createCheckpointSigner,
@@ -12,7 +14,6 @@ import {
   loadOrCreateSigningKey,
   signNote,
 } from '../../src/integrity/checkpoint.ts';
-import { leafHash, MerkleTree } from '../../src/integrity/merkle.ts';
 import { CheckpointError, verifyCheckpoint } from '../../src/verify.ts';
 import { leafInputs } from './rfc6962.ts';
 

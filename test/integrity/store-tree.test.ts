@@ -8,16 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { nodeKey } from '../../src/core/merkle/nodes.ts';
+import { MemoryMerkleStorage, type MerkleNode, MerkleTree } from '../../src/core/merkle/tree.ts';
+import { leafHash, leafInput } from '../../src/core/merkle-leaf.ts';
 import { createMemoryEventStore } from '../../src/eventstore/memory.ts';
 import type { EventStore, LedgerMerkleTree, RecordedEvent } from '../../src/eventstore/port.ts';
-import { nodeKey, openSqliteEventStore, SCHEMA_VERSION } from '../../src/eventstore/sqlite.ts';
-import {
-  leafHash,
-  leafInput,
-  MemoryMerkleStorage,
-  type MerkleNode,
-  MerkleTree,
-} from '../../src/integrity/merkle.ts';
+import { openSqliteEventStore, SCHEMA_VERSION } from '../../src/eventstore/sqlite.ts';
 import { verifyConsistency, verifyInclusion } from '../../src/verify.ts';
 import { anEvent } from '../eventstore/contract.ts';
 

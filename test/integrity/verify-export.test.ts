@@ -7,12 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MerkleTree } from '../../src/core/merkle/tree.ts';
+import { leafHash } from '../../src/core/merkle-leaf.ts';
 import {
   createCheckpointSigner,
   generateSigningKey,
   lastCheckpointInMemory,
 } from '../../src/integrity/checkpoint.ts';
-import { leafHash, MerkleTree } from '../../src/integrity/merkle.ts';
 
 const root = join(import.meta.dirname, '../..');
 
