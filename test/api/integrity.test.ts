@@ -1,5 +1,5 @@
 /**
- * Signed checkpoints and Merkle proofs over HTTP (DESIGN.md section 7), checked the way an
+ * Signed checkpoints and Merkle proofs over HTTP (docs/design.md §7), checked the way an
  * outside auditor would: every note with the published key, every proof with src/verify.ts
  * against the size and root of a verified note, every leaf recomputed from GET /v1/events.
  */

@@ -63,7 +63,7 @@ type Target =
   | { kind: 'program'; id: string; command: ProgramCommand }
   | { kind: 'specification'; id: string; command: SpecificationCommand };
 
-/** Commands (DESIGN §6): each validates its body, runs its aggregate's decider and answers once the read models show it. */
+/** Commands (docs/design.md §6): each validates its body, runs its aggregate's decider and answers once the read models show it. */
 async function commands(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const config = { roles: WRITERS };

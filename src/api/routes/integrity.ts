@@ -30,7 +30,7 @@ const TreeSize = z.coerce.number().int().min(0);
 const hex = (hash: Uint8Array) => Buffer.from(hash).toString('hex');
 
 /**
- * Signed checkpoints and Merkle proofs (DESIGN.md section 7) for auditors. Every proof comes with
+ * Signed checkpoints and Merkle proofs (docs/design.md §7) for auditors. Every proof comes with
  * the signed checkpoint of its tree size, so a client takes size and root from one verified note.
  */
 async function integrity(app: FastifyInstance) {

@@ -21,7 +21,7 @@ import {
 const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 429: Problem };
 const IdParams = z.object({ id: Slug });
 
-/** Queries (DESIGN §6), answered from the projections as known now or at `asKnownAt`. */
+/** Queries (docs/design.md §6), answered from the projections as known now or at `asKnownAt`. */
 async function queries(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const config = { roles: READERS };
