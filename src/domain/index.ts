@@ -6,4 +6,8 @@ export * from './events.ts';
 export * from './identifiers.ts';
 export * from './program.ts';
 export * from './specification.ts';
+export * from './status.ts';
+export * from './streams.ts';
 export * from './terms.ts';
+export * from './valid-date.ts';
+export * from './windows.ts';

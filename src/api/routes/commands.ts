@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { streamOwner } from '../../../projections/facts.ts';
 import {
   type CommandContext,
   type CommandResult,
@@ -22,6 +21,7 @@ import {
   Slug,
   type SpecificationCommand,
   SubmitLicenseApplication,
+  streamOwner,
 } from '../../domain/index.ts';
 import { StreamRevisionConflictError } from '../../eventstore/errors.ts';
 import { WRITERS } from '../plugins/auth.ts';
