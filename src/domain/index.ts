@@ -5,6 +5,7 @@ export * from './evaluate.ts';
 export * from './events.ts';
 export * from './identifiers.ts';
 export * from './program.ts';
+export * from './references.ts';
 export * from './specification.ts';
 export * from './status.ts';
 export * from './streams.ts';

@@ -10,6 +10,7 @@ import { openSqliteEventStore } from '../../src/eventstore/sqlite.ts';
 import { ledgerProjections, ledgerQueries } from '../../src/projections/ledger-queries.ts';
 import { startProjections } from '../../src/projections/runtime.ts';
 import {
+  currentSpecification,
   extensionNotice,
   PROGRAM_ID,
   program,
@@ -32,6 +33,12 @@ describe('the founding case through the SQLite store and the projections', async
   });
 
   it('answers every step of DESIGN §5 as the facts arrive', async () => {
+    await handleSpecificationCommand(
+      store,
+      currentSpecification.specificationId,
+      { type: 'RegisterSpecification', data: currentSpecification },
+      as,
+    );
     await handleSpecificationCommand(
       store,
       SUCCESSOR_SPEC,
