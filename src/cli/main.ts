@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { factsOfProgram, programFacts } from '../../projections/program-facts.ts';
 import { addKey, Role, readCredentials, revokeKey } from '../api/credentials.ts';
-import { evaluate, type Status, todayUtc } from '../domain/index.ts';
+import { evaluate, type ProgramStatus, type Status, todayUtc } from '../domain/index.ts';
 import { readLedger } from '../eventstore/envelope.ts';
 import { DEFAULT_STORE_URL } from '../eventstore/open.ts';
 import { proveInclusion } from '../integrity/ledger-checkpoints.ts';
@@ -63,6 +63,7 @@ program
         [
           `${programId} on ${status.at}: ${status.status} (${status.rule})`,
           `authorized from ${status.authorizedFrom ?? '-'} until ${status.until ?? 'open-ended'}`,
+          ...windowDetails(status),
           ...status.pendingConditions.map((p) => `pending: ${p.description}`),
           status.explanation,
           table(status.basis.map((b) => ({ ...b, roles: b.roles.join(', ') }))),
@@ -414,7 +415,9 @@ program
     const today = o.today === undefined ? todayUtc() : args.date(o.today, '--today');
     await withLedger(globals().store, async ({ queries }) => {
       const found = queries.deadlines({ today, withinDays });
-      out(found, () => table(found, ['programId', 'until', 'daysLeft', 'rule']));
+      out(found, () =>
+        table(found, ['programId', 'until', 'lastAuthorizedDay', 'windowEnd', 'daysLeft', 'rule']),
+      );
     });
   });
 
@@ -522,4 +525,13 @@ try {
     process.stderr.write(`ledger: ${(error as Error).message}\n`);
     process.exitCode = error instanceof CliError ? error.exitCode : EXIT.failure;
   }
+}
+
+/** The answer's dates beside `until` that a reader needs: the inclusive last day, the window's end. */
+function windowDetails(status: ProgramStatus): string[] {
+  return [
+    status.lastAuthorizedDay && `last authorized day ${status.lastAuthorizedDay}`,
+    status.windowEnd && status.windowEnd !== status.until && `window ends ${status.windowEnd}`,
+    status.resumesOn && `resumes on ${status.resumesOn}`,
+  ].filter((line): line is string => Boolean(line));
 }
