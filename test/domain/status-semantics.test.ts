@@ -318,6 +318,25 @@ describe('rule 5: the earliest start of any source opens the window', () => {
   });
 });
 
+describe('rule 6: a letter arriving after the supplier ended the program counts', () => {
+  it('a revocation effective before the end, recorded after it', () => {
+    const { l, letter } = given();
+    letter('grant', '2006-01-01', [{ kind: 'authorizes', from: '2006-01-01' }]);
+    l.record(programStream, {
+      type: 'ProgramEnded',
+      data: { endedOn: '2007-09-01', reason: 'transition' },
+    });
+    const revoke = letter('revoke', '2007-09-15', [{ kind: 'revokes', effectiveOn: '2007-06-01' }]);
+    const s = evaluate(l.facts, { at: '2007-07-01' });
+    expect(s).toMatchObject({ status: 'revoked', rule: 'revoked-by-notice', until: '2007-06-01' });
+    expect(roleOf(s, revoke)).toEqual(['ends']);
+    expect(evaluate(l.facts, { at: '2007-09-01' }).status).toBe('ended');
+    expect(
+      evaluate(l.facts, { at: '2007-07-01', asKnownAt: { position: revoke.position - 1 } }).status,
+    ).toBe('authorized');
+  });
+});
+
 describe('rule 8: one true sentence per answer', () => {
   it('a notice authorized, but the supplier had ended the program first', () => {
     const { l, letter } = given();
