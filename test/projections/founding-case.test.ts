@@ -61,7 +61,7 @@ describe('the founding case through the SQLite store and the projections', async
     expect(await store.readStream(`program-${PROGRAM_ID}`)).toHaveLength(0);
   });
 
-  it('answers every step of DESIGN §5 as the facts arrive', async () => {
+  it('answers every step of docs/design.md §5 as the facts arrive', async () => {
     await handleSpecificationCommand(
       store,
       currentSpecification.specificationId,
