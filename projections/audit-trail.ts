@@ -1,6 +1,6 @@
-import { type AsKnownAt, knownAt } from '../src/domain/index.ts';
+import { type AsKnownAt, knownAt, validDate } from '../src/domain/index.ts';
 import type { RecordedEvent } from '../src/eventstore/port.ts';
-import { toFact, validDate } from './facts.ts';
+import { toFact } from './facts.ts';
 
 export interface AuditEntry {
   position: number;

@@ -1,8 +1,6 @@
-import { type Fact, streams } from '../src/domain/index.ts';
-import { validDate } from './facts.ts';
+import { dateOfInstant, daysBetween, type Fact, streams, validDate } from '../src/domain/index.ts';
 import type { ProgramFactsIndex } from './program-facts.ts';
 import type { ShipmentsIndex } from './shipments.ts';
-import { daysBetween } from './timeline.ts';
 
 export interface BackdatedFact {
   eventId: string;
@@ -27,7 +25,7 @@ export function backdating(
     valid: string | null,
   ) => {
     if (!valid) return;
-    const lagDays = daysBetween(valid, f.recordedAt.slice(0, 10));
+    const lagDays = daysBetween(valid, dateOfInstant(f.recordedAt));
     if (lagDays > thresholdDays)
       found.push({
         eventId: f.eventId,

@@ -1,22 +1,30 @@
 import {
+  addDays,
   type CalendarDate,
+  daysBetween,
   type Rule,
   resolveAuthorization,
   statusOn,
 } from '../src/domain/index.ts';
 import { factsOfProgram, type ProgramFactsIndex } from './program-facts.ts';
-import { addDays, daysBetween } from './timeline.ts';
 
 export interface Deadline {
   programId: string;
-  /** First day no longer authorized. */
+  /** First day no longer authorized: a suspension's start or the window's end. */
   until: CalendarDate;
+  lastAuthorizedDay: CalendarDate;
+  /** The window's own end, which a suspension may come before. */
+  windowEnd: CalendarDate | null;
   daysLeft: number;
+  /** The rule of the status on `until` (suspended, expired, revoked, ended). */
   rule: Rule;
   explanation: string;
 }
 
-/** Programs, as known now, whose authorization ends within `withinDays` days after `today`. */
+/**
+ * Programs, as known now, authorized on `today` whose authorization stops within `withinDays`
+ * days: the `until` of today's status, so a suspension ahead is a deadline as an end is.
+ */
 export function deadlines(
   index: ProgramFactsIndex,
   options: { today: CalendarDate; withinDays: number },
@@ -25,15 +33,17 @@ export function deadlines(
   const found: Deadline[] = [];
   for (const programId of index.programs.keys()) {
     const picture = resolveAuthorization(factsOfProgram(index, programId) ?? []);
-    const end = picture.end;
-    if (!end || end.date <= options.today || end.date > horizon) continue;
-    const ending = statusOn(picture, end.date);
+    const today = statusOn(picture, options.today);
+    if (today.status !== 'authorized' || today.until === null || today.until > horizon) continue;
+    const stopping = statusOn(picture, today.until);
     found.push({
       programId,
-      until: end.date,
-      daysLeft: daysBetween(options.today, end.date),
-      rule: ending.rule,
-      explanation: ending.explanation,
+      until: today.until,
+      lastAuthorizedDay: today.lastAuthorizedDay ?? addDays(today.until, -1),
+      windowEnd: today.windowEnd,
+      daysLeft: daysBetween(options.today, today.until),
+      rule: stopping.rule,
+      explanation: stopping.explanation,
     });
   }
   return found.sort((a, b) =>

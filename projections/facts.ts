@@ -20,37 +20,3 @@ export function toFact(event: RecordedEvent): Fact | null {
 const KNOWN_TYPES: ReadonlySet<string> = new Set(
   DomainEvent.options.flatMap((union) => union.options.map((o) => o.shape.type.value)),
 );
-
-const PROGRAM_PREFIX = 'program-';
-const SPECIFICATION_PREFIX = 'specification-';
-
-/** The aggregate a stream belongs to, from its name (docs/design.md §4 "Aggregates and streams"). */
-export function streamOwner(
-  stream: string,
-): { kind: 'program' | 'specification'; id: string } | null {
-  if (stream.startsWith(PROGRAM_PREFIX))
-    return { kind: 'program', id: stream.slice(PROGRAM_PREFIX.length) };
-  if (stream.startsWith(SPECIFICATION_PREFIX))
-    return { kind: 'specification', id: stream.slice(SPECIFICATION_PREFIX.length) };
-  return null;
-}
-
-/** The valid date a fact speaks of, where it has one. */
-export function validDate(fact: Fact): string | null {
-  switch (fact.type) {
-    case 'NoticeReceived':
-      return fact.data.receivedOn;
-    case 'TechnicalDataPackageReleased':
-      return fact.data.releasedOn;
-    case 'LicenseApplicationSubmitted':
-      return fact.data.submittedOn;
-    case 'LicenseApplicationDecided':
-      return fact.data.decidedOn;
-    case 'ShipmentRecorded':
-      return fact.data.shippedOn;
-    case 'ProgramEnded':
-      return fact.data.endedOn;
-    default:
-      return null;
-  }
-}

@@ -1,6 +1,6 @@
-import type { Fact } from '../src/domain/index.ts';
+import { type Fact, streamOwner } from '../src/domain/index.ts';
 import type { ProjectionDefinition } from './definition.ts';
-import { streamOwner, toFact } from './facts.ts';
+import { toFact } from './facts.ts';
 
 /**
  * The per-program facts index: every program's events except shipments (the status does not

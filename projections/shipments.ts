@@ -1,5 +1,5 @@
+import { streamOwner } from '../src/domain/index.ts';
 import type { ProjectionDefinition } from './definition.ts';
-import { streamOwner } from './facts.ts';
 
 /** One shipment as the compliance checks need it, with its record time and any retraction. */
 export interface ShipmentEntry {

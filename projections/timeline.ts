@@ -1,4 +1,3 @@
-import { Temporal } from 'temporal-polyfill';
 import {
   type AsKnownAt,
   type AuthorizationPicture,
@@ -11,7 +10,7 @@ import {
   statusOn,
 } from '../src/domain/index.ts';
 
-/** One stretch of valid time with one status: [from, until), null meaning unbounded. */
+/** One stretch of valid time with one answer: [from, until), null meaning unbounded. */
 export interface TimelineInterval {
   from: CalendarDate | null;
   until: CalendarDate | null;
@@ -26,14 +25,26 @@ const BEFORE_EVERYTHING = '0001-01-01';
 
 /** The program's status intervals over valid time, as known at `asKnownAt`. */
 export function timeline(facts: readonly Fact[], asKnownAt?: AsKnownAt): TimelineInterval[] {
-  const picture = resolveAuthorization(facts, asKnownAt);
+  return timelineOf(resolveAuthorization(facts, asKnownAt));
+}
+
+/**
+ * The answers of `statusOn` at every date the answer can change, consecutive equal answers
+ * joined: the timeline is the status asked day by day, never a second reading of the letters.
+ */
+export function timelineOf(picture: AuthorizationPicture): TimelineInterval[] {
   const intervals: TimelineInterval[] = [];
   const points = changePoints(picture);
   const starts: (CalendarDate | null)[] = [null, ...points];
   starts.forEach((from, i) => {
     const s = statusOn(picture, from ?? BEFORE_EVERYTHING);
     const previous = intervals.at(-1);
-    if (previous && previous.status === s.status && previous.rule === s.rule) {
+    if (
+      previous &&
+      previous.status === s.status &&
+      previous.rule === s.rule &&
+      previous.explanation === s.explanation
+    ) {
       previous.until = points[i] ?? null;
       return;
     }
@@ -49,24 +60,19 @@ export function timeline(facts: readonly Fact[], asKnownAt?: AsKnownAt): Timelin
   return intervals;
 }
 
-/** Every date on which the status can change: ends, starts, suspensions, applications. */
+/** Every date on which the answer can change: windows, suspensions, applications, the end. */
 function changePoints(picture: AuthorizationPicture): CalendarDate[] {
   const points = new Set<CalendarDate>();
-  if (picture.start) points.add(picture.start.date);
-  if (picture.end) points.add(picture.end.date);
-  for (const s of picture.suspensions) {
-    points.add(s.from);
-    if (s.until) points.add(s.until);
+  for (const w of picture.windows) {
+    points.add(w.from);
+    if (w.until) points.add(w.until);
+    for (const s of w.suspensions) {
+      points.add(s.from);
+      if (s.until) points.add(s.until);
+    }
   }
+  if (picture.finalEnd) points.add(picture.finalEnd.date);
   for (const a of picture.applications) points.add(a.data.submittedOn);
   for (const d of picture.decisions.values()) points.add(d.data.decidedOn);
   return [...points].sort();
-}
-
-export function addDays(date: CalendarDate, days: number): CalendarDate {
-  return Temporal.PlainDate.from(date).add({ days }).toString();
-}
-
-export function daysBetween(from: CalendarDate, to: CalendarDate): number {
-  return Temporal.PlainDate.from(from).until(to).days;
 }

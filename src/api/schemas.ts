@@ -9,7 +9,9 @@ import {
   CalendarOffset,
   Channel,
   type ProgramStatus,
+  Rule,
   Slug,
+  Status,
 } from '../domain/index.ts';
 import { RecordedEventSchema } from '../eventstore/envelope-schema.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
@@ -37,19 +39,6 @@ export const CommandAccepted = z
   })
   .meta({ id: 'CommandAccepted' });
 
-const Status = z.enum([
-  'not-authorized',
-  'application-pending',
-  'application-rejected',
-  'authorized',
-  'suspended',
-  'expired',
-  'revoked',
-  'ended',
-]);
-const Rule = z
-  .string()
-  .describe('The rule that produced the status, e.g. expired-by-sunset-after-trigger');
 const BasisEntry = z.object({
   eventId: z.string(),
   position: z.int(),
@@ -66,7 +55,16 @@ export const ProgramStatusResponse = fits<ProgramStatus & { programId: string }>
       rule: Rule,
       authorizedFrom: CalendarDate.nullable(),
       until: CalendarDate.nullable().describe(
-        'First day not authorized (half-open); null while open-ended',
+        'When authorized: first day not authorized from `at` on (a suspension or the window end, half-open); null while open-ended. Otherwise the window end',
+      ),
+      windowEnd: CalendarDate.nullable().describe(
+        "The authorization window's own end (first day after it), whatever suspensions lie inside it",
+      ),
+      lastAuthorizedDay: CalendarDate.nullable().describe(
+        'When authorized: the day before `until`. After a window ended: its last authorized day',
+      ),
+      resumesOn: CalendarDate.nullable().describe(
+        'When suspended: the day supply is allowed again, if known and inside the window',
       ),
       pendingConditions: z.array(
         z.object({
@@ -134,7 +132,11 @@ export const DeadlineResponse = fits<Deadline>()(
   z
     .object({
       programId: z.string(),
-      until: CalendarDate,
+      until: CalendarDate.describe(
+        'First day not authorized: a suspension start or the window end',
+      ),
+      lastAuthorizedDay: CalendarDate,
+      windowEnd: CalendarDate.nullable(),
       daysLeft: z.int(),
       rule: Rule,
       explanation: z.string(),

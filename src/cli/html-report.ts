@@ -70,7 +70,7 @@ dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem} dt{font-w
 </dl>
 <h2>Status on ${escapeHtml(status.at)}</h2>
 <p><span class="status">${escapeHtml(status.status)}</span> rule <code>${escapeHtml(status.rule)}</code>;
-authorized from ${escapeHtml(status.authorizedFrom ?? '—')} until ${escapeHtml(status.until ?? 'open-ended')}</p>
+authorized from ${escapeHtml(status.authorizedFrom ?? '—')} until ${escapeHtml(status.until ?? 'open-ended')}${status.lastAuthorizedDay ? ` (last authorized day ${escapeHtml(status.lastAuthorizedDay)})` : ''}${status.windowEnd && status.windowEnd !== status.until ? `; the window ends ${escapeHtml(status.windowEnd)}` : ''}${status.resumesOn ? `; resumes on ${escapeHtml(status.resumesOn)}` : ''}</p>
 <p>${escapeHtml(status.explanation)}</p>
 ${pending ? `<p>Pending conditions:</p><ul>${pending}</ul>` : ''}
 <p>Basis:</p><ul>${basis}</ul>

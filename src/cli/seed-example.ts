@@ -4,8 +4,8 @@ import type { EventStore } from '../eventstore/port.ts';
 export const EXAMPLE_PROGRAM = 'american-locker.1118e.private-market';
 
 /**
- * The founding case as the press release of 2005-12-08 knew it: the 1118F specification is
- * registered, its TDP not yet released, and USPS lets American Locker keep supplying 1118E
+ * The founding case as the press release of 2005-12-08 knew it: the 1118E and 1118F
+ * specifications are registered, its TDP not yet released, and USPS lets American Locker keep supplying 1118E
  * units to the private market until four months after that release.
  */
 export async function seedExample(store: EventStore): Promise<number> {
@@ -14,6 +14,20 @@ export async function seedExample(store: EventStore): Promise<number> {
     recordedBy: 'seed-example',
     idempotencyKey: `seed-example:${step}`,
   });
+  // Specifications first: a program or a notice naming an unregistered one is refused.
+  await handleSpecificationCommand(
+    store,
+    'usps-b-1118e',
+    {
+      type: 'RegisterSpecification',
+      data: {
+        specificationId: 'usps-b-1118e',
+        regulator: 'USPS',
+        title: 'USPS-B-1118E Cluster Box Unit',
+      },
+    },
+    as('specification-1118e'),
+  );
   await handleSpecificationCommand(
     store,
     'usps-b-1118f',

@@ -6,10 +6,12 @@ import {
   type ProgramCommand,
   type ProgramEvent,
   programDecider,
+  refuse,
   SCHEMA_VERSION,
   type SpecificationCommand,
   type SpecificationEvent,
   specificationDecider,
+  specificationsNamedBy,
   streams,
 } from '../domain/index.ts';
 import { sameContent } from '../domain/same-content.ts';
@@ -339,16 +341,33 @@ export const handleSpecificationCommand = (
     ReturnType<typeof specificationDecider.initialState>
   >(store, streams.specification(specificationId), specificationDecider, command, context);
 
-export const handleProgramCommand = (
+export async function handleProgramCommand(
   store: EventStore,
   programId: string,
   command: ProgramCommand,
   context: CommandContext,
-) =>
-  handle<ProgramCommand, ProgramEvent, ReturnType<typeof programDecider.initialState>>(
+): Promise<CommandResult> {
+  await requireRegistered(store, specificationsNamedBy(command));
+  return handle<ProgramCommand, ProgramEvent, ReturnType<typeof programDecider.initialState>>(
     store,
     streams.program(programId),
     programDecider,
     command,
     context,
   );
+}
+
+/**
+ * Refuses a program command naming a specification the ledger does not hold. A specification
+ * is never removed once registered, so checking before deciding cannot go stale.
+ */
+async function requireRegistered(store: EventStore, specificationIds: string[]): Promise<void> {
+  for (const id of specificationIds) {
+    const events = await store.readStream(streams.specification(id));
+    if (!events.some((e) => e.type === 'SpecificationRegistered'))
+      throw refuse(
+        'unknown-specification',
+        `specification ${id} is not registered; register it before naming it`,
+      );
+  }
+}

@@ -33,6 +33,24 @@ export function addOffset(date: CalendarDate, offset: CalendarOffset): CalendarD
   return result.year > 9999 ? LAST_DATE : result.toString();
 }
 
+/** Whether `date + offset` passes 9999-12-31, so `addOffset` held it there. */
+export function passesLastDate(date: CalendarDate, offset: CalendarOffset): boolean {
+  const result = Temporal.PlainDate.from(date).add({
+    months: offset.months ?? 0,
+    days: offset.days ?? 0,
+  });
+  return result.year > 9999;
+}
+
+export function addDays(date: CalendarDate, days: number): CalendarDate {
+  return Temporal.PlainDate.from(date).add({ days }).toString();
+}
+
+/** Whole days from `from` to `to` (negative when `to` is earlier). */
+export function daysBetween(from: CalendarDate, to: CalendarDate): number {
+  return Temporal.PlainDate.from(from).until(to).days;
+}
+
 /** ISO dates of four-digit years compare correctly as strings; this names the intent. */
 export function isBefore(a: CalendarDate, b: CalendarDate): boolean {
   return a < b;
@@ -51,5 +69,9 @@ export function describeOffset(offset: CalendarOffset): string {
   return parts.join(' and ');
 }
 
+/** The UTC calendar date of an ISO 8601 instant (a record time): the day it was recorded on. */
+export const dateOfInstant = (instant: string): CalendarDate =>
+  new Date(instant).toISOString().slice(0, 10);
+
 /** Today's date in UTC: the one clock read, done at the edges (routes, CLI) and passed in. */
-export const todayUtc = (): CalendarDate => new Date().toISOString().slice(0, 10);
+export const todayUtc = (): CalendarDate => dateOfInstant(new Date().toISOString());

@@ -10,6 +10,7 @@ export type DomainErrorCode =
   | 'application-already-decided'
   | 'decision-before-submission'
   | 'unknown-superseded-notice'
+  | 'unknown-specification'
   | 'contradictory-terms'
   | 'program-ended'
   | 'unknown-event'

@@ -1,10 +1,17 @@
-import { Temporal } from 'temporal-polyfill';
-import { addOffset, type CalendarDate, describeOffset } from './calendar.ts';
-import type { EventData, Fact } from './events.ts';
-import type { SunsetAfterTriggerTerm, SuspendsTerm } from './terms.ts';
-
-/** Record time to answer as of: a global position, or a server instant (ISO 8601 with offset). */
-export type AsKnownAt = { position: number } | { instant: string };
+import { addDays, type CalendarDate, earliest } from './calendar.ts';
+import type { Fact } from './events.ts';
+import type { Rule, Status } from './status.ts';
+import {
+  type AsKnownAt,
+  type AuthorizationEnd,
+  type AuthorizationPicture,
+  type AuthorizationStart,
+  type AuthorizationWindow,
+  type BasisRole,
+  type PendingCondition,
+  resolveAuthorization,
+  type Suspension,
+} from './windows.ts';
 
 export interface EvaluateOptions {
   /** The valid date asked about. */
@@ -12,43 +19,6 @@ export interface EvaluateOptions {
   /** Drop every fact (and retraction) recorded later; absent means "as known now". */
   asKnownAt?: AsKnownAt;
 }
-
-export type Status =
-  | 'not-authorized'
-  | 'application-pending'
-  | 'application-rejected'
-  | 'authorized'
-  | 'suspended'
-  | 'expired'
-  | 'revoked'
-  | 'ended';
-
-/** The rule that produced a status, so an auditor can follow it back to the letter. */
-export type Rule =
-  | 'program-unknown'
-  | 'no-authorization'
-  | 'before-authorization'
-  | 'application-pending'
-  | 'application-rejected'
-  | 'authorized-by-notice'
-  | 'authorized-by-license-approval'
-  | 'authorized-as-continued-by-notice'
-  | 'suspended-by-notice'
-  | 'expired-by-sunset-after-trigger'
-  | 'expired-by-ends-on'
-  | 'revoked-by-notice'
-  | 'ended-by-supplier';
-
-export type BasisRole =
-  | 'registers'
-  | 'authorizes'
-  | 'ends'
-  | 'resolves-trigger'
-  | 'awaits-trigger'
-  | 'suspends'
-  | 'application'
-  | 'decision'
-  | 'retracts';
 
 export interface BasisEntry {
   eventId: string;
@@ -58,343 +28,60 @@ export interface BasisEntry {
   roles: BasisRole[];
 }
 
-export interface PendingCondition {
-  kind: 'sunset-after-trigger';
-  noticeId: string;
-  eventId: string;
-  specificationId: string;
-  trigger: 'tdp-public-release';
-  offset: SunsetAfterTriggerTerm['offset'];
-  description: string;
-}
-
 export interface ProgramStatus {
   at: CalendarDate;
   status: Status;
   rule: Rule;
-  /** First authorized day; null when nothing authorizes the program. */
+  /** First day of the authorization window the answer concerns; null when there is none. */
   authorizedFrom: CalendarDate | null;
-  /** First day no longer authorized (half-open); null while open-ended. */
+  /**
+   * When authorized: the first day from `at` on that is not authorized (a suspension's start or
+   * the window's end), null while nothing known ends it. Otherwise the window's end.
+   */
   until: CalendarDate | null;
+  /** The window's own end (first day after it), whatever suspensions lie inside it. */
+  windowEnd: CalendarDate | null;
+  /** The day before `until` when authorized; for an ended window, its last authorized day. */
+  lastAuthorizedDay: CalendarDate | null;
+  /** When suspended: the day supply is allowed again, if a suspension's end is known in the window. */
+  resumesOn: CalendarDate | null;
   pendingConditions: PendingCondition[];
   basis: BasisEntry[];
   explanation: string;
 }
 
-type NoticeFact = Fact<{ type: 'NoticeReceived'; data: EventData<'NoticeReceived'> }>;
-type TdpFact = Fact<{
-  type: 'TechnicalDataPackageReleased';
-  data: EventData<'TechnicalDataPackageReleased'>;
-}>;
-type DecisionFact = Fact<{
-  type: 'LicenseApplicationDecided';
-  data: EventData<'LicenseApplicationDecided'>;
-}>;
-type ApplicationFact = Fact<{
-  type: 'LicenseApplicationSubmitted';
-  data: EventData<'LicenseApplicationSubmitted'>;
-}>;
-
-interface AuthorizationStart {
-  date: CalendarDate;
-  rule:
-    | 'authorized-by-notice'
-    | 'authorized-by-license-approval'
-    | 'authorized-as-continued-by-notice';
-  fact: Fact;
-  description: string;
-}
-
-interface AuthorizationEnd {
-  date: CalendarDate;
-  status: 'expired' | 'revoked' | 'ended';
-  rule:
-    | 'expired-by-sunset-after-trigger'
-    | 'expired-by-ends-on'
-    | 'revoked-by-notice'
-    | 'ended-by-supplier';
-  facts: { fact: Fact; role: BasisRole }[];
-  description: string;
-}
-
-interface Suspension {
-  from: CalendarDate;
-  until: CalendarDate | null;
-  fact: NoticeFact;
-}
-
-/**
- * Everything about one program that does not depend on the valid date asked about: resolve
- * once, then ask `statusOn` for as many dates as needed (timelines, shipment checks).
- */
-export interface AuthorizationPicture {
-  programId: string | null;
-  start: AuthorizationStart | null;
-  end: AuthorizationEnd | null;
-  suspensions: Suspension[];
-  pending: { condition: PendingCondition; fact: NoticeFact }[];
-  applications: ApplicationFact[];
-  decisions: Map<string, DecisionFact>;
-  registration: Fact | null;
-  /** Retractions in force: they explain why a fact no longer counts. */
-  retractions: Fact[];
-}
-
-/** Among simultaneous ends, the regulator's act names the status before the supplier's own. */
-const END_PRECEDENCE: Record<AuthorizationEnd['status'], number> = {
-  revoked: 0,
-  expired: 1,
-  ended: 2,
-};
-
 export function evaluate(facts: readonly Fact[], options: EvaluateOptions): ProgramStatus {
   return statusOn(resolveAuthorization(facts, options.asKnownAt), options.at);
 }
 
-/**
- * Drops facts recorded after `asKnownAt`, then every retracted fact; `withdrawn` maps each
- * retraction in force to the fact it withdrew.
- */
-export function knownFacts(
-  facts: readonly Fact[],
-  asKnownAt?: AsKnownAt,
-): { active: Fact[]; withdrawn: Map<Fact, Fact> } {
-  const known = asKnownAt ? facts.filter(knownAt(asKnownAt)) : [...facts];
-  const retractions = new Map<string, Fact>();
-  for (const f of known)
-    if (f.type === 'EventRetracted') retractions.set(f.data.retractedEventId, f);
-  const active: Fact[] = [];
-  const withdrawn = new Map<Fact, Fact>();
-  for (const f of known) {
-    const retraction = retractions.get(f.eventId);
-    if (retraction) withdrawn.set(retraction, f);
-    else active.push(f);
-  }
-  return { active: active.sort((a, b) => a.position - b.position), withdrawn };
-}
+type Fields = Pick<
+  ProgramStatus,
+  'authorizedFrom' | 'until' | 'windowEnd' | 'lastAuthorizedDay' | 'resumesOn'
+>;
 
-/** Whether something recorded at `position`/`recordedAt` is known at `asKnownAt`. */
-export function knownAt(
-  asKnownAt: AsKnownAt,
-): (recorded: { position: number; recordedAt: string }) => boolean {
-  if ('position' in asKnownAt) return (r) => r.position <= asKnownAt.position;
-  const limit = Temporal.Instant.from(asKnownAt.instant).epochMilliseconds;
-  return (r) => Date.parse(r.recordedAt) <= limit;
-}
-
-export function resolveAuthorization(
-  facts: readonly Fact[],
-  asKnownAt?: AsKnownAt,
-): AuthorizationPicture {
-  const { active, withdrawn } = knownFacts(facts, asKnownAt);
-  const registration = active.find((f) => f.type === 'ProgramRegistered') ?? null;
-  const notices = active.filter((f): f is NoticeFact => f.type === 'NoticeReceived');
-  const superseded = new Set(notices.flatMap((n) => n.data.supersedes ?? []));
-  const inForce = notices.filter((n) => !superseded.has(n.data.noticeId));
-  const releases = publicReleasesBySpecification(active);
-  const decisions = new Map<string, DecisionFact>();
-  for (const f of active)
-    if (f.type === 'LicenseApplicationDecided')
-      decisions.set(f.data.applicationId, f as DecisionFact);
-
-  const ends: AuthorizationEnd[] = [];
-  const suspensions: Suspension[] = [];
-  const pending: AuthorizationPicture['pending'] = [];
-  const explicitStarts: AuthorizationStart[] = [];
-  const continuedStarts: AuthorizationStart[] = [];
-
-  for (const notice of inForce) {
-    const { noticeId, receivedOn } = notice.data;
-    for (const term of notice.data.terms) {
-      switch (term.kind) {
-        case 'authorizes':
-          explicitStarts.push({
-            date: term.from,
-            rule: 'authorized-by-notice',
-            fact: notice,
-            description: `notice ${noticeId}`,
-          });
-          break;
-        case 'sunset-after-trigger': {
-          continuedStarts.push(continuedBy(notice));
-          const release = releases.get(term.trigger.specificationId);
-          if (release) ends.push(sunsetEnd(term, notice, release));
-          else pending.push({ condition: pendingSunset(term, notice), fact: notice });
-          break;
-        }
-        case 'ends-on':
-          continuedStarts.push(continuedBy(notice));
-          ends.push({
-            date: term.effectiveOn,
-            status: 'expired',
-            rule: 'expired-by-ends-on',
-            facts: [{ fact: notice, role: 'ends' }],
-            description: `the end date set by notice ${noticeId} (received ${receivedOn})`,
-          });
-          break;
-        case 'suspends':
-          suspensions.push(suspension(term, notice));
-          break;
-        case 'revokes':
-          ends.push({
-            date: term.effectiveOn,
-            status: 'revoked',
-            rule: 'revoked-by-notice',
-            facts: [{ fact: notice, role: 'ends' }],
-            description: `the revocation in notice ${noticeId} (received ${receivedOn})`,
-          });
-          break;
-      }
-    }
-  }
-  for (const f of active) {
-    if (f.type === 'ProgramEnded')
-      ends.push({
-        date: f.data.endedOn,
-        status: 'ended',
-        rule: 'ended-by-supplier',
-        facts: [{ fact: f, role: 'ends' }],
-        description: `the supplier's end of the program (${f.data.reason})`,
-      });
-  }
-  const approvals: AuthorizationStart[] = [...decisions.values()]
-    .filter((d) => d.data.decision === 'approved')
-    .map((d) => ({
-      date: d.data.decidedOn,
-      rule: 'authorized-by-license-approval',
-      fact: d,
-      description: `the approval of license application ${d.data.applicationId}`,
-    }));
-
-  // A notice's own dates govern; an approval authorizes only where no notice says otherwise;
-  // a notice that only bounds the end continues a supply it presumes, from its receipt.
-  const start =
-    earliestStart(explicitStarts) ?? earliestStart(approvals) ?? earliestStart(continuedStarts);
-  const end = earliestEnd(ends);
-  return {
-    programId: registration?.type === 'ProgramRegistered' ? registration.data.programId : null,
-    // An end on or before the start leaves no authorized day at all.
-    start: start && end && end.date <= start.date ? null : start,
-    end,
-    suspensions,
-    pending,
-    applications: active.filter(
-      (f): f is ApplicationFact => f.type === 'LicenseApplicationSubmitted',
-    ),
-    decisions,
-    registration,
-    retractions: [...withdrawn]
-      .filter(([, target]) => bearsOnProgram(target, registration, inForce))
-      .map(([retraction]) => retraction),
-  };
-}
-
-/**
- * Whether a withdrawn fact would bear on this program's answer: one of its own events, or a
- * TDP release of a specification its notices in force wait for. A retraction elsewhere in the
- * ledger explains nothing here.
- */
-function bearsOnProgram(target: Fact, registration: Fact | null, inForce: NoticeFact[]): boolean {
-  if (target.type !== 'TechnicalDataPackageReleased') return target.stream === registration?.stream;
-  return inForce.some((n) =>
-    n.data.terms.some(
-      (t) =>
-        t.kind === 'sunset-after-trigger' &&
-        t.trigger.specificationId === target.data.specificationId,
-    ),
-  );
-}
-
-function publicReleasesBySpecification(active: readonly Fact[]): Map<string, TdpFact> {
-  const releases = new Map<string, TdpFact>();
-  for (const f of active) {
-    if (f.type !== 'TechnicalDataPackageReleased' || !f.data.publicRelease) continue;
-    const current = releases.get(f.data.specificationId);
-    if (!current || f.data.releasedOn < current.data.releasedOn)
-      releases.set(f.data.specificationId, f as TdpFact);
-  }
-  return releases;
-}
-
-function continuedBy(notice: NoticeFact): AuthorizationStart {
-  return {
-    date: notice.data.receivedOn,
-    rule: 'authorized-as-continued-by-notice',
-    fact: notice,
-    description: `notice ${notice.data.noticeId}, which continues the supply program`,
-  };
-}
-
-function sunsetEnd(
-  term: SunsetAfterTriggerTerm,
-  notice: NoticeFact,
-  release: TdpFact,
-): AuthorizationEnd {
-  const spec = term.trigger.specificationId;
-  return {
-    date: addOffset(release.data.releasedOn, term.offset),
-    status: 'expired',
-    rule: 'expired-by-sunset-after-trigger',
-    facts: [
-      { fact: notice, role: 'ends' },
-      { fact: release, role: 'resolves-trigger' },
-    ],
-    description: `${describeOffset(term.offset)} after the ${spec} TDP public release of ${release.data.releasedOn} (notice ${notice.data.noticeId})`,
-  };
-}
-
-function pendingSunset(term: SunsetAfterTriggerTerm, notice: NoticeFact): PendingCondition {
-  const spec = term.trigger.specificationId;
-  return {
-    kind: 'sunset-after-trigger',
-    noticeId: notice.data.noticeId,
-    eventId: notice.eventId,
-    specificationId: spec,
-    trigger: term.trigger.event,
-    offset: term.offset,
-    description: `ends ${describeOffset(term.offset)} after the ${spec} TDP public release, not yet released`,
-  };
-}
-
-function suspension(term: SuspendsTerm, notice: NoticeFact): Suspension {
-  return { from: term.from, until: term.until ?? null, fact: notice };
-}
-
-function earliestStart(starts: AuthorizationStart[]): AuthorizationStart | null {
-  let best: AuthorizationStart | null = null;
-  for (const s of starts) if (!best || s.date < best.date) best = s;
-  return best;
-}
-
-function earliestEnd(ends: AuthorizationEnd[]): AuthorizationEnd | null {
-  let best: AuthorizationEnd | null = null;
-  for (const e of ends) {
-    if (
-      !best ||
-      e.date < best.date ||
-      (e.date === best.date && END_PRECEDENCE[e.status] < END_PRECEDENCE[best.status])
-    )
-      best = e;
-  }
-  return best;
-}
+const NO_WINDOW: Fields = {
+  authorizedFrom: null,
+  until: null,
+  windowEnd: null,
+  lastAuthorizedDay: null,
+  resumesOn: null,
+};
 
 /** The status of a resolved program on one valid date. */
 export function statusOn(picture: AuthorizationPicture, at: CalendarDate): ProgramStatus {
-  const { start, end } = picture;
   const basis = new BasisBuilder();
   if (picture.registration) basis.add(picture.registration, 'registers');
-  for (const { fact } of picture.pending) basis.add(fact, 'awaits-trigger');
-  if (start) basis.add(start.fact, 'authorizes');
-  if (end) for (const { fact, role } of end.facts) basis.add(fact, role);
   for (const r of picture.retractions) basis.add(r, 'retracts');
-
-  const answer = (status: Status, rule: Rule, explanation: string): ProgramStatus => ({
+  const answer = (
+    status: Status,
+    rule: Rule,
+    fields: Fields,
+    explanation: string,
+  ): ProgramStatus => ({
     at,
     status,
     rule,
-    authorizedFrom: start?.date ?? null,
-    until: end?.date ?? null,
+    ...fields,
     pendingConditions: picture.pending.map((p) => p.condition),
     basis: basis.entries(),
     explanation,
@@ -404,84 +91,287 @@ export function statusOn(picture: AuthorizationPicture, at: CalendarDate): Progr
     return answer(
       'not-authorized',
       'program-unknown',
-      `No program is recorded under this id as of then.`,
+      NO_WINDOW,
+      'No program is recorded under this id as of then.',
     );
-  if (end && at >= end.date)
-    return answer(
-      end.status,
-      end.rule,
-      `${capitalized(end.status)} on ${end.date}: ${end.description}.`,
-    );
-  if (start && at >= start.date) {
-    const suspended = picture.suspensions.find(
-      (s) => s.from <= at && (s.until === null || at < s.until),
-    );
-    if (suspended) {
-      basis.add(suspended.fact, 'suspends');
-      const until = suspended.until ? `until ${suspended.until}` : 'until further notice';
+
+  const { windows } = picture;
+  const index = windows.findIndex((w) => w.from <= at && (w.until === null || at < w.until));
+  const window = windows[index];
+  if (window) {
+    for (const s of window.opens) basis.add(s.fact, 'authorizes');
+    const covering = coveringSuspensions(window, at);
+    if (covering.length > 0) {
+      for (const s of covering) basis.add(s.fact, 'suspends');
+      addWindowEnd(basis, picture, window);
+      const resumesOn = resumption(window, at);
       return answer(
         'suspended',
         'suspended-by-notice',
-        `Suspended from ${suspended.from} ${until} by notice ${suspended.fact.data.noticeId}.`,
+        { ...inWindow(window), until: window.until, resumesOn },
+        suspendedSentence(covering, window, resumesOn),
       );
     }
-    return answer('authorized', start.rule, authorizedSentence(picture, start));
+    const stop = authorizedUntil(windows, index, at);
+    for (const w of stop.through) for (const s of w.opens) basis.add(s.fact, 'authorizes');
+    if (stop.suspensions) for (const s of stop.suspensions) basis.add(s.fact, 'suspends');
+    else addWindowEnd(basis, picture, stop.window);
+    const opener = window.opens[0] as AuthorizationStart;
+    return answer(
+      'authorized',
+      opener.rule,
+      {
+        ...inWindow(window),
+        until: stop.until,
+        lastAuthorizedDay: stop.until && addDays(stop.until, -1),
+      },
+      authorizedSentence(picture, window, stop),
+    );
   }
-  return beforeAuthorization(picture, at, basis, answer);
-}
 
-function authorizedSentence(picture: AuthorizationPicture, start: AuthorizationStart): string {
-  const since = `Authorized since ${start.date} by ${start.description}`;
-  if (picture.end) return `${since}, until ${picture.end.date}: ${picture.end.description}.`;
-  const pending = picture.pending.map((p) => p.condition.description);
-  if (pending.length) return `${since}; it ${pending.join('; and ')}.`;
-  return `${since}, with no end set.`;
-}
-
-function beforeAuthorization(
-  picture: AuthorizationPicture,
-  at: CalendarDate,
-  basis: BasisBuilder,
-  answer: (status: Status, rule: Rule, explanation: string) => ProgramStatus,
-): ProgramStatus {
-  const submitted = picture.applications
-    .filter((a) => a.data.submittedOn <= at)
-    .sort((a, b) => (a.data.submittedOn < b.data.submittedOn ? -1 : a.position - b.position));
-  const latest = submitted.at(-1);
-  if (latest) {
-    basis.add(latest, 'application');
-    const decision = picture.decisions.get(latest.data.applicationId);
-    const id = latest.data.applicationId;
-    if (decision && decision.data.decidedOn <= at) {
-      basis.add(decision, 'decision');
-      if (decision.data.decision === 'rejected') {
-        const resubmission = decision.data.resubmissionAllowed
-          ? 'resubmission allowed'
-          : 'resubmission not allowed';
-        return answer(
-          'application-rejected',
-          'application-rejected',
-          `License application ${id} was rejected on ${decision.data.decidedOn} (${resubmission}).`,
-        );
-      }
-    } else {
-      return answer(
-        'application-pending',
-        'application-pending',
-        `License application ${id}, submitted ${latest.data.submittedOn}, awaits a decision.`,
-      );
-    }
+  const previous = windows.findLast((w) => w.until !== null && w.until <= at);
+  const finalEnd = picture.finalEnd;
+  if (finalEnd && finalEnd.date <= at && (!previous || finalEnd.date > (previous.until ?? at))) {
+    for (const { fact, role } of finalEnd.facts) basis.add(fact, role);
+    return answer(
+      'ended',
+      'ended-by-supplier',
+      previous ? ended(previous) : NO_WINDOW,
+      `Ended on ${finalEnd.date}: ${finalEnd.description}.`,
+    );
   }
-  if (picture.start)
+  if (previous) {
+    const reopenable = !previous.ends.some((e) => e.status === 'ended');
+    const applied = reopenable && applicationAnswer(picture, at, basis, previous.until);
+    if (applied)
+      return answer(applied.status, applied.status, ended(previous), applied.explanation);
+    for (const s of previous.opens) basis.add(s.fact, 'authorizes');
+    for (const end of previous.ends) for (const { fact, role } of end.facts) basis.add(fact, role);
+    const decisive = previous.ends[0] as AuthorizationEnd;
+    const fields = ended(previous);
+    return answer(decisive.status, decisive.rule, fields, endSentence(previous, fields));
+  }
+  const next = windows[0];
+  const applied = applicationAnswer(picture, at, basis, null);
+  if (applied)
+    return answer(
+      applied.status,
+      applied.status,
+      next ? upcoming(next) : NO_WINDOW,
+      applied.explanation,
+    );
+  if (next) {
+    for (const s of next.opens) basis.add(s.fact, 'authorizes');
     return answer(
       'not-authorized',
       'before-authorization',
-      `Not authorized yet: authorization starts on ${picture.start.date} by ${picture.start.description}.`,
+      upcoming(next),
+      `Not authorized yet: authorization starts on ${next.from} by ${describeStarts(next.opens)}.`,
     );
+  }
+  return noAuthorization(picture, basis, (rule, explanation) =>
+    answer('not-authorized', rule, NO_WINDOW, explanation),
+  );
+}
+
+const inWindow = (w: AuthorizationWindow): Fields => ({
+  authorizedFrom: w.from,
+  until: w.until,
+  windowEnd: w.until,
+  lastAuthorizedDay: null,
+  resumesOn: null,
+});
+
+const upcoming = (w: AuthorizationWindow): Fields => inWindow(w);
+
+const ended = (w: AuthorizationWindow): Fields => ({
+  ...inWindow(w),
+  lastAuthorizedDay: lastAuthorizedDay(w),
+});
+
+/** A window's end, or the pending conditions that may end it when nothing known does. */
+function addWindowEnd(basis: BasisBuilder, picture: AuthorizationPicture, w: AuthorizationWindow) {
+  for (const end of w.ends) for (const { fact, role } of end.facts) basis.add(fact, role);
+  if (w.until === null) for (const { fact } of picture.pending) basis.add(fact, 'awaits-trigger');
+}
+
+const covers = (s: Suspension, d: CalendarDate) => s.from <= d && (s.until === null || d < s.until);
+
+function coveringSuspensions(w: AuthorizationWindow, d: CalendarDate): Suspension[] {
+  return w.suspensions.filter((s) => covers(s, d));
+}
+
+/** The first day from `at` that no suspension covers, if it falls inside the window. */
+function resumption(w: AuthorizationWindow, at: CalendarDate): CalendarDate | null {
+  let day: CalendarDate | null = at;
+  for (;;) {
+    const covering = coveringSuspensions(w, day);
+    if (covering.length === 0) break;
+    if (covering.some((s) => s.until === null)) return null;
+    day = covering.reduce((m, s) => ((s.until as string) > m ? (s.until as string) : m), day);
+  }
+  return w.until === null || day < w.until ? day : null;
+}
+
+/** The window's last day no suspension covers; null when suspended to its end from its start. */
+function lastAuthorizedDay(w: AuthorizationWindow): CalendarDate | null {
+  if (w.until === null) return null;
+  let day = addDays(w.until, -1);
+  while (day >= w.from) {
+    const covering = coveringSuspensions(w, day);
+    if (covering.length === 0) return day;
+    day = addDays(earliest(covering.map((s) => s.from)) as CalendarDate, -1);
+  }
+  return null;
+}
+
+interface Stop {
+  until: CalendarDate | null;
+  /** The window whose end stops the authorization (when no suspension does). */
+  window: AuthorizationWindow;
+  /** Windows the authorization runs into without a gap (each starting on the last one's end). */
+  through: AuthorizationWindow[];
+  suspensions: Suspension[] | null;
+}
+
+/**
+ * The first day from `at` on that is not authorized: a suspension's start in the window, or its
+ * end, unless another window opens on that very day unsuspended.
+ */
+function authorizedUntil(windows: AuthorizationWindow[], index: number, at: CalendarDate): Stop {
+  const through: AuthorizationWindow[] = [];
+  let day = at;
+  for (let i = index; ; i++) {
+    const w = windows[i] as AuthorizationWindow;
+    const ahead = w.suspensions.filter(
+      (s) => s.from > day && (w.until === null || s.from < w.until),
+    );
+    if (ahead.length > 0) {
+      const first = earliest(ahead.map((s) => s.from)) as CalendarDate;
+      return {
+        until: first,
+        window: w,
+        through,
+        suspensions: ahead.filter((s) => s.from === first),
+      };
+    }
+    const next = windows[i + 1];
+    if (w.until === null || next?.from !== w.until || coveringSuspensions(next, w.until).length)
+      return { until: w.until, window: w, through, suspensions: null };
+    through.push(next);
+    day = next.from;
+  }
+}
+
+function describeStarts(starts: readonly AuthorizationStart[]): string {
+  return joinAnd(starts.map((s) => s.description));
+}
+
+const joinAnd = (parts: readonly string[]) =>
+  parts.length <= 1
+    ? (parts[0] ?? '')
+    : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1) as string}`;
+
+function authorizedSentence(
+  picture: AuthorizationPicture,
+  window: AuthorizationWindow,
+  stop: Stop,
+): string {
+  const continued = stop.through.map(
+    (w) => `, continued from ${w.from} by ${describeStarts(w.opens)}`,
+  );
+  const since = `Authorized since ${window.from} by ${describeStarts(window.opens)}${continued.join('')}`;
+  if (stop.until === null) {
+    const pending = picture.pending.map((p) => p.condition.description);
+    if (pending.length) return `${since}; it ${pending.join('; and ')}.`;
+    return `${since}, with no end set.`;
+  }
+  const last = `until ${stop.until} (last authorized day ${addDays(stop.until, -1)})`;
+  if (stop.suspensions)
+    return `${since}, ${last}: ${joinAnd(stop.suspensions.map(suspensionPhrase))} from ${stop.until}.`;
+  return `${since}, ${last}: ${describeEnds(stop.window.ends)}.`;
+}
+
+const suspensionPhrase = (s: Suspension) =>
+  `notice ${s.fact.data.noticeId} suspends supply ${s.until ? `until ${s.until}` : 'until further notice'}`;
+
+function suspendedSentence(
+  covering: Suspension[],
+  window: AuthorizationWindow,
+  resumesOn: CalendarDate | null,
+): string {
+  const by = joinAnd(
+    covering.map(
+      (s) =>
+        `from ${s.from} ${s.until ? `until ${s.until}` : 'until further notice'} by notice ${s.fact.data.noticeId}`,
+    ),
+  );
+  const tail =
+    resumesOn !== null || window.until === null || covering.every((s) => s.until === null)
+      ? ''
+      : `; the authorization ends on ${window.until} before the suspension lifts`;
+  return `Suspended ${by}${tail}.`;
+}
+
+function describeEnds(ends: readonly AuthorizationEnd[]): string {
+  return joinAnd(ends.map((e) => e.description));
+}
+
+function endSentence(window: AuthorizationWindow, fields: Fields): string {
+  const decisive = window.ends[0] as AuthorizationEnd;
+  const last = fields.lastAuthorizedDay
+    ? ` (last authorized day ${fields.lastAuthorizedDay})`
+    : ' (suspended through its last day)';
+  return `${capitalized(decisive.status)} on ${window.until}${last}: ${describeEnds(window.ends)}.`;
+}
+
+/** The latest application on or before `at` (submitted on or after `since`), and its decision. */
+function applicationAnswer(
+  picture: AuthorizationPicture,
+  at: CalendarDate,
+  basis: BasisBuilder,
+  since: CalendarDate | null,
+): { status: 'application-pending' | 'application-rejected'; explanation: string } | null {
+  const submitted = picture.applications
+    .filter((a) => a.data.submittedOn <= at && (since === null || a.data.submittedOn >= since))
+    .sort((a, b) => (a.data.submittedOn < b.data.submittedOn ? -1 : a.position - b.position));
+  const latest = submitted.at(-1);
+  if (!latest) return null;
+  const id = latest.data.applicationId;
+  const decision = picture.decisions.get(id);
+  if (decision && decision.data.decidedOn <= at) {
+    if (decision.data.decision !== 'rejected') return null;
+    basis.add(latest, 'application');
+    basis.add(decision, 'decision');
+    const resubmission = decision.data.resubmissionAllowed
+      ? 'resubmission allowed'
+      : 'resubmission not allowed';
+    return {
+      status: 'application-rejected',
+      explanation: `License application ${id} was rejected on ${decision.data.decidedOn} (${resubmission}).`,
+    };
+  }
+  basis.add(latest, 'application');
+  return {
+    status: 'application-pending',
+    explanation: `License application ${id}, submitted ${latest.data.submittedOn}, awaits a decision.`,
+  };
+}
+
+function noAuthorization(
+  picture: AuthorizationPicture,
+  basis: BasisBuilder,
+  answer: (rule: Rule, explanation: string) => ProgramStatus,
+): ProgramStatus {
+  const finalEnd = picture.finalEnd;
+  if (picture.starts.length === 0 || !finalEnd)
+    return answer('no-authorization', 'No notice or license decision authorizes this program.');
+  for (const s of picture.starts) basis.add(s.fact, 'authorizes');
+  for (const { fact, role } of finalEnd.facts) basis.add(fact, role);
+  const first = picture.starts[0] as AuthorizationStart;
   return answer(
-    'not-authorized',
     'no-authorization',
-    'No notice or license decision authorizes this program.',
+    `Not authorized: ${first.description} authorizes from ${first.date}, but the supplier had ended the program on ${finalEnd.date}, and an end by the supplier is final.`,
   );
 }
 

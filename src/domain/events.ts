@@ -43,6 +43,8 @@ export const NoticeReceived = z
     noticeId: Slug,
     issuer: Text(200),
     receivedOn: CalendarDate,
+    /** When the notice takes effect in valid time, if not on `receivedOn` (DESIGN §5). */
+    effectiveOn: CalendarDate.optional(),
     documentRef: DocumentRef,
     summary: Text(4000),
     supersedes: z.array(Slug).max(100).optional(),
@@ -118,9 +120,4 @@ export type Fact<E extends DomainEvent = DomainEvent> = Identified<E> & {
   stream: string;
   position: number;
   recordedAt: string;
-};
-
-export const streams = {
-  specification: (specificationId: string) => `specification-${specificationId}`,
-  program: (programId: string) => `program-${programId}`,
 };

@@ -30,8 +30,15 @@ export const initialProgramState = (): ProgramState => ({
   events: new Map(),
 });
 
-/** Facts a supplier may still record after ending a program: what left before, and corrections. */
-const ALLOWED_AFTER_END = new Set<ProgramCommand['type']>(['RecordShipment', 'RetractEvent']);
+/**
+ * What an ended program refuses: only the supplier's own new undertakings (an application, a
+ * second end). A regulator's letter or decision, a shipment and a correction are facts, and a
+ * fact is never refused for arriving after the end (Principle 1).
+ */
+const REFUSED_AFTER_END = new Set<ProgramCommand['type']>([
+  'SubmitLicenseApplication',
+  'EndProgram',
+]);
 
 export function decideProgram(
   command: ProgramCommand,
@@ -48,10 +55,10 @@ export function decideProgram(
   const registration = state.registration;
   if (!registration) return refuse('not-registered', 'the program is not registered');
   const programId = registration.programId;
-  if (state.endedBy && !ALLOWED_AFTER_END.has(command.type))
+  if (state.endedBy && REFUSED_AFTER_END.has(command.type))
     return refuse(
       'program-ended',
-      `program ${programId} has ended (event ${state.endedBy}); only shipments and retractions can be recorded`,
+      `program ${programId} has ended (event ${state.endedBy}); the supplier can no longer apply or end it again`,
     );
 
   switch (command.type) {
@@ -121,7 +128,8 @@ function decideNotice(
         `notice ${superseded} (in supersedes) is not recorded on this program`,
       );
   }
-  const contradiction = notice.terms.map(termContradiction).find((m) => m !== null);
+  const contradiction =
+    notice.terms.map(termContradiction).find((m) => m !== null) ?? noticeContradiction(notice);
   if (contradiction) return refuse('contradictory-terms', contradiction);
   return [{ type: 'NoticeReceived', data: notice }];
 }
@@ -129,6 +137,19 @@ function decideNotice(
 function termContradiction(term: Term): string | null {
   if (term.kind === 'suspends' && term.until !== undefined && term.until <= term.from)
     return `a suspension must end after it starts (from ${term.from}, until ${term.until})`;
+  return null;
+}
+
+/** A notice that authorizes from a date and ends on or before it says two opposite things. */
+function noticeContradiction(notice: EventData<'NoticeReceived'>): string | null {
+  for (const start of notice.terms)
+    for (const end of notice.terms)
+      if (
+        start.kind === 'authorizes' &&
+        (end.kind === 'ends-on' || end.kind === 'revokes') &&
+        end.effectiveOn <= start.from
+      )
+        return `notice ${notice.noticeId} authorizes from ${start.from} but its ${end.kind} term ends it on ${end.effectiveOn}`;
   return null;
 }
 

@@ -6,14 +6,14 @@ import { checkRetraction, type StreamEvents } from './retraction.ts';
 /** The specification aggregate: a regulator's product specification and its TDP releases. */
 export interface SpecificationState {
   registration: EventData<'SpecificationRegistered'> | null;
-  /** The eventId of the TDP release in force, if any. */
-  tdpReleaseEventId: string | null;
+  /** The eventId of the public TDP release in force, if any: there is one per specification. */
+  publicReleaseEventId: string | null;
   events: StreamEvents;
 }
 
 export const initialSpecificationState = (): SpecificationState => ({
   registration: null,
-  tdpReleaseEventId: null,
+  publicReleaseEventId: null,
   events: new Map(),
 });
 
@@ -36,10 +36,11 @@ export function decideSpecification(
   const specificationId = registration.specificationId;
   switch (command.type) {
     case 'ReleaseTechnicalDataPackage':
-      if (state.tdpReleaseEventId)
+      // Limited (non-public) releases may precede the public one; only a second public one is refused.
+      if (command.data.publicRelease && state.publicReleaseEventId)
         return refuse(
           'tdp-already-released',
-          `specification ${specificationId} already has a TDP release (event ${state.tdpReleaseEventId}); retract it first to correct it`,
+          `specification ${specificationId} already has a public TDP release (event ${state.publicReleaseEventId}); retract it first to correct it`,
         );
       return [{ type: 'TechnicalDataPackageReleased', data: { specificationId, ...command.data } }];
     case 'RetractEvent':
@@ -64,12 +65,12 @@ export function evolveSpecification(
     case 'SpecificationRegistered':
       return { ...state, registration: event.data };
     case 'TechnicalDataPackageReleased':
-      return { ...state, tdpReleaseEventId: event.eventId };
+      return event.data.publicRelease ? { ...state, publicReleaseEventId: event.eventId } : state;
     case 'EventRetracted': {
       const target = state.events.get(event.data.retractedEventId);
       if (target) target.retracted = true;
-      const tdpRetracted = state.tdpReleaseEventId === event.data.retractedEventId;
-      return tdpRetracted ? { ...state, tdpReleaseEventId: null } : state;
+      const tdpRetracted = state.publicReleaseEventId === event.data.retractedEventId;
+      return tdpRetracted ? { ...state, publicReleaseEventId: null } : state;
     }
   }
 }

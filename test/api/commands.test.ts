@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { problemType } from '../../src/api/problems.ts';
 import {
+  currentSpecification,
   extensionNotice,
   PROGRAM_ID,
   program,
@@ -17,6 +18,7 @@ import {
   paths,
   type Response,
   recordFoundingCase,
+  registerSpecifications,
   seenResponses,
   startApi,
   type TestApi,
@@ -65,19 +67,20 @@ describe('each command route records its fact and the read models show it at onc
   afterEach(() => api.close());
 
   it('POST /v1/specifications', async () => {
+    expectRecorded(await api.post(paths.specifications, currentSpecification));
     expectRecorded(await api.post(paths.programs, program));
-    expectRecorded(await api.post(paths.program('notices'), extensionNotice));
     const recorded = expectRecorded(await api.post(paths.specifications, successorSpecification));
     expect(recorded).toMatchObject({
       stream: `specification-${SUCCESSOR_SPEC}`,
       revision: 0,
       position: 3,
     });
+    expectRecorded(await api.post(paths.program('notices'), extensionNotice));
     const entries = await auditTrail(api);
     expect(entries.find((e) => e.eventId === recorded.eventId)?.type).toBe(
       'SpecificationRegistered',
     );
-    expect(await api.eventCount()).toBe(3);
+    expect(await api.eventCount()).toBe(4);
   });
 
   it('POST /v1/specifications/:id/tdp-releases', async () => {
@@ -93,11 +96,12 @@ describe('each command route records its fact and the read models show it at onc
   });
 
   it('POST /v1/programs', async () => {
+    await registerSpecifications(api);
     const response = await api.post(paths.programs, program);
     expect(expectRecorded(response)).toMatchObject({
       stream: `program-${PROGRAM_ID}`,
       revision: 0,
-      position: 1,
+      position: 3,
     });
     expect(response.headers.etag).toBe('"0"');
     const listed = await api.get('/v1/programs?at=2006-01-01');
@@ -110,9 +114,10 @@ describe('each command route records its fact and the read models show it at onc
   });
 
   it('POST /v1/programs/:id/notices, and the same notice again is already recorded', async () => {
+    await registerSpecifications(api);
     expectRecorded(await api.post(paths.programs, program));
     const recorded = expectRecorded(await api.post(paths.program('notices'), extensionNotice));
-    expect(recorded).toMatchObject({ stream: `program-${PROGRAM_ID}`, revision: 1, position: 2 });
+    expect(recorded).toMatchObject({ stream: `program-${PROGRAM_ID}`, revision: 1, position: 4 });
     const known = await status(api, 'at=2006-06-01');
     expect(known).toMatchObject({
       status: 'authorized',
@@ -128,15 +133,16 @@ describe('each command route records its fact and the read models show it at onc
       eventId: null,
       stream: `program-${PROGRAM_ID}`,
       revision: 1,
-      position: 2,
+      position: 4,
       alreadyRecorded: true,
       events: [],
     });
     expect(again.headers.etag).toBe('"1"');
-    expect(await api.eventCount()).toBe(2);
+    expect(await api.eventCount()).toBe(4);
   });
 
   it('POST /v1/programs/:id/license-applications', async () => {
+    await registerSpecifications(api);
     expectRecorded(await api.post(paths.programs, acmeProgram));
     const recorded = expectRecorded(
       await api.post(paths.program('license-applications', ACME), application),
@@ -148,6 +154,7 @@ describe('each command route records its fact and the read models show it at onc
   });
 
   it('POST /v1/programs/:id/license-decisions', async () => {
+    await registerSpecifications(api);
     expectRecorded(await api.post(paths.programs, acmeProgram));
     expectRecorded(await api.post(paths.program('license-applications', ACME), application));
     const recorded = expectRecorded(
@@ -481,9 +488,10 @@ describe('Idempotency-Key', () => {
   });
 
   it('the event id is derived from the principal and the key, and recorded in the metadata', async () => {
+    await registerSpecifications(api);
     const first = expectRecorded(await api.post(paths.programs, program, withKey('register-1')));
     const { data } = await api.get('/v1/events');
-    expect(data.events[0]).toMatchObject({
+    expect(data.events[2]).toMatchObject({
       eventId: first.eventId,
       metadata: { idempotencyKey: 'register-1', recordedBy: 'recorder-client' },
     });
@@ -514,13 +522,14 @@ describe('Idempotency-Key', () => {
     const files = createTestFiles();
     const sqlite = await startApi({ files, store: 'sqlite' });
     try {
+      await registerSpecifications(sqlite);
       const responses = await Promise.all(
         [1, 2, 3, 4].map(() => sqlite.post(paths.programs, program, withKey('burst'))),
       );
       const first = responses[0] as Response;
       expectRecorded(first);
       for (const r of responses) expect(comparable(r)).toEqual(comparable(first));
-      expect(await sqlite.eventCount()).toBe(1);
+      expect(await sqlite.eventCount()).toBe(3);
     } finally {
       await sqlite.close();
       files.remove();
@@ -675,6 +684,7 @@ describe('rate limit per API key', () => {
   afterAll(() => api.close());
 
   it('the 4th request of one key in a minute is 429 with retry-after; another key still passes', async () => {
+    await registerSpecifications(api, { as: 'admin' });
     expectRecorded(await api.post(paths.programs, program));
     for (let i = 0; i < 2; i++)
       expect((await api.get('/v1/events', { as: 'recorder' })).statusCode).toBe(200);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  currentSpecification,
   extensionNotice,
   PROGRAM_ID,
   program,
@@ -166,6 +167,7 @@ describe('the real server over HTTP', () => {
   });
 
   it('plays the founding case of docs/design.md §5', async () => {
+    await record('/v1/specifications', currentSpecification);
     await record('/v1/specifications', successorSpecification);
     await record('/v1/programs', program);
     const notice = await record(`/v1/programs/${PROGRAM_ID}/notices`, extensionNotice);
@@ -236,7 +238,7 @@ describe('the real server over HTTP', () => {
     const violations = await http('GET', '/v1/compliance/violations', 'recorder');
     expect(violations.body.violations).toHaveLength(1);
     const verify = await http('GET', '/v1/ledger/verify', 'auditor');
-    expect(verify.body).toMatchObject({ ok: true, events: 5 });
+    expect(verify.body).toMatchObject({ ok: true, events: 6 });
     expect(await stop(server)).toBe(0);
   });
 });

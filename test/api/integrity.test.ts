@@ -67,16 +67,16 @@ describe('GET /v1/ledger/checkpoint', () => {
     const body = response.data;
     expect(body).toEqual({
       origin: 'compliance-ledger.local/ledger',
-      treeSize: 3,
+      treeSize: 4,
       rootHash: expect.any(String),
       rootHashHex: expect.stringMatching(/^[0-9a-f]{64}$/),
       note: expect.any(String),
     });
     expect(Buffer.from(body.rootHash, 'base64').toString('hex')).toBe(body.rootHashHex);
-    expect(body.note.split('\n').slice(0, 3)).toEqual([body.origin, '3', body.rootHash]);
+    expect(body.note.split('\n').slice(0, 3)).toEqual([body.origin, '4', body.rootHash]);
     for (const key of [verifierKey, publicKeyPem]) {
       const verified = verifyCheckpoint(body.note, key);
-      expect(verified.treeSize).toBe(3);
+      expect(verified.treeSize).toBe(4);
       expect(Buffer.from(verified.rootHash).toString('hex')).toBe(body.rootHashHex);
     }
     // The root is the one a third party computes from the events served.
@@ -355,9 +355,9 @@ describe('on a sqlite store', () => {
       try {
         await recordFoundingCase(api);
         const signed = (await api.get('/v1/ledger/checkpoint')).data;
-        // Someone rewrites the stored node over the first two leaves (post-order key 2).
+        // Someone rewrites the stored node over the first four leaves (post-order key 6).
         const raw = new Database(files.sqliteUrl.slice('sqlite:'.length));
-        raw.prepare('UPDATE merkle_nodes SET hash = zeroblob(32) WHERE node = 2').run();
+        raw.prepare('UPDATE merkle_nodes SET hash = zeroblob(32) WHERE node = 6').run();
         raw.close();
         expectRecorded(await api.post(paths.program('shipments'), shipment('after-rewrite')));
         const refused = expectProblem(

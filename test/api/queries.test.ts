@@ -322,7 +322,7 @@ describe('GET /v1/events', () => {
     let next: number | null = 1;
     while (next !== null) {
       const page: { events: { position: number }[]; nextPosition: number | null } = await ok(
-        `/v1/events?fromPosition=${next}&limit=3`,
+        `/v1/events?fromPosition=${next}&limit=4`,
       );
       pages.push(page.events.length);
       seen.push(...page.events.map((e) => e.position));
@@ -330,9 +330,9 @@ describe('GET /v1/events', () => {
         expect(page.nextPosition).toBe((page.events.at(-1)?.position ?? 0) + 1);
       next = page.nextPosition;
     }
-    expect(pages).toEqual([3, 3, 2]);
-    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(await ok('/v1/events?fromPosition=9')).toEqual({ events: [], nextPosition: null });
+    expect(pages).toEqual([4, 4, 1]);
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(await ok('/v1/events?fromPosition=10')).toEqual({ events: [], nextPosition: null });
   });
 
   it('carries the full envelope', async () => {
@@ -355,7 +355,7 @@ describe('GET /v1/events', () => {
 
 describe('operations', () => {
   it('GET /v1/ledger/verify: every chain checks out', async () => {
-    expect(await ok('/v1/ledger/verify')).toEqual({ ok: true, events: 8, streams: 3 });
+    expect(await ok('/v1/ledger/verify')).toEqual({ ok: true, events: 9, streams: 4 });
   });
 
   it('GET /healthz and /readyz answer without a key', async () => {
@@ -364,7 +364,7 @@ describe('operations', () => {
     expect(health.data).toEqual({ status: 'ok' });
     const ready = await api.get('/readyz', { as: null });
     expect(ready.statusCode).toBe(200);
-    expect(ready.data).toMatchObject({ ready: true, headPosition: 8, projectedPosition: 8 });
+    expect(ready.data).toMatchObject({ ready: true, headPosition: 9, projectedPosition: 9 });
   });
 
   it('GET /metrics: appended events and projection lag', async () => {
@@ -373,7 +373,7 @@ describe('operations', () => {
     expect(metrics.body).toContain('# TYPE ledger_appended_events_total counter');
     expect(metrics.body).toContain('# TYPE ledger_projection_lag_events gauge');
     expect(metrics.body).toContain('ledger_http_request_duration_seconds_bucket');
-    expect(await metricValue(api, 'ledger_appended_events_total')).toBe(8);
+    expect(await metricValue(api, 'ledger_appended_events_total')).toBe(9);
     expect(await metricValue(api, 'ledger_projection_lag_events')).toBe(0);
   });
 });

@@ -8,6 +8,7 @@ import { addKey, revokeKey } from '../../src/api/credentials.ts';
 import type { Problem } from '../../src/api/problems.ts';
 import { Config } from '../../src/config.ts';
 import {
+  currentSpecification,
   extensionNotice,
   PROGRAM_ID,
   program,
@@ -218,9 +219,18 @@ export const tdpReleaseBody = {
   documentRef: tdpRelease.documentRef,
 };
 
-/** Records the founding case: spec, program, the 2005 notice, and with `tdp` the TDP release. */
+/** Registers the founding case's two specifications, which programs and notices name. */
+export async function registerSpecifications(
+  api: TestApi,
+  options?: Parameters<TestApi['post']>[2],
+) {
+  expectRecorded(await api.post(paths.specifications, currentSpecification, options));
+  return expectRecorded(await api.post(paths.specifications, successorSpecification, options));
+}
+
+/** Records the founding case: both specs, program, the 2005 notice, and with `tdp` the TDP release. */
 export async function recordFoundingCase(api: TestApi, options: { tdp?: boolean } = {}) {
-  const spec = expectRecorded(await api.post(paths.specifications, successorSpecification));
+  const spec = await registerSpecifications(api);
   const registered = expectRecorded(await api.post(paths.programs, program));
   const notice = expectRecorded(await api.post(paths.program('notices'), extensionNotice));
   const tdp = options.tdp

@@ -80,7 +80,7 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
       trusted,
     );
     expect(saved, saved.stderr).toMatchObject({ code: 0, stdout: '' });
-    expect(saved.stderr).toBe(`checkpoint of tree size 3 written to ${trusted}\n`);
+    expect(saved.stderr).toBe(`checkpoint of tree size 4 written to ${trusted}\n`);
     await appendEvents(path, 4);
     return { path, store, trusted };
   }
@@ -88,7 +88,7 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
   it('audit passes on a ledger that grew and replaces the trusted checkpoint; then catches a changed event', async () => {
     const { path, store, trusted } = await ledgerWithTrustedCheckpoint('grown');
     const before = verifyCheckpoint(readFileSync(trusted, 'utf8'), vkey());
-    expect(before.treeSize).toBe(3);
+    expect(before.treeSize).toBe(4);
 
     const passed = await ledger(
       '--store',
@@ -101,10 +101,10 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
     );
     expect(passed, passed.stderr).toMatchObject({ code: 0, stderr: '' });
     expect(passed.stdout).toMatch(
-      /^audit passed: the ledger of tree size 7 extends the trusted one of size 3/,
+      /^audit passed: the ledger of tree size 8 extends the trusted one of size 4/,
     );
     const replaced = readFileSync(trusted, 'utf8');
-    expect(verifyCheckpoint(replaced, vkey()).treeSize).toBe(7);
+    expect(verifyCheckpoint(replaced, vkey()).treeSize).toBe(8);
     // The PEM works as well as the verifier key.
     const withPem = await ledger(
       '--store',
@@ -118,7 +118,7 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
       '--public-key',
       join(keyDir, 'checkpoint-key.pub.pem'),
     );
-    expect(JSON.parse(withPem.stdout)).toEqual({ ok: true, from: 7, to: 7, trusted });
+    expect(JSON.parse(withPem.stdout)).toEqual({ ok: true, from: 8, to: 8, trusted });
 
     // One event changed in the file; the stored tree is left alone.
     onFile(path, `UPDATE events SET data = '{"note":"appended 9"}' WHERE position = 5`);
@@ -182,8 +182,8 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
   it('audit fails, signing nothing, when the stored tree no longer extends the last checkpoint', async () => {
     const { path, store, trusted } = await ledgerWithTrustedCheckpoint('rewritten');
     const original = readFileSync(trusted, 'utf8');
-    // The node over the first two leaves (post-order key 2), rewritten in the file.
-    onFile(path, 'UPDATE merkle_nodes SET hash = zeroblob(32) WHERE node = 2');
+    // The node over leaves 5 to 8 (post-order key 13), which the consistency proof reads.
+    onFile(path, 'UPDATE merkle_nodes SET hash = zeroblob(32) WHERE node = 13');
     const failed = await ledger(
       '--store',
       store,
@@ -195,7 +195,7 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
     );
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(
-      /^ledger: audit failed: no new checkpoint: refusing to sign tree size 7: .*\(last signed: size 3\)\n$/,
+      /^ledger: audit failed: no new checkpoint: refusing to sign tree size 8: .*\(last signed: size 4\)\n$/,
     );
     expect(readFileSync(trusted, 'utf8')).toBe(original);
     expect(readFileSync(`${path}.signed-checkpoints`, 'utf8').trim().split('\n')).toHaveLength(1);
@@ -239,13 +239,13 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
       'inclusion',
       event.eventId,
       '--tree-size',
-      '3',
+      '4',
       '--key-dir',
       keyDir,
     );
     expect(atThree.code, atThree.stderr).toBe(0);
     expect(atThree.stdout).toMatch(
-      /is leaf 1 of the tree of size 3: proof verified against the signed checkpoint/,
+      /is leaf 1 of the tree of size 4: proof verified against the signed checkpoint/,
     );
     const unknown = await ledger(
       '--store',
@@ -292,7 +292,7 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
       '--key-dir',
       join(folder, 'no-key'),
     );
-    expect(keyless.code).toBe(5);
+    expect(keyless.code, keyless.stderr).toBe(5);
     expect(keyless.stderr).toMatch(/no checkpoint key in/);
   });
 });
@@ -335,9 +335,9 @@ describe('ledger audit --url against a server', () => {
       );
     const passed = await audit();
     expect(passed, passed.stderr).toMatchObject({ code: 0, stderr: '' });
-    expect(passed.stdout).toMatch(/tree size 4 extends the trusted one of size 1/);
+    expect(passed.stdout).toMatch(/tree size 5 extends the trusted one of size 2/);
     const replaced = readFileSync(trusted, 'utf8');
-    expect(verifyCheckpoint(replaced, readFileSync(vkeyFile, 'utf8').trim()).treeSize).toBe(4);
+    expect(verifyCheckpoint(replaced, readFileSync(vkeyFile, 'utf8').trim()).treeSize).toBe(5);
 
     onFile(
       files.storePath,
@@ -346,7 +346,7 @@ describe('ledger audit --url against a server', () => {
     const failed = await audit();
     expect(failed.code).toBe(1);
     expect(failed.stderr).toBe(
-      'ledger: audit failed: the 4 events read do not hash to the signed root of tree size 4\n',
+      'ledger: audit failed: the 5 events read do not hash to the signed root of tree size 5\n',
     );
     expect(readFileSync(trusted, 'utf8')).toBe(replaced);
 

@@ -60,7 +60,7 @@ describe('the ledger binary', () => {
         '--at',
         '2007-06-01',
         '--as-known-at',
-        '3',
+        '4',
       ),
     );
     expect(before).toMatchObject({ status: 'authorized', until: null });
@@ -124,9 +124,9 @@ describe('the ledger binary', () => {
 
   it('replay: summary of the whole ledger, or cut at a position', async () => {
     const all = json(await ledger('--store', main, '--json', 'replay'));
-    expect(all).toMatchObject({ events: 6, position: 6, programs: 1, violations: 1 });
-    const cut = json(await ledger('--store', main, '--json', 'replay', '--to-position', '3'));
-    expect(cut).toMatchObject({ events: 3, position: 3, programs: 1, violations: 0 });
+    expect(all).toMatchObject({ events: 7, position: 7, programs: 1, violations: 1 });
+    const cut = json(await ledger('--store', main, '--json', 'replay', '--to-position', '4'));
+    expect(cut).toMatchObject({ events: 4, position: 4, programs: 1, violations: 0 });
   });
 
   it('deadlines, violations and backdating', async () => {
@@ -177,15 +177,15 @@ describe('the ledger binary', () => {
     const file = join(folder, 'ledger.ndjson');
     expect((await ledger('--store', main, 'export', '--out', file)).code).toBe(0);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
-    expect(lines).toHaveLength(6);
+    expect(lines).toHaveLength(7);
     const copy = store('copy.sqlite');
     const imported = await ledger('--store', copy, '--json', 'import', file);
     expect(imported.code).toBe(0);
-    expect(json(imported)).toEqual({ events: 6, streams: 2 });
+    expect(json(imported)).toEqual({ events: 7, streams: 3 });
     expect(json(await ledger('--store', copy, '--json', 'verify'))).toEqual({
       ok: true,
-      events: 6,
-      streams: 2,
+      events: 7,
+      streams: 3,
     });
     const original = json(
       await ledger('--store', main, 'audit-trail', PROGRAM_ID, '--format', 'json'),
@@ -200,11 +200,11 @@ describe('the ledger binary', () => {
     const broken = join(folder, 'broken.ndjson');
     writeFileSync(
       broken,
-      lines.map((l, i) => (i === 2 ? l.replace('four months', 'five months') : l)).join('\n'),
+      lines.map((l, i) => (i === 3 ? l.replace('four months', 'five months') : l)).join('\n'),
     );
     const refused = await ledger('--store', store('empty.sqlite'), 'import', broken);
     expect(refused.code).toBe(4);
-    expect(refused.stderr).toMatch(/position 3 .*hash-mismatch/);
+    expect(refused.stderr).toMatch(/position 4 .*hash-mismatch/);
     expect(json(await ledger('--store', store('empty.sqlite'), '--json', 'verify'))).toEqual({
       ok: true,
       events: 0,
@@ -216,7 +216,7 @@ describe('the ledger binary', () => {
     const path = join(folder, 'tampered.sqlite');
     expect((await ledger('--store', `sqlite:${path}`, 'seed-example')).code).toBe(0);
     const intact = await ledger('--store', `sqlite:${path}`, 'verify');
-    expect(intact).toMatchObject({ code: 0, stdout: 'ledger intact: 3 events in 2 streams\n' });
+    expect(intact).toMatchObject({ code: 0, stdout: 'ledger intact: 4 events in 3 streams\n' });
     const bytes = readFileSync(path);
     const at = bytes.indexOf('four months after the eventual');
     expect(at).toBeGreaterThan(0);
@@ -225,7 +225,7 @@ describe('the ledger binary', () => {
     const failed = await ledger('--store', `sqlite:${path}`, 'verify');
     expect(failed.code).toBe(1);
     expect(failed.stdout).toMatch(
-      /first bad event at position 3 in stream program-american-locker\.1118e\.private-market .*hash-mismatch/,
+      /first bad event at position 4 in stream program-american-locker\.1118e\.private-market .*hash-mismatch/,
     );
   });
 

@@ -1,11 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
-import { evaluate, type Fact, resolveAuthorization, statusOn } from '../../src/domain/index.ts';
-import { calendarDate, programHistory, toFacts } from '../support/arbitraries.ts';
+import { deadlines } from '../../projections/deadlines.ts';
+import { timelineOf } from '../../projections/timeline.ts';
+import {
+  addDays,
+  type CalendarDate,
+  evaluate,
+  type Fact,
+  noticeEffectiveOn,
+  resolveAuthorization,
+  statusOn,
+} from '../../src/domain/index.ts';
+import { calendarDate, notice, programHistory, term, toFacts } from '../support/arbitraries.ts';
 
 const history = (options?: Parameters<typeof programHistory>[1]) =>
   programHistory('p-1', options).map((h) => toFacts(h));
+
+const RUNS = { numRuns: 200 };
 
 describe('evaluate (properties)', () => {
   it('is deterministic and does not depend on the order facts are passed in', () => {
@@ -21,7 +33,7 @@ describe('evaluate (properties)', () => {
           expect(evaluate(shuffled, { at })).toEqual(first);
         },
       ),
-      { numRuns: 300 },
+      RUNS,
     );
   });
 
@@ -37,36 +49,111 @@ describe('evaluate (properties)', () => {
           expect(evaluate(facts, { at, asKnownAt: { instant } })).toEqual(evaluate(known, { at }));
         }
       }),
-      { numRuns: 300 },
+      RUNS,
     );
   });
 
-  it('for any resolved window, from <= until and the status flips exactly once, at until', () => {
+  it('windows are disjoint, ordered, non-empty, and only the last may be open-ended', () => {
     fc.assert(
-      fc.property(history({ suspensions: false }), (facts) => {
-        const picture = resolveAuthorization(facts);
-        fc.pre(picture.start !== null && picture.end !== null);
-        const from = picture.start?.date as string;
-        const until = picture.end?.date as string;
-        expect(from <= until).toBe(true);
-        const days: boolean[] = [];
-        const last = Temporal.PlainDate.from(until).add({ days: 30 });
-        for (
-          let d = Temporal.PlainDate.from(from);
-          Temporal.PlainDate.compare(d, last) < 0;
-          d = d.add({ days: 1 })
-        ) {
-          days.push(statusOn(picture, d.toString()).status === 'authorized');
-        }
-        const flips = days.filter((v, i) => i > 0 && v !== days[i - 1]).length;
-        expect(days[0]).toBe(true);
-        expect(flips).toBe(1);
-        const firstNotAuthorized = Temporal.PlainDate.from(from)
-          .add({ days: days.indexOf(false) })
-          .toString();
-        expect(firstNotAuthorized).toBe(until);
+      fc.property(history(), (facts) => {
+        const { windows } = resolveAuthorization(facts);
+        windows.forEach((w, i) => {
+          if (w.until !== null) expect(w.from < w.until).toBe(true);
+          else expect(i).toBe(windows.length - 1);
+          const next = windows[i + 1];
+          if (next) expect((w.until as string) <= next.from).toBe(true);
+        });
       }),
-      { numRuns: 200 },
+      RUNS,
+    );
+  });
+
+  it('status, timeline and deadlines agree at every date', () => {
+    fc.assert(
+      fc.property(
+        history(),
+        fc.array(calendarDate(), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 400 }),
+        (facts, dates, withinDays) => {
+          const picture = resolveAuthorization(facts);
+          const intervals = timelineOf(picture);
+          const index = { programs: new Map([['p-1', facts]]), specifications: new Map() };
+          for (const at of dates) {
+            const s = statusOn(picture, at);
+            const here = intervals.find(
+              (i) => (i.from === null || i.from <= at) && (i.until === null || at < i.until),
+            );
+            expect(here).toMatchObject({
+              status: s.status,
+              rule: s.rule,
+              explanation: s.explanation,
+            });
+            const stop = firstNotAuthorized(intervals, at);
+            if (s.status === 'authorized') {
+              expect(s.until).toBe(stop);
+              expect(s.lastAuthorizedDay).toBe(s.until && addDays(s.until, -1));
+            }
+            const listed = deadlines(index, { today: at, withinDays });
+            const due =
+              s.status === 'authorized' && s.until !== null && s.until <= addDays(at, withinDays);
+            expect(listed.map((d) => d.until)).toEqual(due ? [s.until] : []);
+          }
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('a superseding notice never changes the status on a date before its effective date', () => {
+    const superseding = fc.record({
+      terms: fc.array(term(), { minLength: 1, maxLength: 3 }),
+      receivedOn: calendarDate(),
+      effectiveOn: fc.option(calendarDate()),
+      targets: fc.array(fc.nat(), { minLength: 1, maxLength: 2 }),
+    });
+    fc.assert(
+      fc.property(history(), superseding, calendarDate(), (facts, s, at) => {
+        const noticeIds = facts.flatMap((f) =>
+          f.type === 'NoticeReceived' ? [f.data.noticeId] : [],
+        );
+        fc.pre(noticeIds.length > 0);
+        const data = {
+          ...notice('s-new', s.terms, s.receivedOn),
+          supersedes: s.targets.map((t) => noticeIds[t % noticeIds.length] as string),
+          ...(s.effectiveOn ? { effectiveOn: s.effectiveOn } : {}),
+        };
+        fc.pre(at < noticeEffectiveOn(data));
+        const last = facts.at(-1) as Fact;
+        const later: Fact = {
+          type: 'NoticeReceived',
+          data,
+          eventId: randomUUID(),
+          stream: last.stream,
+          position: last.position + 1,
+          recordedAt: last.recordedAt,
+        };
+        const before = evaluate(facts, { at });
+        const after = evaluate([...facts, later], { at });
+        expect(after.status).toBe(before.status);
+        if (before.status === 'authorized' || before.status === 'suspended')
+          expect(after.authorizedFrom).toBe(before.authorizedFrom);
+      }),
+      RUNS,
     );
   });
 });
+
+/** The first day on or after `at` whose timeline interval is not `authorized`. */
+function firstNotAuthorized(
+  intervals: ReturnType<typeof timelineOf>,
+  at: CalendarDate,
+): CalendarDate | null {
+  let day = at;
+  for (const i of intervals) {
+    if (i.until !== null && i.until <= day) continue;
+    if (i.status !== 'authorized') return day;
+    if (i.until === null) return null;
+    day = i.until;
+  }
+  return null;
+}

@@ -103,7 +103,7 @@ describe('evaluate: the founding case of docs/design.md §5, step by step', () =
     expect(s.status).toBe('expired');
     expect(s.rule).toBe('expired-by-sunset-after-trigger');
     expect(s.explanation).toBe(
-      'Expired on 2007-09-08: 4 months after the usps-b-1118f TDP public release of 2007-05-08 (notice usps-2005-12-08).',
+      'Expired on 2007-09-08 (last authorized day 2007-09-07): 4 months after the usps-b-1118f TDP public release of 2007-05-08 (notice usps-2005-12-08).',
     );
   });
 
@@ -148,7 +148,11 @@ describe('evaluate: edge cases', () => {
     expect(s.until).toBe('2007-07-01');
     expect(s.status).toBe('expired');
     expect(s.rule).toBe('expired-by-ends-on');
-    expect(s.basis.find((b) => b.eventId === decert.eventId)?.roles).toEqual(['ends']);
+    // Received the same day, the decertification also continues the program from then.
+    expect(s.basis.find((b) => b.eventId === decert.eventId)?.roles).toEqual([
+      'authorizes',
+      'ends',
+    ]);
     expect(evaluate(l.facts, { at: '2007-06-30' }).status).toBe('authorized');
   });
 
@@ -250,7 +254,7 @@ describe('evaluate: edge cases', () => {
     expect(s.basis.find((b) => b.eventId === approval.eventId)?.roles).toEqual(['authorizes']);
   });
 
-  it('a notice overrides the approval date', () => {
+  it('a later notice start does not move an approval: the earliest start opens the window', () => {
     const l = registeredProgram();
     l.record(programStream, {
       type: 'LicenseApplicationSubmitted',
@@ -267,8 +271,8 @@ describe('evaluate: edge cases', () => {
       },
     });
     l.record(programStream, notice('start', [{ kind: 'authorizes', from: '2007-08-01' }]));
-    expect(evaluate(l.facts, { at: '2007-07-20' }).rule).toBe('before-authorization');
-    expect(evaluate(l.facts, { at: '2007-08-01' }).rule).toBe('authorized-by-notice');
+    expect(evaluate(l.facts, { at: '2007-07-20' }).rule).toBe('authorized-by-license-approval');
+    expect(evaluate(l.facts, { at: '2007-08-01' }).rule).toBe('authorized-by-license-approval');
   });
 
   it('a rejected application with resubmission allowed, then a new application', () => {
@@ -319,15 +323,16 @@ describe('evaluate: edge cases', () => {
     expect(evaluate(l.facts, { at: '2006-05-31' }).status).toBe('authorized');
   });
 
-  it('an end on or before the start leaves no authorized day', () => {
+  it('an end dated before a start ends nothing: the start opens its window after it', () => {
     const l = registeredProgram();
     l.record(programStream, notice('grant', [{ kind: 'authorizes', from: '2006-06-01' }]));
     l.record(programStream, notice('revoke', [{ kind: 'revokes', effectiveOn: '2006-03-01' }]));
     expect(evaluate(l.facts, { at: '2006-02-01' })).toMatchObject({
       status: 'not-authorized',
-      authorizedFrom: null,
+      rule: 'before-authorization',
+      authorizedFrom: '2006-06-01',
     });
-    expect(evaluate(l.facts, { at: '2006-07-01' }).status).toBe('revoked');
+    expect(evaluate(l.facts, { at: '2006-07-01' }).status).toBe('authorized');
   });
 
   it('a program with no notice and no application is not authorized', () => {

@@ -113,10 +113,43 @@ describe('program decider', () => {
         .when({ type: 'RecordNotice', data: later })
         .thenRecords([{ type: 'NoticeReceived', data: later }]);
     });
-    it('refuses a notice on an ended program', () => {
+    it("records a regulator's letter on an ended program (issue 11 rule 6)", () => {
+      const revocation = {
+        ...extensionNotice,
+        noticeId: 'revoke',
+        terms: [{ kind: 'revokes' as const, effectiveOn: '2007-06-01' }],
+      };
       given(registered, ended)
-        .when({ type: 'RecordNotice', data: extensionNotice })
-        .thenRefuses('program-ended', /only shipments and retractions/);
+        .when({ type: 'RecordNotice', data: revocation })
+        .thenRecords([{ type: 'NoticeReceived', data: revocation }]);
+    });
+    it('refuses one notice that authorizes from a date and ends on or before it (rule 7)', () => {
+      given(registered)
+        .when({
+          type: 'RecordNotice',
+          data: {
+            ...extensionNotice,
+            noticeId: 'n-2',
+            terms: [
+              { kind: 'authorizes', from: '2007-01-01' },
+              { kind: 'ends-on', effectiveOn: '2006-01-01' },
+            ],
+          },
+        })
+        .thenRefuses('contradictory-terms', /authorizes from 2007-01-01 but its ends-on term/);
+      given(registered)
+        .when({
+          type: 'RecordNotice',
+          data: {
+            ...extensionNotice,
+            noticeId: 'n-3',
+            terms: [
+              { kind: 'authorizes', from: '2007-01-01' },
+              { kind: 'revokes', effectiveOn: '2007-01-01' },
+            ],
+          },
+        })
+        .thenRefuses('contradictory-terms', /revokes term/);
     });
   });
 
@@ -169,10 +202,10 @@ describe('program decider', () => {
         })
         .thenRefuses('decision-before-submission');
     });
-    it('is refused on an ended program', () => {
+    it("records the regulator's decision on an ended program (rule 6)", () => {
       given(registered, application, ended)
         .when({ type: 'DecideLicenseApplication', data: decision.data })
-        .thenRefuses('program-ended');
+        .thenRecords([{ type: 'LicenseApplicationDecided', data: decision.data }]);
     });
   });
 

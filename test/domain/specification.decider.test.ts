@@ -56,6 +56,27 @@ describe('specification decider', () => {
         })
         .thenRefuses('tdp-already-released', /retract it first/);
     });
+    it('a limited (non-public) release does not block the later public one (rule 6)', () => {
+      const limited = {
+        eventId: '66666666-6666-4666-8666-666666666666',
+        type: 'TechnicalDataPackageReleased' as const,
+        data: { ...tdpRelease, releasedOn: '2007-02-01', publicRelease: false },
+      };
+      given(registered, limited)
+        .when({ type: 'ReleaseTechnicalDataPackage', data: release })
+        .thenRecords([{ type: 'TechnicalDataPackageReleased', data: tdpRelease }]);
+      given(registered, released)
+        .when({
+          type: 'ReleaseTechnicalDataPackage',
+          data: { ...release, publicRelease: false, releasedOn: '2007-06-01' },
+        })
+        .thenRecords([
+          {
+            type: 'TechnicalDataPackageReleased',
+            data: { ...tdpRelease, publicRelease: false, releasedOn: '2007-06-01' },
+          },
+        ]);
+    });
     it('accepts a new release once the earlier one is retracted', () => {
       given(registered, released, {
         type: 'EventRetracted',

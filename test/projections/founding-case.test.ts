@@ -10,6 +10,7 @@ import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.ts';
 import { ledgerProjections, ledgerQueries } from '../../src/projections/ledger-queries.ts';
 import { startProjections } from '../../src/projections/runtime.ts';
 import {
+  currentSpecification,
   extensionNotice,
   PROGRAM_ID,
   program,
@@ -31,7 +32,42 @@ describe('the founding case through the SQLite store and the projections', async
     await store.close();
   });
 
+  it('refuses a program or a sunset naming an unregistered specification, writing nothing (issue 11 rule 7)', async () => {
+    await expect(
+      handleProgramCommand(store, PROGRAM_ID, { type: 'RegisterProgram', data: program }, as),
+    ).rejects.toMatchObject({ code: 'unknown-specification', message: /usps-b-1118e/ });
+    await handleSpecificationCommand(
+      store,
+      'usps-b-1118x',
+      {
+        type: 'RegisterSpecification',
+        data: { specificationId: 'usps-b-1118x', regulator: 'USPS', title: 'a spec' },
+      },
+      as,
+    );
+    await handleProgramCommand(
+      store,
+      'probe',
+      {
+        type: 'RegisterProgram',
+        data: { ...program, programId: 'probe', specificationId: 'usps-b-1118x' },
+      },
+      as,
+    );
+    await expect(
+      handleProgramCommand(store, 'probe', { type: 'RecordNotice', data: extensionNotice }, as),
+    ).rejects.toMatchObject({ code: 'unknown-specification', message: /usps-b-1118f/ });
+    expect(await store.readStream('program-probe')).toHaveLength(1);
+    expect(await store.readStream(`program-${PROGRAM_ID}`)).toHaveLength(0);
+  });
+
   it('answers every step of docs/design.md §5 as the facts arrive', async () => {
+    await handleSpecificationCommand(
+      store,
+      currentSpecification.specificationId,
+      { type: 'RegisterSpecification', data: currentSpecification },
+      as,
+    );
     await handleSpecificationCommand(
       store,
       SUCCESSOR_SPEC,

@@ -52,7 +52,7 @@ export interface GeneratedEvent {
   delayMs: number;
 }
 
-const notice = (
+export const notice = (
   noticeId: string,
   terms: Term[],
   receivedOn: CalendarDate,
@@ -80,12 +80,21 @@ export const programHistory = (
       .record({
         terms: fc.array(term(options), { minLength: 1, maxLength: 3 }),
         on: calendarDate(),
+        supersedes: fc.option(fc.nat(), { freq: 3 }),
+        effectiveOn: fc.option(calendarDate(), { freq: 4 }),
       })
       .map(
-        ({ terms, on }) =>
+        ({ terms, on, supersedes, effectiveOn }) =>
           (i: number): GeneratedEvent => ({
             stream,
-            event: { type: 'NoticeReceived', data: notice(`n-${i}`, terms, on) },
+            event: {
+              type: 'NoticeReceived',
+              data: {
+                ...notice(`n-${i}`, terms, on),
+                ...(supersedes !== null && i > 1 ? { supersedes: [`n-${supersedes % i}`] } : {}),
+                ...(effectiveOn !== null ? { effectiveOn } : {}),
+              },
+            },
             delayMs: 0,
           }),
       ),

@@ -13,6 +13,13 @@ export const program: EventData<'ProgramRegistered'> = {
   description: 'Aluminum 1118E cluster box units for the private market',
 };
 
+/** The specification the program supplies against: registered before the program names it. */
+export const currentSpecification: EventData<'SpecificationRegistered'> = {
+  specificationId: 'usps-b-1118e',
+  regulator: 'USPS',
+  title: 'USPS-B-1118E Cluster Box Unit',
+};
+
 export const successorSpecification: EventData<'SpecificationRegistered'> = {
   specificationId: SUCCESSOR_SPEC,
   regulator: 'USPS',

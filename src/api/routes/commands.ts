@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { streamOwner } from '../../../projections/facts.ts';
 import {
   type CommandContext,
   type CommandResult,
@@ -23,6 +22,7 @@ import {
   Slug,
   type SpecificationCommand,
   SubmitLicenseApplication,
+  streamOwner,
 } from '../../domain/index.ts';
 import { StreamRevisionConflictError } from '../../eventstore/errors.ts';
 import { WRITERS } from '../plugins/auth.ts';

@@ -16,7 +16,16 @@ export function deadlinesCommand(cli: Cli): void {
       const today = o.today === undefined ? todayUtc() : args.date(o.today, '--today');
       await withLedger(globals().store, async ({ queries }) => {
         const found = queries.deadlines({ today, withinDays });
-        out(found, () => table(found, ['programId', 'until', 'daysLeft', 'rule']));
+        out(found, () =>
+          table(found, [
+            'programId',
+            'until',
+            'lastAuthorizedDay',
+            'windowEnd',
+            'daysLeft',
+            'rule',
+          ]),
+        );
       });
     });
 }

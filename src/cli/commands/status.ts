@@ -1,4 +1,4 @@
-import { todayUtc } from '../../domain/index.ts';
+import { type ProgramStatus, todayUtc } from '../../domain/index.ts';
 import * as args from '../arguments.ts';
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
@@ -23,6 +23,7 @@ export function statusCommand(cli: Cli): void {
           [
             `${programId} on ${status.at}: ${status.status} (${status.rule})`,
             `authorized from ${status.authorizedFrom ?? '-'} until ${status.until ?? 'open-ended'}`,
+            ...windowDetails(status),
             ...status.pendingConditions.map((p) => `pending: ${p.description}`),
             status.explanation,
             table(status.basis.map((b) => ({ ...b, roles: b.roles.join(', ') }))),
@@ -30,4 +31,13 @@ export function statusCommand(cli: Cli): void {
         );
       });
     });
+}
+
+/** The answer's dates beside `until` that a reader needs: the inclusive last day, the window's end. */
+function windowDetails(status: ProgramStatus): string[] {
+  return [
+    status.lastAuthorizedDay && `last authorized day ${status.lastAuthorizedDay}`,
+    status.windowEnd && status.windowEnd !== status.until && `window ends ${status.windowEnd}`,
+    status.resumesOn && `resumes on ${status.resumesOn}`,
+  ].filter((line): line is string => Boolean(line));
 }

@@ -1,0 +1,393 @@
+import { describe, expect, it } from 'vitest';
+import { deadlines } from '../../projections/deadlines.ts';
+import type { ProgramFactsIndex } from '../../projections/program-facts.ts';
+import { timeline } from '../../projections/timeline.ts';
+import { type EventData, evaluate, type Fact, streams } from '../../src/domain/index.ts';
+import {
+  extensionNotice,
+  PROGRAM_ID,
+  program,
+  SUCCESSOR_SPEC,
+  successorSpecification,
+  tdpRelease,
+} from '../support/founding-case.ts';
+import { factLedger } from '../support/ledger.ts';
+
+/** Status semantics v2 (issue 11): each numbered rule as given letters, a query, the answer. */
+
+const programStream = streams.program(PROGRAM_ID);
+const specStream = streams.specification(SUCCESSOR_SPEC);
+type Terms = EventData<'NoticeReceived'>['terms'];
+
+function given() {
+  const l = factLedger();
+  l.record(programStream, { type: 'ProgramRegistered', data: program });
+  l.record(specStream, { type: 'SpecificationRegistered', data: successorSpecification });
+  const letter = (
+    noticeId: string,
+    receivedOn: string,
+    terms: Terms,
+    extra: Partial<EventData<'NoticeReceived'>> = {},
+  ) =>
+    l.record(programStream, {
+      type: 'NoticeReceived',
+      data: { ...extensionNotice, noticeId, receivedOn, terms, ...extra },
+    });
+  const approval = (applicationId: string, submittedOn: string, decidedOn: string) => {
+    l.record(programStream, {
+      type: 'LicenseApplicationSubmitted',
+      data: { applicationId, submittedOn, documentRef: `APP-${applicationId}` },
+    });
+    return l.record(programStream, {
+      type: 'LicenseApplicationDecided',
+      data: {
+        applicationId,
+        decidedOn,
+        decision: 'approved',
+        reasons: [],
+        resubmissionAllowed: false,
+      },
+    });
+  };
+  return { l, letter, approval };
+}
+
+const ids = (s: { basis: { eventId: string }[] }) => s.basis.map((b) => b.eventId);
+const roleOf = (s: { basis: { eventId: string; roles: string[] }[] }, f: Fact) =>
+  s.basis.find((b) => b.eventId === f.eventId)?.roles;
+
+describe('rule 1: authorization is a sequence of windows; a start after an end opens a new one', () => {
+  it('decertified on 2006-01-01, re-authorized from 2007-01-01 by a later letter', () => {
+    const { l, letter } = given();
+    const grant = letter('grant', '2005-06-01', [{ kind: 'authorizes', from: '2005-06-01' }]);
+    const decert = letter('decert', '2005-12-01', [{ kind: 'ends-on', effectiveOn: '2006-01-01' }]);
+    const reauth = letter('reauth', '2006-12-01', [{ kind: 'authorizes', from: '2007-01-01' }]);
+
+    const gap = evaluate(l.facts, { at: '2006-06-01' });
+    expect(gap).toMatchObject({
+      status: 'expired',
+      rule: 'expired-by-ends-on',
+      authorizedFrom: '2005-06-01',
+      until: '2006-01-01',
+      windowEnd: '2006-01-01',
+      lastAuthorizedDay: '2005-12-31',
+    });
+    expect(ids(gap)).toEqual(expect.arrayContaining([grant.eventId, decert.eventId]));
+    expect(ids(gap)).not.toContain(reauth.eventId);
+    expect(gap.explanation).toBe(
+      'Expired on 2006-01-01 (last authorized day 2005-12-31): the end date set by notice decert (received 2005-12-01).',
+    );
+
+    const after = evaluate(l.facts, { at: '2007-03-01' });
+    expect(after).toMatchObject({
+      status: 'authorized',
+      rule: 'authorized-by-notice',
+      authorizedFrom: '2007-01-01',
+      until: null,
+      windowEnd: null,
+      lastAuthorizedDay: null,
+    });
+    expect(roleOf(after, reauth)).toEqual(['authorizes']);
+    expect(ids(after)).not.toContain(decert.eventId);
+    expect(after.explanation).toBe(
+      'Authorized since 2007-01-01 by notice reauth, with no end set.',
+    );
+
+    expect(timeline(l.facts).map((i) => [i.from, i.until, i.status])).toEqual([
+      [null, '2005-06-01', 'not-authorized'],
+      ['2005-06-01', '2006-01-01', 'authorized'],
+      ['2006-01-01', '2007-01-01', 'expired'],
+      ['2007-01-01', null, 'authorized'],
+    ]);
+  });
+
+  it('the supplier ending the program is final: a later start opens no window', () => {
+    const { l, letter } = given();
+    letter('grant', '2005-06-01', [{ kind: 'authorizes', from: '2005-06-01' }]);
+    const end = l.record(programStream, {
+      type: 'ProgramEnded',
+      data: { endedOn: '2006-01-01', reason: 'line closed. Staff moved.' },
+    });
+    letter('later', '2006-12-01', [{ kind: 'authorizes', from: '2007-01-01' }]);
+    const s = evaluate(l.facts, { at: '2007-03-01' });
+    expect(s).toMatchObject({ status: 'ended', rule: 'ended-by-supplier', until: '2006-01-01' });
+    expect(roleOf(s, end)).toEqual(['ends']);
+  });
+});
+
+describe('rule 2: a superseding notice governs from its effective date; the past stays', () => {
+  it('(a) a 2007 letter superseding a 2006 decertification leaves the decertified time decertified', () => {
+    const { l, letter } = given();
+    letter('grant', '2005-06-01', [{ kind: 'authorizes', from: '2005-06-01' }]);
+    const decert = letter('decert', '2005-12-01', [{ kind: 'ends-on', effectiveOn: '2006-01-01' }]);
+    const reauth = letter('reauth', '2006-12-15', [{ kind: 'authorizes', from: '2007-01-01' }], {
+      supersedes: ['decert'],
+    });
+    const decertified = evaluate(l.facts, { at: '2006-06-01' });
+    expect(decertified).toMatchObject({ status: 'expired', until: '2006-01-01' });
+    expect(roleOf(decertified, decert)).toEqual(['ends']);
+    expect(evaluate(l.facts, { at: '2007-01-01' })).toMatchObject({
+      status: 'authorized',
+      authorizedFrom: '2007-01-01',
+    });
+    expect(roleOf(evaluate(l.facts, { at: '2007-01-01' }), reauth)).toEqual(['authorizes']);
+  });
+
+  it('(b) a favourable extension superseding the old end keeps the old letter governing before it', () => {
+    const { l, letter } = given();
+    const old = letter('old', '2005-06-01', [{ kind: 'ends-on', effectiveOn: '2007-06-01' }]);
+    const extension = letter(
+      'ext',
+      '2007-05-01',
+      [{ kind: 'ends-on', effectiveOn: '2008-01-01' }],
+      {
+        supersedes: ['old'],
+      },
+    );
+    const underOld = evaluate(l.facts, { at: '2006-03-01' });
+    expect(underOld).toMatchObject({
+      status: 'authorized',
+      rule: 'authorized-as-continued-by-notice',
+      authorizedFrom: '2005-06-01',
+      until: '2008-01-01',
+      lastAuthorizedDay: '2007-12-31',
+    });
+    expect(roleOf(underOld, old)).toEqual(['authorizes']);
+    expect(roleOf(underOld, extension)).toEqual(['ends']);
+    expect(evaluate(l.facts, { at: '2007-06-01' }).status).toBe('authorized');
+    expect(evaluate(l.facts, { at: '2008-01-01' }).status).toBe('expired');
+    // As known before the extension was recorded, the old end held.
+    const before = evaluate(l.facts, {
+      at: '2007-06-01',
+      asKnownAt: { position: extension.position - 1 },
+    });
+    expect(before).toMatchObject({ status: 'expired', until: '2007-06-01' });
+  });
+
+  it('an explicit effectiveOn, not the receipt, is where the superseding notice takes over', () => {
+    const { l, letter } = given();
+    letter('old', '2005-06-01', [{ kind: 'ends-on', effectiveOn: '2007-06-01' }]);
+    letter('new', '2007-01-10', [{ kind: 'suspends', from: '2007-01-01', until: '2007-04-01' }], {
+      supersedes: ['old'],
+      effectiveOn: '2007-03-01',
+    });
+    expect(evaluate(l.facts, { at: '2007-02-01' }).status).toBe('authorized');
+    const s = evaluate(l.facts, { at: '2007-03-01' });
+    expect(s).toMatchObject({ status: 'suspended', resumesOn: '2007-04-01', windowEnd: null });
+  });
+});
+
+describe('rule 3: until is the first day not authorized, suspension-aware', () => {
+  it('authorized before a known suspension: until is the suspension, windowEnd the end', () => {
+    const { l, letter } = given();
+    letter(extensionNotice.noticeId, '2005-12-08', extensionNotice.terms);
+    l.record(specStream, { type: 'TechnicalDataPackageReleased', data: tdpRelease });
+    const susp = letter('susp', '2007-05-20', [
+      { kind: 'suspends', from: '2007-06-01', until: '2007-07-01' },
+    ]);
+    const s = evaluate(l.facts, { at: '2007-05-25' });
+    expect(s).toMatchObject({
+      status: 'authorized',
+      authorizedFrom: '2005-12-08',
+      until: '2007-06-01',
+      windowEnd: '2007-09-08',
+      lastAuthorizedDay: '2007-05-31',
+    });
+    expect(roleOf(s, susp)).toEqual(['suspends']);
+    expect(s.explanation).toBe(
+      'Authorized since 2005-12-08 by notice usps-2005-12-08, which continues the supply program, until 2007-06-01 (last authorized day 2007-05-31): notice susp suspends supply until 2007-07-01 from 2007-06-01.',
+    );
+    const suspended = evaluate(l.facts, { at: '2007-06-10' });
+    expect(suspended).toMatchObject({
+      status: 'suspended',
+      until: '2007-09-08',
+      windowEnd: '2007-09-08',
+      resumesOn: '2007-07-01',
+    });
+    const resumed = evaluate(l.facts, { at: '2007-07-01' });
+    expect(resumed).toMatchObject({ until: '2007-09-08', lastAuthorizedDay: '2007-09-07' });
+  });
+
+  it('a suspension starting within N days is a deadline, agreeing with status and timeline', () => {
+    const { l, letter } = given();
+    letter('grant', '2007-01-01', [{ kind: 'authorizes', from: '2007-01-01' }]);
+    letter('susp', '2007-05-20', [{ kind: 'suspends', from: '2007-06-01' }]);
+    const index: ProgramFactsIndex = {
+      programs: new Map([[PROGRAM_ID, l.facts.filter((f) => f.stream === programStream)]]),
+      specifications: new Map(),
+    };
+    expect(deadlines(index, { today: '2007-05-25', withinDays: 10 })).toEqual([
+      {
+        programId: PROGRAM_ID,
+        until: '2007-06-01',
+        lastAuthorizedDay: '2007-05-31',
+        windowEnd: null,
+        daysLeft: 7,
+        rule: 'suspended-by-notice',
+        explanation: 'Suspended from 2007-06-01 until further notice by notice susp.',
+      },
+    ]);
+    expect(deadlines(index, { today: '2007-05-20', withinDays: 10 })).toEqual([]);
+    const authorized = timeline(l.facts).find((i) => i.status === 'authorized');
+    expect(authorized?.until).toBe(evaluate(l.facts, { at: '2007-05-25' }).until);
+  });
+});
+
+describe('rule 4: the basis names every fact that produces the answer, and only those', () => {
+  it('an ends-on and a resolved sunset on the same day: both letters and the trigger', () => {
+    const { l, letter } = given();
+    const sunset = letter(extensionNotice.noticeId, '2005-12-08', extensionNotice.terms);
+    const decert = letter('decert', '2006-01-10', [{ kind: 'ends-on', effectiveOn: '2007-09-08' }]);
+    const tdp = l.record(specStream, { type: 'TechnicalDataPackageReleased', data: tdpRelease });
+    const s = evaluate(l.facts, { at: '2007-09-08' });
+    expect(s).toMatchObject({ status: 'expired', until: '2007-09-08' });
+    expect(roleOf(s, sunset)).toEqual(['authorizes', 'ends']);
+    expect(roleOf(s, decert)).toEqual(['ends']);
+    expect(roleOf(s, tdp)).toEqual(['resolves-trigger']);
+    expect(s.explanation).toContain('notice usps-2005-12-08');
+    expect(s.explanation).toContain('notice decert');
+  });
+
+  it('a revocation and an ends-on on the same day: revoked wins the status, both are named', () => {
+    const { l, letter } = given();
+    letter('grant', '2006-01-01', [{ kind: 'authorizes', from: '2006-01-01' }]);
+    const ends = letter('ends', '2006-02-01', [{ kind: 'ends-on', effectiveOn: '2006-09-01' }]);
+    const revoke = letter('revoke', '2006-03-01', [{ kind: 'revokes', effectiveOn: '2006-09-01' }]);
+    const end = l.record(programStream, {
+      type: 'ProgramEnded',
+      data: { endedOn: '2006-09-01', reason: 'discontinued' },
+    });
+    const s = evaluate(l.facts, { at: '2006-09-01' });
+    expect(s).toMatchObject({ status: 'revoked', rule: 'revoked-by-notice' });
+    for (const f of [ends, revoke, end]) expect(roleOf(s, f)).toEqual(['ends']);
+    expect(s.explanation).toBe(
+      'Revoked on 2006-09-01 (last authorized day 2006-08-31): the revocation in notice revoke (received 2006-03-01), the end date set by notice ends (received 2006-02-01) and the supplier ended the program, giving the reason "discontinued".',
+    );
+  });
+
+  it("a shipment's retraction is not part of a status basis; a later start is not either", () => {
+    const { l, letter } = given();
+    letter('grant', '2006-01-01', [{ kind: 'authorizes', from: '2006-01-01' }]);
+    const later = letter('later', '2006-05-01', [{ kind: 'authorizes', from: '2006-05-01' }]);
+    const shipment = l.record(programStream, {
+      type: 'ShipmentRecorded',
+      data: { shipmentId: 's-1', shippedOn: '2006-02-01', units: 3 },
+    });
+    const retraction = l.record(programStream, {
+      type: 'EventRetracted',
+      data: { retractedEventId: shipment.eventId, reason: 'typo' },
+    });
+    const s = evaluate(l.facts, { at: '2006-06-01' });
+    expect(ids(s)).not.toContain(retraction.eventId);
+    expect(ids(s)).not.toContain(later.eventId);
+  });
+});
+
+describe('rule 5: the earliest start of any source opens the window', () => {
+  it('a continuation notice then an approved license: authorized from the notice on', () => {
+    const { l, letter, approval } = given();
+    const continuation = letter('cont', '2006-01-01', [
+      { kind: 'ends-on', effectiveOn: '2008-01-01' },
+    ]);
+    approval('app-1', '2006-03-01', '2006-06-01');
+    const s = evaluate(l.facts, { at: '2006-04-01' });
+    expect(s).toMatchObject({
+      status: 'authorized',
+      rule: 'authorized-as-continued-by-notice',
+      authorizedFrom: '2006-01-01',
+      until: '2008-01-01',
+    });
+    expect(roleOf(s, continuation)).toEqual(['authorizes', 'ends']);
+  });
+
+  it('an approval then a renewal letter authorizing from a later date: the approved period holds', () => {
+    const { l, letter, approval } = given();
+    const approved = approval('app-1', '2006-01-01', '2006-02-01');
+    letter('renewal', '2006-05-01', [{ kind: 'authorizes', from: '2006-09-01' }]);
+    const s = evaluate(l.facts, { at: '2006-03-01' });
+    expect(s).toMatchObject({
+      status: 'authorized',
+      rule: 'authorized-by-license-approval',
+      authorizedFrom: '2006-02-01',
+      until: null,
+    });
+    expect(roleOf(s, approved)).toEqual(['authorizes']);
+    expect(s.explanation).toBe(
+      'Authorized since 2006-02-01 by the approval of license application app-1, with no end set.',
+    );
+  });
+});
+
+describe('rule 6: a letter arriving after the supplier ended the program counts', () => {
+  it('a revocation effective before the end, recorded after it', () => {
+    const { l, letter } = given();
+    letter('grant', '2006-01-01', [{ kind: 'authorizes', from: '2006-01-01' }]);
+    l.record(programStream, {
+      type: 'ProgramEnded',
+      data: { endedOn: '2007-09-01', reason: 'transition' },
+    });
+    const revoke = letter('revoke', '2007-09-15', [{ kind: 'revokes', effectiveOn: '2007-06-01' }]);
+    const s = evaluate(l.facts, { at: '2007-07-01' });
+    expect(s).toMatchObject({ status: 'revoked', rule: 'revoked-by-notice', until: '2007-06-01' });
+    expect(roleOf(s, revoke)).toEqual(['ends']);
+    expect(evaluate(l.facts, { at: '2007-09-01' }).status).toBe('ended');
+    expect(
+      evaluate(l.facts, { at: '2007-07-01', asKnownAt: { position: revoke.position - 1 } }).status,
+    ).toBe('authorized');
+  });
+});
+
+describe('rule 8: one true sentence per answer', () => {
+  it('a notice authorized, but the supplier had ended the program first', () => {
+    const { l, letter } = given();
+    l.record(programStream, {
+      type: 'ProgramEnded',
+      data: { endedOn: '2006-01-01', reason: 'moved on' },
+    });
+    letter('late', '2006-02-01', [{ kind: 'authorizes', from: '2006-03-01' }]);
+    const s = evaluate(l.facts, { at: '2005-06-01' });
+    expect(s).toMatchObject({ status: 'not-authorized', rule: 'no-authorization' });
+    expect(s.explanation).toBe(
+      'Not authorized: notice late authorizes from 2006-03-01, but the supplier had ended the program on 2006-01-01, and an end by the supplier is final.',
+    );
+  });
+
+  it('a sunset past 9999-12-31 is not described as an exact date', () => {
+    const { l, letter } = given();
+    letter('far', '2005-12-08', [
+      {
+        kind: 'sunset-after-trigger',
+        trigger: { specificationId: SUCCESSOR_SPEC, event: 'tdp-public-release' },
+        offset: { months: 1200, days: 36_600 },
+      },
+    ]);
+    l.record(specStream, {
+      type: 'TechnicalDataPackageReleased',
+      data: { ...tdpRelease, releasedOn: '9950-01-01' },
+    });
+    const s = evaluate(l.facts, { at: '2007-01-01' });
+    expect(s.until).toBe('9999-12-31');
+    expect(s.explanation).toContain('which falls after 9999-12-31, the last date the ledger holds');
+  });
+
+  it("the supplier's free text is quoted, so the sentence stays one", () => {
+    const { l, letter } = given();
+    letter('grant', '2006-01-01', [{ kind: 'authorizes', from: '2006-01-01' }]);
+    l.record(programStream, {
+      type: 'ProgramEnded',
+      data: { endedOn: '2006-09-01', reason: 'Line closed. Tools sold.' },
+    });
+    expect(evaluate(l.facts, { at: '2006-09-01' }).explanation).toBe(
+      'Ended on 2006-09-01 (last authorized day 2006-08-31): the supplier ended the program, giving the reason "Line closed. Tools sold.".',
+    );
+  });
+
+  it('an authorized answer names its last authorized day', () => {
+    const { l, letter } = given();
+    letter(extensionNotice.noticeId, '2005-12-08', extensionNotice.terms);
+    l.record(specStream, { type: 'TechnicalDataPackageReleased', data: tdpRelease });
+    expect(evaluate(l.facts, { at: '2007-06-01' }).explanation).toBe(
+      'Authorized since 2005-12-08 by notice usps-2005-12-08, which continues the supply program, until 2007-09-08 (last authorized day 2007-09-07): 4 months after the usps-b-1118f TDP public release of 2007-05-08 (notice usps-2005-12-08).',
+    );
+  });
+});
