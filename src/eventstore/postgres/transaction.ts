@@ -1,0 +1,24 @@
+import type pg from 'pg';
+
+/** Runs `work` in one transaction on a pooled connection: COMMIT when it resolves, else ROLLBACK. */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    client.release();
+    return result;
+  } catch (error) {
+    const rolledBack = await client.query('ROLLBACK').then(
+      () => true,
+      () => false,
+    );
+    // A connection that could not even roll back is broken: it is not handed out again.
+    client.release(!rolledBack);
+    throw error;
+  }
+}
