@@ -17,7 +17,9 @@
  * subscribers of every process, in the same transaction.
  */
 import type pg from 'pg';
-import { leafHash, leafInput } from '../../integrity/merkle.ts';
+import { canonicalJson } from '../../core/canonical-json.ts';
+import { GENESIS_HASH, sealEvent } from '../../core/event-hash.ts';
+import { leafHash, leafInput } from '../../core/merkle-leaf.ts';
 import {
   appendResult,
   checkExpectedRevision,
@@ -25,7 +27,6 @@ import {
   type EventSnapshot,
   retriedAppendResult,
 } from '../append-rules.ts';
-import { canonicalJson, GENESIS_HASH, sealEvent } from '../envelope.ts';
 import type { AppendResult, ExpectedRevision, RecordedEvent } from '../port.ts';
 import { COMMIT_CHANNEL, LOCK } from './locks.ts';
 import { fetchNodes, GrowingTree, rightEdge } from './merkle.ts';

@@ -6,7 +6,8 @@
  * names them, and a second pass over the fetched ones computes the answer.
  */
 import type pg from 'pg';
-import { type MerkleNode, type MerkleStorage, MerkleTree } from '../../integrity/merkle.ts';
+import { type NodeAddress, subtreeNodes } from '../../core/merkle/nodes.ts';
+import { type MerkleNode, type MerkleStorage, MerkleTree } from '../../core/merkle/tree.ts';
 import type { LedgerMerkleTree } from '../port.ts';
 
 const PLACEHOLDER = new Uint8Array(32);
@@ -97,19 +98,10 @@ export function postgresMerkleTree(db: Queryable): LedgerMerkleTree {
 
 /**
  * The nodes an append to a tree of `size` leaves may read: the perfect subtrees the size
- * decomposes into (one per set bit), the tree's right edge.
+ * decomposes into, the tree's right edge.
  */
-export function rightEdge(size: number): { level: number; index: number }[] {
-  const edge: { level: number; index: number }[] = [];
-  let start = 0;
-  for (let level = 52; level >= 0; level--) {
-    const width = 2 ** level;
-    if (size - start >= width) {
-      edge.push({ level, index: start / width });
-      start += width;
-    }
-  }
-  return edge;
+export function rightEdge(size: number): NodeAddress[] {
+  return subtreeNodes(0, size);
 }
 
 /**
