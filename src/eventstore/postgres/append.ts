@@ -29,8 +29,7 @@ import {
 } from '../append-rules.ts';
 import type { AppendResult, ExpectedRevision, RecordedEvent } from '../port.ts';
 import { COMMIT_CHANNEL, LOCK } from './locks.ts';
-import { fetchNodes, GrowingTree, rightEdge } from './merkle.ts';
-import { eventsById } from './read.ts';
+import { GrowingTree } from './merkle.ts';
 import { inTransaction } from './transaction.ts';
 import { reachable } from './unavailable.ts';
 
@@ -84,7 +83,9 @@ export function createAppender(pool: pg.Pool, committed: (appends: GroupCommit) 
       queue = queue.slice(batch.length);
       let commit: { outcomes: Outcome[]; written: number };
       try {
-        commit = await reachable(() => inTransaction(pool, (client) => commitBatch(client, batch)));
+        commit = await reachable(() =>
+          inTransaction(pool, BEGIN_LOCKED, (client) => commitBatch(client, batch)),
+        );
       } catch (error) {
         // The transaction failed (or its COMMIT's answer was lost): nothing was acknowledged;
         // a retry of the same events is recognised by their ids if the commit did land.
@@ -112,8 +113,8 @@ export function createAppender(pool: pg.Pool, committed: (appends: GroupCommit) 
     },
     importRecorded: (events) =>
       reachable(() =>
-        inTransaction(pool, async (client) => {
-          const head = await lockedHead(client);
+        inTransaction(pool, BEGIN_LOCKED, async (client) => {
+          const head = await readLockedState(client, [], []);
           if (head.position !== 0 || head.treeSize !== 0)
             throw new Error('import needs an empty store');
           events.forEach((e, index) => {
@@ -142,26 +143,74 @@ export function createAppender(pool: pg.Pool, committed: (appends: GroupCommit) 
   };
 }
 
-/** Takes the append lock, then reads the head it protects. */
-async function lockedHead(
+/** Opens the transaction and takes the append lock, in one round trip. */
+const BEGIN_LOCKED = `BEGIN; SELECT pg_advisory_xact_lock(${LOCK.appends[0]}, ${LOCK.appends[1]})`;
+
+interface LockedState {
+  position: number;
+  recordedAt: string | undefined;
+  treeSize: number;
+  /** Stored events among the ids asked for. */
+  stored: Map<string, RecordedEvent>;
+  /** Last revision and hash of the streams asked for that exist. */
+  heads: Map<string, { revision: number; hash: string }>;
+  /** The tree's right edge: the nodes its next appends read. */
+  edge: Map<string, Uint8Array>;
+}
+
+type StoredRow = [number, string, number, string, string, unknown, RecordedEvent['metadata']];
+
+/**
+ * Everything a batch depends on, read under the lock in one statement: the head, the tree's
+ * size and right edge (node (l, floor(size / 2^l) - 1) for each bit l set in the size), the
+ * events stored under the batch's ids and the heads of its streams.
+ */
+async function readLockedState(
   client: pg.PoolClient,
-): Promise<{ position: number; recordedAt: string | undefined; treeSize: number }> {
-  await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...LOCK.appends]);
+  eventIds: readonly string[],
+  streams: readonly string[],
+): Promise<LockedState> {
   const { rows } = await client.query<{
     position: number;
     recorded_at: string | null;
     tree_size: number;
+    stored: StoredRow[];
+    heads: [string, number, string][];
+    edge: [number, number, string][];
   }>(
-    `SELECT coalesce(max(position), 0)::bigint AS position,
-            (SELECT metadata ->> 'recordedAt' FROM events ORDER BY position DESC LIMIT 1) AS recorded_at,
-            (SELECT coalesce(max(idx) + 1, 0) FROM merkle_nodes WHERE level = 0)::bigint AS tree_size
-       FROM events`,
+    `WITH head AS (SELECT coalesce(max(position), 0)::bigint AS position FROM events),
+          tree AS (SELECT coalesce(max(idx) + 1, 0)::bigint AS size FROM merkle_nodes WHERE level = 0)
+     SELECT head.position, tree.size AS tree_size,
+       (SELECT metadata ->> 'recordedAt' FROM events ORDER BY position DESC LIMIT 1) AS recorded_at,
+       (SELECT coalesce(json_agg(json_build_array(position, stream, revision, event_id, type, data, metadata)), '[]')
+          FROM events WHERE event_id = ANY($1::text[])) AS stored,
+       (SELECT coalesce(json_agg(json_build_array(s.stream, h.revision, h.hash)), '[]')
+          FROM unnest($2::text[]) AS s(stream)
+          CROSS JOIN LATERAL (
+            SELECT revision, metadata ->> 'hash' AS hash FROM events
+             WHERE events.stream = s.stream ORDER BY revision DESC LIMIT 1) AS h) AS heads,
+       (SELECT coalesce(json_agg(json_build_array(n.level, n.idx, encode(n.hash, 'hex'))), '[]')
+          FROM generate_series(0, 62) AS l(level)
+          JOIN merkle_nodes n ON n.level = l.level AND n.idx = (tree.size >> l.level) - 1
+         WHERE (tree.size >> l.level) & 1 = 1) AS edge
+     FROM head, tree`,
+    [eventIds, streams],
   );
-  const row = rows[0] as { position: number; recorded_at: string | null; tree_size: number };
+  const row = rows[0] as (typeof rows)[number];
   return {
     position: row.position,
     recordedAt: row.recorded_at ?? undefined,
     treeSize: row.tree_size,
+    stored: new Map(
+      row.stored.map(([position, stream, revision, eventId, type, data, metadata]) => [
+        eventId,
+        { eventId, stream, revision, position, type, data, metadata },
+      ]),
+    ),
+    heads: new Map(row.heads.map(([stream, revision, hash]) => [stream, { revision, hash }])),
+    edge: new Map(
+      row.edge.map(([level, index, hex]) => [`${level}/${index}`, Buffer.from(hex, 'hex')]),
+    ),
   };
 }
 
@@ -169,21 +218,17 @@ async function commitBatch(
   client: pg.PoolClient,
   batch: PendingAppend[],
 ): Promise<{ outcomes: Outcome[]; written: number }> {
-  const head = await lockedHead(client);
+  const streams = [...new Set(batch.map((append) => append.stream))];
+  const ids = batch.flatMap((append) => append.events.map(({ event }) => event.eventId));
+  const head = await readLockedState(client, ids, streams);
   if (head.treeSize !== head.position) {
     throw new Error(
       `the Merkle tree has ${head.treeSize} leaves but the ledger ${head.position} events: the tree and the events of this database disagree`,
     );
   }
   const recordedAt = commitInstant(head.recordedAt);
-  const streams = [...new Set(batch.map((append) => append.stream))];
-  const ids = batch.flatMap((append) => append.events.map(({ event }) => event.eventId));
-  const [stored, heads, edge] = [
-    new Map((await eventsById(client, ids)).map((e) => [e.eventId, e])),
-    await streamHeads(client, streams),
-    await fetchNodes(client, rightEdge(head.position)),
-  ];
-  const tree = new GrowingTree(head.position, edge);
+  const { stored, heads } = head;
+  const tree = new GrowingTree(head.position, head.edge);
   let position = head.position;
   const rows: Row[] = [];
 
@@ -238,22 +283,6 @@ async function commitBatch(
   return { outcomes, written: rows.length };
 }
 
-async function streamHeads(
-  client: pg.PoolClient,
-  streams: readonly string[],
-): Promise<Map<string, { revision: number; hash: string }>> {
-  const { rows } = await client.query<{ stream: string; revision: number; hash: string }>(
-    `SELECT s.stream, h.revision, h.hash
-       FROM unnest($1::text[]) AS s(stream)
-       CROSS JOIN LATERAL (
-         SELECT revision, metadata ->> 'hash' AS hash FROM events
-          WHERE events.stream = s.stream ORDER BY revision DESC LIMIT 1
-       ) AS h`,
-    [streams],
-  );
-  return new Map(rows.map((row) => [row.stream, { revision: row.revision, hash: row.hash }]));
-}
-
 /** Inserts the rows and the tree nodes they completed, and wakes every process's subscribers. */
 async function write(
   client: pg.PoolClient,
@@ -261,8 +290,15 @@ async function write(
   tree: GrowingTree,
 ): Promise<void> {
   await client.query(
-    `INSERT INTO events (position, stream, revision, event_id, type, data, metadata)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::json[], $7::json[])`,
+    `WITH written AS (
+       INSERT INTO events (position, stream, revision, event_id, type, data, metadata)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::json[], $7::json[])
+     ), nodes AS (
+       INSERT INTO merkle_nodes (level, idx, hash)
+       SELECT * FROM unnest($8::smallint[], $9::bigint[], $10::bytea[])
+     )
+     -- Delivered at COMMIT, to every listening connection; the payload is only a hint.
+     SELECT pg_notify($11, $12)`,
     [
       rows.map((r) => r.position),
       rows.map((r) => r.stream),
@@ -271,17 +307,11 @@ async function write(
       rows.map((r) => r.type),
       rows.map((r) => r.dataJson),
       rows.map((r) => r.metadataJson),
-    ],
-  );
-  await client.query(
-    `INSERT INTO merkle_nodes (level, idx, hash)
-     SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])`,
-    [
       tree.added.map((n) => n.level),
       tree.added.map((n) => n.index),
       tree.added.map((n) => Buffer.from(n.hash.buffer, n.hash.byteOffset, n.hash.byteLength)),
+      COMMIT_CHANNEL,
+      String(tree.size),
     ],
   );
-  // Delivered at COMMIT, to every listening connection; the payload is only a hint.
-  await client.query('SELECT pg_notify($1, $2)', [COMMIT_CHANNEL, String(tree.size)]);
 }

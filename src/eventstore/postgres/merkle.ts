@@ -6,7 +6,6 @@
  * names them, and a second pass over the fetched ones computes the answer.
  */
 import type pg from 'pg';
-import { type NodeAddress, subtreeNodes } from '../../core/merkle/nodes.ts';
 import { type MerkleNode, type MerkleStorage, MerkleTree } from '../../core/merkle/tree.ts';
 import type { LedgerMerkleTree } from '../port.ts';
 
@@ -97,15 +96,8 @@ export function postgresMerkleTree(db: Queryable): LedgerMerkleTree {
 }
 
 /**
- * The nodes an append to a tree of `size` leaves may read: the perfect subtrees the size
- * decomposes into, the tree's right edge.
- */
-export function rightEdge(size: number): NodeAddress[] {
-  return subtreeNodes(0, size);
-}
-
-/**
- * A tree held by a writer inside its transaction: starts from the stored right edge, extends in
+ * A tree held by a writer inside its transaction: starts from the stored right edge (the nodes
+ * its next appends read), extends in
  * memory, and hands out the nodes it completed, to be inserted with the events.
  */
 export class GrowingTree {

@@ -53,10 +53,6 @@ export function readStream(
   );
 }
 
-export function eventsById(db: Queryable, eventIds: readonly string[]): Promise<RecordedEvent[]> {
-  return events(db, `SELECT ${COLUMNS} FROM events WHERE event_id = ANY($1::text[])`, [eventIds]);
-}
-
 export async function headPosition(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ head: number }>(
     'SELECT coalesce(max(position), 0)::bigint AS head FROM events',

@@ -9,6 +9,8 @@ import { LOCK } from './locks.ts';
 import { inTransaction } from './transaction.ts';
 import { reachable } from './unavailable.ts';
 
+const BEGIN_LOCKED = `BEGIN; SELECT pg_advisory_xact_lock(${LOCK.checkpoints[0]}, ${LOCK.checkpoints[1]})`;
+
 export function postgresSignedCheckpoints(pool: pg.Pool): SignedCheckpointLog {
   return {
     notes: (from = 0) =>
@@ -21,8 +23,7 @@ export function postgresSignedCheckpoints(pool: pg.Pool): SignedCheckpointLog {
       }),
     append: (note) =>
       reachable(async () => {
-        await inTransaction(pool, async (client) => {
-          await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...LOCK.checkpoints]);
+        await inTransaction(pool, BEGIN_LOCKED, async (client) => {
           await client.query(
             `INSERT INTO signed_checkpoints (idx, note)
              SELECT coalesce(max(idx) + 1, 0), $1 FROM signed_checkpoints`,
