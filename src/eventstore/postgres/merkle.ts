@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import { type MerkleNode, type MerkleStorage, MerkleTree } from '../../core/merkle/tree.ts';
 import type { LedgerMerkleTree } from '../port.ts';
+import { reachable } from './unavailable.ts';
 
 const PLACEHOLDER = new Uint8Array(32);
 
@@ -75,23 +76,29 @@ async function answerFrom<T>(
 /** The `merkle` capability of the store: always the tree of what is committed, by any process. */
 export function postgresMerkleTree(db: Queryable): LedgerMerkleTree {
   return {
-    size: () => treeSize(db),
-    root: async (size) => {
-      const committed = await treeSize(db);
-      return answerFrom(db, committed, (tree) => tree.root(size ?? committed));
-    },
-    inclusionProof: async (leafIndex, size) =>
-      answerFrom(db, await treeSize(db), (tree) => tree.inclusionProof(leafIndex, size)),
-    consistencyProof: async (size1, size2) =>
-      answerFrom(db, await treeSize(db), (tree) => tree.consistencyProof(size1, size2)),
-    leafIndexOf: async (eventId) => {
-      const { rows } = await db.query<{ position: number }>(
-        'SELECT position FROM events WHERE event_id = $1',
-        [eventId],
-      );
-      const position = rows[0]?.position;
-      return position === undefined ? null : position - 1;
-    },
+    size: () => reachable(() => treeSize(db)),
+    root: (size) =>
+      reachable(async () => {
+        const committed = await treeSize(db);
+        return answerFrom(db, committed, (tree) => tree.root(size ?? committed));
+      }),
+    inclusionProof: (leafIndex, size) =>
+      reachable(async () =>
+        answerFrom(db, await treeSize(db), (tree) => tree.inclusionProof(leafIndex, size)),
+      ),
+    consistencyProof: (size1, size2) =>
+      reachable(async () =>
+        answerFrom(db, await treeSize(db), (tree) => tree.consistencyProof(size1, size2)),
+      ),
+    leafIndexOf: (eventId) =>
+      reachable(async () => {
+        const { rows } = await db.query<{ position: number }>(
+          'SELECT position FROM events WHERE event_id = $1',
+          [eventId],
+        );
+        const position = rows[0]?.position;
+        return position === undefined ? null : position - 1;
+      }),
   };
 }
 
