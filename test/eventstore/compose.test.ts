@@ -115,7 +115,7 @@ describe('docker-compose.yml', () => {
   it('runs the ledger on PostgreSQL in the postgres profile, gated on its health, data on a volume', () => {
     const postgres = service('postgres');
     expect(postgres.profiles).toEqual(['postgres']);
-    expect(postgres.image).toBe('${LEDGER_POSTGRES_IMAGE:-postgres:17}');
+    expect(postgres.image).toBe(`\${LEDGER_POSTGRES_IMAGE:-postgres:17}`);
     expect(postgres.healthcheck?.test).toContain('pg_isready');
     const data = postgres.volumes?.find((v) => v.endsWith(':/var/lib/postgresql/data'));
     expect(Object.keys(compose.volumes ?? {})).toContain(data?.split(':')[0]);

@@ -14,6 +14,7 @@ import {
   type HttpResponse,
   type LedgerFiles,
   ledgerDefects,
+  REPO_ROOT,
   readWholeLedger,
   registerPrograms,
   removeAllFiles,
@@ -112,7 +113,8 @@ describe.skipIf(!server)('two service instances on one PostgreSQL database', () 
     expect(trails[0]?.json).toEqual(trails[1]?.json);
 
     // The auditor's tool on the database itself: the tree extends the checkpoint trusted before.
-    const ledger = ledgerBinary(files.dir);
+    // Every path is absolute: run it where tsx resolves.
+    const ledger = ledgerBinary(REPO_ROOT);
     const audit = await ledger(
       '--store',
       storeUrl,
