@@ -25,3 +25,13 @@ export class EventIdConflictError extends Error {
     super(`event ${eventId}: ${detail}`);
   }
 }
+
+/** The store cannot be reached (a database restart, a dropped connection); nothing was acknowledged. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(cause: unknown) {
+    super(`the event store is unavailable: ${cause instanceof Error ? cause.message : cause}`, {
+      cause,
+    });
+  }
+}

@@ -3,7 +3,11 @@ import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { IdempotencyKeyReusedError } from '../../commands/idempotency.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { EventIdConflictError, StreamRevisionConflictError } from '../../eventstore/errors.ts';
+import {
+  EventIdConflictError,
+  StoreUnavailableError,
+  StreamRevisionConflictError,
+} from '../../eventstore/errors.ts';
 import { InconsistentCheckpointError } from '../../integrity/checkpoint.ts';
 import { ProjectionWaitTimeoutError } from '../../projections/runtime.ts';
 import { type Problem, ProblemError, problemType } from '../problems.ts';
@@ -25,6 +29,7 @@ export const errorsPlugin = fp(
       if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
       if (problem.status === 429 && !reply.hasHeader('retry-after'))
         reply.header('retry-after', '60');
+      if (error instanceof StoreUnavailableError) reply.header('retry-after', '1');
       return send(reply, { ...problem, instance: request.url.split('?')[0] });
     });
   },
@@ -108,6 +113,14 @@ function toProblem(error: FastifyError): Problem {
       title: 'Refusing to sign an inconsistent checkpoint',
       status: 500,
       detail: `${error.message}: the stored tree no longer extends the last checkpoint signed`,
+    };
+  if (error instanceof StoreUnavailableError)
+    return {
+      type: problemType('store-unavailable'),
+      title: 'Event store unavailable',
+      status: 503,
+      detail:
+        'the event store cannot be reached right now; retry with the same Idempotency-Key, which never records a command twice',
     };
   if (error instanceof ProjectionWaitTimeoutError)
     return {
