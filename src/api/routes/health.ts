@@ -2,16 +2,27 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
-/** Liveness and readiness (the store answers and the projections have caught up). */
+/**
+ * Liveness (the store subscription is up, so a container whose subscription stays down is
+ * restarted) and readiness (the store answers and the projections have caught up).
+ */
 export async function healthRoutes(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const Liveness = z.object({ status: z.enum(['ok', 'subscription-down']), detail: z.string() });
   r.get(
     '/healthz',
     {
       config: { rateLimit: false },
-      schema: { tags: ['operations'], response: { 200: z.object({ status: z.literal('ok') }) } },
+      schema: { tags: ['operations'], response: { 200: Liveness, 503: Liveness } },
     },
-    async () => ({ status: 'ok' as const }),
+    async (_req, reply) => {
+      const following = app.ledger.projections.following;
+      if (following.up) return { status: 'ok' as const, detail: 'store subscription up' };
+      return reply.code(503).send({
+        status: 'subscription-down',
+        detail: `store subscription down after ${following.failures} failures, retrying: ${following.lastError}`,
+      });
+    },
   );
   const Readiness = z.object({
     ready: z.boolean(),
@@ -27,6 +38,14 @@ export async function healthRoutes(app: FastifyInstance) {
     },
     async (_req, reply) => {
       const projectedPosition = app.ledger.projections.position;
+      const following = app.ledger.projections.following;
+      if (!following.up)
+        return reply.code(503).send({
+          ready: false,
+          headPosition: null,
+          projectedPosition,
+          detail: `store subscription down, retrying: ${following.lastError}`,
+        });
       try {
         const headPosition = await app.ledger.store.headPosition();
         const ready = projectedPosition >= headPosition;
