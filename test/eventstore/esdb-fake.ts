@@ -100,7 +100,7 @@ export class FakeEsdbServer {
   // The log starts with records that are not events (epoch, ...): the first event sits further on.
   #nextPosition = 1_536n;
   readonly #beforeAppend = new Map<string, () => Promise<unknown>>();
-  readonly #appendFaults = new Map<string, AppendFault>();
+  readonly #appendFaults = new Map<string, AppendFault[]>();
   readonly #readFaults: Error[] = [];
   #unreachable: Error | undefined;
   readonly #options: FakeServerOptions;
@@ -136,7 +136,7 @@ export class FakeEsdbServer {
       subscribeToAll: (options?: SubscribeToAllOptions) => this.#subscribe(options),
       getStreamMetadata: async (stream: string) => {
         if (this.#unreachable) throw this.#unreachable;
-        return { streamName: stream, metadata: this.#metadataOf(stream) };
+        return { streamName: stream, metadata: asClientMetadata(this.#metadataOf(stream)) };
       },
       dispose: async () => {
         this.disposed = true;
@@ -180,7 +180,7 @@ export class FakeEsdbServer {
    * or before: the client cannot tell which.
    */
   answerNextAppend(streamId: string, fault: AppendFault): void {
-    this.#appendFaults.set(streamId, fault);
+    this.#appendFaults.set(streamId, [...(this.#appendFaults.get(streamId) ?? []), fault]);
   }
 
   /** The next reads (stream or $all) fail with these errors, one each. */
@@ -245,8 +245,7 @@ export class FakeEsdbServer {
       data: e.data,
       metadata: e.metadata,
     }));
-    const fault = this.#appendFaults.get(streamId);
-    this.#appendFaults.delete(streamId);
+    const fault = this.#appendFaults.get(streamId)?.shift();
     if (fault === 'deadline-before-commit') throw new DeadlineExceededError();
     const decision = this.#checkCommit(
       streamId,
@@ -456,6 +455,17 @@ export class FakeEsdbServer {
     process.nextTick(() => stream.emit('confirmation'));
     return stream;
   }
+}
+
+/** Stream metadata as client 6's getStreamMetadata hands it out ($tb as truncateBefore, ...). */
+function asClientMetadata(raw: Record<string, unknown> | undefined) {
+  if (raw === undefined) return undefined;
+  const names: Record<string, string> = {
+    $tb: 'truncateBefore',
+    $maxAge: 'maxAge',
+    $maxCount: 'maxCount',
+  };
+  return Object.fromEntries(Object.entries(raw).map(([key, value]) => [names[key] ?? key, value]));
 }
 
 /** The client sends ids as GUIDs; the server hands them back lowercase. */

@@ -3,7 +3,12 @@ import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { IdempotencyKeyReusedError } from '../../commands/idempotency.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { EventIdConflictError, StreamRevisionConflictError } from '../../eventstore/errors.ts';
+import {
+  AppendTooLargeError,
+  DeletedStreamError,
+  EventIdConflictError,
+  StreamRevisionConflictError,
+} from '../../eventstore/errors.ts';
 import { InconsistentCheckpointError } from '../../integrity/checkpoint.ts';
 import { ProjectionWaitTimeoutError } from '../../projections/runtime.ts';
 import { type Problem, ProblemError, problemType } from '../problems.ts';
@@ -97,6 +102,20 @@ function toProblem(error: FastifyError): Problem {
       type: problemType('idempotency-key-reused'),
       title: 'Idempotency-Key reused',
       status: 422,
+      detail: error.message,
+    };
+  if (error instanceof AppendTooLargeError)
+    return {
+      type: problemType('append-too-large'),
+      title: 'Append too large for the event store',
+      status: 413,
+      detail: error.message,
+    };
+  if (error instanceof DeletedStreamError)
+    return {
+      type: problemType('stream-deleted'),
+      title: 'Stream deleted in the event store',
+      status: 410,
       detail: error.message,
     };
   if (error instanceof InconsistentCheckpointError)

@@ -8,7 +8,9 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  ErrorType,
   type EventData,
+  isCommandError,
   jsonEvent,
   MaxAppendSizeExceededError,
   NO_STREAM,
@@ -268,15 +270,17 @@ function retriedIn(
 
 /** Failures after which the append may or may not have committed. */
 function outcomeUnknown(error: unknown): boolean {
-  const name = (error as Error | undefined)?.name;
-  return (
-    name === 'DeadlineExceededError' ||
-    name === 'UnavailableError' ||
-    name === 'TimeoutError' ||
-    name === 'CancelledError' ||
-    (error instanceof Error && /^Failed to discover after/.test(error.message))
-  );
+  if (error instanceof Error && isCommandError(error)) return OUTCOME_UNKNOWN.has(error.type);
+  // Client/discovery.js: no node answered, so nothing tells whether the call got through.
+  return error instanceof Error && /^Failed to discover after/.test(error.message);
 }
+
+const OUTCOME_UNKNOWN = new Set<ErrorType>([
+  ErrorType.DEADLINE_EXCEEDED,
+  ErrorType.UNAVAILABLE,
+  ErrorType.TIMEOUT,
+  ErrorType.CANCELLED,
+]);
 
 function totalSize(sealed: readonly RecordedEvent[]): number {
   return sealed.reduce((sum, event) => sum + sizeOnDisk(toEventData(event) as EventData), 0);
