@@ -19,7 +19,6 @@ import {
   EventIdConflictError,
 } from '../../src/eventstore/errors.ts';
 import { createEsdbEventStore, type EsdbStoreOptions } from '../../src/eventstore/esdb/index.ts';
-import type { RecordedEvent } from '../../src/eventstore/port.ts';
 import { startProjections } from '../../src/projections/runtime.ts';
 import { anEvent } from './contract.ts';
 import { FakeEsdbServer, SERVER_LIMITS } from './esdb-fake.ts';
@@ -307,18 +306,3 @@ describe('the fake itself', () => {
     ).rejects.toThrow(WrongExpectedVersionError);
   });
 });
-
-/** The next `count` events of a subscription, leaving it open. */
-export async function take(
-  subscription: AsyncIterable<RecordedEvent>,
-  count: number,
-): Promise<RecordedEvent[]> {
-  const iterator = subscription[Symbol.asyncIterator]();
-  const events: RecordedEvent[] = [];
-  while (events.length < count) {
-    const next = await iterator.next();
-    if (next.done) throw new Error(`subscription ended after ${events.length} of ${count} events`);
-    events.push(next.value);
-  }
-  return events;
-}
