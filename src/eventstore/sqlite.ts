@@ -9,14 +9,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import {
-  leafHash,
-  leafInput,
-  ledgerMerkleTree,
-  type MerkleNode,
-  type MerkleStorage,
-  MerkleTree,
-} from '../integrity/merkle.ts';
+import { canonicalJson } from '../core/canonical-json.ts';
+import { GENESIS_HASH, sealEvent } from '../core/event-hash.ts';
+import { leavesOfNodes, nodeKey } from '../core/merkle/nodes.ts';
+import { type MerkleNode, type MerkleStorage, MerkleTree } from '../core/merkle/tree.ts';
+import { leafHash, leafInput } from '../core/merkle-leaf.ts';
 import {
   appendResult,
   assertAppendable,
@@ -28,8 +25,9 @@ import {
   retriedAppendResult,
   snapshotEvent,
 } from './append-rules.ts';
-import { canonicalJson, GENESIS_HASH, sealEvent } from './envelope.ts';
+import { ledgerMerkleTree } from './ledger-merkle-tree.ts';
 import type { AppendResult, EventStore, ExpectedRevision, RecordedEvent } from './port.ts';
+import { signedCheckpointFile } from './signed-checkpoint-log.ts';
 import { catchUpSubscription, createCommitFeed } from './subscription.ts';
 
 export interface SqliteEventStoreOptions {
@@ -302,6 +300,7 @@ export function openSqliteEventStore(
   }
 
   return {
+    capabilities: { densePositions: true, importRecorded: true },
     append: (stream, events, options) =>
       new Promise((resolve, reject) => {
         assertOpen();
@@ -344,6 +343,8 @@ export function openSqliteEventStore(
             const position = positionOf.get(eventId);
             return position === undefined ? null : position - 1;
           }),
+          // Beside the ledger file, so a copy of the ledger's folder keeps its checkpoints.
+          signedCheckpoints: signedCheckpointFile(`${path}.signed-checkpoints`),
         }
       : {}),
     close: async () => {
@@ -383,31 +384,6 @@ export function sqliteMerkleStorage(db: Database.Database): MerkleStorage {
       }
     },
   };
-}
-
-/**
- * Post-order position of node (level, index): the tree of s = (index + 1) * 2^level leaves holds
- * 2s - popcount(s) nodes, and the append that completed this node stored ctz(index + 1) nodes
- * above it. Arithmetic, not bitwise operators: those truncate to 32 bits.
- */
-export function nodeKey(level: number, index: number): number {
-  const size = (index + 1) * 2 ** level;
-  let above = 0;
-  for (let n = index + 1; n % 2 === 0; n /= 2) above++;
-  return 2 * size - popcount(size) - 1 - above;
-}
-
-/** The number of leaves of a tree holding `nodes` nodes (the s with 2s - popcount(s) = nodes). */
-function leavesOfNodes(nodes: number): number {
-  let leaves = Math.ceil(nodes / 2);
-  while (2 * leaves - popcount(leaves) < nodes) leaves++;
-  return leaves;
-}
-
-function popcount(n: number): number {
-  let count = 0;
-  for (let m = n; m > 0; m = Math.floor(m / 2)) count += m % 2;
-  return count;
 }
 
 /**

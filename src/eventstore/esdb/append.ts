@@ -18,6 +18,7 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
+import { GENESIS_HASH, sealEvent } from '../../core/event-hash.ts';
 import {
   assertAppendable,
   checkExpectedRevision,
@@ -26,7 +27,6 @@ import {
   retriedAppendResult,
   snapshotEvent,
 } from '../append-rules.ts';
-import { GENESIS_HASH, sealEvent } from '../envelope.ts';
 import { AppendTooLargeError, DeletedStreamError, EventIdConflictError } from '../errors.ts';
 import type {
   AppendOptions,

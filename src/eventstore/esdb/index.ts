@@ -51,6 +51,9 @@ export function createEsdbEventStore(
   };
 
   return {
+    // Positions are commit offsets; the ledger cannot choose them, so it cannot import either.
+    capabilities: { densePositions: false, importRecorded: false },
+
     async append(
       stream: string,
       events: EventToAppend[],
