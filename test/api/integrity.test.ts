@@ -375,7 +375,7 @@ describe('on a sqlite store', () => {
   });
 });
 
-describe('on a store without a Merkle tree (esdb)', () => {
+describe('on a store without a Merkle tree', () => {
   it('answers 501 integrity-unsupported on every route', async () => {
     const app = Fastify();
     app.setValidatorCompiler(validatorCompiler);

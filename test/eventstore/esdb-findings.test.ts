@@ -88,7 +88,8 @@ describe('2. a foreign event in $all', () => {
     const ledger = await store.readAll();
     expect(ledger.map((e) => e.stream)).toEqual(['program-1']);
     expect(await store.headPosition()).toBe(ledger[0]?.position);
-    expect(Number(await counted())).toBe(before + 2);
+    // The Merkle follower counts them too, as it meets them.
+    expect(Number(await counted())).toBeGreaterThanOrEqual(before + 2);
 
     const subscription = store.subscribe();
     const next = subscription[Symbol.asyncIterator]();

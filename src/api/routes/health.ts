@@ -46,6 +46,14 @@ export async function healthRoutes(app: FastifyInstance) {
           projectedPosition,
           detail: `store subscription down, retrying: ${following.lastError}`,
         });
+      const health = app.ledger.store.health?.();
+      if (health?.ok === false)
+        return reply.code(503).send({
+          ready: false,
+          headPosition: null,
+          projectedPosition,
+          detail: health.detail,
+        });
       try {
         const headPosition = await app.ledger.store.headPosition();
         const ready = projectedPosition >= headPosition;

@@ -43,7 +43,7 @@ export async function integrityRoutes(app: FastifyInstance) {
         501,
         'integrity-unsupported',
         'Checkpoints and proofs not supported',
-        'this store keeps no Merkle tree (esdb): checkpoints and proofs need a sqlite: or memory: store',
+        'this store keeps no Merkle tree or no signed-checkpoint log',
       );
     return checkpoints;
   }

@@ -22,6 +22,10 @@ export interface EsdbStoreOptions {
    * moves between them.
    */
   maxAppendBytes: number;
+  /** How long a Merkle question waits for the tree to reach the head of $all. */
+  merkleCatchUpMs: number;
+  /** Where alarms (a Merkle fork, retention rules) are written, besides the metrics. */
+  log: (line: string) => void;
 }
 
 export const DEFAULT_OPTIONS: EsdbStoreOptions = {
@@ -30,4 +34,6 @@ export const DEFAULT_OPTIONS: EsdbStoreOptions = {
   appendResends: 3,
   retry: { baseDelayMs: 100, maxDelayMs: 5_000 },
   maxAppendBytes: 1024 * 1024,
+  merkleCatchUpMs: 10_000,
+  log: (line) => console.error(`ledger esdb alarm: ${line}`),
 };

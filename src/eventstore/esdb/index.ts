@@ -23,12 +23,16 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StoreHealth,
   SubscribeOptions,
   Subscription,
 } from '../port.ts';
 import { createAppender } from './append.ts';
+import { checkpointStream } from './checkpoints.ts';
 import { DEFAULT_OPTIONS, type EsdbClient, type EsdbStoreOptions } from './client.ts';
+import { followMerkleLog } from './merkle.ts';
 import { headPosition, readStreamFrom, scanAll, subscriptionStart } from './reads.ts';
+import { retentionWatch } from './retention.ts';
 import { EsdbSubscription } from './subscription.ts';
 
 export type { EsdbClient, EsdbStoreOptions } from './client.ts';
@@ -50,7 +54,7 @@ export function createEsdbEventStore(
     if (closed) throw closedStoreError();
   };
 
-  return {
+  const store = {
     // Positions are commit offsets; the ledger cannot choose them, so it cannot import either.
     capabilities: { densePositions: false, importRecorded: false },
 
@@ -95,8 +99,35 @@ export function createEsdbEventStore(
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      await merkle.close();
       await Promise.all([...subscriptions].map((s) => s.close()));
       await client.dispose();
+    },
+  };
+
+  const alarms: string[] = [];
+  const alarm = (detail: string) => {
+    alarms.push(detail);
+    settings.log(detail);
+  };
+  const retention = retentionWatch(client, alarm);
+  const merkle = followMerkleLog(store, {
+    retry: settings.retry,
+    catchUpTimeoutMs: settings.merkleCatchUpMs,
+    onLeaf: (event) => retention.seen(event.stream),
+  });
+  const signedCheckpoints = checkpointStream(client, merkle, { onFork: alarm });
+
+  return {
+    ...store,
+    merkle,
+    signedCheckpoints,
+    health(): StoreHealth {
+      if (alarms.length > 0) return { ok: false, detail: alarms.join('; ') };
+      const { up, lastError } = merkle.following;
+      return up
+        ? { ok: true, detail: 'Merkle tree following $all' }
+        : { ok: false, detail: `Merkle tree follower down, retrying: ${lastError}` };
     },
   };
 }
