@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MemoryMerkleStorage, MerkleTree } from '../src/core/merkle/tree.ts';
 import type { EventStore } from '../src/eventstore/port.ts';
-import { openSqliteEventStore, sqliteMerkleStorage } from '../src/eventstore/sqlite.ts';
+import { openSqliteEventStore, sqliteMerkleStorage } from '../src/eventstore/sqlite/index.ts';
 import { verifyInclusion } from '../src/verify.ts';
 import { benchRow, benchShipment, median, perSecond, report } from './support.ts';
 

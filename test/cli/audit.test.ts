@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { leafHash, leafInput } from '../../src/core/merkle-leaf.ts';
-import { openSqliteEventStore } from '../../src/eventstore/sqlite.ts';
+import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.ts';
 import { generateSigningKey, signNote } from '../../src/integrity/checkpoint.ts';
 import { verifyCheckpoint, verifyInclusion } from '../../src/verify.ts';
 import {

@@ -10,7 +10,7 @@ import {
   LedgerSchemaVersionError,
   openSqliteEventStore,
   SCHEMA_VERSION,
-} from '../../src/eventstore/sqlite.ts';
+} from '../../src/eventstore/sqlite/index.ts';
 import { readLedger, verifyLedger } from '../../src/integrity/verify-ledger.ts';
 import { anEvent, describeEventStoreContract } from './contract.ts';
 

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealEvent } from '../../src/core/event-hash.ts';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
-import { openSqliteEventStore } from '../../src/eventstore/sqlite.ts';
+import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.ts';
 import {
   type LedgerReport,
   readLedger,

@@ -13,7 +13,7 @@ import { MemoryMerkleStorage, type MerkleNode, MerkleTree } from '../../src/core
 import { leafHash, leafInput } from '../../src/core/merkle-leaf.ts';
 import { createMemoryEventStore } from '../../src/eventstore/memory.ts';
 import type { EventStore, LedgerMerkleTree, RecordedEvent } from '../../src/eventstore/port.ts';
-import { openSqliteEventStore, SCHEMA_VERSION } from '../../src/eventstore/sqlite.ts';
+import { openSqliteEventStore, SCHEMA_VERSION } from '../../src/eventstore/sqlite/index.ts';
 import { verifyConsistency, verifyInclusion } from '../../src/verify.ts';
 import { anEvent } from '../eventstore/contract.ts';
 
