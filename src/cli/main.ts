@@ -401,7 +401,8 @@ program
       const report = await importLedger(store, file);
       out(
         report,
-        () => `imported ${report.events} events in ${report.streams} streams; verify passed`,
+        () =>
+          `imported ${report.events} events in ${report.streams} streams; verify passed${report.renumbered ? '; positions renumbered 1..' + report.events + " (the export's were its source store's)" : ''}`,
       );
     } finally {
       await store.close();

@@ -181,7 +181,7 @@ describe('the ledger binary', () => {
     const copy = store('copy.sqlite');
     const imported = await ledger('--store', copy, '--json', 'import', file);
     expect(imported.code).toBe(0);
-    expect(json(imported)).toEqual({ events: 6, streams: 2 });
+    expect(json(imported)).toEqual({ events: 6, streams: 2, renumbered: false });
     expect(json(await ledger('--store', copy, '--json', 'verify'))).toEqual({
       ok: true,
       events: 6,
