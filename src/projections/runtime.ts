@@ -56,7 +56,7 @@ export async function startProjections(
   }
   let position = Math.min(head, ...running.map((r) => r.position));
   let sinceCheckpoint = 0;
-  const waiters = new Set<{ position: number; resolve: () => void; reject: (e: Error) => void }>();
+  const waiters = new Set<{ position: number; resolve: () => void }>();
 
   // A failed subscription is resumed for ever; meanwhile `following` says it is down. Waiters
   // keep waiting (until their timeout): a committed command is never answered as failed.
@@ -116,10 +116,6 @@ export async function startProjections(
         resolve: () => {
           clearTimeout(timer);
           resolve();
-        },
-        reject: (e: Error) => {
-          clearTimeout(timer);
-          reject(e);
         },
       };
       waiters.add(waiter);
