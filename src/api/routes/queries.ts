@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CalendarDate, Slug, todayUtc } from '../../domain/index.ts';
-import { readLedger, verifyLedger } from '../../integrity/verify-ledger.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, Problem } from '../problems.ts';
 import {
@@ -222,6 +221,6 @@ export async function queryRoutes(app: FastifyInstance) {
         response: { 200: VerifyReport, ...problems },
       },
     },
-    async () => verifyLedger(readLedger(app.ledger.store)),
+    async () => app.ledger.verify(),
   );
 }
