@@ -53,3 +53,16 @@ export class AppendTooLargeError extends Error {
     super(`append to ${stream}: ${what} of ${bytes} bytes exceeds the store's limit of ${limit}`);
   }
 }
+
+/** The store's Merkle tree did not reach the head of the log in time; ask again. */
+export class MerkleTreeBehindError extends Error {
+  override readonly name = 'MerkleTreeBehindError';
+}
+
+/**
+ * Two builders of the Merkle tree over one log disagree (another instance signed a checkpoint
+ * this one's tree contradicts): nothing is signed until an operator looks.
+ */
+export class MerkleForkError extends Error {
+  override readonly name = 'MerkleForkError';
+}

@@ -8,7 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { errorsPlugin } from '../../src/api/plugins/errors.ts';
 import type { Ledger } from '../../src/api/plugins/ledger.ts';
 import { healthRoutes } from '../../src/api/routes/health.ts';
-import { AppendTooLargeError, DeletedStreamError } from '../../src/eventstore/errors.ts';
+import {
+  AppendTooLargeError,
+  DeletedStreamError,
+  MerkleForkError,
+  MerkleTreeBehindError,
+} from '../../src/eventstore/errors.ts';
 import type { FollowState } from '../../src/eventstore/follow.ts';
 import type { StoreHealth } from '../../src/eventstore/port.ts';
 
@@ -27,6 +32,12 @@ async function app(following: FollowState, health?: StoreHealth) {
   });
   server.get('/deleted', async () => {
     throw new DeletedStreamError('program-1', 'tombstoned');
+  });
+  server.get('/behind', async () => {
+    throw new MerkleTreeBehindError('the Merkle tree did not reach position 9');
+  });
+  server.get('/fork', async () => {
+    throw new MerkleForkError('Merkle fork alarm: another root');
   });
   return server;
 }
@@ -65,7 +76,7 @@ describe('health', () => {
     await server.close();
   });
 
-  it('answers 413 for an append too large for the store, 410 for a deleted stream', async () => {
+  it('answers 413 for an append too large, 410 for a deleted stream, 503 for a tree behind, 500 for a fork', async () => {
     const server = await app(up);
     const large = await server.inject({ url: '/too-large' });
     expect(large.statusCode).toBe(413);
@@ -74,6 +85,13 @@ describe('health', () => {
     const deleted = await server.inject({ url: '/deleted' });
     expect(deleted.statusCode).toBe(410);
     expect(deleted.json().type).toMatch(/stream-deleted$/);
+    const behind = await server.inject({ url: '/behind' });
+    expect([behind.statusCode, behind.json().type]).toEqual([
+      503,
+      expect.stringMatching(/merkle-tree-behind$/),
+    ]);
+    const fork = await server.inject({ url: '/fork' });
+    expect([fork.statusCode, fork.json().detail]).toEqual([500, 'Merkle fork alarm: another root']);
     await server.close();
   });
 });

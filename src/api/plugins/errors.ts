@@ -7,6 +7,8 @@ import {
   AppendTooLargeError,
   DeletedStreamError,
   EventIdConflictError,
+  MerkleForkError,
+  MerkleTreeBehindError,
   StreamRevisionConflictError,
 } from '../../eventstore/errors.ts';
 import { InconsistentCheckpointError } from '../../integrity/checkpoint.ts';
@@ -116,6 +118,20 @@ function toProblem(error: FastifyError): Problem {
       type: problemType('stream-deleted'),
       title: 'Stream deleted in the event store',
       status: 410,
+      detail: error.message,
+    };
+  if (error instanceof MerkleTreeBehindError)
+    return {
+      type: problemType('merkle-tree-behind'),
+      title: 'The Merkle tree is behind',
+      status: 503,
+      detail: error.message,
+    };
+  if (error instanceof MerkleForkError)
+    return {
+      type: problemType('merkle-fork'),
+      title: 'Merkle fork alarm',
+      status: 500,
       detail: error.message,
     };
   if (error instanceof InconsistentCheckpointError)

@@ -13,6 +13,7 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
+import { MerkleForkError } from '../errors.ts';
 import type { SignedCheckpointLog } from '../port.ts';
 import type { EsdbClient } from './client.ts';
 import { exactExpectedRevision } from './mapping.ts';
@@ -22,10 +23,6 @@ import { esdbMetrics } from './metrics.ts';
 /** The stream of signed notes; a `$`-type keeps its events out of every ledger read and the tree. */
 export const CHECKPOINT_STREAM = 'ledger-signed-checkpoints';
 export const CHECKPOINT_TYPE = '$ledger-signed-checkpoint';
-
-export class MerkleForkError extends Error {
-  override readonly name = 'MerkleForkError';
-}
 
 export interface CheckpointStreamOptions {
   /** Called once when a fork is found, with what to report. */

@@ -11,6 +11,7 @@
 
 import { MemoryMerkleStorage, MerkleTree } from '../../core/merkle/tree.ts';
 import { leafHash, leafInput } from '../../core/merkle-leaf.ts';
+import { MerkleTreeBehindError } from '../errors.ts';
 import { type Follower, followLedger } from '../follow.ts';
 import type { EventStore, LedgerMerkleTree, RecordedEvent } from '../port.ts';
 
@@ -20,10 +21,6 @@ export interface EsdbMerkleLog extends LedgerMerkleTree {
   /** Whether the follower of $all is up. */
   readonly following: Follower['state'];
   close(): Promise<void>;
-}
-
-export class MerkleTreeBehindError extends Error {
-  override readonly name = 'MerkleTreeBehindError';
 }
 
 export interface MerkleLogOptions {
