@@ -41,9 +41,10 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(openApiPlugin);
 
   await app.register(healthRoutes);
-  await app.register(commandRoutes);
-  await app.register(queryRoutes);
-  await app.register(integrityRoutes);
+  // The versioned API; /healthz, /readyz, /metrics and /docs stay unversioned.
+  await app.register(commandRoutes, { prefix: '/v1' });
+  await app.register(queryRoutes, { prefix: '/v1' });
+  await app.register(integrityRoutes, { prefix: '/v1' });
   await app.ready();
   return app;
 }

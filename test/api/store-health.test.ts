@@ -3,6 +3,7 @@
  * store's refusals of an append map to problems (issue 16, items 1, 4 and 7).
  */
 import Fastify from 'fastify';
+import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { describe, expect, it } from 'vitest';
 import { errorsPlugin } from '../../src/api/plugins/errors.ts';
@@ -22,10 +23,18 @@ async function app(following: FollowState, health?: StoreHealth) {
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
   await server.register(errorsPlugin);
-  server.decorate('ledger', {
-    projections: { position: 5, following },
-    store: { headPosition: async () => 5, ...(health ? { health: () => health } : {}) },
-  } as unknown as Ledger);
+  // A stand-in under the name the routes depend on.
+  await server.register(
+    fp(
+      async (a) => {
+        a.decorate('ledger', {
+          projections: { position: 5, following },
+          store: { headPosition: async () => 5, ...(health ? { health: () => health } : {}) },
+        } as unknown as Ledger);
+      },
+      { name: 'ledger' },
+    ),
+  );
   await server.register(healthRoutes);
   server.get('/too-large', async () => {
     throw new AppendTooLargeError('program-1', 2_000_000, 1_048_576, 'an append');

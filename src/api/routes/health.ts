@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
@@ -6,7 +7,7 @@ import { z } from 'zod';
  * Liveness (the store subscription is up, so a container whose subscription stays down is
  * restarted) and readiness (the store answers and the projections have caught up).
  */
-export async function healthRoutes(app: FastifyInstance) {
+async function health(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const Live = z.object({ status: z.literal('ok') });
   const Down = z.object({ status: z.literal('subscription-down'), detail: z.string() });
@@ -77,3 +78,11 @@ export async function healthRoutes(app: FastifyInstance) {
     },
   );
 }
+
+/** Encapsulated, so app.ts can mount it under a prefix. */
+export const healthRoutes = fp(health, {
+  name: 'health-routes',
+  fastify: '5.x',
+  dependencies: ['ledger'],
+  encapsulate: true,
+});
