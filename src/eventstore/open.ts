@@ -23,7 +23,7 @@ export function openEventStore(url: string = DEFAULT_STORE_URL): EventStore | Pr
   }
   if (/^esdb(\+discover)?:\/\//.test(url)) {
     // Loaded on demand: the gRPC client is heavy and only production needs it.
-    return import('./esdb.ts').then(({ openEsdbEventStore }) => openEsdbEventStore(url));
+    return import('./esdb/index.ts').then(({ openEsdbEventStore }) => openEsdbEventStore(url));
   }
   // Only the scheme is echoed: an esdb-like URL may carry credentials.
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? '(none)';

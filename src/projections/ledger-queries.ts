@@ -1,9 +1,11 @@
+import { Temporal } from 'temporal-polyfill';
 import { type AuditEntry, auditTrail } from '../../projections/audit-trail.ts';
 import { backdating } from '../../projections/backdating.ts';
 import { deadlines } from '../../projections/deadlines.ts';
 import type { ProjectionDefinition } from '../../projections/definition.ts';
 import { eventStreams } from '../../projections/event-streams.ts';
 import { factsOfProgram, programFacts } from '../../projections/program-facts.ts';
+import { knownAtPosition, recordClock } from '../../projections/record-clock.ts';
 import { shipments } from '../../projections/shipments.ts';
 import { timeline } from '../../projections/timeline.ts';
 import { violations } from '../../projections/violations.ts';
@@ -23,7 +25,7 @@ export interface ProjectionStates {
 }
 
 /** Every projection the ledger runs. */
-export const ledgerProjections = [programFacts, shipments, eventStreams] as const;
+export const ledgerProjections = [programFacts, shipments, eventStreams, recordClock] as const;
 
 export interface ProgramSummary extends EventData<'ProgramRegistered'> {
   status: ProgramStatus;
@@ -39,6 +41,15 @@ export function ledgerQueries(
 ) {
   const facts = () => projections.state(programFacts);
   const shipped = () => projections.state(shipments);
+  /** An instant as the prefix of the global order known then (record-clock.ts). */
+  const cut = (asKnownAt: AsKnownAt | undefined): AsKnownAt | undefined => {
+    if (asKnownAt === undefined || 'position' in asKnownAt) return asKnownAt;
+    const position = knownAtPosition(
+      projections.state(recordClock),
+      Temporal.Instant.from(asKnownAt.instant).epochMilliseconds,
+    );
+    return position === null ? undefined : { position };
+  };
 
   return {
     status(
@@ -46,12 +57,12 @@ export function ledgerQueries(
       options: { at: CalendarDate; asKnownAt?: AsKnownAt },
     ): ProgramStatus | null {
       const known = factsOfProgram(facts(), programId);
-      return known && evaluate(known, options);
+      return known && evaluate(known, { at: options.at, asKnownAt: cut(options.asKnownAt) });
     },
 
     timeline(programId: string, asKnownAt?: AsKnownAt) {
       const known = factsOfProgram(facts(), programId);
-      return known && timeline(known, asKnownAt);
+      return known && timeline(known, cut(asKnownAt));
     },
 
     /** Programs with their status on `at`, as known now, optionally filtered. */
@@ -81,7 +92,7 @@ export function ledgerQueries(
       const names = new Set(known.map((f) => f.stream));
       names.add(streams.program(programId));
       const events = (await Promise.all([...names].map((s) => store.readStream(s)))).flat();
-      return auditTrail(events, asKnownAt);
+      return auditTrail(events, cut(asKnownAt));
     },
 
     /** The stream that holds an event, or null when the ledger has no such event. */

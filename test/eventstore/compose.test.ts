@@ -133,6 +133,20 @@ describe('docker-compose.yml', () => {
     expect(postgresSettings(store.toString())).toMatchObject({ poolSize: 10 });
   });
 
+  it('says it runs KurrentDB images only, whose settings and data path it uses', () => {
+    expect(DEFAULT_ESDB_IMAGE).toMatch(/kurrentdb/);
+    expect(composeText).toMatch(/KurrentDB 25\.1 and later only/);
+    expect(composeText).toMatch(/not an EventStoreDB image/);
+  });
+
+  it('health-checks each ledger on /healthz, which fails while its store subscription is down', () => {
+    for (const ledger of ledgers) {
+      const test = service(ledger).healthcheck?.test.join(' ') ?? '';
+      expect(test).toContain(`http://127.0.0.1:${env(ledger, 'PORT')}/healthz`);
+      expect(test).toContain('process.exit(r.ok ? 0 : 1)');
+    }
+  });
+
   it('defaults to the server image the esdb tests run against', () => {
     for (const node of kurrentdbNodes) {
       expect(service(node).image).toBe(`\${LEDGER_ESDB_IMAGE:-${DEFAULT_ESDB_IMAGE}}`);

@@ -4,7 +4,11 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { IdempotencyKeyReusedError } from '../../commands/idempotency.ts';
 import { DomainError } from '../../domain/errors.ts';
 import {
+  AppendTooLargeError,
+  DeletedStreamError,
   EventIdConflictError,
+  MerkleForkError,
+  MerkleTreeBehindError,
   StoreUnavailableError,
   StreamRevisionConflictError,
 } from '../../eventstore/errors.ts';
@@ -105,6 +109,34 @@ function toProblem(error: FastifyError): Problem {
       type: problemType('idempotency-key-reused'),
       title: 'Idempotency-Key reused',
       status: 422,
+      detail: error.message,
+    };
+  if (error instanceof AppendTooLargeError)
+    return {
+      type: problemType('append-too-large'),
+      title: 'Append too large for the event store',
+      status: 413,
+      detail: error.message,
+    };
+  if (error instanceof DeletedStreamError)
+    return {
+      type: problemType('stream-deleted'),
+      title: 'Stream deleted in the event store',
+      status: 410,
+      detail: error.message,
+    };
+  if (error instanceof MerkleTreeBehindError)
+    return {
+      type: problemType('merkle-tree-behind'),
+      title: 'The Merkle tree is behind',
+      status: 503,
+      detail: error.message,
+    };
+  if (error instanceof MerkleForkError)
+    return {
+      type: problemType('merkle-fork'),
+      title: 'Merkle fork alarm',
+      status: 500,
       detail: error.message,
     };
   if (error instanceof InconsistentCheckpointError)
