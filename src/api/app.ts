@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
 import { authPlugin } from './plugins/auth.ts';
+import { consolePlugin } from './plugins/console.ts';
 import { errorsPlugin, frameworkErrorAsProblem } from './plugins/errors.ts';
 import { ledgerPlugin } from './plugins/ledger.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
@@ -11,6 +12,7 @@ import { commandRoutes } from './routes/commands.ts';
 import { healthRoutes } from './routes/health.ts';
 import { integrityRoutes } from './routes/integrity.ts';
 import { queryRoutes } from './routes/queries.ts';
+import { sessionRoutes } from './routes/session.ts';
 
 /** The HTTP API: each concern an encapsulated plugin, registered here in order. */
 export async function buildApp(config: Config): Promise<FastifyInstance> {
@@ -42,6 +44,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(commandRoutes);
   await app.register(queryRoutes);
   await app.register(integrityRoutes);
+  await app.register(sessionRoutes);
+  await app.register(consolePlugin);
   await app.ready();
   return app;
 }

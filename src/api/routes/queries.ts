@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CalendarDate, Slug, todayUtc } from '../../domain/index.ts';
+import { CalendarDate, EventId, Slug, todayUtc } from '../../domain/index.ts';
 import { readLedger, verifyLedger } from '../../eventstore/envelope.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, Problem } from '../problems.ts';
@@ -39,15 +39,28 @@ export async function queryRoutes(app: FastifyInstance) {
           specificationId: Slug.optional(),
           status: ProgramStatusResponse.shape.status.optional(),
           at: CalendarDate.optional(),
+          idContains: z.string().trim().toLowerCase().max(64).optional(),
+          offset: z.coerce.number().int().min(0).default(0),
+          limit: z.coerce.number().int().min(1).max(1000).optional(),
         }),
-        response: { 200: z.object({ programs: z.array(ProgramSummary) }), ...problems },
+        response: {
+          200: z.object({
+            programs: z.array(ProgramSummary),
+            total: z.int().describe('Programs matching the filters, before offset and limit'),
+          }),
+          ...problems,
+        },
       },
     },
     async (req) => {
-      const { at = todayUtc(), ...filter } = req.query;
+      const { at = todayUtc(), idContains, offset, limit, ...filter } = req.query;
+      const matching = queries
+        .programs({ at, ...filter })
+        .filter((program) => !idContains || program.programId.includes(idContains));
       return {
-        programs: queries
-          .programs({ at, ...filter })
+        total: matching.length,
+        programs: matching
+          .slice(offset, limit === undefined ? undefined : offset + limit)
           .map(({ status: { at: _, ...status }, ...program }) => ({
             ...program,
             status: { at, ...status },
@@ -209,6 +222,27 @@ export async function queryRoutes(app: FastifyInstance) {
         events,
         nextPosition: last && events.length === req.query.limit ? last.position + 1 : null,
       };
+    },
+  );
+
+  r.get(
+    '/v1/events/:eventId',
+    {
+      config,
+      schema: {
+        tags: ['audit'],
+        summary: 'One recorded event with its content and envelope',
+        params: z.object({ eventId: EventId }),
+        response: { 200: RecordedEventResponse, ...problems },
+      },
+    },
+    async (req) => {
+      const { eventId } = req.params;
+      const stream = queries.streamOf(eventId);
+      const event =
+        stream && (await app.ledger.store.readStream(stream)).find((e) => e.eventId === eventId);
+      if (!event) throw notFound(`the ledger holds no event ${eventId}`);
+      return event;
     },
   );
 

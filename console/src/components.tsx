@@ -1,0 +1,50 @@
+import type { ComponentChildren } from 'preact';
+import type { Schemas } from './api';
+import { lastAuthorizedDay } from './dates';
+import type { Answer } from './use-answer';
+
+type Status = Schemas['ProgramStatus']['status'];
+
+/** A status as a coloured badge that also says it in words (colour is never the only cue). */
+export function StatusBadge({ status }: { status: Status }) {
+  return <span class={`badge badge-${status}`}>{status}</span>;
+}
+
+/** "last authorized day 2007-09-07", or what an open end means. */
+export function LastAuthorizedDay({
+  answer,
+}: {
+  answer: { until?: string | null; lastAuthorizedDay?: string | null; status: Status };
+}) {
+  const day = lastAuthorizedDay(answer);
+  if (day) return <span>last authorized day {day}</span>;
+  return <span class="muted">{answer.status === 'authorized' ? 'no end set' : '—'}</span>;
+}
+
+/** Wide tables scroll inside a focusable region on narrow screens, reachable by keyboard. */
+export function TableRegion({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be focusable to scroll by keyboard
+    <section class="table-region" aria-label={label} tabIndex={0}>
+      {children}
+    </section>
+  );
+}
+
+/** Shows a pending or failed answer, or the page's content once it is ready. */
+export function Answered<T>({
+  answer,
+  children,
+}: {
+  answer: Answer<T>;
+  children: (data: T) => ComponentChildren;
+}) {
+  if (answer.state === 'loading') return <p aria-live="polite">Loading…</p>;
+  if (answer.state === 'failed')
+    return (
+      <p role="alert" class="error">
+        {answer.error.message}
+      </p>
+    );
+  return <>{children(answer.data)}</>;
+}
