@@ -54,13 +54,18 @@ export function ProgramsPage() {
     <section aria-labelledby="programs-title">
       <h1 id="programs-title">Programs</h1>
       <form class="filters" onSubmit={(event) => event.preventDefault()}>
-        <label>
-          Search by id
-          <input type="search" value={filter.idContains} onInput={change(setIdContains)} />
-        </label>
-        <label>
-          Status
-          <select value={filter.status} onChange={change(setStatus)}>
+        <div>
+          <label for="filter-id">Search by id</label>
+          <input
+            id="filter-id"
+            type="search"
+            value={filter.idContains}
+            onInput={change(setIdContains)}
+          />
+        </div>
+        <div>
+          <label for="filter-status">Status</label>
+          <select id="filter-status" value={filter.status} onChange={change(setStatus)}>
             <option value="">any</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -68,19 +73,23 @@ export function ProgramsPage() {
               </option>
             ))}
           </select>
-        </label>
-        <label>
-          Supplier
-          <input value={filter.supplierId} onChange={change(setSupplier)} />
-        </label>
-        <label>
-          Specification
-          <input value={filter.specificationId} onChange={change(setSpecification)} />
-        </label>
-        <label>
-          Status on
-          <input type="date" value={filter.at} onChange={change(setAt)} required />
-        </label>
+        </div>
+        <div>
+          <label for="filter-supplier">Supplier</label>
+          <input id="filter-supplier" value={filter.supplierId} onChange={change(setSupplier)} />
+        </div>
+        <div>
+          <label for="filter-specification">Specification</label>
+          <input
+            id="filter-specification"
+            value={filter.specificationId}
+            onChange={change(setSpecification)}
+          />
+        </div>
+        <div>
+          <label for="filter-at">Status on</label>
+          <input id="filter-at" type="date" value={filter.at} onChange={change(setAt)} required />
+        </div>
       </form>
       <Answered answer={found}>
         {({ programs, total }) => (
