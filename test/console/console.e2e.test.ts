@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// The page.evaluate callbacks run in the browser, so the test sees its globals too.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -83,12 +85,12 @@ async function startServer(): Promise<void> {
     keys[role as string] = key as string;
 }
 
-const api = async (path: string) => {
+const api = async <T>(path: string): Promise<T> => {
   const response = await fetch(`${base}${path}`, {
     headers: { authorization: `Bearer ${keys.auditor}` },
   });
   expect(response.status).toBe(200);
-  return response.json();
+  return (await response.json()) as T;
 };
 
 /** axe-core in the page: no serious or critical accessibility violation. */
@@ -127,8 +129,8 @@ const openProgram = async (query: string) => {
   await page.goto(`${base}/console/#/program/${EXAMPLE_PROGRAM}?${query}`);
   await page.getByRole('heading', { name: /^Status on/ }).waitFor();
 };
-const statusHeading = () => page.getByRole('heading', { name: /^Status on/ }).innerText();
-const statusPanel = () => page.locator('section[aria-labelledby="status-title"]').innerText();
+const statusHeading = () => page.getByRole('heading', { name: /^Status on/ }).textContent();
+const statusPanel = () => page.locator('section[aria-labelledby="status-title"]').textContent();
 
 describe.skipIf(missing && !required)('the compliance console in headless Chromium', () => {
   beforeAll(async () => {
@@ -186,7 +188,7 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
 
   it('signs in with a key kept in the session only, never in the URL or local storage', async () => {
     await signIn('recorder');
-    await expect.poll(() => page.locator('.who').innerText()).toContain('(recorder)');
+    await expect.poll(() => page.locator('.who').textContent()).toContain('(recorder)');
     expect(page.url()).not.toContain(keys.recorder);
     const storage = await page.evaluate(() => ({
       local: localStorage.length,
@@ -198,7 +200,7 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
   it('lists the founding program authorized today, its sunset still pending', async () => {
     const row = page.getByRole('row', { name: new RegExp(EXAMPLE_PROGRAM) });
     await row.waitFor();
-    const text = await row.innerText();
+    const text = await row.textContent();
     expect(text).toContain('authorized');
     expect(text).toContain(
       'ends 4 months after the usps-b-1118f TDP public release, not yet released',
@@ -221,7 +223,9 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     await form.getByLabel('Released on').fill('2007-05-08');
     await form.getByLabel('Document reference').fill('USPS-B-1118F TDP, public release');
     await form.getByRole('button', { name: 'Record the TDP release' }).click();
-    await expect.poll(() => form.getByRole('status').innerText()).toContain('Recorded at position 4');
+    await expect
+      .poll(() => form.getByRole('status').textContent())
+      .toContain('Recorded at position 4');
     await expectAccessible('the record page');
   });
 
@@ -232,7 +236,7 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     await page.getByLabel('Valid date (status on)').fill('2007-09-08');
     await expect.poll(statusHeading).toBe('Status on 2007-09-08: expired');
     expect(await statusPanel()).toContain('Expired on 2007-09-08');
-    const intervals = await page.locator('.intervals').innerText();
+    const intervals = await page.locator('.intervals').textContent();
     expect(intervals).toContain('authorized from 2005-12-08 through 2007-09-07');
     expect(intervals).toContain('expired from 2007-09-08 on, with no end');
     expect(await page.locator('.mark-tdp').count()).toBe(1);
@@ -251,13 +255,13 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     await page.keyboard.press('ArrowRight');
     await expect.poll(() => page.url()).toContain('known=3');
     await expect
-      .poll(() => page.locator('.as-of').innerText())
+      .poll(() => page.locator('.as-of').textContent())
       .toBe('Answers for 2007-06-01, as known at ledger position 3.');
     await expect.poll(statusPanel).toContain('not yet released');
     expect(await statusHeading()).toBe('Status on 2007-06-01: authorized');
     expect(await statusPanel()).not.toContain('last authorized day');
     // Every panel answers as of then: the trail stops before the TDP release.
-    const trail = await page.locator('section[aria-labelledby="trail-title"]').innerText();
+    const trail = await page.locator('section[aria-labelledby="trail-title"]').textContent();
     expect(trail).not.toContain('TechnicalDataPackageReleased');
     await expectAccessible('the program page in time travel');
     // And forward again to the TDP release (position 4): the end is known.
@@ -269,31 +273,43 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     await openProgram('at=2007-06-01');
     await page.getByRole('button', { name: '#3 NoticeReceived' }).click();
     const content = page.locator('.event-content pre');
-    await expect.poll(() => content.first().innerText()).toContain('"noticeId": "usps-2005-12-08"');
+    await expect
+      .poll(() => content.first().textContent())
+      .toContain('"noticeId": "usps-2005-12-08"');
   });
 
   it('refuses a bad notice next to its field, then records a revocation once on a double click', async () => {
     await page.goto(`${base}/console/#/record`);
-    const form = page.locator('form', { has: page.getByRole('heading', { name: /Record a notice/ }) });
+    const form = page.locator('form', {
+      has: page.getByRole('heading', { name: /Record a notice/ }),
+    });
     await form.getByLabel('Program').fill(EXAMPLE_PROGRAM);
     await form.getByRole('button', { name: 'Record the notice' }).click();
     const noticeIdError = form.locator('#notice-noticeId-error');
     await expect.poll(() => noticeIdError.isVisible()).toBe(true);
-    expect(await form.getByLabel('Notice id', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    expect(await form.getByLabel('Notice id', { exact: true }).getAttribute('aria-invalid')).toBe(
+      'true',
+    );
     expect(await form.locator('#notice-terms-0-from-error').isVisible()).toBe(true);
 
     await form.getByLabel('Notice id', { exact: true }).fill('usps-2007-06-15');
     await form.getByLabel('Received on').fill('2007-06-15');
     await form.getByLabel('Issuer').fill('United States Postal Service');
     await form.getByLabel('Document reference').fill('USPS letter 2007-06-15');
-    await form.getByLabel('Summary').fill('The 1118E private-market supply is revoked from 2007-07-01.');
+    await form
+      .getByLabel('Summary')
+      .fill('The 1118E private-market supply is revoked from 2007-07-01.');
     await form.getByLabel('Kind').selectOption('revokes');
     await form.getByLabel(/^Revoked on/).fill('2007-07-01');
     await form.getByRole('button', { name: 'Record the notice' }).dblclick();
-    await expect.poll(() => form.getByRole('status').innerText()).toContain('Recorded at position 5');
+    await expect
+      .poll(() => form.getByRole('status').textContent())
+      .toContain('Recorded at position 5');
 
-    const trail = await api(`/v1/programs/${EXAMPLE_PROGRAM}/audit-trail`);
-    const notices = trail.entries.filter((e: { type: string }) => e.type === 'NoticeReceived');
+    const trail = await api<{ entries: { type: string }[] }>(
+      `/v1/programs/${EXAMPLE_PROGRAM}/audit-trail`,
+    );
+    const notices = trail.entries.filter((e) => e.type === 'NoticeReceived');
     expect(notices).toHaveLength(2);
 
     await openProgram('at=2007-06-01');
@@ -308,13 +324,17 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
       .poll(() => page.getByText('No shipment falls outside an authorization.').isVisible())
       .toBe(true);
     await page.goto(`${base}/console/#/record`);
-    const form = page.locator('form', { has: page.getByRole('heading', { name: 'Record a shipment' }) });
+    const form = page.locator('form', {
+      has: page.getByRole('heading', { name: 'Record a shipment' }),
+    });
     await form.getByLabel('Program').fill(EXAMPLE_PROGRAM);
     await form.getByLabel('Shipment id').fill('shipment-2007-09-10');
     await form.getByLabel('Shipped on').fill('2007-09-10');
     await form.getByLabel('Units').fill('120');
     await form.getByRole('button', { name: 'Record the shipment' }).click();
-    await expect.poll(() => form.getByRole('status').innerText()).toContain('Recorded at position 6');
+    await expect
+      .poll(() => form.getByRole('status').textContent())
+      .toContain('Recorded at position 6');
 
     await page.goto(`${base}/console/#/violations`);
     const row = page.getByRole('row', { name: /shipment-2007-09-10/ });
@@ -338,12 +358,14 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
   it('shows the signed checkpoint, the verify result and downloads the audit report', async () => {
     await page.goto(`${base}/console/#/integrity`);
     await expect.poll(() => page.getByText(/^verified/).isVisible()).toBe(true);
-    const checkpoint = await api('/v1/ledger/checkpoint');
-    const facts = await page.locator('.facts').innerText();
+    const checkpoint = await api<{ origin: string; rootHash: string; note: string }>(
+      '/v1/ledger/checkpoint',
+    );
+    const facts = await page.locator('.facts').textContent();
     expect(facts).toContain(checkpoint.origin);
     expect(facts).toContain(checkpoint.rootHash);
     expect(facts).toContain(checkpoint.note.trimEnd().split('\n').at(-1));
-    expect(await page.locator('pre.commands').first().innerText()).toContain(
+    expect(await page.locator('pre.commands').first().textContent()).toContain(
       `npx ledger audit --trusted trusted.note --url ${base}`,
     );
     const [download] = await Promise.all([
@@ -377,11 +399,11 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     await page.getByLabel('API key').waitFor();
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     await signIn('auditor');
-    const nav = await page.getByRole('navigation', { name: 'Pages', exact: true }).innerText();
+    const nav = await page.getByRole('navigation', { name: 'Pages', exact: true }).textContent();
     expect(nav).toContain('Programs');
     expect(nav).not.toContain('Record');
     await page.goto(`${base}/console/#/record`);
-    await expect.poll(() => page.getByRole('alert').innerText()).toContain('auditor role');
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('auditor role');
     expect(await page.getByRole('button', { name: /^Record the/ }).count()).toBe(0);
     await page.goto(`${base}/console/#/programs`);
     await page.getByRole('row', { name: new RegExp(EXAMPLE_PROGRAM) }).waitFor();
