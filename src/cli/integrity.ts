@@ -3,14 +3,19 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_CHECKPOINT_KEY_DIR, DEFAULT_ORIGIN } from '../config.ts';
-import { readLedger } from '../eventstore/envelope.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
-import { InconsistentCheckpointError, KEY_FILES } from '../integrity/checkpoint.ts';
+import {
+  generateSigningKey,
+  InconsistentCheckpointError,
+  KEY_FILES,
+  loadOrCreateSigningKey,
+} from '../integrity/checkpoint.ts';
 import {
   type KeptCheckpoint,
   type LedgerCheckpoints,
   openLedgerCheckpoints,
 } from '../integrity/ledger-checkpoints.ts';
+import { readLedger } from '../integrity/verify-ledger.ts';
 import { type AuditedLedger, AuditFailure } from './audit.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
@@ -36,9 +41,11 @@ export function checkpointsOf(
       EXIT.failure,
       `no checkpoint key in ${keyDir}: give the folder the server signs with (--key-dir or LEDGER_CHECKPOINT_KEY)`,
     );
-  const checkpoints = openLedgerCheckpoints(store, url, {
-    keyDir,
-    origin: process.env.LEDGER_ORIGIN || DEFAULT_ORIGIN,
+  const origin = process.env.LEDGER_ORIGIN || DEFAULT_ORIGIN;
+  const checkpoints = openLedgerCheckpoints(store, {
+    origin,
+    key: () =>
+      url === 'memory:' ? generateSigningKey(origin) : loadOrCreateSigningKey(keyDir, origin),
   });
   if (checkpoints === null)
     throw new CliError(
@@ -54,7 +61,7 @@ export function storeLedger(store: EventStore, checkpoints: LedgerCheckpoints): 
     consistency: async (fromSize) => {
       let latest: KeptCheckpoint;
       try {
-        latest = checkpoints.latest();
+        latest = await checkpoints.latest();
       } catch (error) {
         if (error instanceof InconsistentCheckpointError)
           throw new AuditFailure(`no new checkpoint: ${error.message}`);
@@ -64,7 +71,7 @@ export function storeLedger(store: EventStore, checkpoints: LedgerCheckpoints): 
       if (fromSize > latest.treeSize) return { note: latest.note, proof: [] };
       return {
         note: latest.note,
-        proof: checkpoints.tree.consistencyProof(fromSize, latest.treeSize),
+        proof: await checkpoints.tree.consistencyProof(fromSize, latest.treeSize),
       };
     },
     events: () => readLedger(store),
