@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import type { Schemas } from './api';
 import { lastAuthorizedDay } from './dates';
 import type { Answer } from './use-answer';
@@ -47,4 +48,51 @@ export function Answered<T>({
       </p>
     );
   return <>{children(answer.data)}</>;
+}
+
+/**
+ * A text input that hands on a value only once it is complete and valid (a full ISO date, a
+ * full instant), so a half-typed date never becomes a question to the API.
+ */
+export function CommittedInput({
+  value,
+  isComplete,
+  onCommit,
+  id,
+  placeholder,
+  pattern,
+  maxLength,
+  inputMode,
+}: {
+  value: string;
+  isComplete: (text: string) => boolean;
+  onCommit: (text: string) => void;
+  id?: string;
+  type?: 'text';
+  autoComplete?: 'off';
+  placeholder?: string;
+  pattern?: string;
+  maxLength?: number;
+  inputMode?: 'numeric' | 'text';
+}) {
+  const [draft, setDraft] = useState(value);
+  useEffect(() => setDraft(value), [value]);
+  return (
+    <input
+      id={id}
+      type="text"
+      autoComplete="off"
+      spellcheck={false}
+      placeholder={placeholder}
+      pattern={pattern}
+      maxLength={maxLength}
+      inputMode={inputMode}
+      value={draft}
+      onInput={(event) => {
+        const text = (event.currentTarget as HTMLInputElement).value.trim();
+        setDraft(text);
+        if (isComplete(text) && text !== value) onCommit(text);
+      }}
+    />
+  );
 }

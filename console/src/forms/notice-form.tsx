@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { RecordNotice } from '../../../src/domain/commands.ts';
 import { Slug } from '../../../src/domain/identifiers.ts';
 import { api } from '../api';
+import { isoDateInput } from '../dates';
 import { errorsOf, Field, type FieldErrors, OtherErrors } from './field';
 import { OutcomeNote } from './outcome';
 import { useSubmission } from './submission';
@@ -188,7 +189,12 @@ export function NoticeForm({ programIds }: { programIds: readonly string[] }) {
         </Field>
         <Field form={form} path="receivedOn" label="Received on" errors={errors}>
           {(props) => (
-            <input {...props} type="date" value={fields.receivedOn} onInput={set('receivedOn')} />
+            <input
+              {...props}
+              {...isoDateInput}
+              value={fields.receivedOn}
+              onInput={set('receivedOn')}
+            />
           )}
         </Field>
       </div>
@@ -251,7 +257,7 @@ export function NoticeForm({ programIds }: { programIds: readonly string[] }) {
                         setTerm(index, { [slot]: (e.currentTarget as HTMLInputElement).value }),
                     };
                     if (type === 'number') return <input {...common} type="number" min={0} />;
-                    if (type === 'date') return <input {...common} type="date" />;
+                    if (type === 'date') return <input {...common} {...isoDateInput} />;
                     return <input {...common} />;
                   }}
                 </Field>

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { RecordShipment } from '../../../src/domain/commands.ts';
 import { Slug } from '../../../src/domain/identifiers.ts';
 import { api } from '../api';
+import { isoDateInput } from '../dates';
 import { errorsOf, Field, type FieldErrors, OtherErrors } from './field';
 import { OutcomeNote } from './outcome';
 import { useSubmission } from './submission';
@@ -67,7 +68,12 @@ export function ShipmentForm({ programIds }: { programIds: readonly string[] }) 
         </Field>
         <Field form={form} path="shippedOn" label="Shipped on" errors={errors}>
           {(props) => (
-            <input {...props} type="date" value={fields.shippedOn} onInput={set('shippedOn')} />
+            <input
+              {...props}
+              {...isoDateInput}
+              value={fields.shippedOn}
+              onInput={set('shippedOn')}
+            />
           )}
         </Field>
         <Field form={form} path="units" label="Units" errors={errors}>

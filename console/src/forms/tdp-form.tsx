@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { ReleaseTechnicalDataPackage } from '../../../src/domain/commands.ts';
 import { Slug } from '../../../src/domain/identifiers.ts';
 import { api } from '../api';
+import { isoDateInput } from '../dates';
 import { errorsOf, Field, type FieldErrors, OtherErrors } from './field';
 import { OutcomeNote } from './outcome';
 import { useSubmission } from './submission';
@@ -53,7 +54,12 @@ export function TdpReleaseForm() {
         </Field>
         <Field form={form} path="releasedOn" label="Released on" errors={errors}>
           {(props) => (
-            <input {...props} type="date" value={fields.releasedOn} onInput={set('releasedOn')} />
+            <input
+              {...props}
+              {...isoDateInput}
+              value={fields.releasedOn}
+              onInput={set('releasedOn')}
+            />
           )}
         </Field>
       </div>

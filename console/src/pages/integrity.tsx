@@ -106,10 +106,13 @@ export function IntegrityPage() {
         </p>
         <pre class="commands">{`npx ledger audit --trusted trusted.note --url ${origin} \\
   --key "$LEDGER_API_KEY" --public-key checkpoint-key.pub.pem`}</pre>
-        <p>Or, on a copy of the ledger file, offline:</p>
-        <pre class="commands">{`npx ledger verify --store sqlite:ledger.sqlite
-npx ledger audit --trusted trusted.note --store sqlite:ledger.sqlite \\
-  --public-key checkpoint-key.pub.pem`}</pre>
+        <p>
+          Or on the server's machine, on its files (here the default paths of LEDGER_STORE and
+          LEDGER_CHECKPOINT_KEY), without the API:
+        </p>
+        <pre class="commands">{`npx ledger verify --store sqlite:./data/ledger.sqlite
+npx ledger audit --trusted trusted.note --store sqlite:./data/ledger.sqlite \\
+  --key-dir ./data/checkpoint-key`}</pre>
         <p>
           The audit verifies the signature and the consistency proof from your note to the latest
           checkpoint, recomputes the root from every event, and replaces your note only when all of

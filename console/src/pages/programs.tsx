@@ -1,7 +1,13 @@
 import { useState } from 'preact/hooks';
 import { answer, api, type Schemas } from '../api';
-import { Answered, LastAuthorizedDay, StatusBadge, TableRegion } from '../components';
-import { todayUtc } from '../dates';
+import {
+  Answered,
+  CommittedInput,
+  LastAuthorizedDay,
+  StatusBadge,
+  TableRegion,
+} from '../components';
+import { isCalendarDate, isoDateInput, todayUtc } from '../dates';
 import { programHref } from '../route';
 import { useAnswer } from '../use-answer';
 
@@ -88,7 +94,16 @@ export function ProgramsPage() {
         </div>
         <div>
           <label for="filter-at">Status on</label>
-          <input id="filter-at" type="date" value={filter.at} onChange={change(setAt)} required />
+          <CommittedInput
+            id="filter-at"
+            {...isoDateInput}
+            value={filter.at}
+            isComplete={isCalendarDate}
+            onCommit={(value) => {
+              setAt(value);
+              setOffset(0);
+            }}
+          />
         </div>
       </form>
       <Answered answer={found}>

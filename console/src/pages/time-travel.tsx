@@ -1,10 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
+import { CommittedInput } from '../components';
+import { isCalendarDate, isoDateInput, isUtcInstant } from '../dates';
 
 /** `asKnownAt` as the API takes it: a ledger position (digits) or an instant with its offset. */
 export type KnownAt = string | null;
-
-/** A datetime-local value read as UTC, with seconds, as the API's instant. */
-const instantOf = (local: string) => `${local.length === 16 ? `${local}:00` : local}Z`;
 
 /**
  * The two times of every question: the valid date asked about, and the moment of the ledger's
@@ -42,14 +41,11 @@ export function TimeTravel({
     <form class="time-travel" onSubmit={(event) => event.preventDefault()}>
       <label>
         Valid date (status on)
-        <input
-          type="date"
+        <CommittedInput
+          {...isoDateInput}
           value={at}
-          required
-          onChange={(event) => {
-            const value = (event.currentTarget as HTMLInputElement).value;
-            if (value) onChange({ at: value, knownAt });
-          }}
+          isComplete={isCalendarDate}
+          onCommit={(value) => onChange({ at: value, knownAt })}
         />
       </label>
       <fieldset class="choice">
@@ -114,15 +110,12 @@ export function TimeTravel({
       )}
       {mode === 'instant' && knownAt && (
         <label>
-          Moment (UTC)
-          <input
-            type="datetime-local"
-            step={1}
-            value={knownAt.slice(0, 19)}
-            onChange={(event) => {
-              const value = (event.currentTarget as HTMLInputElement).value;
-              if (value) onChange({ at, knownAt: instantOf(value) });
-            }}
+          Moment (UTC, YYYY-MM-DDTHH:MM:SSZ)
+          <CommittedInput
+            placeholder="YYYY-MM-DDTHH:MM:SSZ"
+            value={knownAt}
+            isComplete={isUtcInstant}
+            onCommit={(value) => onChange({ at, knownAt: value })}
           />
         </label>
       )}

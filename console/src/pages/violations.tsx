@@ -72,7 +72,7 @@ export function ViolationsPage() {
         }
       </Answered>
       <h2>Facts recorded long after their valid date</h2>
-      <label>
+      <label class="threshold">
         Recorded more than (days) after the valid date
         <input
           type="number"
