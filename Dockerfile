@@ -8,9 +8,12 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-# npm ci runs the `prepare` script, which builds the offline verifier (dist/verify.js).
-COPY tsconfig.verify.json ./
-COPY src/verify.ts ./src/verify.ts
+# npm ci runs the `prepare` script, which builds the offline verifier (dist/verify.js) and the
+# console (console/dist/, from the app's own OpenAPI document, so it needs the sources).
+COPY tsconfig.json tsconfig.verify.json ./
+COPY src ./src
+COPY projections ./projections
+COPY console ./console
 # All dependencies: `npm start` runs the TypeScript sources through tsx, a devDependency.
 RUN npm ci --no-audit --no-fund
 
@@ -23,6 +26,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
 COPY projections ./projections
+COPY --from=deps /app/console/dist ./console/dist
 # The default store is sqlite:./data/ledger.sqlite, i.e. /app/data; LEDGER_STORE can point
 # elsewhere (esdb://... in docker-compose.yml).
 RUN mkdir -p /app/data && chown node:node /app/data
