@@ -107,6 +107,13 @@ describe('GET /v1/programs, paged and searched', () => {
     expect((await ids('&idContains=nothing-like-it')).total).toBe(0);
   });
 
+  it('pages what the status filter kept, and counts it', async () => {
+    // Only the founding program has a notice; the others are registered, not authorized.
+    expect(await ids('&status=authorized&limit=5')).toEqual({ total: 1, ids: [PROGRAM_ID] });
+    const unauthorized = await ids('&status=not-authorized&offset=9&limit=5');
+    expect(unauthorized).toEqual({ total: PROGRAMS - 1, ids: ['paged-10', 'paged-11'] });
+  });
+
   it('refuses a limit outside 1-1000 and a negative offset', async () => {
     for (const query of ['limit=0', 'limit=1001', 'offset=-1'])
       expectProblem(await api.get(`/v1/programs?${query}`, { as: 'auditor' }), 400, 'validation');

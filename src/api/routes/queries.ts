@@ -53,18 +53,14 @@ export async function queryRoutes(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const { at = todayUtc(), idContains, offset, limit, ...filter } = req.query;
-      const matching = queries
-        .programs({ at, ...filter })
-        .filter((program) => !idContains || program.programId.includes(idContains));
+      const { at = todayUtc(), ...filter } = req.query;
+      const { total, programs } = queries.programPage({ at, ...filter });
       return {
-        total: matching.length,
-        programs: matching
-          .slice(offset, limit === undefined ? undefined : offset + limit)
-          .map(({ status: { at: _, ...status }, ...program }) => ({
-            ...program,
-            status: { at, ...status },
-          })),
+        total,
+        programs: programs.map(({ status: { at: _, ...status }, ...program }) => ({
+          ...program,
+          status: { at, ...status },
+        })),
       };
     },
   );
