@@ -165,6 +165,10 @@ try {
   } else console.warn(`no Chromium at ${CHROMIUM}: the browser figures are left out`);
   report('console', rows);
 } finally {
-  server?.kill('SIGTERM');
+  if (server && server.exitCode === null) {
+    const exited = new Promise((resolve) => server?.once('exit', resolve));
+    server.kill('SIGTERM');
+    await exited;
+  }
   rmSync(dir, { recursive: true, force: true });
 }
