@@ -8,6 +8,7 @@ import { ledgerPlugin } from './plugins/ledger.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { healthRoutes } from './routes/health.ts';
 import { integrityRoutes } from './routes/integrity.ts';
@@ -23,6 +24,11 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     frameworkErrors: frameworkErrorAsProblem,
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header(REQUEST_ID_HEADER, req.id);
   });
   // The API speaks JSON only: without this, a text/plain body reaches validation as a string.
   app.removeContentTypeParser('text/plain');
@@ -30,21 +36,18 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(errorsPlugin);
-  await app.register(ledgerPlugin, {
-    storeUrl: config.LEDGER_STORE,
-    keyDir: config.LEDGER_CHECKPOINT_KEY,
-    origin: config.LEDGER_ORIGIN,
-  });
+  await app.register(ledgerPlugin, { config });
   await app.register(authPlugin, { credentialsPath: config.LEDGER_CREDENTIALS });
   await app.register(rateLimitPlugin, { perMinute: config.LEDGER_RATE_LIMIT });
   await app.register(metricsPlugin);
   await app.register(openApiPlugin);
 
   await app.register(healthRoutes);
-  await app.register(commandRoutes);
-  await app.register(queryRoutes);
-  await app.register(integrityRoutes);
-  await app.register(sessionRoutes);
+  // The versioned API; /healthz, /readyz, /metrics and /docs stay unversioned.
+  await app.register(commandRoutes, { prefix: '/v1' });
+  await app.register(queryRoutes, { prefix: '/v1' });
+  await app.register(integrityRoutes, { prefix: '/v1' });
+  await app.register(sessionRoutes, { prefix: '/v1' });
   await app.register(consolePlugin);
   await app.ready();
   return app;

@@ -1,18 +1,26 @@
-import { DEFAULT_STORE_URL, openEventStore, sqlitePath } from '../eventstore/open.ts';
+/** How CLI commands open the ledger: through the composition root, with the service's Config. */
+import { type Ledger, openLedger } from '../composition/open-ledger.ts';
+import { type Config, loadConfig } from '../config.ts';
+import { openEventStore } from '../eventstore/open.ts';
 import type { EventStore } from '../eventstore/port.ts';
-import { fileCheckpointStore } from '../projections/checkpoints.ts';
-import {
-  type LedgerQueries,
-  ledgerProjections,
-  ledgerQueries,
-} from '../projections/ledger-queries.ts';
-import { type ProjectionRuntime, startProjections } from '../projections/runtime.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
+let config: Config | undefined;
+
+/** The service's settings from the environment, parsed once; options override some of them. */
+export function cliConfig(): Config {
+  if (config === undefined) {
+    try {
+      config = loadConfig(process.env);
+    } catch (error) {
+      throw new CliError(EXIT.usage, (error as Error).message);
+    }
+  }
+  return config;
+}
+
 /** The store a `--store` URL names (same syntax and default as the server's LEDGER_STORE). */
-export async function openStore(
-  url: string = process.env.LEDGER_STORE ?? DEFAULT_STORE_URL,
-): Promise<EventStore> {
+export async function openStore(url: string): Promise<EventStore> {
   try {
     return await openEventStore(url);
   } catch (error) {
@@ -20,29 +28,17 @@ export async function openStore(
   }
 }
 
-/** Opens the store and its projections (resuming from the server's checkpoints) for one query. */
-export async function withLedger<T>(
-  url: string,
-  use: (ledger: {
-    store: EventStore;
-    queries: LedgerQueries;
-    projections: ProjectionRuntime;
-  }) => Promise<T>,
-): Promise<T> {
-  const store = await openStore(url);
+/** Opens the ledger (resuming projections from the server's checkpoints) for one query. */
+export async function withLedger<T>(url: string, use: (ledger: Ledger) => Promise<T>): Promise<T> {
+  let ledger: Ledger;
   try {
-    const path = sqlitePath(url);
-    const projections = await startProjections(
-      store,
-      ledgerProjections,
-      path ? { checkpoints: fileCheckpointStore(`${path}.projections`) } : {},
-    );
-    try {
-      return await use({ store, projections, queries: ledgerQueries(store, projections) });
-    } finally {
-      await projections.close();
-    }
+    ledger = await openLedger({ ...cliConfig(), LEDGER_STORE: url });
+  } catch (error) {
+    throw new CliError(EXIT.failure, `cannot open store ${url}: ${(error as Error).message}`);
+  }
+  try {
+    return await use(ledger);
   } finally {
-    await store.close();
+    await ledger.close();
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { RecordedEvent } from '../core/envelope.ts';
 import { GENESIS_HASH, hashEvent } from '../core/event-hash.ts';
-import type { EventStore } from '../eventstore/port.ts';
+import type { EventStore, StoreCapabilities } from '../eventstore/port.ts';
 
 export type IntegrityProblemKind =
   /** The row lacks a field the envelope requires, or a field has the wrong type. */
@@ -51,6 +51,14 @@ export interface VerifyOptions {
   monotonicRecordedAt?: boolean;
 }
 
+/** Every check a store's capabilities allow: positions 1, 2, 3, ... also stamp commit order. */
+export function verifyOptionsFor(capabilities: StoreCapabilities): VerifyOptions {
+  return {
+    densePositions: capabilities.densePositions,
+    monotonicRecordedAt: capabilities.densePositions,
+  };
+}
+
 /**
  * Checks the whole ledger in global order and names the first bad event: each event's hash,
  * each stream's revisions 0, 1, 2, ... and prevHash chain, and strictly increasing positions.
@@ -58,7 +66,7 @@ export interface VerifyOptions {
  *
  * What a chain cannot show: an event dropped from the end of its stream (nothing follows it to
  * break), nor an event appended with a correctly forged hash. `densePositions` catches the former
- * except at the very end of the ledger; the Merkle log and signed checkpoints (DESIGN.md section 7)
+ * except at the very end of the ledger; the Merkle log and signed checkpoints (docs/design.md §7)
  * cover both.
  */
 export async function verifyLedger(

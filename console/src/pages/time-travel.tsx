@@ -39,15 +39,16 @@ export function TimeTravel({
     });
   return (
     <form class="time-travel" onSubmit={(event) => event.preventDefault()}>
-      <label>
-        Valid date (status on)
+      <div class="labelled">
+        <label for="valid-date">Valid date (status on)</label>
         <CommittedInput
+          id="valid-date"
           {...isoDateInput}
           value={at}
           isComplete={isCalendarDate}
           onCommit={(value) => onChange({ at: value, knownAt })}
         />
-      </label>
+      </div>
       <fieldset class="choice">
         <legend>As known at</legend>
         {(
@@ -109,15 +110,16 @@ export function TimeTravel({
         </div>
       )}
       {mode === 'instant' && knownAt && (
-        <label>
-          Moment (UTC, YYYY-MM-DDTHH:MM:SSZ)
+        <div class="labelled">
+          <label for="known-instant">Moment (UTC, YYYY-MM-DDTHH:MM:SSZ)</label>
           <CommittedInput
+            id="known-instant"
             placeholder="YYYY-MM-DDTHH:MM:SSZ"
             value={knownAt}
             isComplete={isUtcInstant}
             onCommit={(value) => onChange({ at, knownAt: value })}
           />
-        </label>
+        </div>
       )}
     </form>
   );

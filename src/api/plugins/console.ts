@@ -1,12 +1,24 @@
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ProblemError } from '../problems.ts';
 
+/** The folder holding package.json, from the sources (src/) or from the build (dist/src/). */
+function packageRoot(): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(folder, 'package.json'))) {
+    const parent = dirname(folder);
+    if (parent === folder) throw new Error('no package.json above the console plugin');
+    folder = parent;
+  }
+  return folder;
+}
+
 /** Where `npm run build:console` (run by `npm install` through `prepare`) writes the console. */
-export const CONSOLE_DIST = fileURLToPath(new URL('../../../console/dist/', import.meta.url));
+export const CONSOLE_DIST = join(packageRoot(), 'console', 'dist');
 
 /**
  * The compliance console at /console/: static files only, built with the service. It reads the
@@ -41,5 +53,5 @@ export const consolePlugin = fp(
       setHeaders: (reply) => reply.headers(headers),
     });
   },
-  { name: 'console' },
+  { name: 'console', fastify: '5.x' },
 );

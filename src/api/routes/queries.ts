@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CalendarDate, EventId, Slug, todayUtc } from '../../domain/index.ts';
-import { readLedger, verifyLedger } from '../../integrity/verify-ledger.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, Problem } from '../problems.ts';
 import {
@@ -21,14 +21,14 @@ import {
 const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 429: Problem };
 const IdParams = z.object({ id: Slug });
 
-/** Queries (DESIGN §6), answered from the projections as known now or at `asKnownAt`. */
-export async function queryRoutes(app: FastifyInstance) {
+/** Queries (docs/design.md §6), answered from the projections as known now or at `asKnownAt`. */
+async function queries(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const config = { roles: READERS };
   const { queries } = app.ledger;
 
   r.get(
-    '/v1/programs',
+    '/programs',
     {
       config,
       schema: {
@@ -66,7 +66,7 @@ export async function queryRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/programs/:id/status',
+    '/programs/:id/status',
     {
       config,
       schema: {
@@ -86,7 +86,7 @@ export async function queryRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/programs/:id/audit-trail',
+    '/programs/:id/audit-trail',
     {
       config,
       schema: {
@@ -108,7 +108,7 @@ export async function queryRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/programs/:id/timeline',
+    '/programs/:id/timeline',
     {
       config,
       schema: {
@@ -130,7 +130,7 @@ export async function queryRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/deadlines',
+    '/deadlines',
     {
       config,
       schema: {
@@ -157,7 +157,7 @@ export async function queryRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/compliance/violations',
+    '/compliance/violations',
     {
       config,
       schema: {
@@ -170,7 +170,7 @@ export async function queryRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/compliance/backdating',
+    '/compliance/backdating',
     {
       config,
       schema: {
@@ -192,7 +192,7 @@ export async function queryRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/events',
+    '/events',
     {
       config,
       schema: {
@@ -222,7 +222,7 @@ export async function queryRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/events/:eventId',
+    '/events/:eventId',
     {
       config,
       schema: {
@@ -243,7 +243,7 @@ export async function queryRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/ledger/verify',
+    '/ledger/verify',
     {
       config,
       schema: {
@@ -252,6 +252,14 @@ export async function queryRoutes(app: FastifyInstance) {
         response: { 200: VerifyReport, ...problems },
       },
     },
-    async () => verifyLedger(readLedger(app.ledger.store)),
+    async () => app.ledger.verify(),
   );
 }
+
+/** Encapsulated, so app.ts can mount it under a prefix. */
+export const queryRoutes = fp(queries, {
+  name: 'query-routes',
+  fastify: '5.x',
+  dependencies: ['ledger', 'auth', 'rate-limit'],
+  encapsulate: true,
+});

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Role } from '../credentials.ts';
@@ -6,9 +7,9 @@ import { READERS } from '../plugins/auth.ts';
 import { Problem } from '../problems.ts';
 
 /** Who the key belongs to and its role, so a client (the console) shows only what it may do. */
-export async function sessionRoutes(app: FastifyInstance) {
+async function session(app: FastifyInstance) {
   app.withTypeProvider<ZodTypeProvider>().get(
-    '/v1/me',
+    '/me',
     {
       config: { roles: READERS },
       schema: {
@@ -27,3 +28,11 @@ export async function sessionRoutes(app: FastifyInstance) {
     },
   );
 }
+
+/** Encapsulated, so app.ts can mount it under a prefix. */
+export const sessionRoutes = fp(session, {
+  name: 'session-routes',
+  fastify: '5.x',
+  dependencies: ['auth', 'rate-limit'],
+  encapsulate: true,
+});
