@@ -137,7 +137,7 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     if (missing) throw new Error(`LEDGER_REQUIRE_BROWSER=1 but no Chromium at ${CHROMIUM}`);
     // The console as its sources are now, into the folder the server serves.
     await build({ configFile: join(ROOT, 'console/vite.config.ts'), logLevel: 'error' });
-    const seeded = await ledgerBinary(dir)(
+    const seeded = await ledgerBinary(ROOT)(
       '--store',
       `sqlite:${join(dir, 'ledger.sqlite')}`,
       'seed-example',
