@@ -366,7 +366,7 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     expect(facts).toContain(checkpoint.rootHash);
     expect(facts).toContain(checkpoint.note.trimEnd().split('\n').at(-1));
     expect(await page.locator('pre.commands').first().textContent()).toContain(
-      `npx ledger audit --trusted trusted.note --url ${base}`,
+      `npx compliance-ledger audit --trusted trusted.note --url ${base}`,
     );
     const [download] = await Promise.all([
       page.waitForEvent('download'),

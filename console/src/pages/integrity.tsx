@@ -104,14 +104,14 @@ export function IntegrityPage() {
           Keep <code>trusted.note</code> outside this system. Later, with the project's CLI and any
           reader key in <code>LEDGER_API_KEY</code>, check that today's ledger extends it:
         </p>
-        <pre class="commands">{`npx ledger audit --trusted trusted.note --url ${origin} \\
+        <pre class="commands">{`npx compliance-ledger audit --trusted trusted.note --url ${origin} \\
   --key "$LEDGER_API_KEY" --public-key checkpoint-key.pub.pem`}</pre>
         <p>
           Or on the server's machine, on its files (here the default paths of LEDGER_STORE and
           LEDGER_CHECKPOINT_KEY), without the API:
         </p>
-        <pre class="commands">{`npx ledger verify --store sqlite:./data/ledger.sqlite
-npx ledger audit --trusted trusted.note --store sqlite:./data/ledger.sqlite \\
+        <pre class="commands">{`npx compliance-ledger verify --store sqlite:./data/ledger.sqlite
+npx compliance-ledger audit --trusted trusted.note --store sqlite:./data/ledger.sqlite \\
   --key-dir ./data/checkpoint-key`}</pre>
         <p>
           The audit verifies the signature and the consistency proof from your note to the latest
