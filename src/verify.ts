@@ -155,6 +155,15 @@ export class CheckpointError extends Error {
  * a line of this key that fails to verify rejects the whole note.
  */
 export function verifyCheckpoint(note: string, publicKey: string): VerifiedCheckpoint {
+  return parseBody(verifyNote(note, publicKey));
+}
+
+/**
+ * Verifies a signed note (c2sp.org/signed-note) against one Ed25519 public key, with the rules
+ * of verifyCheckpoint, and returns its text (through the last newline before the blank line).
+ * The text's own form is the caller's to check, e.g. a ledger receipt (docs/receipts.md).
+ */
+export function verifyNote(note: string, publicKey: string): string {
   const key = parsePublicKey(publicKey);
   if (typeof note !== 'string') fail('the note is not text');
   if (note.length > MAX_NOTE_LENGTH) fail('the note is longer than 1 MiB');
@@ -188,7 +197,7 @@ export function verifyCheckpoint(note: string, publicKey: string): VerifiedCheck
     verified = true;
   });
   if (!verified) fail(`no signature by the key ${key.description}`);
-  return parseBody(text);
+  return text;
 }
 
 /** The 4-byte signed-note key ID of an Ed25519 key: SHA-256(name || 0x0A || 0x01 || key)[:4]. */

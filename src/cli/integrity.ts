@@ -1,16 +1,19 @@
 /** What `ledger checkpoint`, `ledger proof` and `ledger audit` read: a store or a server. */
 import { randomUUID } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_CHECKPOINT_KEY_DIR, DEFAULT_ORIGIN } from '../config.ts';
 import { readLedger } from '../eventstore/envelope.ts';
+import { sqlitePath } from '../eventstore/open.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import { InconsistentCheckpointError, KEY_FILES } from '../integrity/checkpoint.ts';
 import {
+  checkpointLogFile,
   type KeptCheckpoint,
   type LedgerCheckpoints,
   openLedgerCheckpoints,
 } from '../integrity/ledger-checkpoints.ts';
+import { type VerifiedCheckpoint, verifyCheckpoint } from '../verify.ts';
 import { type AuditedLedger, AuditFailure } from './audit.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
@@ -48,8 +51,87 @@ export function checkpointsOf(
   return checkpoints;
 }
 
+/** What read-only commands use of the checkpoints: the kept ones, never a new one. */
+export type KeptCheckpoints = Pick<LedgerCheckpoints, 'tree' | 'latest' | 'ofSize' | 'all'>;
+
+/**
+ * The checkpoints the server signed and kept beside a store file, each checked with the public
+ * key alone: nothing is signed, created or written. `latest()` is the last one kept, which may
+ * be older than the tree (the server signs on its own cadence).
+ */
+export function keptCheckpointsOf(
+  store: EventStore,
+  url: string,
+  publicKey: string,
+): KeptCheckpoints {
+  const path = sqlitePath(url);
+  if (!store.merkle || path === null)
+    throw new CliError(
+      EXIT.refused,
+      'only a sqlite: store keeps its signed checkpoints beside it: checkpoints, proofs and audits of a file need one',
+    );
+  const log = checkpointLogFile(`${path}.signed-checkpoints`);
+  const kept: KeptCheckpoint[] = [];
+  const all = () => {
+    const notes = log.notes();
+    for (let i = kept.length; i < notes.length; i++) {
+      const note = notes[i] as string;
+      let checkpoint: VerifiedCheckpoint;
+      try {
+        checkpoint = verifyCheckpoint(note, publicKey);
+      } catch (error) {
+        throw new AuditFailure(
+          `kept checkpoint ${i + 1} does not verify: ${(error as Error).message}`,
+        );
+      }
+      kept.push({ ...checkpoint, note });
+    }
+    return kept;
+  };
+  return {
+    tree: store.merkle,
+    all,
+    latest() {
+      const last = all().at(-1);
+      if (last === undefined)
+        throw new CliError(
+          EXIT.notFound,
+          `no signed checkpoint is kept beside ${path}: the server signs one (GET /v1/ledger/checkpoint), or \`ledger checkpoint\` with its key`,
+        );
+      return last;
+    },
+    ofSize: (treeSize) => all().find((c) => c.treeSize === treeSize),
+  };
+}
+
+/**
+ * The verifier key an auditor gives (`--public-key`: the .vkey or the PEM), else the one the
+ * server keeps in its key folder; never a private key.
+ */
+export function publicKeyOf(file: string | undefined, keyDir: string): string {
+  const path = file ?? join(keyDir, KEY_FILES.verifierKey);
+  if (file === undefined && !existsSync(path))
+    throw new CliError(
+      EXIT.usage,
+      `no public key: give --public-key FILE (the server's ${KEY_FILES.verifierKey} or ${KEY_FILES.publicKey}), or --key-dir holding it`,
+    );
+  return readTrusted(path, file === undefined ? '--key-dir' : '--public-key').trim();
+}
+
+/** A file the auditor trusts (checkpoint, key, receipt): unreadable is exit 7, never tampering. */
+export function readTrusted(path: string, option: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliError(
+      EXIT.trustedFile,
+      `${option}: cannot read ${path}: ${(error as Error).message}`,
+    );
+  }
+}
+
 /** The audit's view of a store file: its checkpoints, its tree and its events. */
-export function storeLedger(store: EventStore, checkpoints: LedgerCheckpoints): AuditedLedger {
+export function storeLedger(store: EventStore, checkpoints: KeptCheckpoints): AuditedLedger {
   return {
     consistency: async (fromSize) => {
       let latest: KeptCheckpoint;
@@ -77,9 +159,9 @@ export function storeLedger(store: EventStore, checkpoints: LedgerCheckpoints): 
  * then every event through GET /v1/events, from which the audit recomputes the root (one pass,
  * cheaper than an inclusion proof per event).
  */
-export function serverLedger(baseUrl: string, apiKey: string): AuditedLedger {
+export function serverLedger(baseUrl: string, apiKey: string): AuditedLedger & { get: ServerGet } {
   const base = baseUrl.replace(/\/+$/, '');
-  async function get(path: string): Promise<unknown> {
+  async function get(path: string, options: { absent?: 'null' } = {}): Promise<unknown> {
     let response: Response;
     try {
       response = await fetch(`${base}${path}`, {
@@ -89,15 +171,21 @@ export function serverLedger(baseUrl: string, apiKey: string): AuditedLedger {
       throw new CliError(EXIT.failure, `cannot reach ${base}: ${(error as Error).message}`);
     }
     const body: unknown = await response.json().catch(() => undefined);
+    if (response.status === 404 && options.absent === 'null') return null;
     if (!response.ok) {
       const detail = (body as { detail?: unknown } | undefined)?.detail;
-      throw new AuditFailure(
-        `GET ${path} answered ${response.status}${typeof detail === 'string' ? `: ${detail}` : ''}`,
-      );
+      const answered = `GET ${path} answered ${response.status}${typeof detail === 'string' ? `: ${detail}` : ''}`;
+      // Only an answer about the ledger itself can be evidence of tampering.
+      if (response.status === 401 || response.status === 403)
+        throw new CliError(EXIT.credentials, `the server refused the API key: ${answered}`);
+      if (response.status === 429 || response.status >= 500)
+        throw new CliError(EXIT.failure, answered);
+      throw new AuditFailure(answered);
     }
     return body;
   }
   return {
+    get,
     async consistency(fromSize) {
       const body = (await get(`/v1/ledger/proofs/consistency?from=${fromSize}`)) as {
         to?: { note?: unknown };
@@ -124,6 +212,9 @@ export function serverLedger(baseUrl: string, apiKey: string): AuditedLedger {
     },
   };
 }
+
+/** A JSON GET of the audited server; refusals of the key are exit 6, its outages exit 5. */
+export type ServerGet = (path: string, options?: { absent?: 'null' }) => Promise<unknown>;
 
 /** Replaces `path` with `text` at once (temporary file, then rename): never half written. */
 export function replaceFile(path: string, text: string): void {

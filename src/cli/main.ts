@@ -1,22 +1,26 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { factsOfProgram, programFacts } from '../../projections/program-facts.ts';
 import { addKey, Role, readCredentials, revokeKey } from '../api/credentials.ts';
 import { evaluate, type Status, todayUtc } from '../domain/index.ts';
 import { readLedger } from '../eventstore/envelope.ts';
-import { DEFAULT_STORE_URL } from '../eventstore/open.ts';
+import { DEFAULT_STORE_URL, sqlitePath } from '../eventstore/open.ts';
 import { proveInclusion } from '../integrity/ledger-checkpoints.ts';
 import { ledgerProjections, ledgerQueries } from '../projections/ledger-queries.ts';
 import { replayLedger } from '../projections/replay.ts';
 import { verifyCheckpoint, verifyInclusion } from '../verify.ts';
 import * as args from './arguments.ts';
 import { AuditFailure, auditLedger } from './audit.ts';
+import { auditKeptAnswers, auditServedAnswers } from './audit-answers.ts';
 import { formatAuditTrail } from './audit-trail-formats.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { htmlReport } from './html-report.ts';
 import {
   checkpointsOf,
   defaultKeyDir,
+  keptCheckpointsOf,
+  publicKeyOf,
+  readTrusted,
   replaceFile,
   serverLedger,
   storeLedger,
@@ -148,7 +152,7 @@ program
         EXIT.usage,
         '--as-known-at: give an instant here; use --to-position for a position',
       );
-    const store = await openStore(globals().store);
+    const store = await openStore(globals().store, { readOnly: true });
     try {
       const started = performance.now();
       const head = await store.headPosition();
@@ -201,7 +205,7 @@ program
   .description('check every hash chain; exit 1 naming the first bad event')
   .action(async () => {
     const url = globals().store;
-    const store = await openStore(url);
+    const store = await openStore(url, { readOnly: true });
     try {
       const report = await verifyStore(store, !url.startsWith('esdb'));
       out(report, () =>
@@ -236,7 +240,9 @@ program
     const url = globals().store;
     const store = await openStore(url);
     try {
-      const { origin, treeSize, rootHash, note } = checkpointsOf(store, url, o.keyDir).latest();
+      const { origin, treeSize, rootHash, note } = checkpointsOf(store, url, o.keyDir, {
+        existingKey: true,
+      }).latest();
       if (o.out) {
         writeFileSync(o.out, note);
         process.stderr.write(`checkpoint of tree size ${treeSize} written to ${o.out}\n`);
@@ -252,20 +258,22 @@ program
   .command('proof')
   .description('Merkle proofs')
   .command('inclusion <eventId>')
-  .description('prove that an event is in the ledger of a signed checkpoint')
-  .option('--tree-size <n>', 'the size of a checkpoint signed earlier (default: the latest)')
+  .description('prove that an event is in the ledger of a signed checkpoint (reads only)')
+  .option('--tree-size <n>', 'the size of a checkpoint signed earlier (default: the latest kept)')
+  .option('--public-key <file>', 'the verifier key (.vkey) or PEM (default: the one in --key-dir)')
   .addOption(keyDirOption())
-  .action(async (eventId: string, o: { treeSize?: string; keyDir: string }) => {
+  .action(async (eventId: string, o: { treeSize?: string; publicKey?: string; keyDir: string }) => {
     const treeSize = o.treeSize === undefined ? undefined : args.count(o.treeSize, '--tree-size');
+    const publicKey = publicKeyOf(o.publicKey, o.keyDir);
     const url = globals().store;
-    const store = await openStore(url);
+    const store = await openStore(url, { readOnly: true });
     try {
-      const checkpoints = checkpointsOf(store, url, o.keyDir);
+      const checkpoints = keptCheckpointsOf(store, url, publicKey);
       const answer = await proveInclusion(store, checkpoints, eventId, treeSize);
       if (!answer.ok) throw new CliError(EXIT.notFound, answer.detail);
       const { leafIndex, leafHash, proof, checkpoint } = answer;
       // Checked here as an auditor would, with the size and root of the signed note.
-      const signed = verifyCheckpoint(checkpoint.note, checkpoints.key.verifierKey);
+      const signed = verifyCheckpoint(checkpoint.note, publicKey);
       const verified = verifyInclusion(
         leafHash,
         leafIndex,
@@ -301,49 +309,67 @@ program
 program
   .command('audit')
   .description(
-    'check the ledger against a trusted checkpoint: signature, consistency proof and every event; replace the trusted checkpoint when all holds',
+    'check the ledger against a trusted checkpoint: signature, consistency proof, every event, and every answer against a rebuild; replace the trusted checkpoint when all holds',
   )
   .requiredOption('--trusted <file>', 'the signed checkpoint you trust, kept outside the system')
-  .option('--url <url>', 'audit a server (with --key) instead of a store')
-  .option('--key <apiKey>', 'an API key of the server (any reader role)')
-  .option('--public-key <file>', 'the verifier key (.vkey) or PEM of the signing key')
+  .option(
+    '--url <url>',
+    'audit a server instead of a store (API key from LEDGER_API_KEY, --api-key-file or --key)',
+  )
+  .option('--api-key-file <file>', 'a file holding an API key of the server (any reader role)')
+  .option(
+    '--key <apiKey>',
+    'an API key of the server; prefer LEDGER_API_KEY or --api-key-file (argv is visible to others)',
+  )
+  .option('--public-key <file>', 'the verifier key (.vkey) or PEM (default: the one in --key-dir)')
   .addOption(keyDirOption())
   .action(
     async (o: {
       trusted: string;
       url?: string;
       key?: string;
+      apiKeyFile?: string;
       publicKey?: string;
       keyDir: string;
     }) => {
       if (o.url !== undefined && program.getOptionValueSource('store') === 'cli')
         throw new CliError(EXIT.usage, 'audit: give --store or --url, not both');
-      if (o.url !== undefined && (o.key === undefined || o.publicKey === undefined))
-        throw new CliError(EXIT.usage, 'audit --url needs --key and --public-key');
-      const trustedNote = readText(o.trusted, '--trusted');
-      const publicKey =
-        o.publicKey === undefined ? undefined : readText(o.publicKey, '--public-key').trim();
+      if (o.url !== undefined && o.publicKey === undefined)
+        throw new CliError(EXIT.usage, 'audit --url needs --public-key');
+      const apiKey = o.url === undefined ? undefined : apiKeyOf(o);
+      const trustedNote = readTrusted(o.trusted, '--trusted');
+      const publicKey = publicKeyOf(o.publicKey, o.keyDir);
       const run = async () => {
-        if (o.url !== undefined)
-          return auditLedger(
-            trustedNote,
-            publicKey as string,
-            serverLedger(o.url, o.key as string),
+        if (o.url !== undefined) {
+          const server = serverLedger(o.url, apiKey as string);
+          const result = await auditLedger(trustedNote, publicKey, server);
+          const answers = await auditServedAnswers(
+            server.get,
+            server.events(),
+            result.latest.treeSize,
           );
+          return { ...result, answers, unsigned: 0 };
+        }
         const url = globals().store;
-        const store = await openStore(url);
+        const store = await openStore(url, { readOnly: true });
         try {
-          const checkpoints = checkpointsOf(store, url, o.keyDir, { existingKey: true });
-          return await auditLedger(
-            trustedNote,
-            publicKey ?? checkpoints.key.verifierKey,
-            storeLedger(store, checkpoints),
+          const checkpoints = keptCheckpointsOf(store, url, publicKey);
+          const result = await auditLedger(trustedNote, publicKey, storeLedger(store, checkpoints));
+          const answers = await auditKeptAnswers(
+            store,
+            sqlitePath(url) as string,
+            result.latest.treeSize,
           );
+          return {
+            ...result,
+            answers,
+            unsigned: (await store.headPosition()) - result.latest.treeSize,
+          };
         } finally {
           await store.close();
         }
       };
-      let result: Awaited<ReturnType<typeof auditLedger>>;
+      let result: Awaited<ReturnType<typeof run>>;
       try {
         result = await run();
       } catch (error) {
@@ -357,21 +383,35 @@ program
         from: result.trusted.treeSize,
         to: result.latest.treeSize,
         trusted: o.trusted,
+        programs: result.answers.programs,
+        unsigned: result.unsigned,
+        skipped: result.answers.skipped,
       };
-      out(
-        summary,
-        () =>
-          `audit passed: the ledger of tree size ${summary.to} extends the trusted one of size ${summary.from}, and its ${summary.to} events hash to the signed root; ${o.trusted} now holds the new checkpoint`,
+      out(summary, () =>
+        [
+          `audit passed: the ledger of tree size ${summary.to} extends the trusted one of size ${summary.from}, and its ${summary.to} events hash to the signed root; the answers for ${summary.programs} programs equal a rebuild from them; ${o.trusted} now holds the new checkpoint`,
+          ...(summary.unsigned > 0
+            ? [`${summary.unsigned} events recorded after that checkpoint are not yet signed`]
+            : []),
+          ...summary.skipped.map(
+            (s) => `read-model checkpoint not compared (the server rebuilds it): ${s}`,
+          ),
+        ].join('\n'),
       );
     },
   );
 
-function readText(file: string, option: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new CliError(EXIT.usage, `${option}: cannot read ${file}: ${(error as Error).message}`);
-  }
+/** The API key: LEDGER_API_KEY, else the file, else argv; none is exit 6. */
+function apiKeyOf(o: { key?: string; apiKeyFile?: string }): string {
+  const fromFile =
+    o.apiKeyFile === undefined ? undefined : readTrusted(o.apiKeyFile, '--api-key-file').trim();
+  const key = fromFile ?? o.key ?? process.env.LEDGER_API_KEY;
+  if (!key)
+    throw new CliError(
+      EXIT.credentials,
+      'no API key: set LEDGER_API_KEY, or give --api-key-file FILE (or --key)',
+    );
+  return key;
 }
 
 program
@@ -379,7 +419,7 @@ program
   .description('the raw ledger as NDJSON, envelopes included')
   .option('--out <file>', 'write to a file instead of stdout')
   .action(async (o: { out?: string }) => {
-    const store = await openStore(globals().store);
+    const store = await openStore(globals().store, { readOnly: true });
     try {
       const events = await exportLedger(store, o.out);
       if (o.out) process.stderr.write(`exported ${events} events to ${o.out}\n`);

@@ -5,10 +5,17 @@ import { openSqliteEventStore } from './sqlite.ts';
 
 export const DEFAULT_STORE_URL = 'sqlite:./data/ledger.sqlite';
 
-/** `sqlite:<path>` (an empty path means ./data/ledger.sqlite), `memory:`, or `esdb://host:2113?tls=false`. */
-export function openEventStore(url: string = DEFAULT_STORE_URL): EventStore | Promise<EventStore> {
+/**
+ * `sqlite:<path>` (an empty path means ./data/ledger.sqlite), `memory:`, or
+ * `esdb://host:2113?tls=false`. `readOnly` opens an existing SQLite file without creating
+ * anything (the other stores create no local files anyway).
+ */
+export function openEventStore(
+  url: string = DEFAULT_STORE_URL,
+  options: { readOnly?: boolean } = {},
+): EventStore | Promise<EventStore> {
   const path = sqlitePath(url);
-  if (path !== null) return openSqliteEventStore(path);
+  if (path !== null) return openSqliteEventStore(path, options);
   if (url === 'memory:') return createMemoryEventStore();
   if (/^esdb(\+discover)?:\/\//.test(url)) {
     // Loaded on demand: the gRPC client is heavy and only production needs it.

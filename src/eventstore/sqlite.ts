@@ -6,7 +6,7 @@
  * same file and is extended in the same savepoint as each append's rows, so the tree and the
  * events cannot disagree after a refused append or a crash, and opening reads it, never rebuilds.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -42,6 +42,20 @@ export interface SqliteEventStoreOptions {
    * without it leave the file's tree behind, and appends with the tree are refused from then on.
    */
   merkle?: boolean;
+  /**
+   * Open an existing file for reading only: nothing is created, not even SQLite's -wal and -shm
+   * (appends fail). Without a -wal beside it (no server has it open: a copy, a stopped server)
+   * the file is read into memory; with one, SQLite's own read-only mode shares the live WAL.
+   */
+  readOnly?: boolean;
+}
+
+/** A read-only open of a file that is not there. */
+export class LedgerFileMissingError extends Error {
+  override readonly name = 'LedgerFileMissingError';
+  constructor(readonly path: string) {
+    super(`no ledger file at ${path}`);
+  }
 }
 
 export interface GroupCommit {
@@ -128,13 +142,11 @@ export function openSqliteEventStore(
   path: string,
   options: SqliteEventStoreOptions = {},
 ): EventStore {
-  mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  const db = options.readOnly ? openReadOnly(path) : openWritable(path);
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
-    migrate(db, path);
+    if (options.readOnly) checkSchemaVersion(db, path);
+    else migrate(db, path);
   } catch (error) {
     db.close();
     throw error;
@@ -449,6 +461,41 @@ function appendLeaf(tree: MerkleTree, event: RecordedEvent, dataJson?: string): 
       `the Merkle tree has ${leafIndex} leaves but the event goes to position ${event.position}: the tree and the events of this file disagree`,
     );
   }
+}
+
+function openWritable(path: string): Database.Database {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+/** SQLite file header bytes 18 and 19: the file format's write and read versions (2 = WAL). */
+const FORMAT_VERSION_BYTES = [18, 19] as const;
+
+function openReadOnly(path: string): Database.Database {
+  if (!existsSync(path)) throw new LedgerFileMissingError(path);
+  if (existsSync(`${path}-wal`)) return new Database(path, { readonly: true, fileMustExist: true });
+  const image = readFileSync(path);
+  // An in-memory image cannot use WAL; as a rollback-journal file it reads the same pages.
+  for (const at of FORMAT_VERSION_BYTES) if (image[at] === 2) image[at] = 1;
+  return new Database(image, { readonly: true });
+}
+
+function checkSchemaVersion(db: Database.Database, path: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > migrations.length)
+    throw new LedgerSchemaVersionError(path, version, migrations.length);
+  if (version < migrations.length)
+    throw new Error(
+      `ledger ${path} has schema version ${version}; open it once with the server (or a writing command) to upgrade it`,
+    );
 }
 
 function migrate(db: Database.Database, path: string): void {

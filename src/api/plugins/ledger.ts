@@ -13,6 +13,7 @@ import {
   ledgerProjections,
   ledgerQueries,
 } from '../../projections/ledger-queries.ts';
+import { loadOrCreateReadModelKey } from '../../projections/read-model-key.ts';
 import { type ProjectionRuntime, startProjections } from '../../projections/runtime.ts';
 
 export interface Ledger {
@@ -31,7 +32,8 @@ declare module 'fastify' {
 
 /**
  * Opens the store the URL names and the checkpoint signing key (created on first start), starts
- * the projections (with checkpoints beside a SQLite file), and closes both after the server
+ * the projections (with checkpoints beside a SQLite file, sealed with the read-model key from
+ * the same private folder; a refused one is logged and rebuilt), and closes both after the server
  * stopped taking requests, so in-flight appends finish.
  */
 export const ledgerPlugin = fp(
@@ -44,8 +46,19 @@ export const ledgerPlugin = fp(
       checkpoints = openLedgerCheckpoints(store, options.storeUrl, options);
       projections = await startProjections(store, ledgerProjections, {
         ...(path
-          ? { checkpoints: fileCheckpointStore(`${path}.projections`), checkpointEvery: 100_000 }
+          ? {
+              checkpoints: {
+                store: fileCheckpointStore(`${path}.projections`),
+                key: loadOrCreateReadModelKey(options.keyDir),
+              },
+              checkpointEvery: 100_000,
+            }
           : {}),
+        onRefused: (name, reason) =>
+          app.log.warn(
+            { projection: name, reason },
+            `read-model checkpoint ${name} refused (${reason}): rebuilt from the events`,
+          ),
       });
     } catch (error) {
       await store.close();
