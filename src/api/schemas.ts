@@ -192,6 +192,17 @@ export const VerifyReport = z
         message: z.string(),
       })
       .optional(),
+    answers: z
+      .object({
+        ok: z.boolean(),
+        programs: z.int(),
+        position: z.int(),
+        difference: z.string().nullable(),
+      })
+      .optional()
+      .describe(
+        'With answers=true: the running read models compared with a rebuild from the events',
+      ),
   })
   .meta({ id: 'VerifyReport' });
 

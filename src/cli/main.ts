@@ -240,9 +240,7 @@ program
     const url = globals().store;
     const store = await openStore(url);
     try {
-      const { origin, treeSize, rootHash, note } = checkpointsOf(store, url, o.keyDir, {
-        existingKey: true,
-      }).latest();
+      const { origin, treeSize, rootHash, note } = checkpointsOf(store, url, o.keyDir).latest();
       if (o.out) {
         writeFileSync(o.out, note);
         process.stderr.write(`checkpoint of tree size ${treeSize} written to ${o.out}\n`);

@@ -3,8 +3,17 @@
  * serves or its read models hold), program by program, as known at one position, so a read
  * model changed behind the ledger's back is named by the first program whose answer differs.
  */
+import { programFacts } from '../../projections/program-facts.ts';
 import type { CalendarDate } from '../domain/index.ts';
-import type { LedgerQueries } from './ledger-queries.ts';
+import { readLedger } from '../eventstore/envelope.ts';
+import type { EventStore } from '../eventstore/port.ts';
+import {
+  type LedgerQueries,
+  ledgerProjections,
+  ledgerQueries,
+  type ProjectionStates,
+} from './ledger-queries.ts';
+import { replayLedger } from './replay.ts';
 
 /** The parts of a status every reader acts on; the rest (explanation, basis) follows from them. */
 export interface StatusGist {
@@ -88,4 +97,40 @@ export async function firstDifferentAnswer(
       return `program ${programId}: ${servedBy} gives the timeline ${describeTimeline(gotTimeline)} as known at position ${position}, the verified events give ${describeTimeline(wantTimeline)}`;
   }
   return null;
+}
+
+export interface AnswersReport {
+  ok: boolean;
+  programs: number;
+  position: number;
+  difference: string | null;
+}
+
+/**
+ * The server's own check (GET /v1/ledger/verify?answers=true): every read model rebuilt from
+ * the events, compared with the running ones as known at the position they had reached.
+ */
+export async function compareWithRebuild(
+  store: EventStore,
+  live: ProjectionStates & { readonly position: number },
+  at: CalendarDate,
+): Promise<AnswersReport> {
+  const position = live.position;
+  const replayed = await replayLedger(readLedger(store), ledgerProjections, {
+    toPosition: position,
+  });
+  const programIds = [
+    ...new Set([
+      ...replayed.state(programFacts).programs.keys(),
+      ...live.state(programFacts).programs.keys(),
+    ]),
+  ].sort();
+  const difference = await firstDifferentAnswer(
+    programIds,
+    { at, position },
+    answersOf(ledgerQueries(store, replayed)),
+    answersOf(ledgerQueries(store, live)),
+    'the running read model',
+  );
+  return { ok: difference === null, programs: programIds.length, position, difference };
 }

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CalendarDate, Slug, todayUtc } from '../../domain/index.ts';
 import { readLedger, verifyLedger } from '../../eventstore/envelope.ts';
+import { compareWithRebuild } from '../../projections/compare-answers.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, Problem } from '../problems.ts';
 import {
@@ -218,10 +219,23 @@ export async function queryRoutes(app: FastifyInstance) {
       config,
       schema: {
         tags: ['audit'],
-        summary: 'Check every hash chain of the ledger; names the first bad event',
+        summary:
+          'Check every hash chain of the ledger; names the first bad event. With answers=true, also rebuild every read model from the events and name the first program whose answer differs',
+        querystring: z.object({
+          answers: z.enum(['true', 'false']).default('false'),
+        }),
         response: { 200: VerifyReport, ...problems },
       },
     },
-    async () => verifyLedger(readLedger(app.ledger.store)),
+    async (req) => {
+      const report = await verifyLedger(readLedger(app.ledger.store));
+      if (req.query.answers !== 'true' || !report.ok) return report;
+      const answers = await compareWithRebuild(
+        app.ledger.store,
+        app.ledger.projections,
+        todayUtc(),
+      );
+      return { ...report, ok: answers.ok, answers };
+    },
   );
 }
