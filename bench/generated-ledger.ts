@@ -5,7 +5,7 @@
  */
 import { type DomainEvent, SCHEMA_VERSION, streams } from '../src/domain/index.ts';
 import type { EventStore } from '../src/eventstore/port.ts';
-import { openSqliteEventStore } from '../src/eventstore/sqlite.ts';
+import { openSqliteEventStore } from '../src/eventstore/sqlite/index.ts';
 
 const SPECS = 20;
 

@@ -12,9 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { MemoryMerkleStorage, MerkleTree } from '../src/core/merkle/tree.ts';
 import type { EventStore } from '../src/eventstore/port.ts';
-import { openSqliteEventStore, sqliteMerkleStorage } from '../src/eventstore/sqlite.ts';
-import { MemoryMerkleStorage, MerkleTree } from '../src/integrity/merkle.ts';
+import { openSqliteEventStore, sqliteMerkleStorage } from '../src/eventstore/sqlite/index.ts';
 import { verifyInclusion } from '../src/verify.ts';
 import { benchRow, benchShipment, median, perSecond, report } from './support.ts';
 

@@ -23,7 +23,7 @@ import {
 } from '@event-driven-io/emmett-sqlite';
 import Database from 'better-sqlite3';
 import type { EventToAppend } from '../src/eventstore/port.ts';
-import { openSqliteEventStore } from '../src/eventstore/sqlite.ts';
+import { openSqliteEventStore } from '../src/eventstore/sqlite/index.ts';
 import {
   benchRow,
   benchShipment,

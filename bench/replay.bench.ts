@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openSqliteEventStore } from '../src/eventstore/sqlite.ts';
+import { openSqliteEventStore } from '../src/eventstore/sqlite/index.ts';
 import { ledgerProjections } from '../src/projections/ledger-queries.ts';
 import { startProjections } from '../src/projections/runtime.ts';
 import { generateLedger } from './generated-ledger.ts';

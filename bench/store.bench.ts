@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EventStore } from '../src/eventstore/port.ts';
-import { type GroupCommit, openSqliteEventStore } from '../src/eventstore/sqlite.ts';
+import { type GroupCommit, openSqliteEventStore } from '../src/eventstore/sqlite/index.ts';
 import { benchRow, benchShipment, report } from './support.ts';
 
 const SEQUENTIAL_APPENDS = 500;

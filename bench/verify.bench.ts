@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { readLedger, verifyLedger } from '../src/eventstore/envelope.ts';
-import { openSqliteEventStore } from '../src/eventstore/sqlite.ts';
+import { openSqliteEventStore } from '../src/eventstore/sqlite/index.ts';
+import { readLedger, verifyLedger } from '../src/integrity/verify-ledger.ts';
 import { generateLedger } from './generated-ledger.ts';
 import { benchRow, measureInChild, median, mib, peakRssBytes, report } from './support.ts';
 

@@ -5,8 +5,8 @@
  */
 import { type ProgramFactsIndex, programFacts } from '../../projections/program-facts.ts';
 import { type CalendarDate, todayUtc } from '../domain/index.ts';
-import { readLedger } from '../eventstore/envelope.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
+import { readLedger } from '../integrity/verify-ledger.ts';
 import { fileCheckpointStore } from '../projections/checkpoints.ts';
 import {
   type AnswerSource,

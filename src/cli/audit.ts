@@ -5,8 +5,10 @@
  * recomputed from the events, so an event changed or removed is caught even when the stored
  * tree was left alone.
  */
+
+import { MemoryMerkleStorage, MerkleTree } from '../core/merkle/tree.ts';
+import { leafHash, leafInput } from '../core/merkle-leaf.ts';
 import type { LedgerMerkleTree, RecordedEvent } from '../eventstore/port.ts';
-import { leafHash, leafInput, MemoryMerkleStorage, MerkleTree } from '../integrity/merkle.ts';
 import { type VerifiedCheckpoint, verifyCheckpoint, verifyConsistency } from '../verify.ts';
 
 /** What the audit reads: from a store file or from a server. */
@@ -85,13 +87,15 @@ async function describeMismatch(
 ): Promise<string> {
   const summary = `the ${recomputed.size} events read do not hash to the signed root of tree size ${signed.treeSize}`;
   const stored = ledger.storedTree;
-  if (!stored || !Buffer.from(stored.root(signed.treeSize)).equals(signed.rootHash)) return summary;
-  const same = (size: number) => Buffer.from(recomputed.root(size)).equals(stored.root(size));
+  if (!stored || !Buffer.from(await stored.root(signed.treeSize)).equals(signed.rootHash))
+    return summary;
+  const same = async (size: number) =>
+    Buffer.from(recomputed.root(size)).equals(await stored.root(size));
   let good = 0;
   let bad = recomputed.size + 1;
   while (bad - good > 1) {
     const middle = Math.floor((good + bad) / 2);
-    if (same(middle)) good = middle;
+    if (await same(middle)) good = middle;
     else bad = middle;
   }
   if (bad > recomputed.size)

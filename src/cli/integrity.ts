@@ -3,16 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_CHECKPOINT_KEY_DIR, DEFAULT_ORIGIN } from '../config.ts';
-import { readLedger } from '../eventstore/envelope.ts';
-import { sqlitePath } from '../eventstore/open.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
-import { KEY_FILES } from '../integrity/checkpoint.ts';
+import { generateSigningKey, KEY_FILES, loadOrCreateSigningKey } from '../integrity/checkpoint.ts';
 import {
-  checkpointLogFile,
   type KeptCheckpoint,
   type LedgerCheckpoints,
   openLedgerCheckpoints,
 } from '../integrity/ledger-checkpoints.ts';
+import { readLedger } from '../integrity/verify-ledger.ts';
 import { type VerifiedCheckpoint, verifyCheckpoint } from '../verify.ts';
 import { type AuditedLedger, AuditFailure } from './audit.ts';
 import { CliError, EXIT } from './exit-codes.ts';
@@ -22,26 +20,14 @@ export const defaultKeyDir = () => process.env.LEDGER_CHECKPOINT_KEY || DEFAULT_
 
 /**
  * The store's checkpoints, signed with the key in `keyDir` under the server's origin
- * (LEDGER_ORIGIN). With `existingKey`, a missing key is an error rather than a new key.
+ * (LEDGER_ORIGIN): for `ledger checkpoint`, the one command that signs.
  */
-export function checkpointsOf(
-  store: EventStore,
-  url: string,
-  keyDir: string,
-  options: { existingKey?: boolean } = {},
-): LedgerCheckpoints {
-  if (
-    options.existingKey &&
-    url.startsWith('sqlite:') &&
-    !existsSync(join(keyDir, KEY_FILES.privateKey))
-  )
-    throw new CliError(
-      EXIT.failure,
-      `no checkpoint key in ${keyDir}: give the folder the server signs with (--key-dir or LEDGER_CHECKPOINT_KEY)`,
-    );
-  const checkpoints = openLedgerCheckpoints(store, url, {
-    keyDir,
-    origin: process.env.LEDGER_ORIGIN || DEFAULT_ORIGIN,
+export function checkpointsOf(store: EventStore, url: string, keyDir: string): LedgerCheckpoints {
+  const origin = process.env.LEDGER_ORIGIN || DEFAULT_ORIGIN;
+  const checkpoints = openLedgerCheckpoints(store, {
+    origin,
+    key: () =>
+      url === 'memory:' ? generateSigningKey(origin) : loadOrCreateSigningKey(keyDir, origin),
   });
   if (checkpoints === null)
     throw new CliError(
@@ -59,29 +45,23 @@ export type KeptCheckpoints = Pick<LedgerCheckpoints, 'tree' | 'latest' | 'ofSiz
  * key alone: nothing is signed, created or written. `latest()` is the last one kept, which may
  * be older than the tree (the server signs on its own cadence).
  */
-export function keptCheckpointsOf(
-  store: EventStore,
-  url: string,
-  publicKey: string,
-): KeptCheckpoints {
-  const path = sqlitePath(url);
-  if (!store.merkle || path === null)
+export function keptCheckpointsOf(store: EventStore, publicKey: string): KeptCheckpoints {
+  const { merkle: tree, signedCheckpoints: log } = store;
+  if (!tree || !log)
     throw new CliError(
       EXIT.refused,
-      'only a sqlite: store keeps its signed checkpoints beside it: checkpoints, proofs and audits of a file need one',
+      'this store keeps no Merkle tree or no signed checkpoints (esdb): proofs and audits of a store need a sqlite: one',
     );
-  const log = checkpointLogFile(`${path}.signed-checkpoints`);
   const kept: KeptCheckpoint[] = [];
-  const all = () => {
-    const notes = log.notes();
-    for (let i = kept.length; i < notes.length; i++) {
-      const note = notes[i] as string;
+  const all = async () => {
+    const notes = await log.notes(kept.length);
+    for (const note of notes) {
       let checkpoint: VerifiedCheckpoint;
       try {
         checkpoint = verifyCheckpoint(note, publicKey);
       } catch (error) {
         throw new AuditFailure(
-          `kept checkpoint ${i + 1} does not verify: ${(error as Error).message}`,
+          `kept checkpoint ${kept.length + 1} does not verify: ${(error as Error).message}`,
         );
       }
       kept.push({ ...checkpoint, note });
@@ -89,18 +69,18 @@ export function keptCheckpointsOf(
     return kept;
   };
   return {
-    tree: store.merkle,
+    tree,
     all,
-    latest() {
-      const last = all().at(-1);
+    async latest() {
+      const last = (await all()).at(-1);
       if (last === undefined)
         throw new CliError(
           EXIT.notFound,
-          `no signed checkpoint is kept beside ${path}: the server signs one (GET /v1/ledger/checkpoint), or \`ledger checkpoint\` with its key`,
+          'no signed checkpoint is kept with this ledger: the server signs one (GET /v1/ledger/checkpoint), or `ledger checkpoint` with its key',
         );
       return last;
     },
-    ofSize: (treeSize) => all().find((c) => c.treeSize === treeSize),
+    ofSize: async (treeSize) => (await all()).find((c) => c.treeSize === treeSize),
   };
 }
 
@@ -134,7 +114,7 @@ export function readTrusted(path: string, option: string): string {
 export function storeLedger(store: EventStore, checkpoints: KeptCheckpoints): AuditedLedger {
   return {
     consistency: async (fromSize) => {
-      const latest = checkpoints.latest();
+      const latest = await checkpoints.latest();
       // Proofs come from the stored tree: it must give the signed root, or they mean nothing.
       if (!Buffer.from(await checkpoints.tree.root(latest.treeSize)).equals(latest.rootHash))
         throw new AuditFailure(
@@ -144,7 +124,7 @@ export function storeLedger(store: EventStore, checkpoints: KeptCheckpoints): Au
       if (fromSize > latest.treeSize) return { note: latest.note, proof: [] };
       return {
         note: latest.note,
-        proof: checkpoints.tree.consistencyProof(fromSize, latest.treeSize),
+        proof: await checkpoints.tree.consistencyProof(fromSize, latest.treeSize),
       };
     },
     events: () => readLedger(store),

@@ -3,9 +3,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { factsOfProgram, programFacts } from '../../projections/program-facts.ts';
 import { addKey, Role, readCredentials, revokeKey } from '../api/credentials.ts';
 import { evaluate, type Status, todayUtc } from '../domain/index.ts';
-import { readLedger } from '../eventstore/envelope.ts';
 import { DEFAULT_STORE_URL, sqlitePath } from '../eventstore/open.ts';
 import { proveInclusion } from '../integrity/ledger-checkpoints.ts';
+import { readLedger } from '../integrity/verify-ledger.ts';
 import { ledgerProjections, ledgerQueries } from '../projections/ledger-queries.ts';
 import { replayLedger } from '../projections/replay.ts';
 import { verifyCheckpoint, verifyInclusion } from '../verify.ts';
@@ -240,7 +240,11 @@ program
     const url = globals().store;
     const store = await openStore(url);
     try {
-      const { origin, treeSize, rootHash, note } = checkpointsOf(store, url, o.keyDir).latest();
+      const { origin, treeSize, rootHash, note } = await checkpointsOf(
+        store,
+        url,
+        o.keyDir,
+      ).latest();
       if (o.out) {
         writeFileSync(o.out, note);
         process.stderr.write(`checkpoint of tree size ${treeSize} written to ${o.out}\n`);
@@ -266,7 +270,7 @@ program
     const url = globals().store;
     const store = await openStore(url, { readOnly: true });
     try {
-      const checkpoints = keptCheckpointsOf(store, url, publicKey);
+      const checkpoints = keptCheckpointsOf(store, publicKey);
       const answer = await proveInclusion(store, checkpoints, eventId, treeSize);
       if (!answer.ok) throw new CliError(EXIT.notFound, answer.detail);
       const { leafIndex, leafHash, proof, checkpoint } = answer;
@@ -351,7 +355,7 @@ program
         const url = globals().store;
         const store = await openStore(url, { readOnly: true });
         try {
-          const checkpoints = keptCheckpointsOf(store, url, publicKey);
+          const checkpoints = keptCheckpointsOf(store, publicKey);
           const result = await auditLedger(trustedNote, publicKey, storeLedger(store, checkpoints));
           const answers = await auditKeptAnswers(
             store,

@@ -2,9 +2,9 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
-import { readLedger, verifyLedger } from '../eventstore/envelope.ts';
 import { RecordedEventSchema } from '../eventstore/envelope-schema.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
+import { readLedger, verifyLedger } from '../integrity/verify-ledger.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { describeProblem } from './verify.ts';
 

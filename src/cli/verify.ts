@@ -1,5 +1,5 @@
-import { type LedgerReport, readLedger, verifyLedger } from '../eventstore/envelope.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
+import { type LedgerReport, readLedger, verifyLedger } from '../integrity/verify-ledger.ts';
 import { progress } from './progress.ts';
 
 /** Checks every hash chain of the store with a progress bar. */

@@ -2,7 +2,8 @@
  * The append rules every adapter applies the same way: input validation, retried appends
  * (idempotency), expected-revision checks and the commit instant.
  */
-import { canonicalJson, sameContent } from './envelope.ts';
+import { canonicalJson } from '../core/canonical-json.ts';
+import { sameContent } from '../core/event-hash.ts';
 import { EventIdConflictError, StreamRevisionConflictError } from './errors.ts';
 import type {
   AppendOptions,

@@ -40,6 +40,7 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
+import { GENESIS_HASH, sealEvent } from '../core/event-hash.ts';
 import {
   appendResult,
   assertAppendable,
@@ -50,7 +51,6 @@ import {
   retriedAppendResult,
   storedData,
 } from './append-rules.ts';
-import { GENESIS_HASH, sealEvent } from './envelope.ts';
 import { EventIdConflictError, StreamRevisionConflictError } from './errors.ts';
 import type {
   AppendOptions,
@@ -213,6 +213,8 @@ interface Scan {
 }
 
 class EsdbEventStore implements EventStore {
+  // Positions are commit offsets; the ledger cannot choose them, so it cannot import either.
+  readonly capabilities = { densePositions: false, importRecorded: false } as const;
   readonly #client: EsdbClient;
   readonly #options: EsdbStoreOptions;
   readonly #subscriptions = new Set<EsdbSubscription>();

@@ -1,12 +1,8 @@
 /** In-memory EventStore for unit tests: the same semantics as the durable adapters, no disk. */
 
-import {
-  leafHash,
-  leafInput,
-  ledgerMerkleTree,
-  MemoryMerkleStorage,
-  MerkleTree,
-} from '../integrity/merkle.ts';
+import { GENESIS_HASH, sealEvent } from '../core/event-hash.ts';
+import { MemoryMerkleStorage, MerkleTree } from '../core/merkle/tree.ts';
+import { leafHash, leafInput } from '../core/merkle-leaf.ts';
 import {
   appendResult,
   assertAppendable,
@@ -18,7 +14,7 @@ import {
   retriedAppendResult,
   snapshotEvent,
 } from './append-rules.ts';
-import { GENESIS_HASH, sealEvent } from './envelope.ts';
+import { ledgerMerkleTree } from './ledger-merkle-tree.ts';
 import type {
   AppendOptions,
   AppendResult,
@@ -26,6 +22,7 @@ import type {
   EventToAppend,
   RecordedEvent,
 } from './port.ts';
+import { signedCheckpointsInMemory } from './signed-checkpoint-log.ts';
 import { catchUpSubscription, createCommitFeed } from './subscription.ts';
 
 export function createMemoryEventStore(): EventStore {
@@ -87,6 +84,7 @@ export function createMemoryEventStore(): EventStore {
   }
 
   return {
+    capabilities: { densePositions: true, importRecorded: true },
     append: async (stream, events, options) => append(stream, events, options),
     readStream: async (stream, options) => {
       assertOpen();
@@ -125,6 +123,7 @@ export function createMemoryEventStore(): EventStore {
       const event = byEventId.get(eventId);
       return event === undefined ? null : event.position - 1;
     }),
+    signedCheckpoints: signedCheckpointsInMemory(),
     close: async () => {
       closed = true;
       feed.end();

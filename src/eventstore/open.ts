@@ -1,7 +1,7 @@
 /** Opens the EventStore a URL names (DESIGN.md section 6, "Stores"). */
 import { createMemoryEventStore } from './memory.ts';
 import type { EventStore } from './port.ts';
-import { openSqliteEventStore } from './sqlite.ts';
+import { openSqliteEventStore } from './sqlite/index.ts';
 
 export const DEFAULT_STORE_URL = 'sqlite:./data/ledger.sqlite';
 

@@ -4,43 +4,17 @@
  * meaning.
  */
 
+import type { EventToAppend, RecordedEvent } from '../core/envelope.ts';
+
+export type {
+  AppendMetadata,
+  EventToAppend,
+  RecordedEvent,
+  RecordedMetadata,
+} from '../core/envelope.ts';
+
 /** `no-stream`: the stream must not exist; `stream-exists`: it must; `any`: no check; a number: its last revision. */
 export type ExpectedRevision = 'no-stream' | 'stream-exists' | 'any' | number;
-
-/** What a writer supplies; the store stamps `recordedAt`, `prevHash` and `hash`. */
-export interface AppendMetadata {
-  recordedBy: string;
-  correlationId: string;
-  causationId: string | null;
-  idempotencyKey?: string;
-  schemaVersion: number;
-}
-
-export interface RecordedMetadata extends AppendMetadata {
-  /** Server instant (ISO 8601, UTC, millisecond precision) at which the batch committed. */
-  recordedAt: string;
-  prevHash: string;
-  hash: string;
-}
-
-export interface EventToAppend {
-  eventId: string;
-  type: string;
-  data: unknown;
-  metadata: AppendMetadata;
-}
-
-export interface RecordedEvent {
-  eventId: string;
-  stream: string;
-  /** 0-based position in its stream. */
-  revision: number;
-  /** Global, strictly increasing across the whole store, always >= 1 (sqlite and memory: 1, 2, 3, ...). */
-  position: number;
-  type: string;
-  data: unknown;
-  metadata: RecordedMetadata;
-}
 
 export interface AppendedEvent {
   eventId: string;
@@ -81,23 +55,40 @@ export interface Subscription extends AsyncIterable<RecordedEvent> {
   close(): Promise<void>;
 }
 
+/** What a store can do, so callers never test URL schemes. */
+export interface StoreCapabilities {
+  /** Positions are exactly 1, 2, 3, ... with no gaps (memory, sqlite, postgres); esdb's are commit offsets. */
+  readonly densePositions: boolean;
+  /** importRecorded is offered (an empty store can take a ledger exported elsewhere). */
+  readonly importRecorded: boolean;
+}
+
 /**
- * The store's RFC 6962 Merkle tree over its global order (DESIGN.md section 7): leaf i is the
- * i-th event, hashed as docs/merkle-leaf.md says. Stores that keep it update it in the
- * transaction that writes the events, so it always covers exactly the committed events.
+ * The store's RFC 6962 Merkle tree over its global order (docs/design.md, "Integrity"): leaf i
+ * is the i-th event, hashed as docs/merkle-leaf.md says. Stores that keep it update it in the
+ * transaction that writes the events, so it always covers exactly the committed events. Async so
+ * any store can keep it.
  */
 export interface LedgerMerkleTree {
   /** Number of leaves: the events committed. */
-  size(): number;
+  size(): Promise<number>;
   /** Root of the first `treeSize` leaves (default: all). */
-  root(treeSize?: number): Uint8Array;
-  inclusionProof(leafIndex: number, treeSize: number): Uint8Array[];
-  consistencyProof(size1: number, size2: number): Uint8Array[];
-  /** The leaf index of a stored event; null when the store holds no such event. */
-  leafIndexOf(eventId: string): number | null;
+  root(treeSize?: number): Promise<Uint8Array>;
+  inclusionProof(leafIndex: number, treeSize: number): Promise<Uint8Array[]>;
+  consistencyProof(size1: number, size2: number): Promise<Uint8Array[]>;
+  /** The leaf index of a ledger event; null when the tree holds no such event (yet). */
+  leafIndexOf(eventId: string): Promise<number | null>;
+}
+
+/** Signed checkpoint notes kept by the store itself (same durability as the events), oldest first. */
+export interface SignedCheckpointLog {
+  /** Notes from index `from` (0-based, default 0), oldest first, as appended by any process. */
+  notes(from?: number): Promise<readonly string[]>;
+  append(note: string): Promise<void>;
 }
 
 export interface EventStore {
+  readonly capabilities: StoreCapabilities;
   append(stream: string, events: EventToAppend[], options: AppendOptions): Promise<AppendResult>;
   /** The stream's events in revision order, from `fromRevision` (default 0); [] for no stream. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
@@ -105,12 +96,14 @@ export interface EventStore {
   subscribe(options?: SubscribeOptions): Subscription;
   /**
    * Writes events exactly as recorded elsewhere (ids, revisions, record times, hashes) into an
-   * empty store, for `ledger import`. Stores that assign their own positions (esdb) lack it.
+   * empty store, for `ledger import`. Present iff capabilities.importRecorded.
    */
   importRecorded?(events: readonly RecordedEvent[]): Promise<void>;
   /** Position of the last event in the store, 0 when empty. */
   headPosition(): Promise<number>;
-  /** The Merkle tree over the ledger; absent in stores that do not keep one (esdb). */
+  /** Present when the store keeps the tree (memory, sqlite, postgres, and esdb via its sidecar). */
   readonly merkle?: LedgerMerkleTree;
+  /** Present when the store keeps the signed-checkpoint history itself. */
+  readonly signedCheckpoints?: SignedCheckpointLog;
   close(): Promise<void>;
 }

@@ -149,8 +149,8 @@ export function signNote(text: string, key: CheckpointKey): string {
 
 /** Where the last checkpoint signed is kept, so no later one contradicts it across restarts. */
 export interface LastCheckpointStore {
-  load(): string | undefined;
-  save(note: string): void;
+  load(): string | undefined | Promise<string | undefined>;
+  save(note: string): void | Promise<void>;
 }
 
 export function lastCheckpointInMemory(): LastCheckpointStore {
@@ -199,21 +199,21 @@ export interface CheckpointSignerOptions {
   /** The checkpoint's first line; defaults to the key name, as c2sp.org/tlog-checkpoint advises. */
   origin?: string;
   /** The tree the checkpoints describe, for consistency proofs from the last signed size. */
-  tree: { consistencyProof(size1: number, size2: number): Uint8Array[] };
+  tree: { consistencyProof(size1: number, size2: number): Uint8Array[] | Promise<Uint8Array[]> };
   last: LastCheckpointStore;
 }
 
 export interface CheckpointSigner {
   readonly origin: string;
   /** The last checkpoint signed, checked against the key; undefined before the first. */
-  last(): VerifiedCheckpoint | undefined;
+  last(): Promise<VerifiedCheckpoint | undefined>;
   /**
    * Signs the checkpoint of the tree at `treeSize` with root `rootHash`, records it as the last
    * one and returns the note. Throws InconsistentCheckpointError, signing nothing, when the
    * size is below the last one, the size is the same but the root is not, or the tree's
    * consistency proof from the last checkpoint does not verify against both roots.
    */
-  sign(treeSize: number, rootHash: Uint8Array): string;
+  sign(treeSize: number, rootHash: Uint8Array): Promise<string>;
 }
 
 export function createCheckpointSigner(options: CheckpointSignerOptions): CheckpointSigner {
@@ -223,8 +223,8 @@ export function createCheckpointSigner(options: CheckpointSignerOptions): Checkp
     throw new Error('a checkpoint origin is one non-empty line without control characters');
   }
 
-  function last(): VerifiedCheckpoint | undefined {
-    const note = options.last.load();
+  async function last(): Promise<VerifiedCheckpoint | undefined> {
+    const note = await options.last.load();
     if (note === undefined) return undefined;
     let checkpoint: VerifiedCheckpoint;
     try {
@@ -245,14 +245,14 @@ export function createCheckpointSigner(options: CheckpointSignerOptions): Checkp
   return {
     origin,
     last,
-    sign(treeSize, rootHash) {
+    async sign(treeSize, rootHash) {
       if (!Number.isSafeInteger(treeSize) || treeSize < 0) {
         throw new RangeError(`tree size ${treeSize} is not a non-negative integer`);
       }
       if (!(rootHash instanceof Uint8Array) || rootHash.length !== 32) {
         throw new TypeError('a root hash is 32 bytes');
       }
-      const previous = last();
+      const previous = await last();
       if (previous !== undefined) {
         const refuse = (why: string) =>
           new InconsistentCheckpointError(
@@ -260,7 +260,9 @@ export function createCheckpointSigner(options: CheckpointSignerOptions): Checkp
           );
         if (treeSize < previous.treeSize) throw refuse('the tree would shrink');
         const proof =
-          treeSize === previous.treeSize ? [] : tree.consistencyProof(previous.treeSize, treeSize);
+          treeSize === previous.treeSize
+            ? []
+            : await tree.consistencyProof(previous.treeSize, treeSize);
         if (!verifyConsistency(previous.treeSize, treeSize, proof, previous.rootHash, rootHash)) {
           throw refuse(
             treeSize === previous.treeSize
@@ -271,7 +273,7 @@ export function createCheckpointSigner(options: CheckpointSignerOptions): Checkp
       }
       const body = `${origin}\n${treeSize}\n${Buffer.from(rootHash).toString('base64')}\n`;
       const note = signNote(body, key);
-      options.last.save(note);
+      await options.last.save(note);
       return note;
     },
   };

@@ -4,111 +4,15 @@
  * signed only when the tree changed since the last, and never one inconsistent with the last
  * (createCheckpointSigner refuses it).
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
-import { sqlitePath } from '../eventstore/open.ts';
-import type { EventStore, LedgerMerkleTree } from '../eventstore/port.ts';
+
+import { leafHash, leafInput } from '../core/merkle-leaf.ts';
+import type { EventStore, LedgerMerkleTree, SignedCheckpointLog } from '../eventstore/port.ts';
 import { type VerifiedCheckpoint, verifyCheckpoint } from '../verify.ts';
-import {
-  type CheckpointKey,
-  createCheckpointSigner,
-  generateSigningKey,
-  loadOrCreateSigningKey,
-} from './checkpoint.ts';
-import { leafHash, leafInput } from './merkle.ts';
+import { type CheckpointKey, createCheckpointSigner } from './checkpoint.ts';
 
 export interface KeptCheckpoint extends VerifiedCheckpoint {
   /** The signed note itself, for the auditor to store and verify. */
   note: string;
-}
-
-/** Where the signed notes are kept, oldest first. */
-export interface CheckpointLog {
-  /** Every note appended so far, by any process sharing the log. */
-  notes(): readonly string[];
-  append(note: string): void;
-}
-
-export function checkpointLogInMemory(): CheckpointLog {
-  const notes: string[] = [];
-  return {
-    notes: () => notes,
-    append: (note) => {
-      notes.push(note);
-    },
-  };
-}
-
-const NEWLINE = 0x0a;
-
-/**
- * A JSON-lines file, one signed note (a JSON string) a line, each appended with O_APPEND in one
- * write and fsync'd before it is handed out. It is read on from where it was left whenever it
- * grew, so notes another process signed (`ledger checkpoint`) show up. A line a crash cut short
- * was never handed out: it does not parse and is skipped.
- */
-export function checkpointLogFile(path: string): CheckpointLog {
-  const notes: string[] = [];
-  /** Bytes read so far, always up to a newline: a line being written is read once complete. */
-  let offset = 0;
-
-  function refresh(): void {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    try {
-      const size = fstatSync(fd).size;
-      if (size <= offset) return;
-      const bytes = Buffer.alloc(size - offset);
-      let read = 0;
-      while (read < bytes.length) {
-        const n = readSync(fd, bytes, read, bytes.length - read, offset + read);
-        if (n === 0) break;
-        read += n;
-      }
-      const end = bytes.subarray(0, read).lastIndexOf(NEWLINE);
-      if (end < 0) return;
-      for (const line of bytes.subarray(0, end).toString('utf8').split('\n')) {
-        const note = parseLine(line);
-        if (note !== undefined) notes.push(note);
-      }
-      offset += end + 1;
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  return {
-    notes() {
-      refresh();
-      return notes;
-    },
-    append(note) {
-      const fd = openSync(path, 'a+', 0o644);
-      try {
-        // After a torn last line, start a new one rather than extend it.
-        const size = fstatSync(fd).size;
-        const last = Buffer.alloc(1);
-        const torn = size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== NEWLINE;
-        writeSync(fd, `${torn ? '\n' : ''}${JSON.stringify(note)}\n`);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    },
-  };
-}
-
-function parseLine(line: string): string | undefined {
-  try {
-    const value: unknown = JSON.parse(line);
-    return typeof value === 'string' ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export interface LedgerCheckpoints {
@@ -121,27 +25,27 @@ export interface LedgerCheckpoints {
    * since, else one signed now. Throws InconsistentCheckpointError when the tree no longer
    * extends the last checkpoint (it was rewritten or replaced).
    */
-  latest(): KeptCheckpoint;
+  latest(): Promise<KeptCheckpoint>;
   /** The checkpoint of `treeSize` leaves: latest() for the current size, else a kept one or undefined. */
-  ofSize(treeSize: number): KeptCheckpoint | undefined;
+  ofSize(treeSize: number): Promise<KeptCheckpoint | undefined>;
   /** Every checkpoint kept, oldest first. */
-  all(): readonly KeptCheckpoint[];
+  all(): Promise<readonly KeptCheckpoint[]>;
 }
 
 export function ledgerCheckpoints(options: {
   tree: LedgerMerkleTree;
   key: CheckpointKey;
   origin: string;
-  log: CheckpointLog;
+  log: SignedCheckpointLog;
 }): LedgerCheckpoints {
   const { tree, key, origin, log } = options;
   const kept: KeptCheckpoint[] = [];
   const bySize = new Map<number, KeptCheckpoint>();
 
-  function all(): readonly KeptCheckpoint[] {
-    const notes = log.notes();
-    for (let i = kept.length; i < notes.length; i++) {
-      const note = notes[i] as string;
+  async function all(): Promise<readonly KeptCheckpoint[]> {
+    const notes = await log.notes(kept.length);
+    for (const [offset, note] of notes.entries()) {
+      const i = kept.length + offset;
       let checkpoint: VerifiedCheckpoint;
       try {
         checkpoint = verifyCheckpoint(note, key.verifierKey);
@@ -166,16 +70,16 @@ export function ledgerCheckpoints(options: {
     key,
     origin,
     tree,
-    last: { load: () => all().at(-1)?.note, save: (note) => log.append(note) },
+    last: { load: async () => (await all()).at(-1)?.note, save: (note) => log.append(note) },
   });
 
-  function latest(): KeptCheckpoint {
-    const treeSize = tree.size();
-    const rootHash = tree.root(treeSize);
-    const last = all().at(-1);
+  async function latest(): Promise<KeptCheckpoint> {
+    const treeSize = await tree.size();
+    const rootHash = await tree.root(treeSize);
+    const last = (await all()).at(-1);
     if (last?.treeSize === treeSize && Buffer.from(last.rootHash).equals(rootHash)) return last;
-    signer.sign(treeSize, rootHash);
-    all();
+    await signer.sign(treeSize, rootHash);
+    await all();
     return bySize.get(treeSize) as KeptCheckpoint;
   }
 
@@ -184,9 +88,9 @@ export function ledgerCheckpoints(options: {
     origin,
     key,
     latest,
-    ofSize(treeSize) {
-      if (treeSize === tree.size()) return latest();
-      all();
+    async ofSize(treeSize) {
+      if (treeSize === (await tree.size())) return latest();
+      await all();
       return bySize.get(treeSize);
     },
     all,
@@ -221,10 +125,11 @@ export async function proveInclusion(
   eventId: string,
   treeSize?: number,
 ): Promise<InclusionAnswer> {
-  const leafIndex = checkpoints.tree.leafIndexOf(eventId);
+  const leafIndex = await checkpoints.tree.leafIndexOf(eventId);
   if (leafIndex === null)
     return { ok: false, problem: 'unknown-event', detail: `no event ${eventId}` };
-  const checkpoint = treeSize === undefined ? checkpoints.latest() : checkpoints.ofSize(treeSize);
+  const checkpoint =
+    treeSize === undefined ? await checkpoints.latest() : await checkpoints.ofSize(treeSize);
   if (checkpoint === undefined)
     return {
       ok: false,
@@ -245,39 +150,25 @@ export async function proveInclusion(
     ok: true,
     leafIndex,
     leafHash: leafHash(leafInput(event)),
-    proof: checkpoints.tree.inclusionProof(leafIndex, checkpoint.treeSize),
+    proof: await checkpoints.tree.inclusionProof(leafIndex, checkpoint.treeSize),
     checkpoint,
   };
 }
 
-export interface CheckpointSettings {
-  /** The signing key's folder (sqlite stores); created with the key on first use. */
-  keyDir: string;
-  /** The checkpoints' first line, also the key's name. */
-  origin: string;
-}
-
 /**
- * The checkpoints of the store at `storeUrl`: for `sqlite:<path>`, signed with the key in
- * `keyDir` and kept in `<path>.signed-checkpoints` beside the ledger they describe; for
- * `memory:`, a key and a log that live as long as the store. Null for stores without a Merkle
- * tree (esdb).
+ * The checkpoints of `store`, signed under `origin` with the key `key()` gives (called only for
+ * a store that can keep checkpoints) and kept in the store's own signed-checkpoint log. Null
+ * for stores that keep no Merkle tree or no such log.
  */
 export function openLedgerCheckpoints(
-  store: EventStore,
-  storeUrl: string,
-  settings: CheckpointSettings,
+  store: Pick<EventStore, 'merkle' | 'signedCheckpoints'>,
+  settings: { key: () => CheckpointKey; origin: string },
 ): LedgerCheckpoints | null {
-  if (!store.merkle) return null;
-  const path = sqlitePath(storeUrl);
+  if (!store.merkle || !store.signedCheckpoints) return null;
   return ledgerCheckpoints({
     tree: store.merkle,
+    log: store.signedCheckpoints,
+    key: settings.key(),
     origin: settings.origin,
-    ...(path === null
-      ? { key: generateSigningKey(settings.origin), log: checkpointLogInMemory() }
-      : {
-          key: loadOrCreateSigningKey(settings.keyDir, settings.origin),
-          log: checkpointLogFile(`${path}.signed-checkpoints`),
-        }),
   });
 }

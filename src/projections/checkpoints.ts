@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { canonicalJson } from '../eventstore/envelope.ts';
+import { canonicalJson } from '../core/canonical-json.ts';
 
 /**
  * A projection's state as of a position, bound to the ledger it was built from: the event at

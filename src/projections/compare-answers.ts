@@ -5,8 +5,8 @@
  */
 import { programFacts } from '../../projections/program-facts.ts';
 import type { CalendarDate } from '../domain/index.ts';
-import { readLedger } from '../eventstore/envelope.ts';
 import type { EventStore } from '../eventstore/port.ts';
+import { readLedger } from '../integrity/verify-ledger.ts';
 import {
   type LedgerQueries,
   ledgerProjections,

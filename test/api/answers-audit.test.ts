@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { programFacts } from '../../projections/program-facts.ts';
 import { AuditFailure } from '../../src/cli/audit.ts';
 import { auditServedAnswers } from '../../src/cli/audit-answers.ts';
-import { readLedger } from '../../src/eventstore/envelope.ts';
+import { readLedger } from '../../src/integrity/verify-ledger.ts';
 import { PROGRAM_ID, program } from '../support/founding-case.ts';
 import { paths, recordFoundingCase, startApi, type TestApi } from './support.ts';
 

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorsPlugin } from '../../src/api/plugins/errors.ts';
 import type { Ledger } from '../../src/api/plugins/ledger.ts';
 import { integrityRoutes } from '../../src/api/routes/integrity.ts';
+import { leafHash, leafInput } from '../../src/core/merkle-leaf.ts';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
-import { leafHash, leafInput } from '../../src/integrity/merkle.ts';
 import {
   type VerifiedCheckpoint,
   verifyCheckpoint,

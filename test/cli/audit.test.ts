@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSqliteEventStore } from '../../src/eventstore/sqlite.ts';
+import { leafHash, leafInput } from '../../src/core/merkle-leaf.ts';
+import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.ts';
 import { generateSigningKey, signNote } from '../../src/integrity/checkpoint.ts';
-import { leafHash, leafInput } from '../../src/integrity/merkle.ts';
 import { verifyCheckpoint, verifyInclusion } from '../../src/verify.ts';
 import {
   createLedgerFiles,

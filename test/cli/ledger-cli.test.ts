@@ -6,7 +6,7 @@ import {
   handleProgramCommand,
   handleSpecificationCommand,
 } from '../../src/commands/handle-command.ts';
-import { openSqliteEventStore } from '../../src/eventstore/sqlite.ts';
+import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.ts';
 import { PROGRAM_ID, tdpRelease } from '../support/founding-case.ts';
 import { ledgerBinary, type Run } from '../support/ledger-binary.ts';
 

@@ -4,13 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  GENESIS_HASH,
-  hashEvent,
-  readLedger,
-  verifyLedger,
-  verifyStream,
-} from '../../src/eventstore/envelope.ts';
+import { GENESIS_HASH, hashEvent } from '../../src/core/event-hash.ts';
 import { EventIdConflictError, StreamRevisionConflictError } from '../../src/eventstore/errors.ts';
 import type {
   AppendResult,
@@ -19,6 +13,7 @@ import type {
   ExpectedRevision,
   RecordedEvent,
 } from '../../src/eventstore/port.ts';
+import { readLedger, verifyLedger, verifyStream } from '../../src/integrity/verify-ledger.ts';
 
 export interface OpenedStore {
   store: EventStore;

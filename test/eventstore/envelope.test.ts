@@ -6,13 +6,15 @@ import {
   GENESIS_HASH,
   type HashableEvent,
   hashEvent,
-  type LedgerReport,
   sameContent,
   sealEvent,
+} from '../../src/core/event-hash.ts';
+import type { EventToAppend, RecordedEvent } from '../../src/eventstore/port.ts';
+import {
+  type LedgerReport,
   verifyLedger,
   verifyStream,
-} from '../../src/eventstore/envelope.ts';
-import type { EventToAppend, RecordedEvent } from '../../src/eventstore/port.ts';
+} from '../../src/integrity/verify-ledger.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 

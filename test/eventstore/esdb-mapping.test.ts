@@ -9,7 +9,7 @@ import {
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH, sealEvent } from '../../src/eventstore/envelope.ts';
+import { GENESIS_HASH, sealEvent } from '../../src/core/event-hash.ts';
 import { StreamRevisionConflictError } from '../../src/eventstore/errors.ts';
 import {
   backoffDelay,

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readLedger, verifyLedger } from '../../src/eventstore/envelope.ts';
 import { StreamRevisionConflictError } from '../../src/eventstore/errors.ts';
 import type { EventStore } from '../../src/eventstore/port.ts';
 import {
@@ -11,7 +10,8 @@ import {
   LedgerSchemaVersionError,
   openSqliteEventStore,
   SCHEMA_VERSION,
-} from '../../src/eventstore/sqlite.ts';
+} from '../../src/eventstore/sqlite/index.ts';
+import { readLedger, verifyLedger } from '../../src/integrity/verify-ledger.ts';
 import { anEvent, describeEventStoreContract } from './contract.ts';
 
 describeEventStoreContract('sqlite', async () => {

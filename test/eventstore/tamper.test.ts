@@ -7,15 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sealEvent } from '../../src/core/event-hash.ts';
+import type { RecordedEvent } from '../../src/eventstore/port.ts';
+import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.ts';
 import {
   type LedgerReport,
   readLedger,
-  sealEvent,
   type VerifyOptions,
   verifyLedger,
-} from '../../src/eventstore/envelope.ts';
-import type { RecordedEvent } from '../../src/eventstore/port.ts';
-import { openSqliteEventStore } from '../../src/eventstore/sqlite.ts';
+} from '../../src/integrity/verify-ledger.ts';
 import { anEvent } from './contract.ts';
 
 const streams = ['specification-1118f', 'program-1118e', 'program-1118f'];

@@ -1,16 +1,15 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/eventstore/envelope.ts';
-import type { RecordedEvent } from '../../src/eventstore/port.ts';
+import { canonicalJson } from '../../src/core/canonical-json.ts';
 import {
-  leafHash,
-  leafInput,
   MemoryMerkleStorage,
   type MerkleNode,
   type MerkleStorage,
   MerkleTree,
-} from '../../src/integrity/merkle.ts';
+} from '../../src/core/merkle/tree.ts';
+import { leafHash, leafInput } from '../../src/core/merkle-leaf.ts';
+import type { RecordedEvent } from '../../src/eventstore/port.ts';
 import {
   CONSISTENCY_PROOFS,
   hex,

@@ -1,5 +1,5 @@
 /** Proof mutations and bookkeeping shared by the exhaustive verifier suites. */
-import { MerkleTree } from '../../src/integrity/merkle.ts';
+import { MerkleTree } from '../../src/core/merkle/tree.ts';
 import { leafHashOf } from '../../src/verify.ts';
 import { hex, leafInputs } from './rfc6962.ts';
 

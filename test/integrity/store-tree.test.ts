@@ -8,16 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { nodeKey } from '../../src/core/merkle/nodes.ts';
+import { MemoryMerkleStorage, type MerkleNode, MerkleTree } from '../../src/core/merkle/tree.ts';
+import { leafHash, leafInput } from '../../src/core/merkle-leaf.ts';
 import { createMemoryEventStore } from '../../src/eventstore/memory.ts';
 import type { EventStore, LedgerMerkleTree, RecordedEvent } from '../../src/eventstore/port.ts';
-import { nodeKey, openSqliteEventStore, SCHEMA_VERSION } from '../../src/eventstore/sqlite.ts';
-import {
-  leafHash,
-  leafInput,
-  MemoryMerkleStorage,
-  type MerkleNode,
-  MerkleTree,
-} from '../../src/integrity/merkle.ts';
+import { openSqliteEventStore, SCHEMA_VERSION } from '../../src/eventstore/sqlite/index.ts';
 import { verifyConsistency, verifyInclusion } from '../../src/verify.ts';
 import { anEvent } from '../eventstore/contract.ts';
 
@@ -51,7 +47,7 @@ describe.each(stores)('the %s store', (_kind, open) => {
     const store = open('ledger');
     try {
       const merkle = merkleOf(store);
-      expect(merkle.size()).toBe(0);
+      expect(await merkle.size()).toBe(0);
       // One burst: single appends, a two-event append and a refused one, committed together.
       const outcomes = await Promise.allSettled([
         store.append('a', [anEvent()], { expectedRevision: 'no-stream' }),
@@ -74,20 +70,27 @@ describe.each(stores)('the %s store', (_kind, open) => {
       const events = await store.readAll();
       expect(events).toHaveLength(5);
       const expected = treeOf(events);
-      expect(merkle.size()).toBe(5);
-      expect(hex(merkle.root())).toBe(hex(expected.root()));
-      for (const size of [1, 3, 4]) expect(hex(merkle.root(size))).toBe(hex(expected.root(size)));
+      expect(await merkle.size()).toBe(5);
+      expect(hex(await merkle.root())).toBe(hex(expected.root()));
+      for (const size of [1, 3, 4])
+        expect(hex(await merkle.root(size))).toBe(hex(expected.root(size)));
 
       for (const [index, event] of events.entries()) {
-        expect(merkle.leafIndexOf(event.eventId)).toBe(index);
-        const proof = merkle.inclusionProof(index, 5);
+        expect(await merkle.leafIndexOf(event.eventId)).toBe(index);
+        const proof = await merkle.inclusionProof(index, 5);
         expect(verifyInclusion(leafHash(leafInput(event)), index, 5, proof, expected.root())).toBe(
           true,
         );
       }
-      expect(merkle.leafIndexOf('00000000-0000-4000-8000-000000000000')).toBeNull();
+      expect(await merkle.leafIndexOf('00000000-0000-4000-8000-000000000000')).toBeNull();
       expect(
-        verifyConsistency(2, 5, merkle.consistencyProof(2, 5), expected.root(2), expected.root()),
+        verifyConsistency(
+          2,
+          5,
+          await merkle.consistencyProof(2, 5),
+          expected.root(2),
+          expected.root(),
+        ),
       ).toBe(true);
     } finally {
       await store.close();
@@ -103,14 +106,14 @@ describe.each(stores)('the %s store', (_kind, open) => {
         await source.append(`s-${i % 3}`, [anEvent()], { expectedRevision: 'any' });
       const events = await source.readAll();
       await copy.importRecorded?.(events);
-      expect(merkleOf(copy).size()).toBe(7);
-      expect(hex(merkleOf(copy).root())).toBe(hex(merkleOf(source).root()));
-      expect(hex(merkleOf(copy).root())).toBe(hex(treeOf(events).root()));
+      expect(await merkleOf(copy).size()).toBe(7);
+      expect(hex(await merkleOf(copy).root())).toBe(hex(await merkleOf(source).root()));
+      expect(hex(await merkleOf(copy).root())).toBe(hex(treeOf(events).root()));
 
       // Leaf i is the event at position i + 1: a gap cannot be imported.
       const sparse = events.map((e, i) => (i < 3 ? e : { ...e, position: e.position + 1 }));
       await expect(refused.importRecorded?.(sparse)).rejects.toThrow(/positions 1, 2, 3/);
-      expect(merkleOf(refused).size()).toBe(0);
+      expect(await merkleOf(refused).size()).toBe(0);
       expect(await refused.headPosition()).toBe(0);
     } finally {
       await Promise.all([source.close(), copy.close(), refused.close()]);
@@ -160,8 +163,8 @@ describe('the sqlite store', () => {
 
       const events = await store.readAll();
       expect(events.map((e) => e.stream)).toEqual(['a', 'c']);
-      expect(merkleOf(store).size()).toBe(2);
-      expect(hex(merkleOf(store).root())).toBe(hex(treeOf(events).root()));
+      expect(await merkleOf(store).size()).toBe(2);
+      expect(hex(await merkleOf(store).root())).toBe(hex(treeOf(events).root()));
       // Two leaves and their parent: the first event of the failed append had its leaf
       // written, then undone with its row.
       expect(nodeRows(raw)).toBe(3);
@@ -175,7 +178,7 @@ describe('the sqlite store', () => {
     const store = openSqliteEventStore(path());
     for (let i = 0; i < 40; i++)
       await store.append(`s-${i % 4}`, [anEvent()], { expectedRevision: 'any' });
-    const root = hex(merkleOf(store).root());
+    const root = hex(await merkleOf(store).root());
     await store.close();
 
     // Change an event behind the store's back: a tree rebuilt from the events would show it.
@@ -186,8 +189,8 @@ describe('the sqlite store', () => {
 
     const reopened = openSqliteEventStore(path());
     try {
-      expect(merkleOf(reopened).size()).toBe(40);
-      expect(hex(merkleOf(reopened).root())).toBe(root);
+      expect(await merkleOf(reopened).size()).toBe(40);
+      expect(hex(await merkleOf(reopened).root())).toBe(root);
       expect(hex(treeOf(await reopened.readAll()).root())).not.toBe(root);
       const after = new Database(path(), { readonly: true });
       expect(nodeRows(after)).toBe(rows);
@@ -205,7 +208,7 @@ describe('the sqlite store', () => {
         store.append(`s-${i}`, [anEvent()], { expectedRevision: 'no-stream' }),
       ),
     );
-    const root = hex(merkleOf(store).root());
+    const root = hex(await merkleOf(store).root());
     await store.close();
     // What a build of schema version 1 left: the events, no tree.
     const raw = new Database(path());
@@ -215,10 +218,12 @@ describe('the sqlite store', () => {
 
     const migrated = openSqliteEventStore(path());
     try {
-      expect(merkleOf(migrated).size()).toBe(1500);
-      expect(hex(merkleOf(migrated).root())).toBe(root);
+      expect(await merkleOf(migrated).size()).toBe(1500);
+      expect(hex(await merkleOf(migrated).root())).toBe(root);
       await migrated.append('s-0', [anEvent()], { expectedRevision: 'any' });
-      expect(hex(merkleOf(migrated).root())).toBe(hex(treeOf(await migrated.readAll()).root()));
+      expect(hex(await merkleOf(migrated).root())).toBe(
+        hex(treeOf(await migrated.readAll()).root()),
+      );
     } finally {
       await migrated.close();
     }
@@ -239,7 +244,7 @@ describe('the sqlite store', () => {
         /the Merkle tree has 0 leaves but the event goes to position 2/,
       );
       expect(await store.headPosition()).toBe(1);
-      expect(merkleOf(store).size()).toBe(0);
+      expect(await merkleOf(store).size()).toBe(0);
     } finally {
       await store.close();
     }

@@ -7,12 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MerkleTree } from '../../src/core/merkle/tree.ts';
+import { leafHash } from '../../src/core/merkle-leaf.ts';
 import {
   createCheckpointSigner,
   generateSigningKey,
   lastCheckpointInMemory,
 } from '../../src/integrity/checkpoint.ts';
-import { leafHash, MerkleTree } from '../../src/integrity/merkle.ts';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -49,11 +50,11 @@ describe("the package's ./verify export", () => {
       expect(types).toContain(`export declare function ${name}(`);
   });
 
-  it('verifies a checkpoint, an inclusion proof and a consistency proof from plain Node', () => {
+  it('verifies a checkpoint, an inclusion proof and a consistency proof from plain Node', async () => {
     const tree = new MerkleTree();
     for (let i = 0; i < 11; i++) tree.append(leafHash(Buffer.from(`event ${i}`)));
     const key = generateSigningKey('example.org/ledger');
-    const note = createCheckpointSigner({ key, tree, last: lastCheckpointInMemory() }).sign(
+    const note = await createCheckpointSigner({ key, tree, last: lastCheckpointInMemory() }).sign(
       11,
       tree.root(),
     );

@@ -9,7 +9,7 @@ import {
   handleSpecificationCommand,
 } from '../../src/commands/handle-command.ts';
 import type { EventStore } from '../../src/eventstore/port.ts';
-import { openSqliteEventStore } from '../../src/eventstore/sqlite.ts';
+import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.ts';
 import { fileCheckpointStore } from '../../src/projections/checkpoints.ts';
 import { ledgerProjections, ledgerQueries } from '../../src/projections/ledger-queries.ts';
 import { type ProjectionRuntime, startProjections } from '../../src/projections/runtime.ts';

@@ -6,7 +6,7 @@ import {
   handleProgramCommand,
   handleSpecificationCommand,
 } from '../../src/commands/handle-command.ts';
-import { openSqliteEventStore } from '../../src/eventstore/sqlite.ts';
+import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.ts';
 import { ledgerProjections, ledgerQueries } from '../../src/projections/ledger-queries.ts';
 import { startProjections } from '../../src/projections/runtime.ts';
 import {

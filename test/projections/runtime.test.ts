@@ -11,7 +11,7 @@ import { shipments } from '../../projections/shipments.ts';
 import type { Fact } from '../../src/domain/index.ts';
 import { createMemoryEventStore } from '../../src/eventstore/memory.ts';
 import type { EventStore } from '../../src/eventstore/port.ts';
-import { openSqliteEventStore } from '../../src/eventstore/sqlite.ts';
+import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.ts';
 import { fileCheckpointStore } from '../../src/projections/checkpoints.ts';
 import { ledgerProjections, ledgerQueries } from '../../src/projections/ledger-queries.ts';
 import { type ProjectionRuntime, startProjections } from '../../src/projections/runtime.ts';

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { openEventStore, sqlitePath } from '../../eventstore/open.ts';
 import type { EventStore } from '../../eventstore/port.ts';
+import { generateSigningKey, loadOrCreateSigningKey } from '../../integrity/checkpoint.ts';
 import {
-  type CheckpointSettings,
   type LedgerCheckpoints,
   openLedgerCheckpoints,
 } from '../../integrity/ledger-checkpoints.ts';
@@ -37,13 +37,20 @@ declare module 'fastify' {
  * stopped taking requests, so in-flight appends finish.
  */
 export const ledgerPlugin = fp(
-  async (app: FastifyInstance, options: { storeUrl: string } & CheckpointSettings) => {
+  async (app: FastifyInstance, options: { storeUrl: string; keyDir: string; origin: string }) => {
     const store = await openEventStore(options.storeUrl);
     const path = sqlitePath(options.storeUrl);
     let projections: ProjectionRuntime;
     let checkpoints: LedgerCheckpoints | null;
     try {
-      checkpoints = openLedgerCheckpoints(store, options.storeUrl, options);
+      checkpoints = openLedgerCheckpoints(store, {
+        origin: options.origin,
+        // A memory store's checkpoints live as long as it: so does their key.
+        key: () =>
+          options.storeUrl === 'memory:'
+            ? generateSigningKey(options.origin)
+            : loadOrCreateSigningKey(options.keyDir, options.origin),
+      });
       projections = await startProjections(store, ledgerProjections, {
         ...(path
           ? {

@@ -48,8 +48,8 @@ export async function integrityRoutes(app: FastifyInstance) {
     return checkpoints;
   }
 
-  function ofSize(checkpoints: LedgerCheckpoints, treeSize: number): KeptCheckpoint {
-    const checkpoint = checkpoints.ofSize(treeSize);
+  async function ofSize(checkpoints: LedgerCheckpoints, treeSize: number): Promise<KeptCheckpoint> {
+    const checkpoint = await checkpoints.ofSize(treeSize);
     if (checkpoint === undefined)
       throw new ProblemError(
         404,
@@ -80,7 +80,7 @@ export async function integrityRoutes(app: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      const checkpoint = kept().latest();
+      const checkpoint = await kept().latest();
       if (prefersText(req.headers.accept))
         return reply.type('text/plain; charset=utf-8').send(checkpoint.note);
       return checkpointBody(checkpoint);
@@ -97,7 +97,7 @@ export async function integrityRoutes(app: FastifyInstance) {
         response: { 200: z.object({ checkpoints: z.array(CheckpointResponse) }), ...problems },
       },
     },
-    async () => ({ checkpoints: kept().all().map(checkpointBody) }),
+    async () => ({ checkpoints: (await kept().all()).map(checkpointBody) }),
   );
 
   r.get(
@@ -185,12 +185,12 @@ export async function integrityRoutes(app: FastifyInstance) {
           'Tree sizes out of order',
           `from (${from}) is larger than to (${to})`,
         );
-      const later = to === undefined ? checkpoints.latest() : ofSize(checkpoints, to);
-      const earlier = ofSize(checkpoints, from);
+      const later = to === undefined ? await checkpoints.latest() : await ofSize(checkpoints, to);
+      const earlier = await ofSize(checkpoints, from);
       return {
         from: checkpointBody(earlier),
         to: checkpointBody(later),
-        proof: checkpoints.tree.consistencyProof(earlier.treeSize, later.treeSize).map(hex),
+        proof: (await checkpoints.tree.consistencyProof(earlier.treeSize, later.treeSize)).map(hex),
       };
     },
   );

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CalendarDate, Slug, todayUtc } from '../../domain/index.ts';
-import { readLedger, verifyLedger } from '../../eventstore/envelope.ts';
+import { readLedger, verifyLedger } from '../../integrity/verify-ledger.ts';
 import { compareWithRebuild } from '../../projections/compare-answers.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, Problem } from '../problems.ts';

@@ -1,106 +1,11 @@
 /**
- * The event envelope and its integrity checks, shared by every adapter (DESIGN.md section 6,
- * "Event envelope"). `hash` = SHA-256 (hex) of the RFC 8785 canonical JSON of {stream, revision,
- * eventId, type, data, metadata without `hash`}; `prevHash` links each event to the previous one
- * of its stream, so every stream is a hash chain starting at GENESIS_HASH.
+ * The ledger's chain checks (docs/design.md, "Integrity"): every event's hash, each stream's
+ * revisions and prevHash chain, and, where the store advertises them, dense positions and
+ * record times in commit order.
  */
-import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
-import type {
-  AppendMetadata,
-  EventStore,
-  EventToAppend,
-  RecordedEvent,
-  RecordedMetadata,
-} from './port.ts';
-
-/** The `prevHash` of revision 0. */
-export const GENESIS_HASH = '0'.repeat(64);
-
-/** What the hash covers: everything but the global position, and metadata minus `hash` itself. */
-export interface HashableEvent {
-  stream: string;
-  revision: number;
-  eventId: string;
-  type: string;
-  data: unknown;
-  metadata: Omit<RecordedMetadata, 'hash'> & { hash?: string };
-}
-
-export function hashEvent(event: HashableEvent): string {
-  return hashWithData(event, canonicalJson(event.data));
-}
-
-/**
- * RFC 8785 canonical JSON of a value; a TypeError for BigInt, NaN, Infinity, lone surrogates and
- * undefined. Function members come out unparseable: storedData checks writers' data for that.
- */
-export function canonicalJson(value: unknown): string {
-  let text: string | undefined;
-  try {
-    text = canonicalize(value);
-  } catch (error) {
-    throw new TypeError(`not JSON: ${(error as Error).message}`, { cause: error });
-  }
-  if (text === undefined) throw new TypeError('not JSON: undefined');
-  return text;
-}
-
-/** hashEvent, given the canonical JSON of `event.data`, so appends canonicalize data once. */
-function hashWithData(event: HashableEvent, dataJson: string): string {
-  const { hash: _ignored, ...metadata } = event.metadata;
-  // Keys in RFC 8785 order (by UTF-16 code units): data, eventId, metadata, revision, stream, type.
-  const canonical =
-    `{"data":${dataJson},"eventId":${canonicalJson(event.eventId)},` +
-    `"metadata":${canonicalJson(metadata)},"revision":${canonicalJson(event.revision)},` +
-    `"stream":${canonicalJson(event.stream)},"type":${canonicalJson(event.type)}}`;
-  return createHash('sha256').update(canonical).digest('hex');
-}
-
-/**
- * Stamps the store's part of the metadata and the hash; copies only the writer's known fields.
- * `dataJson`, when given, must be canonicalJson(event.data): adapters that store that text pass
- * it to avoid serializing the data twice.
- */
-export function sealEvent(
-  stream: string,
-  revision: number,
-  prevHash: string,
-  recordedAt: string,
-  event: EventToAppend,
-  dataJson: string = canonicalJson(event.data),
-): Omit<RecordedEvent, 'position'> {
-  const unsealed = {
-    eventId: event.eventId,
-    stream,
-    revision,
-    type: event.type,
-    data: event.data,
-    metadata: { ...writerMetadata(event.metadata), recordedAt, prevHash },
-  };
-  return {
-    ...unsealed,
-    metadata: { ...unsealed.metadata, hash: hashWithData(unsealed, dataJson) },
-  };
-}
-
-/** True when `candidate` is a faithful retry of the append that stored `stored`. */
-export function sameContent(stored: RecordedEvent, candidate: EventToAppend): boolean {
-  return (
-    stored.eventId === candidate.eventId &&
-    stored.type === candidate.type &&
-    canonicalJson(stored.data) === canonicalJson(candidate.data) &&
-    canonicalJson(writerMetadata(stored.metadata)) ===
-      canonicalJson(writerMetadata(candidate.metadata))
-  );
-}
-
-function writerMetadata(metadata: AppendMetadata): AppendMetadata {
-  const { recordedBy, correlationId, causationId, idempotencyKey, schemaVersion } = metadata;
-  return idempotencyKey === undefined
-    ? { recordedBy, correlationId, causationId, schemaVersion }
-    : { recordedBy, correlationId, causationId, idempotencyKey, schemaVersion };
-}
+import type { RecordedEvent } from '../core/envelope.ts';
+import { GENESIS_HASH, hashEvent } from '../core/event-hash.ts';
+import type { EventStore } from '../eventstore/port.ts';
 
 export type IntegrityProblemKind =
   /** The row lacks a field the envelope requires, or a field has the wrong type. */

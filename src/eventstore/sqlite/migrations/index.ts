@@ -1,0 +1,46 @@
+/** The SQLite ledger's schema steps; the file's `PRAGMA user_version` counts those applied. */
+import type Database from 'better-sqlite3';
+import { createEvents } from './001-events.ts';
+import { createMerkleNodes } from './002-merkle-nodes.ts';
+
+/** One file per version, in order. Append, never edit. */
+const migrations: readonly ((db: Database.Database) => void)[] = [createEvents, createMerkleNodes];
+
+export const SCHEMA_VERSION = migrations.length;
+
+/** The file was written by a newer build; opening it could corrupt it. */
+export class LedgerSchemaVersionError extends Error {
+  override readonly name = 'LedgerSchemaVersionError';
+  constructor(
+    readonly path: string,
+    readonly fileVersion: number,
+    readonly knownVersion: number,
+  ) {
+    super(
+      `ledger ${path} has schema version ${fileVersion}, but this build knows only up to ${knownVersion}: upgrade the application`,
+    );
+  }
+}
+
+/** Brings the file up to SCHEMA_VERSION in one transaction; refuses a newer file. */
+export function migrate(db: Database.Database, path: string): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > migrations.length) {
+      throw new LedgerSchemaVersionError(path, version, migrations.length);
+    }
+    for (const step of migrations.slice(version)) step(db);
+    if (version < migrations.length) db.pragma(`user_version = ${migrations.length}`);
+  }).immediate();
+}
+
+/** A read-only open takes the file as it is: only this build's schema can be read. */
+export function checkSchemaVersion(db: Database.Database, path: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > migrations.length)
+    throw new LedgerSchemaVersionError(path, version, migrations.length);
+  if (version < migrations.length)
+    throw new Error(
+      `ledger ${path} has schema version ${version}; open it once with the server (or a writing command) to upgrade it`,
+    );
+}
