@@ -337,3 +337,57 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/** The first line of every receipt: never an origin (it has spaces), so never a checkpoint. */
+export const RECEIPT_HEADER = 'compliance-ledger receipt v1';
+
+/** What a receipt states (docs/receipts.md); `answer` is the API's answer without programId. */
+export interface ReceiptBody {
+  kind: 'status' | 'timeline';
+  query: { programId: string; at: string | null; asKnownAt: string | null };
+  answer: unknown;
+  checkpoint: { origin: string; treeSize: number; rootHash: string };
+  issuedAt: string;
+}
+
+/**
+ * Verifies a receipt's signature against the checkpoint key and returns what it states; a
+ * CheckpointError names what failed (a changed byte fails the signature). The answer itself is
+ * checked against the ledger by recomputing it at `checkpoint.treeSize`.
+ */
+export function verifyReceipt(receipt: string, publicKey: string): ReceiptBody {
+  let text: string;
+  try {
+    text = verifyNote(receipt, publicKey);
+  } catch (error) {
+    if (!(error instanceof CheckpointError)) throw error;
+    throw new CheckpointError(error.message.replace(/^checkpoint: /, 'receipt: '));
+  }
+  const [header, json, ...rest] = text.split('\n');
+  if (header !== RECEIPT_HEADER || json === undefined || rest.join('') !== '')
+    failReceipt(`not a receipt: the text is not "${RECEIPT_HEADER}" and one JSON line`);
+  let body: unknown;
+  try {
+    body = JSON.parse(json);
+  } catch {
+    failReceipt('the body is not JSON');
+  }
+  const b = body as Partial<ReceiptBody> | null;
+  const c = b?.checkpoint;
+  if (
+    (b?.kind !== 'status' && b?.kind !== 'timeline') ||
+    typeof b.query?.programId !== 'string' ||
+    typeof c?.origin !== 'string' ||
+    !isCount(c.treeSize) ||
+    typeof c.rootHash !== 'string' ||
+    decodeBase64(c.rootHash)?.length !== HASH_BYTES ||
+    typeof b.issuedAt !== 'string' ||
+    !('answer' in b)
+  )
+    failReceipt('the body lacks kind, query, answer, checkpoint or issuedAt');
+  return b as ReceiptBody;
+}
+
+function failReceipt(message: string): never {
+  throw new CheckpointError(`receipt: ${message}`);
+}

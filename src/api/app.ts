@@ -11,6 +11,7 @@ import { commandRoutes } from './routes/commands.ts';
 import { healthRoutes } from './routes/health.ts';
 import { integrityRoutes } from './routes/integrity.ts';
 import { queryRoutes } from './routes/queries.ts';
+import { receiptRoutes } from './routes/receipts.ts';
 
 /** The HTTP API: each concern an encapsulated plugin, registered here in order. */
 export async function buildApp(config: Config): Promise<FastifyInstance> {
@@ -42,6 +43,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(commandRoutes);
   await app.register(queryRoutes);
   await app.register(integrityRoutes);
+  await app.register(receiptRoutes);
   await app.ready();
   return app;
 }

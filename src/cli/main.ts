@@ -27,6 +27,7 @@ import {
 } from './integrity.ts';
 import { openStore, withLedger } from './open-ledger.ts';
 import { progress } from './progress.ts';
+import { checkReceiptAgainst, checkReceiptSignature } from './receipt.ts';
 import { printJson, table } from './render.ts';
 import { EXAMPLE_PROGRAM, seedExample } from './seed-example.ts';
 import { exportLedger, importLedger } from './transfer.ts';
@@ -494,6 +495,45 @@ program
         table(found, ['position', 'type', 'stream', 'validDate', 'recordedAt', 'lagDays']),
       );
     });
+  });
+
+program
+  .command('receipt')
+  .description('signed answers')
+  .command('verify <file>')
+  .description(
+    "check a receipt's signature offline; with --store, recompute its answer from the ledger cut at its tree size",
+  )
+  .option('--public-key <file>', 'the verifier key (.vkey) or PEM (default: the one in --key-dir)')
+  .addOption(keyDirOption())
+  .action(async (file: string, o: { publicKey?: string; keyDir: string }) => {
+    const publicKey = publicKeyOf(o.publicKey, o.keyDir);
+    const receipt = readTrusted(file, 'receipt');
+    const recompute = program.getOptionValueSource('store') === 'cli';
+    try {
+      const body = checkReceiptSignature(receipt, publicKey);
+      if (recompute) {
+        const store = await openStore(globals().store, { readOnly: true });
+        try {
+          await checkReceiptAgainst(store, body);
+        } finally {
+          await store.close();
+        }
+      }
+      const { programId } = body.query;
+      out({ ok: true, recomputed: recompute, ...body }, () =>
+        [
+          `receipt verified: signed by the checkpoint key, ${body.kind} of ${programId} at tree size ${body.checkpoint.treeSize}, issued ${body.issuedAt}`,
+          recompute
+            ? 'the ledger given holds that tree and gives the same answer'
+            : 'signature only: give --store to recompute the answer from the ledger',
+        ].join('\n'),
+      );
+    } catch (error) {
+      if (error instanceof AuditFailure)
+        throw new CliError(EXIT.integrity, `receipt failed: ${error.message}`);
+      throw error;
+    }
   });
 
 program
