@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `ledger` command. The project runs its TypeScript through tsx (no build step).
+// The `ledger` command, run through tsx until the build lands.
 import { register } from 'tsx/esm/api';
 
 register();

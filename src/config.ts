@@ -1,14 +1,15 @@
 import { z } from 'zod';
+import { DEFAULT_STORE_URL } from './eventstore/open.ts';
 import { isKeyName } from './verify.ts';
 
 export const DEFAULT_CHECKPOINT_KEY_DIR = './data/checkpoint-key';
 export const DEFAULT_ORIGIN = 'compliance-ledger.local/ledger';
 
-/** The service's settings, from the environment, validated once at start (DESIGN §6). */
+/** The service's settings, from the environment, validated once at start (docs/design.md, "Configuration"). */
 export const Config = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  LEDGER_STORE: z.string().min(1).default('sqlite:./data/ledger.sqlite'),
+  LEDGER_STORE: z.string().min(1).default(DEFAULT_STORE_URL),
   /** The credentials file: API keys, held hashed. */
   LEDGER_CREDENTIALS: z.string().min(1).default('./data/credentials.json'),
   /** Folder of the Ed25519 key that signs checkpoints, created on first start (sqlite stores). */
@@ -31,9 +32,13 @@ export const Config = z.object({
 });
 export type Config = z.infer<typeof Config>;
 
-/** Parses the environment; a bad value stops the start with every problem named. */
+/**
+ * Parses the environment; a bad value stops the start with every problem named. A variable set
+ * to the empty string counts as unset (`LEDGER_STORE= compliance-ledger ...` means the default).
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = Config.safeParse(env);
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = Config.safeParse(set);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new Error(`invalid configuration: ${problems.join('; ')}`);

@@ -29,11 +29,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(errorsPlugin);
-  await app.register(ledgerPlugin, {
-    storeUrl: config.LEDGER_STORE,
-    keyDir: config.LEDGER_CHECKPOINT_KEY,
-    origin: config.LEDGER_ORIGIN,
-  });
+  await app.register(ledgerPlugin, { config });
   await app.register(authPlugin, { credentialsPath: config.LEDGER_CREDENTIALS });
   await app.register(rateLimitPlugin, { perMinute: config.LEDGER_RATE_LIMIT });
   await app.register(metricsPlugin);

@@ -2,32 +2,25 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_CHECKPOINT_KEY_DIR, DEFAULT_ORIGIN } from '../config.ts';
+import { checkpointsOf as ledgerCheckpointsOf } from '../composition/open-ledger.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
-import { generateSigningKey, KEY_FILES, loadOrCreateSigningKey } from '../integrity/checkpoint.ts';
-import {
-  type KeptCheckpoint,
-  type LedgerCheckpoints,
-  openLedgerCheckpoints,
-} from '../integrity/ledger-checkpoints.ts';
+import { KEY_FILES } from '../integrity/checkpoint.ts';
+import type { KeptCheckpoint, LedgerCheckpoints } from '../integrity/ledger-checkpoints.ts';
 import { readLedger } from '../integrity/verify-ledger.ts';
 import { type VerifiedCheckpoint, verifyCheckpoint } from '../verify.ts';
 import { type AuditedLedger, AuditFailure } from './audit.ts';
 import { CliError, EXIT } from './exit-codes.ts';
-
-/** The key folder the server uses unless told otherwise (LEDGER_CHECKPOINT_KEY). */
-export const defaultKeyDir = () => process.env.LEDGER_CHECKPOINT_KEY || DEFAULT_CHECKPOINT_KEY_DIR;
+import { cliConfig } from './open-ledger.ts';
 
 /**
  * The store's checkpoints, signed with the key in `keyDir` under the server's origin
  * (LEDGER_ORIGIN): for `ledger checkpoint`, the one command that signs.
  */
 export function checkpointsOf(store: EventStore, url: string, keyDir: string): LedgerCheckpoints {
-  const origin = process.env.LEDGER_ORIGIN || DEFAULT_ORIGIN;
-  const checkpoints = openLedgerCheckpoints(store, {
-    origin,
-    key: () =>
-      url === 'memory:' ? generateSigningKey(origin) : loadOrCreateSigningKey(keyDir, origin),
+  const checkpoints = ledgerCheckpointsOf(store, {
+    ...cliConfig(),
+    LEDGER_STORE: url,
+    LEDGER_CHECKPOINT_KEY: keyDir,
   });
   if (checkpoints === null)
     throw new CliError(

@@ -1,22 +1,30 @@
-import { DEFAULT_STORE_URL, openEventStore, sqlitePath } from '../eventstore/open.ts';
+/** How CLI commands open the ledger: through the composition root, with the service's Config. */
+import { type Ledger, openLedger } from '../composition/open-ledger.ts';
+import { type Config, loadConfig } from '../config.ts';
+import { openEventStore } from '../eventstore/open.ts';
 import type { EventStore } from '../eventstore/port.ts';
-import { fileCheckpointStore } from '../projections/checkpoints.ts';
-import {
-  type LedgerQueries,
-  ledgerProjections,
-  ledgerQueries,
-} from '../projections/ledger-queries.ts';
-import { existingReadModelKey } from '../projections/read-model-key.ts';
-import { type ProjectionRuntime, startProjections } from '../projections/runtime.ts';
 import { CliError, EXIT } from './exit-codes.ts';
-import { defaultKeyDir } from './integrity.ts';
+
+let config: Config | undefined;
+
+/** The service's settings from the environment, parsed once; options override some of them. */
+export function cliConfig(): Config {
+  if (config === undefined) {
+    try {
+      config = loadConfig(process.env);
+    } catch (error) {
+      throw new CliError(EXIT.usage, (error as Error).message);
+    }
+  }
+  return config;
+}
 
 /**
  * The store a `--store` URL names (same syntax and default as the server's LEDGER_STORE).
  * `readOnly` (every command that only reads) creates nothing: a missing file is an error.
  */
 export async function openStore(
-  url: string = process.env.LEDGER_STORE ?? DEFAULT_STORE_URL,
+  url: string,
   options: { readOnly?: boolean } = {},
 ): Promise<EventStore> {
   try {
@@ -27,37 +35,20 @@ export async function openStore(
 }
 
 /**
- * Opens the store read-only and its projections for one query. The server's read-model
- * checkpoints are used only when the server's read-model key is readable here (its own
- * machine); on a copy without it every read model is rebuilt from the events. Nothing is saved.
+ * Opens the ledger read-only for one query: nothing is created or saved; the server's
+ * projection checkpoints are used only where its read-model key is readable (its own machine),
+ * else every read model is rebuilt from the events (a copy).
  */
-export async function withLedger<T>(
-  url: string,
-  use: (ledger: {
-    store: EventStore;
-    queries: LedgerQueries;
-    projections: ProjectionRuntime;
-  }) => Promise<T>,
-): Promise<T> {
-  const store = await openStore(url, { readOnly: true });
+export async function withLedger<T>(url: string, use: (ledger: Ledger) => Promise<T>): Promise<T> {
+  let ledger: Ledger;
   try {
-    const path = sqlitePath(url);
-    const key = path === null ? null : existingReadModelKey(defaultKeyDir());
-    const projections = await startProjections(
-      store,
-      ledgerProjections,
-      path && key
-        ? {
-            checkpoints: { store: fileCheckpointStore(`${path}.projections`), key, readOnly: true },
-          }
-        : {},
-    );
-    try {
-      return await use({ store, projections, queries: ledgerQueries(store, projections) });
-    } finally {
-      await projections.close();
-    }
+    ledger = await openLedger({ ...cliConfig(), LEDGER_STORE: url }, { readOnly: true });
+  } catch (error) {
+    throw new CliError(EXIT.failure, `cannot open store ${url}: ${(error as Error).message}`);
+  }
+  try {
+    return await use(ledger);
   } finally {
-    await store.close();
+    await ledger.close();
   }
 }

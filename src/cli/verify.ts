@@ -1,21 +1,18 @@
-import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
-import { type LedgerReport, readLedger, verifyLedger } from '../integrity/verify-ledger.ts';
+import { verifyStore } from '../composition/open-ledger.ts';
+import type { EventStore } from '../eventstore/port.ts';
+import type { LedgerReport } from '../integrity/verify-ledger.ts';
 import { progress } from './progress.ts';
 
-/** Checks every hash chain of the store with a progress bar. */
-export async function verifyStore(store: EventStore, dense: boolean): Promise<LedgerReport> {
+/** verifyStore (every check the store allows) with a progress bar. */
+export async function verifyWithProgress(store: EventStore): Promise<LedgerReport> {
   const total = await store.headPosition();
   const bar = progress('verify', total);
   let seen = 0;
-  async function* tapped(): AsyncGenerator<RecordedEvent> {
-    for await (const event of readLedger(store)) {
+  try {
+    return await verifyStore(store, () => {
       seen++;
       if (seen % 1000 === 0) bar.update(Math.min(seen, total));
-      yield event;
-    }
-  }
-  try {
-    return await verifyLedger(tapped(), { densePositions: dense, monotonicRecordedAt: dense });
+    });
   } finally {
     bar.update(Math.min(seen, total));
     bar.stop();

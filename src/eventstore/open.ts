@@ -1,9 +1,11 @@
-/** Opens the EventStore a URL names (DESIGN.md section 6, "Stores"). */
+/** Opens the EventStore a URL names (docs/design.md, "Stores"). */
 import { createMemoryEventStore } from './memory.ts';
 import type { EventStore } from './port.ts';
 import { openSqliteEventStore } from './sqlite/index.ts';
 
 export const DEFAULT_STORE_URL = 'sqlite:./data/ledger.sqlite';
+/** The store that lives as long as the process. */
+export const MEMORY_STORE_URL = 'memory:';
 
 /**
  * `sqlite:<path>` (an empty path means ./data/ledger.sqlite), `memory:`, or
@@ -16,7 +18,8 @@ export function openEventStore(
 ): EventStore | Promise<EventStore> {
   const path = sqlitePath(url);
   if (path !== null) return openSqliteEventStore(path, options);
-  if (url === 'memory:') return createMemoryEventStore();
+  if (url === MEMORY_STORE_URL) return createMemoryEventStore();
+  // One branch per scheme; a new adapter (postgres://) adds its own here.
   if (/^esdb(\+discover)?:\/\//.test(url)) {
     // Loaded on demand: the gRPC client is heavy and only production needs it.
     return import('./esdb.ts').then(({ openEsdbEventStore }) => openEsdbEventStore(url));
@@ -30,5 +33,7 @@ export function openEventStore(
 
 /** The file a `sqlite:` URL names (an empty path means ./data/ledger.sqlite); null for other stores. */
 export function sqlitePath(url: string): string | null {
-  return url.startsWith('sqlite:') ? url.slice('sqlite:'.length) || './data/ledger.sqlite' : null;
+  return url.startsWith('sqlite:')
+    ? url.slice('sqlite:'.length) || DEFAULT_STORE_URL.slice('sqlite:'.length)
+    : null;
 }

@@ -5,7 +5,7 @@
  */
 import type { RecordedEvent } from '../core/envelope.ts';
 import { GENESIS_HASH, hashEvent } from '../core/event-hash.ts';
-import type { EventStore } from '../eventstore/port.ts';
+import type { EventStore, StoreCapabilities } from '../eventstore/port.ts';
 
 export type IntegrityProblemKind =
   /** The row lacks a field the envelope requires, or a field has the wrong type. */
@@ -49,6 +49,14 @@ export interface VerifyOptions {
   densePositions?: boolean;
   /** The store stamps `recordedAt` in commit order (memory, sqlite), so it never decreases. */
   monotonicRecordedAt?: boolean;
+}
+
+/** Every check a store's capabilities allow: positions 1, 2, 3, ... also stamp commit order. */
+export function verifyOptionsFor(capabilities: StoreCapabilities): VerifyOptions {
+  return {
+    densePositions: capabilities.densePositions,
+    monotonicRecordedAt: capabilities.densePositions,
+  };
 }
 
 /**

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CalendarDate, Slug, todayUtc } from '../../domain/index.ts';
-import { readLedger, verifyLedger } from '../../integrity/verify-ledger.ts';
 import { compareWithRebuild } from '../../projections/compare-answers.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, Problem } from '../problems.ts';
@@ -228,7 +227,7 @@ export async function queryRoutes(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const report = await verifyLedger(readLedger(app.ledger.store));
+      const report = await app.ledger.verify();
       if (req.query.answers !== 'true' || !report.ok) return report;
       const answers = await compareWithRebuild(
         app.ledger.store,

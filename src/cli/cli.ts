@@ -1,0 +1,50 @@
+/** The `compliance-ledger` program and what every command shares: settings, global options, output. */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import type { Config } from '../config.ts';
+import { printJson } from './render.ts';
+
+export interface Cli {
+  program: Command;
+  /** The service's settings (environment, parsed by the same Config as the server's). */
+  config: Config;
+  globals(): { store: string; json?: boolean };
+  /** Prints `rows` as JSON under --json, else what `render` gives. */
+  out(rows: unknown, render: () => string): void;
+}
+
+export const CLI_NAME = 'compliance-ledger';
+
+export function createCli(config: Config): Cli {
+  const program = new Command(CLI_NAME)
+    .description(
+      "The compliance ledger's auditor tool: status, audit trails, replay, verify, signed checkpoints and proofs, audit, export and import.",
+    )
+    .version(packageVersion(), '-V, --version')
+    .option(
+      '--store <url>',
+      'the store: sqlite:<path>, memory: or esdb://host:2113?tls=false',
+      config.LEDGER_STORE,
+    )
+    .option('--json', 'machine-readable JSON instead of tables')
+    .showHelpAfterError(false)
+    .exitOverride();
+  const globals = () => program.opts<{ store: string; json?: boolean }>();
+  return {
+    program,
+    config,
+    globals,
+    out: (rows, render) => {
+      if (globals().json) printJson(rows);
+      else process.stdout.write(`${render()}\n`);
+    },
+  };
+}
+
+/** The package's version; package.json sits two folders up from src/cli and from dist/cli alike. */
+function packageVersion(): string {
+  const manifest = JSON.parse(
+    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+  ) as { version: string };
+  return manifest.version;
+}

@@ -1,0 +1,21 @@
+import * as args from '../arguments.ts';
+import type { Cli } from '../cli.ts';
+import { withLedger } from '../open-ledger.ts';
+import { table } from '../render.ts';
+
+export function backdatingCommand(cli: Cli): void {
+  const { program, globals, out } = cli;
+  program
+    .command('backdating')
+    .description('facts recorded more than N days after their valid date')
+    .option('--threshold-days <n>', 'days', '30')
+    .action(async (o: { thresholdDays: string }) => {
+      const threshold = args.count(o.thresholdDays, '--threshold-days');
+      await withLedger(globals().store, async ({ queries }) => {
+        const found = queries.backdating(threshold);
+        out(found, () =>
+          table(found, ['position', 'type', 'stream', 'validDate', 'recordedAt', 'lagDays']),
+        );
+      });
+    });
+}

@@ -1,0 +1,39 @@
+import { writeFileSync } from 'node:fs';
+import type { Cli } from '../cli.ts';
+import { checkpointsOf } from '../integrity.ts';
+import { openStore } from '../open-ledger.ts';
+import { keyDirOption } from '../options.ts';
+import { printJson } from '../render.ts';
+
+export function checkpointCommand(cli: Cli): void {
+  const { program, globals } = cli;
+  program
+    .command('checkpoint')
+    .description(
+      "sign a checkpoint of the ledger's Merkle tree (or give the latest if it did not grow)",
+    )
+    .option(
+      '--out <file>',
+      'write the signed note to a file (e.g. the trusted checkpoint of an audit)',
+    )
+    .addOption(keyDirOption(cli.config))
+    .action(async (o: { out?: string; keyDir: string }) => {
+      const url = globals().store;
+      const store = await openStore(url);
+      try {
+        const { origin, treeSize, rootHash, note } = await checkpointsOf(
+          store,
+          url,
+          o.keyDir,
+        ).latest();
+        if (o.out) {
+          writeFileSync(o.out, note);
+          process.stderr.write(`checkpoint of tree size ${treeSize} written to ${o.out}\n`);
+        } else if (globals().json) {
+          printJson({ origin, treeSize, rootHash: Buffer.from(rootHash).toString('base64'), note });
+        } else process.stdout.write(note);
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,22 @@
+import { todayUtc } from '../../domain/index.ts';
+import * as args from '../arguments.ts';
+import type { Cli } from '../cli.ts';
+import { withLedger } from '../open-ledger.ts';
+import { table } from '../render.ts';
+
+export function deadlinesCommand(cli: Cli): void {
+  const { program, globals, out } = cli;
+  program
+    .command('deadlines')
+    .description('programs whose authorization ends within N days')
+    .option('--within <days>', 'days ahead', '90')
+    .option('--today <date>', 'count from this date (default: today)')
+    .action(async (o: { within: string; today?: string }) => {
+      const withinDays = args.count(o.within, '--within');
+      const today = o.today === undefined ? todayUtc() : args.date(o.today, '--today');
+      await withLedger(globals().store, async ({ queries }) => {
+        const found = queries.deadlines({ today, withinDays });
+        out(found, () => table(found, ['programId', 'until', 'daysLeft', 'rule']));
+      });
+    });
+}

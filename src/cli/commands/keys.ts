@@ -1,0 +1,44 @@
+import { Option } from 'commander';
+import { addKey, Role, readCredentials, revokeKey } from '../../api/credentials.ts';
+import type { Cli } from '../cli.ts';
+import { table } from '../render.ts';
+
+export function keysCommand(cli: Cli): void {
+  const { program, out } = cli;
+  const keys = program
+    .command('keys')
+    .description('API keys (held hashed in the credentials file)')
+    .option('--credentials <file>', 'the credentials file', cli.config.LEDGER_CREDENTIALS);
+  const credentials = () => keys.opts<{ credentials: string }>().credentials;
+
+  keys
+    .command('add')
+    .description('create a key; it is printed once')
+    .requiredOption('--name <name>', 'who holds it (becomes recordedBy)')
+    .addOption(
+      new Option('--role <role>', 'what it may do').choices(Role.options).makeOptionMandatory(),
+    )
+    .action((o: { name: string; role: Role }) => {
+      const { key, entry } = addKey(credentials(), o.name, o.role);
+      out(
+        { ...entry, key },
+        () => `${entry.role} key for ${entry.name} (id ${entry.id}), shown once:\n${key}`,
+      );
+    });
+
+  keys
+    .command('list')
+    .description('every key, without secrets')
+    .action(() => {
+      const entries = readCredentials(credentials()).map(({ sha256: _, ...k }) => k);
+      out(entries, () => table(entries));
+    });
+
+  keys
+    .command('revoke <id>')
+    .description('revoke a key; the server stops accepting it at once')
+    .action((id: string) => {
+      const entry = revokeKey(credentials(), id);
+      out(entry, () => `revoked key ${entry.id} (${entry.name}) at ${entry.revokedAt}`);
+    });
+}

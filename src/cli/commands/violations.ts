@@ -1,0 +1,28 @@
+import type { Cli } from '../cli.ts';
+import { withLedger } from '../open-ledger.ts';
+import { table } from '../render.ts';
+
+export function violationsCommand(cli: Cli): void {
+  const { program, globals, out } = cli;
+  program
+    .command('violations')
+    .description('shipments outside an authorization, as known now and when recorded')
+    .action(async () => {
+      await withLedger(globals().store, async ({ queries }) => {
+        const found = queries.violations();
+        out(found, () =>
+          table(
+            found.map((v) => ({
+              programId: v.programId,
+              shipmentId: v.shipmentId,
+              shippedOn: v.shippedOn,
+              units: v.units,
+              position: v.position,
+              now: v.asKnownNow.status,
+              'when recorded': v.asKnownWhenRecorded.status,
+            })),
+          ),
+        );
+      });
+    });
+}

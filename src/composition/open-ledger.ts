@@ -1,0 +1,143 @@
+/**
+ * The composition root: the one place that turns settings into a running ledger (store,
+ * projections, queries, signed checkpoints), for the API and the CLI alike. It alone reads the
+ * store URL for where side files go; everything below gets paths and keys handed in.
+ */
+import type { Config } from '../config.ts';
+import type { RecordedEvent } from '../core/envelope.ts';
+import { MEMORY_STORE_URL, openEventStore, sqlitePath } from '../eventstore/open.ts';
+import type { EventStore } from '../eventstore/port.ts';
+import { generateSigningKey, loadOrCreateSigningKey } from '../integrity/checkpoint.ts';
+import { type LedgerCheckpoints, openLedgerCheckpoints } from '../integrity/ledger-checkpoints.ts';
+import {
+  type LedgerReport,
+  readLedger,
+  verifyLedger,
+  verifyOptionsFor,
+} from '../integrity/verify-ledger.ts';
+import { fileCheckpointStore } from '../projections/checkpoints.ts';
+import {
+  type LedgerQueries,
+  ledgerProjections,
+  ledgerQueries,
+} from '../projections/ledger-queries.ts';
+import { existingReadModelKey, loadOrCreateReadModelKey } from '../projections/read-model-key.ts';
+import { type ProjectionRuntime, startProjections } from '../projections/runtime.ts';
+
+/** The settings a ledger is opened from: part of the service's Config. */
+export type LedgerConfig = Pick<Config, 'LEDGER_STORE' | 'LEDGER_CHECKPOINT_KEY' | 'LEDGER_ORIGIN'>;
+
+/** The store, its projections, the queries over them and its signed checkpoints. */
+export interface Ledger {
+  store: EventStore;
+  projections: ProjectionRuntime;
+  queries: LedgerQueries;
+  /** Signed checkpoints of the store's Merkle tree; null when the store keeps none or read only. */
+  checkpoints: LedgerCheckpoints | null;
+  /** verifyStore of this ledger's store. */
+  verify(): Promise<LedgerReport>;
+  /** Stops the projections, then closes the store. */
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /**
+   * Save projection checkpoints after this many events, and on close (the server); without it
+   * they are read but written only on close.
+   */
+  checkpointEvery?: number;
+  /**
+   * Read only (the CLI's reading commands): the store file opened without creating anything,
+   * no key created, no checkpoint signed or saved. Projection checkpoints are used only when the
+   * server's read-model key is readable here; else every read model is rebuilt from the events.
+   */
+  readOnly?: boolean;
+  /** Told of every projection checkpoint refused (then rebuilt), e.g. to log it. */
+  onRefused?: (name: string, reason: string) => void;
+}
+
+export async function openLedger(config: LedgerConfig, options: OpenOptions = {}): Promise<Ledger> {
+  const readOnly = options.readOnly === true;
+  const store = await openEventStore(config.LEDGER_STORE, { readOnly });
+  try {
+    const checkpoints = readOnly ? null : checkpointsOf(store, config);
+    const files = sideFilesOf(config.LEDGER_STORE);
+    const key =
+      files === null
+        ? null
+        : readOnly
+          ? existingReadModelKey(config.LEDGER_CHECKPOINT_KEY)
+          : loadOrCreateReadModelKey(config.LEDGER_CHECKPOINT_KEY);
+    const projections = await startProjections(store, ledgerProjections, {
+      ...(files === null || key === null
+        ? {}
+        : { checkpoints: { store: fileCheckpointStore(`${files}.projections`), key, readOnly } }),
+      ...(options.checkpointEvery === undefined
+        ? {}
+        : { checkpointEvery: options.checkpointEvery }),
+      ...(options.onRefused ? { onRefused: options.onRefused } : {}),
+    });
+    return {
+      store,
+      projections,
+      queries: ledgerQueries(store, projections),
+      checkpoints,
+      verify: () => verifyStore(store),
+      close: async () => {
+        try {
+          await projections.close();
+        } finally {
+          await store.close();
+        }
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/**
+ * The store's signed checkpoints, signed under LEDGER_ORIGIN with the key in
+ * LEDGER_CHECKPOINT_KEY (created on first use); a memory store's key lives as long as it does.
+ * Null for stores that keep no Merkle tree.
+ */
+export function checkpointsOf(store: EventStore, config: LedgerConfig): LedgerCheckpoints | null {
+  return openLedgerCheckpoints(store, {
+    origin: config.LEDGER_ORIGIN,
+    key: () =>
+      config.LEDGER_STORE === MEMORY_STORE_URL
+        ? generateSigningKey(config.LEDGER_ORIGIN)
+        : loadOrCreateSigningKey(config.LEDGER_CHECKPOINT_KEY, config.LEDGER_ORIGIN),
+  });
+}
+
+/**
+ * Every check the store allows, the same for `GET /v1/ledger/verify` and `ledger verify`: hash
+ * chains always; dense positions and record times in commit order where the store advertises
+ * dense positions. `tap` sees each event read (the CLI's progress bar).
+ */
+export function verifyStore(
+  store: EventStore,
+  tap?: (event: RecordedEvent) => void,
+): Promise<LedgerReport> {
+  return verifyLedger(tapped(readLedger(store), tap), verifyOptionsFor(store.capabilities));
+}
+
+/**
+ * Where a store's side files (projection checkpoints) go: beside a SQLite file. Null for stores
+ * without a file of their own.
+ */
+function sideFilesOf(storeUrl: string): string | null {
+  return sqlitePath(storeUrl);
+}
+
+async function* tapped(
+  events: AsyncIterable<RecordedEvent>,
+  tap: ((event: RecordedEvent) => void) | undefined,
+): AsyncGenerator<RecordedEvent> {
+  for await (const event of events) {
+    tap?.(event);
+    yield event;
+  }
+}
