@@ -109,6 +109,8 @@ export const AuditEntryResponse = fits<AuditEntry>()(
       type: z.string(),
       validDate: z.string().nullable(),
       documentRef: z.string().nullable(),
+      documentSha256: z.string().nullable(),
+      content: z.string().describe('The event in words'),
       hash: z.string(),
       prevHash: z.string(),
       retracts: z.string().nullable(),

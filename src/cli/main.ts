@@ -6,6 +6,7 @@ import { auditTrailCommand } from './commands/audit-trail.ts';
 import { backdatingCommand } from './commands/backdating.ts';
 import { checkpointCommand } from './commands/checkpoint.ts';
 import { deadlinesCommand } from './commands/deadlines.ts';
+import { documentsCommand } from './commands/documents.ts';
 import { exportCommand } from './commands/export.ts';
 import { importCommand } from './commands/import.ts';
 import { keysCommand } from './commands/keys.ts';
@@ -31,6 +32,7 @@ try {
   proofCommand(cli);
   auditCommand(cli);
   receiptCommand(cli);
+  documentsCommand(cli);
   exportCommand(cli);
   importCommand(cli);
   deadlinesCommand(cli);

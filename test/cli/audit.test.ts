@@ -125,7 +125,8 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
       from: 7,
       to: 7,
       trusted,
-      programs: 1,
+      // No server ran: no kept read model beside the file to compare answers with.
+      programs: 0,
       unsigned: 0,
       skipped: [],
     });
@@ -379,5 +380,5 @@ describe('ledger audit --url against a server', () => {
     );
     expect(wrongKey.code).toBe(1);
     expect(wrongKey.stderr).toMatch(/the trusted checkpoint does not verify/);
-  }, 60_000);
+  }, 180_000);
 });

@@ -219,5 +219,5 @@ describe('an auditor with a copy of the ledger and the public key only', () => {
     const fromFile = await viaUrl({}, '--api-key-file', 'api-key');
     expect(fromFile, fromFile.stderr).toMatchObject({ code: 0 });
     expect(fromFile.stdout).toMatch(/the answers for 2 programs equal a rebuild/);
-  }, 60_000);
+  }, 180_000);
 });

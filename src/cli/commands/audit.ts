@@ -107,7 +107,7 @@ export function auditCommand(cli: Cli): void {
         };
         out(summary, () =>
           [
-            `audit passed: the ledger of tree size ${summary.to} extends the trusted one of size ${summary.from}, and its ${summary.to} events hash to the signed root; the answers for ${summary.programs} programs equal a rebuild from them; ${o.trusted} now holds the new checkpoint`,
+            `audit passed: the ledger of tree size ${summary.to} extends the trusted one of size ${summary.from}, and its ${summary.to} events hash to the signed root; ${summary.programs > 0 ? `the answers for ${summary.programs} programs equal a rebuild from them` : 'no served answers to compare'}; ${o.trusted} now holds the new checkpoint`,
             ...(summary.unsigned > 0
               ? [`${summary.unsigned} events recorded after that checkpoint are not yet signed`]
               : []),
