@@ -12,6 +12,7 @@ import { healthRoutes } from './routes/health.ts';
 import { integrityRoutes } from './routes/integrity.ts';
 import { queryRoutes } from './routes/queries.ts';
 import { receiptRoutes } from './routes/receipts.ts';
+import { reportRoutes } from './routes/reports.ts';
 
 /** The HTTP API: each concern an encapsulated plugin, registered here in order. */
 export async function buildApp(config: Config): Promise<FastifyInstance> {
@@ -40,6 +41,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(queryRoutes);
   await app.register(integrityRoutes);
   await app.register(receiptRoutes);
+  await app.register(reportRoutes);
   await app.ready();
   return app;
 }

@@ -13,6 +13,7 @@ import { keysCommand } from './commands/keys.ts';
 import { proofCommand } from './commands/proof.ts';
 import { receiptCommand } from './commands/receipt.ts';
 import { replayCommand } from './commands/replay.ts';
+import { reportCommand } from './commands/report.ts';
 import { seedExampleCommand } from './commands/seed-example.ts';
 import { statusCommand } from './commands/status.ts';
 import { timelineCommand } from './commands/timeline.ts';
@@ -33,6 +34,7 @@ try {
   auditCommand(cli);
   receiptCommand(cli);
   documentsCommand(cli);
+  reportCommand(cli);
   exportCommand(cli);
   importCommand(cli);
   deadlinesCommand(cli);
