@@ -1,5 +1,5 @@
 /**
- * `npm run bench:merkle`: what the Merkle tree costs the ledger (DESIGN.md section 7).
+ * `npm run bench:merkle`: what the Merkle tree costs the ledger (docs/design.md §7).
  * 1. Durable append throughput of the SQLite store, 64 concurrent appenders of single events,
  *    with the tree kept beside the events and with it disabled (`{ merkle: false }`), on the same
  *    disk in the same run, interleaved, medians of 3.

@@ -24,7 +24,7 @@ const KNOWN_TYPES: ReadonlySet<string> = new Set(
 const PROGRAM_PREFIX = 'program-';
 const SPECIFICATION_PREFIX = 'specification-';
 
-/** The aggregate a stream belongs to, from its name (DESIGN §4 "Aggregates and streams"). */
+/** The aggregate a stream belongs to, from its name (docs/design.md §4 "Aggregates and streams"). */
 export function streamOwner(
   stream: string,
 ): { kind: 'program' | 'specification'; id: string } | null {

@@ -28,7 +28,7 @@ export interface ShipmentViolation {
 }
 
 /**
- * Shipments made outside an authorization (DESIGN §5): a shipment is compliant when the status
+ * Shipments made outside an authorization (docs/design.md §5): a shipment is compliant when the status
  * on its `shippedOn` is `authorized`. Each is judged twice: on what is known now, and on what
  * was known when the shipment was recorded. A shipment violating either view is listed.
  */

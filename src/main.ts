@@ -1,3 +1,4 @@
+import closeWithGrace from 'close-with-grace';
 import { buildApp } from './api/app.ts';
 import { ensureCredentials } from './api/credentials.ts';
 import { loadConfig } from './config.ts';
@@ -11,14 +12,11 @@ for (const { key, entry } of ensureCredentials(config.LEDGER_CREDENTIALS))
 const app = await buildApp(config);
 await app.listen({ host: config.HOST, port: config.PORT });
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => {
-    app.log.info(`${signal}: finishing in-flight requests, then closing the ledger`);
-    app.close().then(
-      () => process.exit(0),
-      (error) => {
-        app.log.error(error);
-        process.exit(1);
-      },
-    );
-  });
+/** How long in-flight requests get to finish after SIGTERM/SIGINT before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+closeWithGrace({ delay: SHUTDOWN_DEADLINE_MS }, async ({ signal, err }) => {
+  if (err) app.log.error(err);
+  app.log.info(`${signal ?? 'error'}: finishing in-flight requests, then closing the ledger`);
+  await app.close();
+});

@@ -1,5 +1,5 @@
 /**
- * The offline verifier an outside auditor runs (DESIGN.md section 7): RFC 6962 / RFC 9162
+ * The offline verifier an outside auditor runs (docs/design.md §7): RFC 6962 / RFC 9162
  * Merkle inclusion and consistency proofs, and C2SP `tlog-checkpoint` signed notes with Ed25519
  * signatures (c2sp.org/signed-note). It depends on node:crypto only, never on a store, the
  * server or a schema library, so it can be copied out and run anywhere.

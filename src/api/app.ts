@@ -7,6 +7,7 @@ import { ledgerPlugin } from './plugins/ledger.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { healthRoutes } from './routes/health.ts';
 import { integrityRoutes } from './routes/integrity.ts';
@@ -23,6 +24,11 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     frameworkErrors: frameworkErrorAsProblem,
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header(REQUEST_ID_HEADER, req.id);
   });
   // The API speaks JSON only: without this, a text/plain body reaches validation as a string.
   app.removeContentTypeParser('text/plain');
@@ -37,11 +43,12 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(openApiPlugin);
 
   await app.register(healthRoutes);
-  await app.register(commandRoutes);
-  await app.register(queryRoutes);
-  await app.register(integrityRoutes);
-  await app.register(receiptRoutes);
-  await app.register(reportRoutes);
+  // The versioned API; /healthz, /readyz, /metrics and /docs stay unversioned.
+  await app.register(commandRoutes, { prefix: '/v1' });
+  await app.register(queryRoutes, { prefix: '/v1' });
+  await app.register(integrityRoutes, { prefix: '/v1' });
+  await app.register(receiptRoutes, { prefix: '/v1' });
+  await app.register(reportRoutes, { prefix: '/v1' });
   await app.ready();
   return app;
 }

@@ -41,10 +41,19 @@ export function createCli(config: Config): Cli {
   };
 }
 
-/** The package's version; package.json sits two folders up from src/cli and from dist/cli alike. */
+/** The package's version, from the package.json above this file (in src/cli or dist/src/cli). */
 function packageVersion(): string {
-  const manifest = JSON.parse(
-    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-  ) as { version: string };
-  return manifest.version;
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (manifest.name === CLI_NAME && manifest.version) return manifest.version;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (dir.pathname === '/')
+      throw new Error(`no package.json of ${CLI_NAME} above ${import.meta.url}`);
+  }
 }

@@ -17,7 +17,7 @@ import { EventIdConflictError, StreamRevisionConflictError } from '../eventstore
 import type { AppendedEvent, AppendResult, EventStore, RecordedEvent } from '../eventstore/port.ts';
 import { IdempotencyKeyReusedError, idempotentEventId } from './idempotency.ts';
 
-/** Who asks, and how the request ties to others (DESIGN §6 "Event envelope"). */
+/** Who asks, and how the request ties to others (docs/design.md §6 "Event envelope"). */
 export interface CommandContext {
   recordedBy: string;
   correlationId?: string;

@@ -3,7 +3,7 @@ import { CalendarDate } from './calendar.ts';
 import { EventId, Slug, Text } from './identifiers.ts';
 import { Term } from './terms.ts';
 
-/** Event payloads of DESIGN §4; every type below is inferred from these schemas. */
+/** Event payloads of docs/design.md §4; every type below is inferred from these schemas. */
 
 export const Regulator = Text(200);
 export const DocumentRef = Text(500);
@@ -123,7 +123,7 @@ export const SCHEMA_VERSION = 1;
 export type Identified<E extends DomainEvent = DomainEvent> = E & { eventId: string };
 
 /**
- * A recorded domain event with both times (DESIGN §3): what `evaluate` and the projections
+ * A recorded domain event with both times (docs/design.md §3): what `evaluate` and the projections
  * read. A store's RecordedEvent, once its data is parsed, fits this shape.
  */
 export type Fact<E extends DomainEvent = DomainEvent> = Identified<E> & {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Supplier, specification, program, notice, application and shipment identifiers (DESIGN §4). */
+/** Supplier, specification, program, notice, application and shipment identifiers (docs/design.md §4). */
 export const Slug = z
   .string()
   .trim()

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CalendarDate, CalendarOffset } from './calendar.ts';
 import { Slug } from './identifiers.ts';
 
-/** The conditions a notice sets (DESIGN §4 "Notice terms"), a union on `kind`. */
+/** The conditions a notice sets (docs/design.md §4 "Notice terms"), a union on `kind`. */
 export const AuthorizesTerm = z
   .object({ kind: z.literal('authorizes'), from: CalendarDate })
   .strict();

@@ -1,5 +1,5 @@
 /**
- * Signed checkpoints of the ledger's Merkle tree (DESIGN.md section 7) in the C2SP
+ * Signed checkpoints of the ledger's Merkle tree (docs/design.md §7) in the C2SP
  * `tlog-checkpoint` form: a signed note (c2sp.org/signed-note) whose text is the origin line,
  * the tree size in decimal and the base64 root hash, signed with Ed25519. Auditors check them
  * with verifyCheckpoint (src/verify.ts), given the verifier key or PEM this module exports.

@@ -1,5 +1,5 @@
 /**
- * The ledger's signed checkpoints (DESIGN.md section 7). Every checkpoint signed is kept, oldest
+ * The ledger's signed checkpoints (docs/design.md §7). Every checkpoint signed is kept, oldest
  * first, so an auditor can fetch any earlier one and a consistency proof from it. A new one is
  * signed only when the tree changed since the last, and never one inconsistent with the last
  * (createCheckpointSigner refuses it).

@@ -66,7 +66,7 @@ export function verifyOptionsFor(capabilities: StoreCapabilities): VerifyOptions
  *
  * What a chain cannot show: an event dropped from the end of its stream (nothing follows it to
  * break), nor an event appended with a correctly forged hash. `densePositions` catches the former
- * except at the very end of the ledger; the Merkle log and signed checkpoints (DESIGN.md section 7)
+ * except at the very end of the ledger; the Merkle log and signed checkpoints (docs/design.md §7)
  * cover both.
  */
 export async function verifyLedger(

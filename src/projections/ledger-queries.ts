@@ -31,7 +31,7 @@ export interface ProgramSummary extends EventData<'ProgramRegistered'> {
 }
 
 /**
- * The questions DESIGN §2 lists, answered from the running projections (and, for the audit
+ * The questions docs/design.md §2 lists, answered from the running projections (and, for the audit
  * trail, from the streams themselves). Each returns null for a program the ledger does not hold.
  */
 export function ledgerQueries(

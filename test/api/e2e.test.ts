@@ -17,7 +17,7 @@ import { clockPast, tdpReleaseBody } from './support.ts';
 
 /**
  * The real server (`src/main.ts`) in a child process, over real HTTP: first start, the founding
- * case of DESIGN §5, graceful shutdown on SIGTERM, and a restart on the same files.
+ * case of docs/design.md §5, graceful shutdown on SIGTERM, and a restart on the same files.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Bounds every wait on the child, so a hung server fails the test instead of stalling it. */
@@ -165,7 +165,7 @@ describe('the real server over HTTP', () => {
     }
   });
 
-  it('plays the founding case of DESIGN §5', async () => {
+  it('plays the founding case of docs/design.md §5', async () => {
     await record('/v1/specifications', successorSpecification);
     await record('/v1/programs', program);
     const notice = await record(`/v1/programs/${PROGRAM_ID}/notices`, extensionNotice);

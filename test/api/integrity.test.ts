@@ -1,11 +1,12 @@
 /**
- * Signed checkpoints and Merkle proofs over HTTP (DESIGN.md section 7), checked the way an
+ * Signed checkpoints and Merkle proofs over HTTP (docs/design.md §7), checked the way an
  * outside auditor would: every note with the published key, every proof with src/verify.ts
  * against the size and root of a verified note, every leaf recomputed from GET /v1/events.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
+import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorsPlugin } from '../../src/api/plugins/errors.ts';
@@ -375,14 +376,36 @@ describe('on a sqlite store', () => {
   });
 });
 
+describe('plugin dependencies', () => {
+  it('fail at start when a plugin the routes need is missing, whatever the order', async () => {
+    const app = Fastify();
+    app.setValidatorCompiler(validatorCompiler);
+    app.setSerializerCompiler(serializerCompiler);
+    await expect(app.register(integrityRoutes, { prefix: '/v1' })).rejects.toThrow(
+      /dependency 'ledger' of plugin 'integrity-routes' is not registered/,
+    );
+    await app.close();
+  });
+});
+
 describe('on a store without a Merkle tree (esdb)', () => {
   it('answers 501 integrity-unsupported on every route', async () => {
     const app = Fastify();
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
     await app.register(errorsPlugin);
-    app.decorate('ledger', { checkpoints: null } as unknown as Ledger);
-    await app.register(integrityRoutes);
+    // Stand-ins under the names the routes depend on: a store without a tree, no auth, no limit.
+    await app.register(
+      fp(
+        async (a) => {
+          a.decorate('ledger', { checkpoints: null } as unknown as Ledger);
+        },
+        { name: 'ledger' },
+      ),
+    );
+    await app.register(fp(async () => {}, { name: 'auth' }));
+    await app.register(fp(async () => {}, { name: 'rate-limit' }));
+    await app.register(integrityRoutes, { prefix: '/v1' });
     try {
       for (const url of [
         '/v1/ledger/checkpoint',

@@ -29,7 +29,7 @@ const notice = (
   data: { ...extensionNotice, noticeId, terms, ...extra },
 });
 
-describe('evaluate: the founding case of DESIGN §5, step by step', () => {
+describe('evaluate: the founding case of docs/design.md §5, step by step', () => {
   const l = registeredProgram();
   const n = l.record(
     programStream,

@@ -1,5 +1,5 @@
 /**
- * The contract every EventStore adapter passes (DESIGN.md section 6, "Stores"). Each adapter's
+ * The contract every EventStore adapter passes (docs/design.md §6, "Stores"). Each adapter's
  * test file calls describeEventStoreContract with a way to open a store.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * The Merkle tree the memory and SQLite stores keep beside their events (DESIGN.md section 7):
+ * The Merkle tree the memory and SQLite stores keep beside their events (docs/design.md §7):
  * always the tree of exactly the committed events, built by imports and migrations, kept on
  * disk across reopenings without being recomputed.
  */

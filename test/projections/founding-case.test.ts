@@ -31,7 +31,7 @@ describe('the founding case through the SQLite store and the projections', async
     await store.close();
   });
 
-  it('answers every step of DESIGN §5 as the facts arrive', async () => {
+  it('answers every step of docs/design.md §5 as the facts arrive', async () => {
     await handleSpecificationCommand(
       store,
       SUCCESSOR_SPEC,

@@ -23,7 +23,7 @@ import {
   stopAllServers,
 } from './support.ts';
 
-/** Every /v1 route of DESIGN §6 (and the backdating report); the OpenAPI document must list them. */
+/** Every /v1 route of docs/design.md §6 (and the backdating report); the OpenAPI document must list them. */
 const V1_ROUTES = [
   'POST /v1/specifications',
   'POST /v1/specifications/{id}/tdp-releases',

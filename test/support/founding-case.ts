@@ -1,6 +1,6 @@
 import type { EventData } from '../../src/domain/index.ts';
 
-/** The founding case of DESIGN §1 and §5, shared by the domain, store and API tests. */
+/** The founding case of docs/design.md §1 and §5, shared by the domain, store and API tests. */
 export const PROGRAM_ID = 'american-locker.1118e.private-market';
 export const SUCCESSOR_SPEC = 'usps-b-1118f';
 

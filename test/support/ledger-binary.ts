@@ -7,7 +7,8 @@ export interface Run {
   stderr: string;
 }
 
-const bin = join(import.meta.dirname, '../../bin/ledger.js');
+// The sources through tsx, so the tests run what is checked out; test/build.test.ts runs the built bin.
+const cli = ['--import', 'tsx', join(import.meta.dirname, '../../src/cli/main.ts')];
 
 /**
  * Runs the real `ledger` binary in a child process in `cwd`, with none of the developer's own
@@ -19,7 +20,7 @@ export const ledgerBinary =
     new Promise((resolve) => {
       execFile(
         process.execPath,
-        [bin, ...args],
+        [...cli, ...args],
         {
           cwd,
           env: {

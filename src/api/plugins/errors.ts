@@ -9,24 +9,27 @@ import { ProjectionWaitTimeoutError } from '../../projections/runtime.ts';
 import { type Problem, ProblemError, problemType } from '../problems.ts';
 
 /** Turns every error into RFC 9457 problem+json; nothing internal (stack, message) leaves a 500. */
-export const errorsPlugin = fp(async (app: FastifyInstance) => {
-  app.setNotFoundHandler((request, reply) =>
-    send(reply, {
-      type: problemType('not-found'),
-      title: 'Not found',
-      status: 404,
-      detail: `no route ${request.method} ${request.url.split('?')[0]}`,
-      instance: request.url.split('?')[0],
-    }),
-  );
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const problem = toProblem(error);
-    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
-    if (problem.status === 429 && !reply.hasHeader('retry-after'))
-      reply.header('retry-after', '60');
-    return send(reply, { ...problem, instance: request.url.split('?')[0] });
-  });
-});
+export const errorsPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.setNotFoundHandler((request, reply) =>
+      send(reply, {
+        type: problemType('not-found'),
+        title: 'Not found',
+        status: 404,
+        detail: `no route ${request.method} ${request.url.split('?')[0]}`,
+        instance: request.url.split('?')[0],
+      }),
+    );
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      const problem = toProblem(error);
+      if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+      if (problem.status === 429 && !reply.hasHeader('retry-after'))
+        reply.header('retry-after', '60');
+      return send(reply, { ...problem, instance: request.url.split('?')[0] });
+    });
+  },
+  { name: 'errors', fastify: '5.x' },
+);
 
 /**
  * Errors the router raises before any route or hook runs (a bad %-escape, an over-long path

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { streamOwner } from '../../../projections/facts.ts';
@@ -62,15 +63,15 @@ type Target =
   | { kind: 'program'; id: string; command: ProgramCommand }
   | { kind: 'specification'; id: string; command: SpecificationCommand };
 
-/** Commands (DESIGN §6): each validates its body, runs its aggregate's decider and answers once the read models show it. */
-export async function commandRoutes(app: FastifyInstance) {
+/** Commands (docs/design.md §6): each validates its body, runs its aggregate's decider and answers once the read models show it. */
+async function commands(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const config = { roles: WRITERS };
   const revision = { expectedRevision: ExpectedRevision };
   const IdParams = z.object({ id: Slug });
 
   r.post(
-    '/v1/specifications',
+    '/specifications',
     {
       config,
       schema: {
@@ -89,7 +90,7 @@ export async function commandRoutes(app: FastifyInstance) {
       }),
   );
   r.post(
-    '/v1/specifications/:id/tdp-releases',
+    '/specifications/:id/tdp-releases',
     {
       config,
       schema: {
@@ -116,7 +117,7 @@ export async function commandRoutes(app: FastifyInstance) {
     },
   );
   r.post(
-    '/v1/programs',
+    '/programs',
     {
       config,
       schema: {
@@ -159,7 +160,7 @@ export async function commandRoutes(app: FastifyInstance) {
   ] as const;
   for (const [path, summary, body, type] of programCommands) {
     r.post(
-      `/v1/programs/:id/${path}`,
+      `/programs/:id/${path}`,
       {
         config,
         schema: {
@@ -188,7 +189,7 @@ export async function commandRoutes(app: FastifyInstance) {
   }
 
   r.post(
-    '/v1/events/:eventId/retractions',
+    '/events/:eventId/retractions',
     {
       config,
       schema: {
@@ -273,3 +274,11 @@ export async function commandRoutes(app: FastifyInstance) {
       });
   }
 }
+
+/** Encapsulated, so app.ts can mount it under a prefix. */
+export const commandRoutes = fp(commands, {
+  name: 'command-routes',
+  fastify: '5.x',
+  dependencies: ['ledger', 'auth', 'rate-limit'],
+  encapsulate: true,
+});

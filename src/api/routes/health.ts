@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 /** Liveness and readiness (the store answers and the projections have caught up). */
-export async function healthRoutes(app: FastifyInstance) {
+async function health(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/healthz',
@@ -49,3 +50,11 @@ export async function healthRoutes(app: FastifyInstance) {
     },
   );
 }
+
+/** Encapsulated, so app.ts can mount it under a prefix. */
+export const healthRoutes = fp(health, {
+  name: 'health-routes',
+  fastify: '5.x',
+  dependencies: ['ledger'],
+  encapsulate: true,
+});

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -29,10 +30,10 @@ const TreeSize = z.coerce.number().int().min(0);
 const hex = (hash: Uint8Array) => Buffer.from(hash).toString('hex');
 
 /**
- * Signed checkpoints and Merkle proofs (DESIGN.md section 7) for auditors. Every proof comes with
+ * Signed checkpoints and Merkle proofs (docs/design.md §7) for auditors. Every proof comes with
  * the signed checkpoint of its tree size, so a client takes size and root from one verified note.
  */
-export async function integrityRoutes(app: FastifyInstance) {
+async function integrity(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const config = { roles: READERS };
 
@@ -61,7 +62,7 @@ export async function integrityRoutes(app: FastifyInstance) {
   }
 
   r.get(
-    '/v1/ledger/checkpoint',
+    '/ledger/checkpoint',
     {
       config,
       schema: {
@@ -88,7 +89,7 @@ export async function integrityRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/ledger/checkpoints',
+    '/ledger/checkpoints',
     {
       config,
       schema: {
@@ -101,7 +102,7 @@ export async function integrityRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/ledger/checkpoint/public-key',
+    '/ledger/checkpoint/public-key',
     {
       config,
       schema: {
@@ -121,7 +122,7 @@ export async function integrityRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/ledger/proofs/inclusion',
+    '/ledger/proofs/inclusion',
     {
       config,
       schema: {
@@ -159,7 +160,7 @@ export async function integrityRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/ledger/proofs/consistency',
+    '/ledger/proofs/consistency',
     {
       config,
       schema: {
@@ -226,3 +227,11 @@ function prefersText(accept: string | undefined): boolean {
   };
   return quality('text/plain') > quality('application/json');
 }
+
+/** Encapsulated, so app.ts can mount it under a prefix. */
+export const integrityRoutes = fp(integrity, {
+  name: 'integrity-routes',
+  fastify: '5.x',
+  dependencies: ['ledger', 'auth', 'rate-limit'],
+  encapsulate: true,
+});

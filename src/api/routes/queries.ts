@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CalendarDate, Slug, todayUtc } from '../../domain/index.ts';
@@ -21,14 +22,14 @@ import {
 const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 429: Problem };
 const IdParams = z.object({ id: Slug });
 
-/** Queries (DESIGN §6), answered from the projections as known now or at `asKnownAt`. */
-export async function queryRoutes(app: FastifyInstance) {
+/** Queries (docs/design.md §6), answered from the projections as known now or at `asKnownAt`. */
+async function queries(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const config = { roles: READERS };
   const { queries } = app.ledger;
 
   r.get(
-    '/v1/programs',
+    '/programs',
     {
       config,
       schema: {
@@ -57,7 +58,7 @@ export async function queryRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/programs/:id/status',
+    '/programs/:id/status',
     {
       config,
       schema: {
@@ -77,7 +78,7 @@ export async function queryRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/programs/:id/audit-trail',
+    '/programs/:id/audit-trail',
     {
       config,
       schema: {
@@ -99,7 +100,7 @@ export async function queryRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/programs/:id/timeline',
+    '/programs/:id/timeline',
     {
       config,
       schema: {
@@ -121,7 +122,7 @@ export async function queryRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/deadlines',
+    '/deadlines',
     {
       config,
       schema: {
@@ -148,7 +149,7 @@ export async function queryRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/compliance/violations',
+    '/compliance/violations',
     {
       config,
       schema: {
@@ -161,7 +162,7 @@ export async function queryRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/compliance/backdating',
+    '/compliance/backdating',
     {
       config,
       schema: {
@@ -183,7 +184,7 @@ export async function queryRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/events',
+    '/events',
     {
       config,
       schema: {
@@ -213,7 +214,7 @@ export async function queryRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/ledger/verify',
+    '/ledger/verify',
     {
       config,
       schema: {
@@ -238,3 +239,11 @@ export async function queryRoutes(app: FastifyInstance) {
     },
   );
 }
+
+/** Encapsulated, so app.ts can mount it under a prefix. */
+export const queryRoutes = fp(queries, {
+  name: 'query-routes',
+  fastify: '5.x',
+  dependencies: ['ledger', 'auth', 'rate-limit'],
+  encapsulate: true,
+});

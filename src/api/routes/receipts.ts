@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type AsKnownAt, CalendarDate, Slug, todayUtc } from '../../domain/index.ts';
@@ -36,7 +37,7 @@ const asText = (asKnownAt: AsKnownAt | undefined) =>
  * checkpoint (asKnownAt further back still applies), signed with the checkpoint key together
  * with the query and that checkpoint's size and root. `ledger receipt verify` checks one offline.
  */
-export async function receiptRoutes(app: FastifyInstance) {
+async function receipt(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const config = { roles: READERS };
 
@@ -55,7 +56,7 @@ export async function receiptRoutes(app: FastifyInstance) {
   }
 
   r.get(
-    '/v1/programs/:id/status/receipt',
+    '/programs/:id/status/receipt',
     {
       config,
       schema: {
@@ -93,7 +94,7 @@ export async function receiptRoutes(app: FastifyInstance) {
   );
 
   r.get(
-    '/v1/programs/:id/timeline/receipt',
+    '/programs/:id/timeline/receipt',
     {
       config,
       schema: {
@@ -126,3 +127,10 @@ export async function receiptRoutes(app: FastifyInstance) {
     },
   );
 }
+
+export const receiptRoutes = fp(receipt, {
+  name: 'receipt-routes',
+  fastify: '5.x',
+  dependencies: ['ledger', 'auth', 'rate-limit'],
+  encapsulate: true,
+});

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CalendarDate, Slug, todayUtc } from '../../domain/index.ts';
@@ -20,12 +21,12 @@ const MEDIA = {
  * The audit report an inspector files (the same as `ledger report`), for auditors: made at the
  * latest signed checkpoint, with the hash chains verified as it is made.
  */
-export async function reportRoutes(app: FastifyInstance) {
+async function report(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tool = toolVersion();
 
   r.get(
-    '/v1/programs/:id/audit-report',
+    '/programs/:id/audit-report',
     {
       config: { roles: ['auditor', 'admin'] },
       schema: {
@@ -70,3 +71,10 @@ export async function reportRoutes(app: FastifyInstance) {
     },
   );
 }
+
+export const reportRoutes = fp(report, {
+  name: 'report-routes',
+  fastify: '5.x',
+  dependencies: ['ledger', 'auth', 'rate-limit'],
+  encapsulate: true,
+});

@@ -1,5 +1,5 @@
 /**
- * The ledger's RFC 6962 Merkle tree over the global order (DESIGN.md section 7), kept
+ * The ledger's RFC 6962 Merkle tree over the global order (docs/design.md §7), kept
  * incrementally: each append stores the leaf hash and the hashes of the perfect subtrees it
  * completes, so an append costs O(log n) hashes at worst (O(1) amortized), and roots and proofs
  * of any size m <= n are assembled from stored perfect subtrees with O(log n) hashes, never

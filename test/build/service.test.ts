@@ -1,0 +1,94 @@
+/**
+ * The service as a user runs it: built by `npm run build`, started by `npm start` (plain node on
+ * dist/, no tsx), stopped by SIGTERM; and the built CLI bin.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, REPO_ROOT } from '../reliability/support.ts';
+
+const HOST = '127.0.0.1';
+
+const run = promisify(execFile);
+const folder = mkdtempSync(join(tmpdir(), 'ledger-build-'));
+
+beforeAll(async () => {
+  await run('npm', ['run', 'build'], { cwd: REPO_ROOT });
+}, 600_000);
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+describe('the built service', () => {
+  it('serves under npm start, echoes request ids, and ends cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const npm = spawn('npm', ['start'], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        HOST,
+        PORT: String(port),
+        LEDGER_STORE: `sqlite:${join(folder, 'ledger.sqlite')}`,
+        LEDGER_CREDENTIALS: join(folder, 'credentials.json'),
+        LEDGER_CHECKPOINT_KEY: join(folder, 'checkpoint-key'),
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    npm.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    npm.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => npm.once('exit', resolve));
+
+    const base = `http://${HOST}:${port}`;
+    let health: Response | undefined;
+    for (let attempt = 0; attempt < 600 && health?.ok !== true; attempt++) {
+      health = await fetch(`${base}/healthz`).catch(() => undefined);
+      if (health?.ok !== true) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(health?.ok, output).toBe(true);
+
+    const echoed = await fetch(`${base}/healthz`, {
+      headers: { 'x-request-id': 'audit-42.a:b_c' },
+    });
+    expect(echoed.headers.get('x-request-id')).toBe('audit-42.a:b_c');
+    const refused = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'no spaces <>' } });
+    expect(refused.headers.get('x-request-id')).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    const long = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'a'.repeat(129) } });
+    expect(long.headers.get('x-request-id')).not.toBe('a'.repeat(129));
+
+    // The server's own pid, from its first log line: the process `npm start` started.
+    const listening = output
+      .split('\n')
+      .map((line) => {
+        try {
+          return JSON.parse(line) as { pid?: number; msg?: string };
+        } catch {
+          return {};
+        }
+      })
+      .find((entry) => entry.pid !== undefined);
+    expect(listening?.pid, output).toBeTypeOf('number');
+    process.kill(listening?.pid as number, 'SIGTERM');
+
+    expect(await exited, output).toBe(0);
+    expect(output).toContain('SIGTERM: finishing in-flight requests, then closing the ledger');
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  }, 120_000);
+
+  it('runs the CLI bin with plain node, without tsx', async () => {
+    const { stdout } = await run(process.execPath, ['bin/compliance-ledger.js', '--version'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    const { version } = (await import('../../package.json', { with: { type: 'json' } })).default;
+    expect(stdout.trim()).toBe(version);
+  });
+});
