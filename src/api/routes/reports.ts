@@ -7,6 +7,7 @@ import { buildAuditReport } from '../../reports/audit-report.ts';
 import { formatReport } from '../../reports/formats.ts';
 import { htmlReport } from '../../reports/html.ts';
 import { toolVersion } from '../../reports/tool.ts';
+import { READERS } from '../plugins/auth.ts';
 import { notFound, Problem } from '../problems.ts';
 import { AsKnownAtQuery } from '../schemas.ts';
 
@@ -28,7 +29,7 @@ async function report(app: FastifyInstance) {
   r.get(
     '/programs/:id/audit-report',
     {
-      config: { roles: ['auditor', 'admin'] },
+      config: { roles: READERS },
       schema: {
         tags: ['audit'],
         summary:
