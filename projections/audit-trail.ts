@@ -1,5 +1,6 @@
 import { type AsKnownAt, knownAt, validDate } from '../src/domain/index.ts';
 import type { RecordedEvent } from '../src/eventstore/port.ts';
+import { eventInWords } from './event-words.ts';
 import { toFact } from './facts.ts';
 
 export interface AuditEntry {
@@ -12,6 +13,10 @@ export interface AuditEntry {
   type: string;
   validDate: string | null;
   documentRef: string | null;
+  /** The cited document's SHA-256, when it was recorded with the fact. */
+  documentSha256: string | null;
+  /** The event's content in words (eventInWords). */
+  content: string;
   hash: string;
   prevHash: string;
   /** For a retraction: the event it retracts. */
@@ -34,7 +39,11 @@ export function auditTrail(events: readonly RecordedEvent[], asKnownAt?: AsKnown
   const entries = new Map<string, AuditEntry>();
   for (const e of known) {
     const fact = toFact(e);
-    const data = e.data as { documentRef?: string; retractedEventId?: string };
+    const data = e.data as {
+      documentRef?: string;
+      documentSha256?: string;
+      retractedEventId?: string;
+    };
     const retracts = e.type === 'EventRetracted' ? (data.retractedEventId ?? null) : null;
     entries.set(e.eventId, {
       position: e.position,
@@ -46,6 +55,8 @@ export function auditTrail(events: readonly RecordedEvent[], asKnownAt?: AsKnown
       type: e.type,
       validDate: fact ? validDate(fact) : null,
       documentRef: data.documentRef ?? null,
+      documentSha256: data.documentSha256 ?? null,
+      content: eventInWords(e),
       hash: e.metadata.hash,
       prevHash: e.metadata.prevHash,
       retracts,

@@ -155,6 +155,15 @@ export class CheckpointError extends Error {
  * a line of this key that fails to verify rejects the whole note.
  */
 export function verifyCheckpoint(note: string, publicKey: string): VerifiedCheckpoint {
+  return parseBody(verifyNote(note, publicKey));
+}
+
+/**
+ * Verifies a signed note (c2sp.org/signed-note) against one Ed25519 public key, with the rules
+ * of verifyCheckpoint, and returns its text (through the last newline before the blank line).
+ * The text's own form is the caller's to check, e.g. a ledger receipt (docs/receipts.md).
+ */
+export function verifyNote(note: string, publicKey: string): string {
   const key = parsePublicKey(publicKey);
   if (typeof note !== 'string') fail('the note is not text');
   if (note.length > MAX_NOTE_LENGTH) fail('the note is longer than 1 MiB');
@@ -188,7 +197,7 @@ export function verifyCheckpoint(note: string, publicKey: string): VerifiedCheck
     verified = true;
   });
   if (!verified) fail(`no signature by the key ${key.description}`);
-  return parseBody(text);
+  return text;
 }
 
 /** The 4-byte signed-note key ID of an Ed25519 key: SHA-256(name || 0x0A || 0x01 || key)[:4]. */
@@ -327,4 +336,58 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** The first line of every receipt: never an origin (it has spaces), so never a checkpoint. */
+export const RECEIPT_HEADER = 'compliance-ledger receipt v1';
+
+/** What a receipt states (docs/receipts.md); `answer` is the API's answer without programId. */
+export interface ReceiptBody {
+  kind: 'status' | 'timeline';
+  query: { programId: string; at: string | null; asKnownAt: string | null };
+  answer: unknown;
+  checkpoint: { origin: string; treeSize: number; rootHash: string };
+  issuedAt: string;
+}
+
+/**
+ * Verifies a receipt's signature against the checkpoint key and returns what it states; a
+ * CheckpointError names what failed (a changed byte fails the signature). The answer itself is
+ * checked against the ledger by recomputing it at `checkpoint.treeSize`.
+ */
+export function verifyReceipt(receipt: string, publicKey: string): ReceiptBody {
+  let text: string;
+  try {
+    text = verifyNote(receipt, publicKey);
+  } catch (error) {
+    if (!(error instanceof CheckpointError)) throw error;
+    throw new CheckpointError(error.message.replace(/^checkpoint: /, 'receipt: '));
+  }
+  const [header, json, ...rest] = text.split('\n');
+  if (header !== RECEIPT_HEADER || json === undefined || rest.join('') !== '')
+    failReceipt(`not a receipt: the text is not "${RECEIPT_HEADER}" and one JSON line`);
+  let body: unknown;
+  try {
+    body = JSON.parse(json);
+  } catch {
+    failReceipt('the body is not JSON');
+  }
+  const b = body as Partial<ReceiptBody> | null;
+  const c = b?.checkpoint;
+  if (
+    (b?.kind !== 'status' && b?.kind !== 'timeline') ||
+    typeof b.query?.programId !== 'string' ||
+    typeof c?.origin !== 'string' ||
+    !isCount(c.treeSize) ||
+    typeof c.rootHash !== 'string' ||
+    decodeBase64(c.rootHash)?.length !== HASH_BYTES ||
+    typeof b.issuedAt !== 'string' ||
+    !('answer' in b)
+  )
+    failReceipt('the body lacks kind, query, answer, checkpoint or issuedAt');
+  return b as ReceiptBody;
+}
+
+function failReceipt(message: string): never {
+  throw new CheckpointError(`receipt: ${message}`);
 }

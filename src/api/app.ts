@@ -13,6 +13,8 @@ import { commandRoutes } from './routes/commands.ts';
 import { healthRoutes } from './routes/health.ts';
 import { integrityRoutes } from './routes/integrity.ts';
 import { queryRoutes } from './routes/queries.ts';
+import { receiptRoutes } from './routes/receipts.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { sessionRoutes } from './routes/session.ts';
 
 /** The HTTP API: each concern an encapsulated plugin, registered here in order. */
@@ -47,6 +49,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(commandRoutes, { prefix: '/v1' });
   await app.register(queryRoutes, { prefix: '/v1' });
   await app.register(integrityRoutes, { prefix: '/v1' });
+  await app.register(receiptRoutes, { prefix: '/v1' });
+  await app.register(reportRoutes, { prefix: '/v1' });
   await app.register(sessionRoutes, { prefix: '/v1' });
   await app.register(consolePlugin);
   await app.ready();

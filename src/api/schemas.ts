@@ -107,6 +107,8 @@ export const AuditEntryResponse = fits<AuditEntry>()(
       type: z.string(),
       validDate: z.string().nullable(),
       documentRef: z.string().nullable(),
+      documentSha256: z.string().nullable(),
+      content: z.string().describe('The event in words'),
       hash: z.string(),
       prevHash: z.string(),
       retracts: z.string().nullable(),
@@ -194,6 +196,17 @@ export const VerifyReport = z
         message: z.string(),
       })
       .optional(),
+    answers: z
+      .object({
+        ok: z.boolean(),
+        programs: z.int(),
+        position: z.int(),
+        difference: z.string().nullable(),
+      })
+      .optional()
+      .describe(
+        'With answers=true: the running read models compared with a rebuild from the events',
+      ),
   })
   .meta({ id: 'VerifyReport' });
 

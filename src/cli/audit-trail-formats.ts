@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { AuditEntry } from '../../projections/audit-trail.ts';
+import { csvCell, markdownCell } from '../reports/neutralize.ts';
 import { table } from './render.ts';
 
 export const AUDIT_COLUMNS = [
@@ -10,7 +11,9 @@ export const AUDIT_COLUMNS = [
   'revision',
   'type',
   'validDate',
+  'content',
   'documentRef',
+  'documentSha256',
   'eventId',
   'hash',
   'retracts',
@@ -18,7 +21,7 @@ export const AUDIT_COLUMNS = [
 ] as const satisfies readonly (keyof AuditEntry)[];
 
 const asRows = (entries: readonly AuditEntry[]) =>
-  entries.map((e) => Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, e[c] ?? ''])));
+  entries.map((e) => Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, csvCell(e[c])])));
 
 /** The audit trail as a terminal table, JSON, CSV (RFC 4180) or a Markdown table. */
 export function formatAuditTrail(
@@ -31,7 +34,7 @@ export function formatAuditTrail(
     case 'csv':
       return stringify(asRows(entries), { header: true, columns: [...AUDIT_COLUMNS] });
     case 'md': {
-      const escapeCell = (v: unknown) => String(v).replaceAll('|', '\\|').replaceAll('\n', ' ');
+      const escapeCell = markdownCell;
       const lines = [
         `| ${AUDIT_COLUMNS.join(' | ')} |`,
         `| ${AUDIT_COLUMNS.map(() => '---').join(' | ')} |`,

@@ -1,7 +1,7 @@
 /** The `ledger` command's exit codes (README "Auditor's CLI"). */
 export const EXIT = {
   ok: 0,
-  /** verify or audit found a bad event. */
+  /** tampering found: verify, audit, a receipt or a document does not match the ledger. */
   integrity: 1,
   /** bad arguments. */
   usage: 2,
@@ -9,8 +9,12 @@ export const EXIT = {
   notFound: 3,
   /** the command was refused: import into a non-empty store, a broken import file. */
   refused: 4,
-  /** the store could not be opened or read, or another failure. */
+  /** the store could not be opened or read, the server not reached, or another failure. */
   failure: 5,
+  /** the server refused the API key (401 or 403), or no API key was given. */
+  credentials: 6,
+  /** a file the auditor trusts (checkpoint, public key, receipt, API key file) cannot be read or parsed. */
+  trustedFile: 7,
 } as const;
 
 /** An error that knows its exit code; its message is the one line the user sees. */

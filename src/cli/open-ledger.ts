@@ -19,20 +19,30 @@ export function cliConfig(): Config {
   return config;
 }
 
-/** The store a `--store` URL names (same syntax and default as the server's LEDGER_STORE). */
-export async function openStore(url: string): Promise<EventStore> {
+/**
+ * The store a `--store` URL names (same syntax and default as the server's LEDGER_STORE).
+ * `readOnly` (every command that only reads) creates nothing: a missing file is an error.
+ */
+export async function openStore(
+  url: string,
+  options: { readOnly?: boolean } = {},
+): Promise<EventStore> {
   try {
-    return await openEventStore(url);
+    return await openEventStore(url, options);
   } catch (error) {
     throw new CliError(EXIT.failure, `cannot open store ${url}: ${(error as Error).message}`);
   }
 }
 
-/** Opens the ledger (resuming projections from the server's checkpoints) for one query. */
+/**
+ * Opens the ledger read-only for one query: nothing is created or saved; the server's
+ * projection checkpoints are used only where its read-model key is readable (its own machine),
+ * else every read model is rebuilt from the events (a copy).
+ */
 export async function withLedger<T>(url: string, use: (ledger: Ledger) => Promise<T>): Promise<T> {
   let ledger: Ledger;
   try {
-    ledger = await openLedger({ ...cliConfig(), LEDGER_STORE: url });
+    ledger = await openLedger({ ...cliConfig(), LEDGER_STORE: url }, { readOnly: true });
   } catch (error) {
     throw new CliError(EXIT.failure, `cannot open store ${url}: ${(error as Error).message}`);
   }

@@ -21,6 +21,7 @@ import {
   ledgerProjections,
   ledgerQueries,
 } from '../projections/ledger-queries.ts';
+import { existingReadModelKey, loadOrCreateReadModelKey } from '../projections/read-model-key.ts';
 import { type ProjectionRuntime, startProjections } from '../projections/runtime.ts';
 
 /** The settings a ledger is opened from: part of the service's Config. */
@@ -31,7 +32,7 @@ export interface Ledger {
   store: EventStore;
   projections: ProjectionRuntime;
   queries: LedgerQueries;
-  /** Signed checkpoints of the store's Merkle tree; null when the store keeps none. */
+  /** Signed checkpoints of the store's Merkle tree; null when the store keeps none or read only. */
   checkpoints: LedgerCheckpoints | null;
   /** verifyStore of this ledger's store. */
   verify(): Promise<LedgerReport>;
@@ -45,18 +46,36 @@ export interface OpenOptions {
    * they are read but written only on close.
    */
   checkpointEvery?: number;
+  /**
+   * Read only (the CLI's reading commands): the store file opened without creating anything,
+   * no key created, no checkpoint signed or saved. Projection checkpoints are used only when the
+   * server's read-model key is readable here; else every read model is rebuilt from the events.
+   */
+  readOnly?: boolean;
+  /** Told of every projection checkpoint refused (then rebuilt), e.g. to log it. */
+  onRefused?: (name: string, reason: string) => void;
 }
 
 export async function openLedger(config: LedgerConfig, options: OpenOptions = {}): Promise<Ledger> {
-  const store = await openEventStore(config.LEDGER_STORE);
+  const readOnly = options.readOnly === true;
+  const store = await openEventStore(config.LEDGER_STORE, { readOnly });
   try {
-    const checkpoints = checkpointsOf(store, config);
+    const checkpoints = readOnly ? null : checkpointsOf(store, config);
     const files = sideFilesOf(config.LEDGER_STORE);
+    const key =
+      files === null
+        ? null
+        : readOnly
+          ? existingReadModelKey(config.LEDGER_CHECKPOINT_KEY)
+          : loadOrCreateReadModelKey(config.LEDGER_CHECKPOINT_KEY);
     const projections = await startProjections(store, ledgerProjections, {
-      ...(files === null ? {} : { checkpoints: fileCheckpointStore(`${files}.projections`) }),
+      ...(files === null || key === null
+        ? {}
+        : { checkpoints: { store: fileCheckpointStore(`${files}.projections`), key, readOnly } }),
       ...(options.checkpointEvery === undefined
         ? {}
         : { checkpointEvery: options.checkpointEvery }),
+      ...(options.onRefused ? { onRefused: options.onRefused } : {}),
     });
     return {
       store,

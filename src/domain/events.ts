@@ -7,6 +7,11 @@ import { Term } from './terms.ts';
 
 export const Regulator = Text(200);
 export const DocumentRef = Text(500);
+/** The SHA-256 (lower-case hex) of the document a `documentRef` names: evidence bound to the record. */
+export const DocumentSha256 = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'is not 64 lower-case hex digits')
+  .describe('SHA-256 of the cited document, lower-case hex');
 export const Channel = z.enum(['private-market', 'regulator-purchased']);
 
 export const SpecificationRegistered = z
@@ -24,6 +29,7 @@ export const TechnicalDataPackageReleased = z
     releasedOn: CalendarDate,
     publicRelease: z.boolean(),
     documentRef: DocumentRef,
+    documentSha256: DocumentSha256.optional(),
   })
   .strict();
 
@@ -46,6 +52,7 @@ export const NoticeReceived = z
     /** When the notice takes effect in valid time, if not on `receivedOn` (DESIGN §5). */
     effectiveOn: CalendarDate.optional(),
     documentRef: DocumentRef,
+    documentSha256: DocumentSha256.optional(),
     summary: Text(4000),
     supersedes: z.array(Slug).max(100).optional(),
     terms: z.array(Term).max(50),
@@ -53,7 +60,12 @@ export const NoticeReceived = z
   .strict();
 
 export const LicenseApplicationSubmitted = z
-  .object({ applicationId: Slug, submittedOn: CalendarDate, documentRef: DocumentRef })
+  .object({
+    applicationId: Slug,
+    submittedOn: CalendarDate,
+    documentRef: DocumentRef,
+    documentSha256: DocumentSha256.optional(),
+  })
   .strict();
 
 export const LicenseApplicationDecided = z

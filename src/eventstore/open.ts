@@ -10,11 +10,15 @@ export const MEMORY_STORE_URL = 'memory:';
 /**
  * `sqlite:<path>` (an empty path means ./data/ledger.sqlite), `memory:`,
  * `postgres://user:password@host:5432/db?pool_size=10&statement_timeout=30000` (or
- * `postgresql://`), or `esdb://host:2113?tls=false`.
+ * `postgresql://`), or `esdb://host:2113?tls=false`. `readOnly` opens an existing SQLite file
+ * without creating anything (the other stores create no local files anyway).
  */
-export function openEventStore(url: string = DEFAULT_STORE_URL): EventStore | Promise<EventStore> {
+export function openEventStore(
+  url: string = DEFAULT_STORE_URL,
+  options: { readOnly?: boolean } = {},
+): EventStore | Promise<EventStore> {
   const path = sqlitePath(url);
-  if (path !== null) return openSqliteEventStore(path);
+  if (path !== null) return openSqliteEventStore(path, options);
   if (url === MEMORY_STORE_URL) return createMemoryEventStore();
   if (/^postgres(ql)?:\/\//.test(url)) {
     return import('./postgres/store.ts').then(({ openPostgresEventStore }) =>

@@ -121,7 +121,7 @@ export type InclusionAnswer =
  */
 export async function proveInclusion(
   store: Pick<EventStore, 'readAll'>,
-  checkpoints: LedgerCheckpoints,
+  checkpoints: Pick<LedgerCheckpoints, 'tree' | 'latest' | 'ofSize'>,
   eventId: string,
   treeSize?: number,
 ): Promise<InclusionAnswer> {

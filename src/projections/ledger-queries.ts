@@ -14,6 +14,7 @@ import {
   type CalendarDate,
   type EventData,
   evaluate,
+  type Fact,
   type ProgramStatus,
   streams,
 } from '../domain/index.ts';
@@ -93,16 +94,17 @@ export function ledgerQueries(
   }
 
   return {
+    /** `ledgerSize`: answer from the ledger cut at that position (a receipt's tree size). */
     status(
       programId: string,
-      options: { at: CalendarDate; asKnownAt?: AsKnownAt },
+      options: { at: CalendarDate; asKnownAt?: AsKnownAt; ledgerSize?: number },
     ): ProgramStatus | null {
-      const known = factsOfProgram(facts(), programId);
+      const known = cutAtSize(factsOfProgram(facts(), programId), options.ledgerSize);
       return known && evaluate(known, { at: options.at, asKnownAt: cut(options.asKnownAt) });
     },
 
-    timeline(programId: string, asKnownAt?: AsKnownAt) {
-      const known = factsOfProgram(facts(), programId);
+    timeline(programId: string, asKnownAt?: AsKnownAt, ledgerSize?: number) {
+      const known = cutAtSize(factsOfProgram(facts(), programId), ledgerSize);
       return known && timeline(known, cut(asKnownAt));
     },
 
@@ -132,3 +134,10 @@ export function ledgerQueries(
 }
 
 export type LedgerQueries = ReturnType<typeof ledgerQueries>;
+
+/** The facts of the ledger's first `size` events; null (no program) when none of them is its own. */
+function cutAtSize(facts: Fact[] | null, size: number | undefined): Fact[] | null {
+  if (facts === null || size === undefined) return facts;
+  const kept = facts.filter((f) => f.position <= size);
+  return kept.some((f) => f.type === 'ProgramRegistered') ? kept : null;
+}

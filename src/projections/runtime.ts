@@ -1,7 +1,12 @@
 import type { ProjectionDefinition } from '../../projections/definition.ts';
 import { DEFAULT_RETRY, type FollowState, followLedger } from '../eventstore/follow.ts';
-import type { EventStore } from '../eventstore/port.ts';
-import type { CheckpointStore } from './checkpoints.ts';
+import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
+import {
+  type CheckpointStore,
+  type LedgerAt,
+  openCheckpoint,
+  sealCheckpoint,
+} from './checkpoints.ts';
 
 /**
  * Runs projections over the store: loads each projection's checkpoint when its version and
@@ -18,13 +23,20 @@ export interface ProjectionRuntime {
   checkpoint(): Promise<void>;
   /** Whether the store subscription is up; while it is down the runtime keeps resubscribing. */
   readonly following: FollowState;
-  /** How each projection started: from a checkpoint or rebuilt. */
-  readonly startedFrom: ReadonlyMap<string, { rebuilt: boolean; position: number }>;
+  /** How each projection started: from a checkpoint or rebuilt (and why, when one was refused). */
+  readonly startedFrom: ReadonlyMap<string, StartedFrom>;
   close(): Promise<void>;
 }
 
 export class ProjectionWaitTimeoutError extends Error {
   override readonly name = 'ProjectionWaitTimeoutError';
+}
+
+export interface StartedFrom {
+  rebuilt: boolean;
+  position: number;
+  /** Why the saved checkpoint was refused; absent when there was none or it was used. */
+  refused?: string;
 }
 
 interface Running {
@@ -34,11 +46,19 @@ interface Running {
 }
 
 export interface StartOptions {
-  checkpoints?: CheckpointStore;
+  /** Where checkpoints are kept, and the key that seals them; without it every start rebuilds. */
+  checkpoints?: {
+    store: CheckpointStore;
+    key: Uint8Array;
+    /** Load checkpoints but never write them (a read-only command). */
+    readOnly?: boolean;
+  };
   /** Saves checkpoints after this many applied events, and on close. */
   checkpointEvery?: number;
   /** Delays between resubscriptions after a failure: doubling, capped. */
   retry?: { baseDelayMs: number; maxDelayMs: number };
+  /** Told of every checkpoint refused, before its projection is rebuilt from the events. */
+  onRefused?: (name: string, reason: string) => void;
 }
 
 export async function startProjections(
@@ -48,11 +68,21 @@ export async function startProjections(
 ): Promise<ProjectionRuntime> {
   const head = await store.headPosition();
   const running: Running[] = [];
-  const startedFrom = new Map<string, { rebuilt: boolean; position: number }>();
+  const startedFrom = new Map<string, StartedFrom>();
+  const ledgerAt = ledgerAtOf(store);
   for (const d of definitions) {
-    const restored = await restore(store, d, head, options.checkpoints);
-    running.push({ definition: d, ...(restored ?? { state: d.initialState(), position: 0 }) });
-    startedFrom.set(d.name, { rebuilt: !restored, position: restored?.position ?? 0 });
+    const restored = await restore(d, head, ledgerAt, options);
+    if ('refused' in restored) {
+      options.onRefused?.(d.name, restored.refused);
+      running.push({ definition: d, state: d.initialState(), position: 0 });
+      startedFrom.set(d.name, { rebuilt: true, position: 0, refused: restored.refused });
+    } else if (restored.state === undefined) {
+      running.push({ definition: d, state: d.initialState(), position: 0 });
+      startedFrom.set(d.name, { rebuilt: true, position: 0 });
+    } else {
+      running.push({ definition: d, state: restored.state, position: restored.position });
+      startedFrom.set(d.name, { rebuilt: false, position: restored.position });
+    }
   }
   let position = Math.min(head, ...running.map((r) => r.position));
   let sinceCheckpoint = 0;
@@ -86,16 +116,18 @@ export async function startProjections(
 
   async function checkpoint(): Promise<void> {
     sinceCheckpoint = 0;
-    if (!options.checkpoints || position === 0) return;
-    const [at] = await store.readAll({ fromPosition: position, limit: 1 });
+    const kept = options.checkpoints;
+    if (!kept || kept.readOnly || position === 0) return;
     for (const r of running)
-      await options.checkpoints.save({
-        name: r.definition.name,
-        version: r.definition.version,
-        position: r.position,
-        eventId: at?.eventId ?? null,
-        state: r.definition.toJSON(r.state),
-      });
+      await kept.store.save(
+        sealCheckpoint(kept.key, {
+          name: r.definition.name,
+          version: r.definition.version,
+          position: r.position,
+          ...(await ledgerAt(r.position)),
+          state: r.definition.toJSON(r.state),
+        }),
+      );
   }
 
   function waitFor(target: number, timeoutMs = 10_000): Promise<void> {
@@ -145,16 +177,45 @@ export async function startProjections(
   };
 }
 
-/** A checkpoint counts only for the same version and the same ledger (the event at its position). */
+/** The event id and Merkle root at a position, which bind a checkpoint to this ledger. */
+function ledgerAtOf(store: EventStore): LedgerAt {
+  return async (position) => {
+    if (position === 0) return { eventId: null, root: null };
+    const [at]: RecordedEvent[] = await store.readAll({ fromPosition: position, limit: 1 });
+    const root = store.merkle
+      ? Buffer.from(await store.merkle.root(position)).toString('hex')
+      : null;
+    return { eventId: at?.position === position ? at.eventId : null, root };
+  };
+}
+
+/**
+ * A checkpoint counts only when its MAC verifies with the server's key and it is of the same
+ * version and the same ledger (the event and the Merkle root at its position); a state that
+ * does not load is refused too. Nothing saved (or no key) means a plain rebuild.
+ */
 async function restore(
-  store: EventStore,
   definition: ProjectionDefinition<unknown>,
   head: number,
-  checkpoints?: CheckpointStore,
-): Promise<{ state: unknown; position: number } | null> {
-  const saved = await checkpoints?.load(definition.name);
-  if (!saved || saved.version !== definition.version || saved.position > head) return null;
-  const [at] = await store.readAll({ fromPosition: saved.position, limit: 1 });
-  if (saved.position > 0 && at?.eventId !== saved.eventId) return null;
-  return { state: definition.fromJSON(saved.state), position: saved.position };
+  ledgerAt: LedgerAt,
+  options: StartOptions,
+): Promise<{ state?: unknown; position: number } | { refused: string }> {
+  const kept = options.checkpoints;
+  const raw = await kept?.store.load(definition.name);
+  if (!kept || raw === null || raw === undefined) return { position: 0 };
+  const opened = await openCheckpoint(
+    kept.key,
+    raw,
+    { name: definition.name, version: definition.version, head },
+    ledgerAt,
+  );
+  if (!opened.ok) return opened.stale ? { position: 0 } : { refused: opened.reason };
+  try {
+    return {
+      state: definition.fromJSON(opened.checkpoint.state),
+      position: opened.checkpoint.position,
+    };
+  } catch (error) {
+    return { refused: `its state does not load: ${(error as Error).message}` };
+  }
 }

@@ -102,7 +102,7 @@ describe('the ledger binary', () => {
       .trim()
       .split('\n');
     expect(csv[0]).toBe(
-      'position,recordedAt,recordedBy,stream,revision,type,validDate,documentRef,eventId,hash,retracts,retractedBy',
+      'position,recordedAt,recordedBy,stream,revision,type,validDate,content,documentRef,documentSha256,eventId,hash,retracts,retractedBy',
     );
     expect(csv).toHaveLength(7);
     const md = (await ledger('--store', main, 'audit-trail', PROGRAM_ID, '--format', 'md')).stdout

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,7 +98,10 @@ describe('projection runtime', () => {
     const half = Math.floor(facts.length / 2);
     expect(half).toBeGreaterThan(100);
     const path = join(folder, 'checkpointed.sqlite');
-    const checkpoints = fileCheckpointStore(join(folder, 'checkpoints'));
+    const checkpoints = {
+      store: fileCheckpointStore(join(folder, 'checkpoints')),
+      key: randomBytes(32),
+    };
     const store = openSqliteEventStore(path);
     await recordFacts(store, facts.slice(0, half));
     const first = await startProjections(store, ledgerProjections, { checkpoints });
@@ -138,6 +142,7 @@ describe('projection runtime', () => {
     );
     const elsewhere = await startProjections(other, ledgerProjections, { checkpoints });
     expect([...elsewhere.startedFrom.values()].every((s) => s.rebuilt)).toBe(true);
+    expect(elsewhere.startedFrom.get('program-facts')?.refused).toMatch(/is another one/);
     await elsewhere.close();
     await other.close();
   });

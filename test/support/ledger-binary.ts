@@ -16,10 +16,10 @@ const cli = [
 
 /**
  * Runs the real `ledger` binary in a child process in `cwd`, with none of the developer's own
- * LEDGER_* settings leaking in.
+ * LEDGER_* settings leaking in (`env` adds settings of the test's own).
  */
 export const ledgerBinary =
-  (cwd: string) =>
+  (cwd: string, env: Record<string, string> = {}) =>
   (...args: string[]): Promise<Run> =>
     new Promise((resolve) => {
       execFile(
@@ -27,7 +27,14 @@ export const ledgerBinary =
         [...cli, ...args],
         {
           cwd,
-          env: { ...process.env, LEDGER_STORE: '', LEDGER_CHECKPOINT_KEY: '', NO_COLOR: '1' },
+          env: {
+            ...process.env,
+            LEDGER_STORE: '',
+            LEDGER_CHECKPOINT_KEY: '',
+            LEDGER_API_KEY: '',
+            NO_COLOR: '1',
+            ...env,
+          },
         },
         (error, stdout, stderr) =>
           resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),

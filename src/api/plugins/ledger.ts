@@ -12,12 +12,20 @@ declare module 'fastify' {
 
 /**
  * Opens the ledger through the composition root (store, checkpoint key created on first start,
- * projections saving checkpoints beside a SQLite file), and closes it after the server stopped
+ * projections saving sealed checkpoints beside a SQLite file; a refused one is logged and rebuilt),
+ * and closes it after the server stopped
  * taking requests, so in-flight appends finish.
  */
 export const ledgerPlugin = fp(
   async (app: FastifyInstance, options: { config: LedgerConfig }) => {
-    const ledger = await openLedger(options.config, { checkpointEvery: 100_000 });
+    const ledger = await openLedger(options.config, {
+      checkpointEvery: 100_000,
+      onRefused: (name, reason) =>
+        app.log.warn(
+          { projection: name, reason },
+          `read-model checkpoint ${name} refused (${reason}): rebuilt from the events`,
+        ),
+    });
     app.decorate('ledger', ledger);
     app.addHook('onClose', () => ledger.close());
   },

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CalendarDate, EventId, Slug, todayUtc } from '../../domain/index.ts';
+import { compareWithRebuild } from '../../projections/compare-answers.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, Problem } from '../problems.ts';
 import {
@@ -248,11 +249,24 @@ async function queries(app: FastifyInstance) {
       config,
       schema: {
         tags: ['audit'],
-        summary: 'Check every hash chain of the ledger; names the first bad event',
+        summary:
+          'Check every hash chain of the ledger; names the first bad event. With answers=true, also rebuild every read model from the events and name the first program whose answer differs',
+        querystring: z.object({
+          answers: z.enum(['true', 'false']).default('false'),
+        }),
         response: { 200: VerifyReport, ...problems },
       },
     },
-    async () => app.ledger.verify(),
+    async (req) => {
+      const report = await app.ledger.verify();
+      if (req.query.answers !== 'true' || !report.ok) return report;
+      const answers = await compareWithRebuild(
+        app.ledger.store,
+        app.ledger.projections,
+        todayUtc(),
+      );
+      return { ...report, ok: answers.ok, answers };
+    },
   );
 }
 

@@ -1,13 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { Option } from 'commander';
-import { programFacts } from '../../../projections/program-facts.ts';
-import { todayUtc } from '../../domain/index.ts';
 import * as args from '../arguments.ts';
 import { formatAuditTrail } from '../audit-trail-formats.ts';
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
-import { htmlReport } from '../html-report.ts';
 import { withLedger } from '../open-ledger.ts';
+import { programReport } from './report.ts';
 
 export function auditTrailCommand(cli: Cli): void {
   const { program, globals } = cli;
@@ -28,30 +26,22 @@ export function auditTrailCommand(cli: Cli): void {
       ) => {
         const programId = args.programId(id);
         const asKnownAt = args.asKnownAt(o.asKnownAt);
-        const text = await withLedger(globals().store, async ({ queries, projections }) => {
+        // The HTML form is the audit report (ledger report), kept here for existing scripts.
+        if (o.format === 'html') {
+          const html = await programReport(globals().store, programId, {
+            ...(o.asKnownAt ? { asKnownAt: o.asKnownAt } : {}),
+            keyDir: cli.config.LEDGER_CHECKPOINT_KEY,
+            format: 'html',
+          });
+          if (o.out) writeFileSync(o.out, html);
+          else process.stdout.write(html);
+          return;
+        }
+        const format = o.format;
+        const text = await withLedger(globals().store, async ({ queries }) => {
           const entries = await queries.auditTrail(programId, asKnownAt);
           if (!entries) throw new CliError(EXIT.notFound, `no program ${programId} in the ledger`);
-          if (o.format !== 'html')
-            return formatAuditTrail(entries, globals().json ? 'json' : o.format);
-          const registered = projections
-            .state(programFacts)
-            .programs.get(programId)
-            ?.find((f) => f.type === 'ProgramRegistered');
-          const status = queries.status(programId, {
-            at: todayUtc(),
-            ...(asKnownAt ? { asKnownAt } : {}),
-          });
-          const timeline = queries.timeline(programId, asKnownAt);
-          if (registered?.type !== 'ProgramRegistered' || !status || !timeline)
-            throw new CliError(EXIT.notFound, `no program ${programId} in the ledger`);
-          return htmlReport({
-            program: registered.data,
-            status,
-            timeline,
-            entries,
-            asKnownAt: o.asKnownAt ?? `now (position ${projections.position})`,
-            generatedAt: new Date().toISOString(),
-          });
+          return formatAuditTrail(entries, globals().json ? 'json' : format);
         });
         if (o.out) writeFileSync(o.out, text);
         else process.stdout.write(text);

@@ -1,59 +1,93 @@
-import { readFileSync } from 'node:fs';
+import { sqlitePath } from '../../eventstore/open.ts';
 import { AuditFailure, auditLedger } from '../audit.ts';
+import { auditKeptAnswers, auditServedAnswers } from '../audit-answers.ts';
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
-import { checkpointsOf, replaceFile, serverLedger, storeLedger } from '../integrity.ts';
+import {
+  keptCheckpointsOf,
+  publicKeyOf,
+  readTrusted,
+  replaceFile,
+  serverLedger,
+  storeLedger,
+} from '../integrity.ts';
 import { openStore } from '../open-ledger.ts';
-import { keyDirOption, readText } from '../options.ts';
+import { keyDirOption } from '../options.ts';
 
+/**
+ * `ledger audit`: needs public material only (the trusted checkpoint and the public key) and
+ * writes nothing but the trusted checkpoint, replaced once every check holds.
+ */
 export function auditCommand(cli: Cli): void {
   const { program, globals, out } = cli;
   program
     .command('audit')
     .description(
-      'check the ledger against a trusted checkpoint: signature, consistency proof and every event; replace the trusted checkpoint when all holds',
+      'check the ledger against a trusted checkpoint: signature, consistency proof, every event, and every answer against a rebuild; replace the trusted checkpoint when all holds',
     )
     .requiredOption('--trusted <file>', 'the signed checkpoint you trust, kept outside the system')
-    .option('--url <url>', 'audit a server (with --key) instead of a store')
-    .option('--key <apiKey>', 'an API key of the server (any reader role)')
-    .option('--public-key <file>', 'the verifier key (.vkey) or PEM of the signing key')
+    .option(
+      '--url <url>',
+      'audit a server instead of a store (API key from LEDGER_API_KEY, --api-key-file or --key)',
+    )
+    .option('--api-key-file <file>', 'a file holding an API key of the server (any reader role)')
+    .option(
+      '--key <apiKey>',
+      'an API key of the server; prefer LEDGER_API_KEY or --api-key-file (argv is visible to others)',
+    )
+    .option(
+      '--public-key <file>',
+      'the verifier key (.vkey) or PEM (default: the one in --key-dir)',
+    )
     .addOption(keyDirOption(cli.config))
     .action(
       async (o: {
         trusted: string;
         url?: string;
         key?: string;
+        apiKeyFile?: string;
         publicKey?: string;
         keyDir: string;
       }) => {
         if (o.url !== undefined && program.getOptionValueSource('store') === 'cli')
           throw new CliError(EXIT.usage, 'audit: give --store or --url, not both');
-        if (o.url !== undefined && (o.key === undefined || o.publicKey === undefined))
-          throw new CliError(EXIT.usage, 'audit --url needs --key and --public-key');
-        const trustedNote = readText(o.trusted, '--trusted');
-        const publicKey =
-          o.publicKey === undefined ? undefined : readText(o.publicKey, '--public-key').trim();
+        if (o.url !== undefined && o.publicKey === undefined)
+          throw new CliError(EXIT.usage, 'audit --url needs --public-key');
+        const apiKey = o.url === undefined ? undefined : apiKeyOf(o);
+        const trustedNote = readTrusted(o.trusted, '--trusted');
+        const publicKey = publicKeyOf(o.publicKey, o.keyDir);
         const run = async () => {
-          if (o.url !== undefined)
-            return auditLedger(
-              trustedNote,
-              publicKey as string,
-              serverLedger(o.url, o.key as string),
+          if (o.url !== undefined) {
+            const server = serverLedger(o.url, apiKey as string);
+            const result = await auditLedger(trustedNote, publicKey, server);
+            const answers = await auditServedAnswers(
+              server.get,
+              server.events(),
+              result.latest.treeSize,
             );
+            return { ...result, answers, unsigned: 0 };
+          }
           const url = globals().store;
-          const store = await openStore(url);
+          const store = await openStore(url, { readOnly: true });
           try {
-            const checkpoints = checkpointsOf(store, url, o.keyDir, { existingKey: true });
-            return await auditLedger(
+            const checkpoints = keptCheckpointsOf(store, publicKey);
+            const result = await auditLedger(
               trustedNote,
-              publicKey ?? checkpoints.key.verifierKey,
+              publicKey,
               storeLedger(store, checkpoints),
             );
+            const path = sqlitePath(url);
+            const answers =
+              path === null
+                ? { programs: 0, position: result.latest.treeSize, skipped: [] }
+                : await auditKeptAnswers(store, path, result.latest.treeSize);
+            const unsigned = (await store.headPosition()) - result.latest.treeSize;
+            return { ...result, answers, unsigned };
           } finally {
             await store.close();
           }
         };
-        let result: Awaited<ReturnType<typeof auditLedger>>;
+        let result: Awaited<ReturnType<typeof run>>;
         try {
           result = await run();
         } catch (error) {
@@ -67,20 +101,34 @@ export function auditCommand(cli: Cli): void {
           from: result.trusted.treeSize,
           to: result.latest.treeSize,
           trusted: o.trusted,
+          programs: result.answers.programs,
+          unsigned: result.unsigned,
+          skipped: result.answers.skipped,
         };
-        out(
-          summary,
-          () =>
-            `audit passed: the ledger of tree size ${summary.to} extends the trusted one of size ${summary.from}, and its ${summary.to} events hash to the signed root; ${o.trusted} now holds the new checkpoint`,
+        out(summary, () =>
+          [
+            `audit passed: the ledger of tree size ${summary.to} extends the trusted one of size ${summary.from}, and its ${summary.to} events hash to the signed root; ${summary.programs > 0 ? `the answers for ${summary.programs} programs equal a rebuild from them` : 'no served answers to compare'}; ${o.trusted} now holds the new checkpoint`,
+            ...(summary.unsigned > 0
+              ? [`${summary.unsigned} events recorded after that checkpoint are not yet signed`]
+              : []),
+            ...summary.skipped.map(
+              (s) => `read-model checkpoint not compared (the server rebuilds it): ${s}`,
+            ),
+          ].join('\n'),
         );
       },
     );
+}
 
-  function _readText(file: string, option: string): string {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new CliError(EXIT.usage, `${option}: cannot read ${file}: ${(error as Error).message}`);
-    }
-  }
+/** The API key: from --api-key-file, else --key, else LEDGER_API_KEY; none is exit 6. */
+function apiKeyOf(o: { key?: string; apiKeyFile?: string }): string {
+  const fromFile =
+    o.apiKeyFile === undefined ? undefined : readTrusted(o.apiKeyFile, '--api-key-file').trim();
+  const key = fromFile ?? o.key ?? process.env.LEDGER_API_KEY;
+  if (!key)
+    throw new CliError(
+      EXIT.credentials,
+      'no API key: set LEDGER_API_KEY, or give --api-key-file FILE (or --key)',
+    );
+  return key;
 }

@@ -9,7 +9,7 @@ export function exportCommand(cli: Cli): void {
     .description('the raw ledger as NDJSON, envelopes included')
     .option('--out <file>', 'write to a file instead of stdout')
     .action(async (o: { out?: string }) => {
-      const store = await openStore(globals().store);
+      const store = await openStore(globals().store, { readOnly: true });
       try {
         const events = await exportLedger(store, o.out);
         if (o.out) process.stderr.write(`exported ${events} events to ${o.out}\n`);

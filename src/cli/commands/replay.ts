@@ -28,7 +28,7 @@ export function replayCommand(cli: Cli): void {
           EXIT.usage,
           '--as-known-at: give an instant here; use --to-position for a position',
         );
-      const store = await openStore(globals().store);
+      const store = await openStore(globals().store, { readOnly: true });
       try {
         const started = performance.now();
         const head = await store.headPosition();

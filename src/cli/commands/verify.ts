@@ -10,7 +10,7 @@ export function verifyCommand(cli: Cli): void {
     .description('check every hash chain; exit 1 naming the first bad event')
     .action(async () => {
       const url = globals().store;
-      const store = await openStore(url);
+      const store = await openStore(url, { readOnly: true });
       try {
         const report = await verifyWithProgress(store);
         out(report, () =>

@@ -1,5 +1,9 @@
 /** The SQLite adapter: what the rest of the code base may use. */
 export type { GroupCommit } from './group-commit.ts';
 export { LedgerSchemaVersionError, SCHEMA_VERSION } from './migrations/index.ts';
-export { openSqliteEventStore, type SqliteEventStoreOptions } from './store.ts';
+export {
+  LedgerFileMissingError,
+  openSqliteEventStore,
+  type SqliteEventStoreOptions,
+} from './store.ts';
 export { sqliteMerkleStorage } from './tree-storage.ts';

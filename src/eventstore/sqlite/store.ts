@@ -6,7 +6,7 @@
  * same file and is extended in the same savepoint as each append's rows, so the tree and the
  * events cannot disagree after a refused append or a crash, and opening reads it, never rebuilds.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { canonicalJson } from '../../core/canonical-json.ts';
@@ -32,7 +32,7 @@ import {
   type Outcome,
   type PendingAppend,
 } from './group-commit.ts';
-import { migrate } from './migrations/index.ts';
+import { checkSchemaVersion, migrate } from './migrations/index.ts';
 import { toRecordedEvent } from './rows.ts';
 import { prepareStatements } from './statements.ts';
 import { appendingStorage, appendLeaf, sqliteMerkleStorage } from './tree-storage.ts';
@@ -47,19 +47,31 @@ export interface SqliteEventStoreOptions {
    * without it leave the file's tree behind, and appends with the tree are refused from then on.
    */
   merkle?: boolean;
+  /**
+   * Open an existing file for reading only: nothing is created, not even SQLite's -wal and -shm
+   * (appends fail). Without a -wal beside it (no server has it open: a copy, a stopped server)
+   * the file is read into memory; with one, SQLite's own read-only mode shares the live WAL.
+   */
+  readOnly?: boolean;
+}
+
+/** A read-only open of a file that is not there. */
+export class LedgerFileMissingError extends Error {
+  override readonly name = 'LedgerFileMissingError';
+  constructor(readonly path: string) {
+    super(`no ledger file at ${path}`);
+  }
 }
 
 export function openSqliteEventStore(
   path: string,
   options: SqliteEventStoreOptions = {},
 ): EventStore {
-  mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  const db = options.readOnly ? openReadOnly(path) : openWritable(path);
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
-    migrate(db, path);
+    if (options.readOnly) checkSchemaVersion(db, path);
+    else migrate(db, path);
   } catch (error) {
     db.close();
     throw error;
@@ -225,4 +237,29 @@ export function openSqliteEventStore(
       db.close();
     },
   };
+}
+
+function openWritable(path: string): Database.Database {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+/** SQLite file header bytes 18 and 19: the file format's write and read versions (2 = WAL). */
+const FORMAT_VERSION_BYTES = [18, 19] as const;
+
+function openReadOnly(path: string): Database.Database {
+  if (!existsSync(path)) throw new LedgerFileMissingError(path);
+  if (existsSync(`${path}-wal`)) return new Database(path, { readonly: true, fileMustExist: true });
+  const image = readFileSync(path);
+  // An in-memory image cannot use WAL; as a rollback-journal file it reads the same pages.
+  for (const at of FORMAT_VERSION_BYTES) if (image[at] === 2) image[at] = 1;
+  return new Database(image, { readonly: true });
 }

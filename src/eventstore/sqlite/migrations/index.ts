@@ -33,3 +33,14 @@ export function migrate(db: Database.Database, path: string): void {
     if (version < migrations.length) db.pragma(`user_version = ${migrations.length}`);
   }).immediate();
 }
+
+/** A read-only open takes the file as it is: only this build's schema can be read. */
+export function checkSchemaVersion(db: Database.Database, path: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > migrations.length)
+    throw new LedgerSchemaVersionError(path, version, migrations.length);
+  if (version < migrations.length)
+    throw new Error(
+      `ledger ${path} has schema version ${version}; open it once with the server (or a writing command) to upgrade it`,
+    );
+}

@@ -1,0 +1,52 @@
+import { AuditFailure } from '../audit.ts';
+import type { Cli } from '../cli.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
+import { publicKeyOf, readTrusted } from '../integrity.ts';
+import { openStore } from '../open-ledger.ts';
+import { keyDirOption } from '../options.ts';
+import { checkReceiptAgainst, checkReceiptSignature } from '../receipt.ts';
+
+/** `ledger receipt verify FILE`: offline with the public key; with --store, against the ledger. */
+export function receiptCommand(cli: Cli): void {
+  const { program, globals, out } = cli;
+  program
+    .command('receipt')
+    .description('signed answers (docs/receipts.md)')
+    .command('verify <file>')
+    .description(
+      "check a receipt's signature offline; with --store, recompute its answer from the ledger cut at its tree size",
+    )
+    .option(
+      '--public-key <file>',
+      'the verifier key (.vkey) or PEM (default: the one in --key-dir)',
+    )
+    .addOption(keyDirOption(cli.config))
+    .action(async (file: string, o: { publicKey?: string; keyDir: string }) => {
+      const publicKey = publicKeyOf(o.publicKey, o.keyDir);
+      const receipt = readTrusted(file, 'receipt');
+      const recompute = program.getOptionValueSource('store') === 'cli';
+      try {
+        const body = checkReceiptSignature(receipt, publicKey);
+        if (recompute) {
+          const store = await openStore(globals().store, { readOnly: true });
+          try {
+            await checkReceiptAgainst(store, body);
+          } finally {
+            await store.close();
+          }
+        }
+        out({ ok: true, recomputed: recompute, ...body }, () =>
+          [
+            `receipt verified: signed by the checkpoint key, ${body.kind} of ${body.query.programId} at tree size ${body.checkpoint.treeSize}, issued ${body.issuedAt}`,
+            recompute
+              ? 'the ledger given holds that tree and gives the same answer'
+              : 'signature only: give --store to recompute the answer from the ledger',
+          ].join('\n'),
+        );
+      } catch (error) {
+        if (error instanceof AuditFailure)
+          throw new CliError(EXIT.integrity, `receipt failed: ${error.message}`);
+        throw error;
+      }
+    });
+}

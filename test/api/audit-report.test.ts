@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extensionNotice, PROGRAM_ID } from '../support/founding-case.ts';
+import { paths, recordFoundingCase, startApi, type TestApi } from './support.ts';
+
+/** User text an attacker controls: a spreadsheet formula and raw HTML. */
+const hostile = {
+  ...extensionNotice,
+  noticeId: 'hostile-1',
+  documentRef: '=HYPERLINK("http://x.invalid","open")',
+  summary: '<img src=x onerror=alert(1)> @SUM(A1)',
+};
+
+describe('GET /v1/programs/:id/audit-report', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startApi({ store: 'sqlite' });
+    await recordFoundingCase(api, { tdp: true });
+    expect((await api.post(paths.program('notices'), hostile)).statusCode).toBe(201);
+  });
+  afterAll(() => api.close());
+
+  const report = (format: string) =>
+    api.get(`/v1/programs/${PROGRAM_ID}/audit-report?format=${format}&at=2007-06-01`, {
+      as: 'auditor',
+    });
+
+  it('serves the HTML report, made at the signed checkpoint and verified', async () => {
+    const html = await api.get(`/v1/programs/${PROGRAM_ID}/audit-report`, { as: 'auditor' });
+    expect(html.statusCode).toBe(200);
+    expect(html.headers['content-type']).toMatch(/^text\/html/);
+    for (const id of [
+      'summary',
+      'status',
+      'timeline',
+      'events',
+      'violations',
+      'backdated',
+      'verification',
+      'how-to-check',
+    ])
+      expect(html.body).toContain(`id="${id}"`);
+    expect(html.body).toContain('position 5 (the signed checkpoint)');
+    expect(html.body).toContain('Verification passed');
+    expect(html.body).not.toContain('<img src=x');
+    expect(html.body).toContain('&#60;img src=x');
+  });
+
+  it('the same content as JSON', async () => {
+    const json = await report('json');
+    expect(json.headers['content-type']).toMatch(/^application\/json/);
+    expect(json.data).toMatchObject({
+      program: { programId: PROGRAM_ID },
+      checkpoint: { treeSize: 5, origin: 'compliance-ledger.local/ledger' },
+      verification: { ok: true, events: 5 },
+      tool: { name: 'compliance-ledger' },
+      status: { status: 'authorized', until: '2007-09-08' },
+    });
+    expect(json.data.entries).toHaveLength(5);
+    expect(json.data.howToCheck.join(' ')).toMatch(/ledger --store sqlite:<copy> audit/);
+  });
+
+  it('CSV never starts a cell with a formula; Markdown carries no raw HTML', async () => {
+    const csv = await report('csv');
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.body).toContain(`"'=HYPERLINK(""http://x.invalid"",""open"")"`);
+    expect(csv.body).not.toMatch(/(^|,)"?=HYPERLINK/m);
+    expect(csv.body).toMatch(/section,position,recordedAt/);
+    const md = await report('md');
+    expect(md.headers['content-type']).toMatch(/^text\/markdown/);
+    expect(md.body).not.toContain('<img');
+    expect(md.body).toContain('&#60;img src=x onerror=alert(1)&#62;');
+    expect(md.body).toContain('&#39;=HYPERLINK');
+    expect(md.body).not.toMatch(/\| =HYPERLINK/);
+    expect(md.body).toMatch(/^# Audit report: american-locker\.1118e\.private-market$/m);
+  });
+});
