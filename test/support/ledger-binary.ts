@@ -8,7 +8,11 @@ export interface Run {
 }
 
 // The sources through tsx, so the tests run what is checked out; test/build.test.ts runs the built bin.
-const cli = ['--import', import.meta.resolve('tsx'), join(import.meta.dirname, '../../src/cli/main.ts')];
+const cli = [
+  '--import',
+  import.meta.resolve('tsx'),
+  join(import.meta.dirname, '../../src/cli/main.ts'),
+];
 
 /**
  * Runs the real `ledger` binary in a child process in `cwd`, with none of the developer's own
