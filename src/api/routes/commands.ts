@@ -22,7 +22,7 @@ import {
 } from '../../domain/index.ts';
 import { StreamRevisionConflictError } from '../../eventstore/errors.ts';
 import { WRITERS } from '../plugins/auth.ts';
-import { notFound, Problem, ProblemError } from '../problems.ts';
+import { notFound, ProblemError, problemResponses } from '../problems.ts';
 import { CommandAccepted } from '../schemas.ts';
 
 const ExpectedRevision = z
@@ -42,18 +42,7 @@ const CommandHeaders = z.object({
     .regex(/^(W\/)?"-?\d+"$/, 'an ETag as returned by a command, e.g. "3"')
     .optional(),
 });
-const problems = {
-  400: Problem,
-  401: Problem,
-  403: Problem,
-  404: Problem,
-  409: Problem,
-  412: Problem,
-  413: Problem,
-  415: Problem,
-  422: Problem,
-  429: Problem,
-};
+const problems = problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 422, 429);
 
 type Target =
   | { kind: 'program'; id: string; command: ProgramCommand }

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CalendarDate, Slug, todayUtc } from '../../domain/index.ts';
 import { READERS } from '../plugins/auth.ts';
-import { notFound, Problem } from '../problems.ts';
+import { notFound, problemResponses } from '../problems.ts';
 import {
   AsKnownAtQuery,
   AuditEntryResponse,
@@ -18,7 +18,7 @@ import {
   ViolationResponse,
 } from '../schemas.ts';
 
-const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 429: Problem };
+const problems = problemResponses(400, 401, 403, 404, 429);
 const IdParams = z.object({ id: Slug });
 
 /** Queries (docs/design.md §6), answered from the projections as known now or at `asKnownAt`. */
