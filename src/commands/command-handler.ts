@@ -7,33 +7,12 @@ import {
   SCHEMA_VERSION,
 } from '../domain/index.ts';
 import { EventIdConflictError, StreamRevisionConflictError } from '../eventstore/errors.ts';
-import type { AppendedEvent, AppendResult, EventStore } from '../eventstore/port.ts';
+import type { AppendResult, EventStore } from '../eventstore/port.ts';
+import type { CommandContext, CommandResult } from './command-context.ts';
 import { type Folded, type FoldedStreams, foldedStreams, foldHistory } from './folded-streams.ts';
 import { earlierAttempt, IdempotencyKeyReusedError, idempotentEventId } from './idempotency.ts';
 import { retrying } from './retry.ts';
 import { type StreamQueue, streamQueue } from './stream-queue.ts';
-
-/** Who asks, and how the request ties to others (docs/design.md §6 "Event envelope"). */
-export interface CommandContext {
-  recordedBy: string;
-  correlationId?: string;
-  causationId?: string | null;
-  idempotencyKey?: string;
-  /** The stream revision the client last saw; absent means "whatever it is now". */
-  expectedRevision?: number;
-}
-
-export interface CommandResult {
-  stream: string;
-  /** The events this command recorded: empty when it repeated a fact already on record. */
-  events: AppendedEvent[];
-  /** The stream's last revision after the command. */
-  revision: number;
-  /** The global position after the command: read models at this position show its effect. */
-  position: number;
-  /** True when this was a retry of a command already recorded under its Idempotency-Key. */
-  replayed: boolean;
-}
 
 /** Handles one command on the aggregate `id` names; a refusal is thrown as the DomainError. */
 export type CommandHandler<Command> = (

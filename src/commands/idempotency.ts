@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Decider, DomainError, type DomainEvent } from '../domain/index.ts';
 import { sameContent } from '../domain/same-content.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
-import type { CommandResult } from './command-handler.ts';
+import type { CommandResult } from './command-context.ts';
 import { foldHistory } from './folded-streams.ts';
 
 /**

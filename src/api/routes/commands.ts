@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { CommandContext, CommandResult } from '../../commands/command-handler.ts';
+import type { CommandContext, CommandResult } from '../../commands/command-context.ts';
 import { handleProgramCommand, handleSpecificationCommand } from '../../commands/handle-command.ts';
 import {
   DecideLicenseApplication,
