@@ -11,6 +11,8 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json tsconfig.v
 COPY scripts ./scripts
 COPY src ./src
 COPY projections ./projections
+# The build makes the console too (console/dist/, from the app's own OpenAPI document).
+COPY console ./console
 RUN npm ci --no-audit --no-fund
 # Production dependencies only, for the final image (prepare finds no compiler and skips).
 RUN npm ci --omit=dev --no-audit --no-fund
@@ -24,6 +26,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
+COPY --from=build /app/console/dist ./console/dist
 # The default store is sqlite:./data/ledger.sqlite, i.e. /app/data; LEDGER_STORE can point
 # elsewhere (esdb://... in docker-compose.yml).
 RUN mkdir -p /app/data && chown node:node /app/data

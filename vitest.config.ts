@@ -20,6 +20,7 @@ const e2e = [
   'test/cli/**/*.test.ts',
   'test/reliability/**/*.test.ts',
   'test/build/**/*.test.ts',
+  'test/console/**/*.test.ts',
 ];
 
 export default defineConfig({

@@ -129,7 +129,11 @@ export function date(year: number, n: number): string {
   return `${year}-${String((n % 12) + 1).padStart(2, '0')}-${String((n % 28) + 1).padStart(2, '0')}`;
 }
 
-async function append(store: EventStore, stream: string, events: DomainEvent[]): Promise<number> {
+export async function append(
+  store: EventStore,
+  stream: string,
+  events: DomainEvent[],
+): Promise<number> {
   await store.append(
     stream,
     events.map((e) => ({

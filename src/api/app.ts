@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
 import { authPlugin } from './plugins/auth.ts';
+import { consolePlugin } from './plugins/console.ts';
 import { errorsPlugin, frameworkErrorAsProblem } from './plugins/errors.ts';
 import { ledgerPlugin } from './plugins/ledger.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
@@ -12,6 +13,7 @@ import { commandRoutes } from './routes/commands.ts';
 import { healthRoutes } from './routes/health.ts';
 import { integrityRoutes } from './routes/integrity.ts';
 import { queryRoutes } from './routes/queries.ts';
+import { sessionRoutes } from './routes/session.ts';
 
 /** The HTTP API: each concern an encapsulated plugin, registered here in order. */
 export async function buildApp(config: Config): Promise<FastifyInstance> {
@@ -45,6 +47,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(commandRoutes, { prefix: '/v1' });
   await app.register(queryRoutes, { prefix: '/v1' });
   await app.register(integrityRoutes, { prefix: '/v1' });
+  await app.register(sessionRoutes, { prefix: '/v1' });
+  await app.register(consolePlugin);
   await app.ready();
   return app;
 }

@@ -101,12 +101,14 @@ async function describeMismatch(
   if (bad > recomputed.size)
     return `the ledger holds ${recomputed.size} events, the signed tree ${signed.treeSize}: the last ones were removed`;
   const leaf = bad - 1;
+  // Where the signed tree has that leaf: position leaf + 1 unless positions are sparse.
+  const signedAt = (await stored.positionOf?.(leaf)) ?? leaf + 1;
   let rank = 0;
   for await (const event of ledger.events()) {
     if (rank++ < leaf) continue;
-    return event.position === leaf + 1
+    return event.position === signedAt
       ? `the event at position ${event.position} (${event.eventId}, stream ${event.stream}) is not the one signed as leaf ${leaf}: it was changed`
-      : `no event at position ${leaf + 1} (leaf ${leaf} of the signed tree): it was removed`;
+      : `no event at position ${signedAt} (leaf ${leaf} of the signed tree): it was removed`;
   }
   return summary;
 }

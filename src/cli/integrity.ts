@@ -38,7 +38,7 @@ export function checkpointsOf(
   if (checkpoints === null)
     throw new CliError(
       EXIT.refused,
-      'this store keeps no Merkle tree (esdb): checkpoints, proofs and audits need a sqlite: or memory: store',
+      'this store keeps no Merkle tree or no signed-checkpoint log: checkpoints, proofs and audits need one',
     );
   return checkpoints;
 }

@@ -25,12 +25,15 @@ export async function exportLedger(store: EventStore, file?: string): Promise<nu
 
 /**
  * Loads an export into an empty store. The file's chains are verified before anything is
- * written and the store after: a broken file or a non-empty target is refused.
+ * written and the store after: a broken file or a non-empty target is refused. Positions in an
+ * export are the source store's (sparse on esdb): the import renumbers them 1, 2, 3, ... in
+ * file order and says whether that changed any. Hashes do not cover positions, so the chains
+ * stay valid; the Merkle leaves do, so the source's signed checkpoints do not carry over.
  */
 export async function importLedger(
   store: EventStore,
   file: string,
-): Promise<{ events: number; streams: number }> {
+): Promise<{ events: number; streams: number; renumbered: boolean }> {
   if (!store.importRecorded)
     throw new CliError(
       EXIT.refused,
@@ -60,10 +63,12 @@ export async function importLedger(
       );
     events.push(envelope.data as RecordedEvent);
   }
-  const checked = await verifyLedger(events, { densePositions: true, monotonicRecordedAt: true });
+  // The target stamps in commit order, so recordedAt must not go back along the file either.
+  const checked = await verifyLedger(events, { monotonicRecordedAt: true });
   if (!checked.ok)
     throw new CliError(EXIT.refused, `refusing ${file}: ${describeProblem(checked)}`);
-  await store.importRecorded(events);
+  const renumbered = events.some((event, index) => event.position !== index + 1);
+  await store.importRecorded(events.map((event, index) => ({ ...event, position: index + 1 })));
   const after = await verifyLedger(readLedger(store), {
     densePositions: true,
     monotonicRecordedAt: true,
@@ -73,5 +78,5 @@ export async function importLedger(
       EXIT.integrity,
       `imported, but the store does not verify: ${describeProblem(after)}`,
     );
-  return { events: after.events, streams: after.streams };
+  return { events: after.events, streams: after.streams, renumbered };
 }

@@ -25,3 +25,54 @@ export class EventIdConflictError extends Error {
     super(`event ${eventId}: ${detail}`);
   }
 }
+
+/** The store cannot be reached (a database restart, a dropped connection); nothing was acknowledged. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(cause: unknown) {
+    super(`the event store is unavailable: ${cause instanceof Error ? cause.message : cause}`, {
+      cause,
+    });
+  }
+}
+
+/**
+ * The store deleted the stream behind the ledger's back (KurrentDB: soft-deleted or
+ * tombstoned), so its history is gone from reads; nothing was written, and the ledger never
+ * writes to it again.
+ */
+export class DeletedStreamError extends Error {
+  override readonly name = 'DeletedStreamError';
+  constructor(
+    readonly stream: string,
+    readonly detail: string,
+  ) {
+    super(`stream ${stream} was deleted in the event store (${detail}); nothing was written`);
+  }
+}
+
+/** The append is larger than the store takes in one append; nothing was written. */
+export class AppendTooLargeError extends Error {
+  override readonly name = 'AppendTooLargeError';
+  constructor(
+    readonly stream: string,
+    readonly bytes: number,
+    readonly limit: number,
+    what: string,
+  ) {
+    super(`append to ${stream}: ${what} of ${bytes} bytes exceeds the store's limit of ${limit}`);
+  }
+}
+
+/** The store's Merkle tree did not reach the head of the log in time; ask again. */
+export class MerkleTreeBehindError extends Error {
+  override readonly name = 'MerkleTreeBehindError';
+}
+
+/**
+ * Two builders of the Merkle tree over one log disagree (another instance signed a checkpoint
+ * this one's tree contradicts): nothing is signed until an operator looks.
+ */
+export class MerkleForkError extends Error {
+  override readonly name = 'MerkleForkError';
+}

@@ -7,20 +7,28 @@ export const DEFAULT_STORE_URL = 'sqlite:./data/ledger.sqlite';
 /** The store that lives as long as the process. */
 export const MEMORY_STORE_URL = 'memory:';
 
-/** `sqlite:<path>` (an empty path means ./data/ledger.sqlite), `memory:`, or `esdb://host:2113?tls=false`. */
+/**
+ * `sqlite:<path>` (an empty path means ./data/ledger.sqlite), `memory:`,
+ * `postgres://user:password@host:5432/db?pool_size=10&statement_timeout=30000` (or
+ * `postgresql://`), or `esdb://host:2113?tls=false`.
+ */
 export function openEventStore(url: string = DEFAULT_STORE_URL): EventStore | Promise<EventStore> {
   const path = sqlitePath(url);
   if (path !== null) return openSqliteEventStore(path);
   if (url === MEMORY_STORE_URL) return createMemoryEventStore();
-  // One branch per scheme; a new adapter (postgres://) adds its own here.
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    return import('./postgres/store.ts').then(({ openPostgresEventStore }) =>
+      openPostgresEventStore(url),
+    );
+  }
   if (/^esdb(\+discover)?:\/\//.test(url)) {
     // Loaded on demand: the gRPC client is heavy and only production needs it.
-    return import('./esdb.ts').then(({ openEsdbEventStore }) => openEsdbEventStore(url));
+    return import('./esdb/index.ts').then(({ openEsdbEventStore }) => openEsdbEventStore(url));
   }
   // Only the scheme is echoed: an esdb-like URL may carry credentials.
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? '(none)';
   throw new Error(
-    `unknown event store URL scheme ${scheme}: use sqlite:<path>, memory: or esdb://host:2113?tls=false`,
+    `unknown event store URL scheme ${scheme}: use sqlite:<path>, memory:, postgres://user@host/db or esdb://host:2113?tls=false`,
   );
 }
 

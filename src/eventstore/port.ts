@@ -78,6 +78,8 @@ export interface LedgerMerkleTree {
   consistencyProof(size1: number, size2: number): Promise<Uint8Array[]>;
   /** The leaf index of a ledger event; null when the tree holds no such event (yet). */
   leafIndexOf(eventId: string): Promise<number | null>;
+  /** The global position of leaf `leafIndex`; absent where it is leafIndex + 1 (dense positions). */
+  positionOf?(leafIndex: number): Promise<number>;
 }
 
 /** Signed checkpoint notes kept by the store itself (same durability as the events), oldest first. */
@@ -85,6 +87,12 @@ export interface SignedCheckpointLog {
   /** Notes from index `from` (0-based, default 0), oldest first, as appended by any process. */
   notes(from?: number): Promise<readonly string[]>;
   append(note: string): Promise<void>;
+}
+
+/** Alarms a store raised about itself, beyond answering (esdb: a Merkle fork, retention rules). */
+export interface StoreHealth {
+  ok: boolean;
+  detail: string;
 }
 
 export interface EventStore {
@@ -105,5 +113,7 @@ export interface EventStore {
   readonly merkle?: LedgerMerkleTree;
   /** Present when the store keeps the signed-checkpoint history itself. */
   readonly signedCheckpoints?: SignedCheckpointLog;
+  /** Present when the store can raise alarms that make the service not ready. */
+  health?(): StoreHealth;
   close(): Promise<void>;
 }

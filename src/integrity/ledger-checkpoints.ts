@@ -79,8 +79,8 @@ export function ledgerCheckpoints(options: {
     const last = (await all()).at(-1);
     if (last?.treeSize === treeSize && Buffer.from(last.rootHash).equals(rootHash)) return last;
     await signer.sign(treeSize, rootHash);
-    await all();
-    return bySize.get(treeSize) as KeptCheckpoint;
+    // A store shared by several signers may have kept another's note covering more instead.
+    return bySize.get(treeSize) ?? ((await all()).at(-1) as KeptCheckpoint);
   }
 
   return {
@@ -142,10 +142,11 @@ export async function proveInclusion(
       problem: 'not-in-checkpoint',
       detail: `event ${eventId} is leaf ${leafIndex}, recorded after the checkpoint of tree size ${checkpoint.treeSize}`,
     };
-  // Leaf i is the event at position i + 1 in the stores that keep a tree.
-  const [event] = await store.readAll({ fromPosition: leafIndex + 1, limit: 1 });
+  // Leaf i is the event at position i + 1 where positions are dense; else the tree knows it.
+  const position = (await checkpoints.tree.positionOf?.(leafIndex)) ?? leafIndex + 1;
+  const [event] = await store.readAll({ fromPosition: position, limit: 1 });
   if (event?.eventId !== eventId)
-    throw new Error(`leaf ${leafIndex} is not the event at position ${leafIndex + 1}`);
+    throw new Error(`leaf ${leafIndex} is not the event at position ${position}`);
   return {
     ok: true,
     leafIndex,

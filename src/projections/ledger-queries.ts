@@ -1,9 +1,11 @@
+import { Temporal } from 'temporal-polyfill';
 import { type AuditEntry, auditTrail } from '../../projections/audit-trail.ts';
 import { backdating } from '../../projections/backdating.ts';
 import { deadlines } from '../../projections/deadlines.ts';
 import type { ProjectionDefinition } from '../../projections/definition.ts';
 import { eventStreams } from '../../projections/event-streams.ts';
 import { factsOfProgram, programFacts } from '../../projections/program-facts.ts';
+import { knownAtPosition, recordClock } from '../../projections/record-clock.ts';
 import { shipments } from '../../projections/shipments.ts';
 import { timeline } from '../../projections/timeline.ts';
 import { violations } from '../../projections/violations.ts';
@@ -23,7 +25,14 @@ export interface ProjectionStates {
 }
 
 /** Every projection the ledger runs. */
-export const ledgerProjections = [programFacts, shipments, eventStreams] as const;
+export const ledgerProjections = [programFacts, shipments, eventStreams, recordClock] as const;
+
+export interface ProgramFilter {
+  at: CalendarDate;
+  supplierId?: string;
+  specificationId?: string;
+  status?: string;
+}
 
 export interface ProgramSummary extends EventData<'ProgramRegistered'> {
   status: ProgramStatus;
@@ -39,6 +48,49 @@ export function ledgerQueries(
 ) {
   const facts = () => projections.state(programFacts);
   const shipped = () => projections.state(shipments);
+  /** An instant as the prefix of the global order known then (record-clock.ts). */
+  const cut = (asKnownAt: AsKnownAt | undefined): AsKnownAt | undefined => {
+    if (asKnownAt === undefined || 'position' in asKnownAt) return asKnownAt;
+    const position = knownAtPosition(
+      projections.state(recordClock),
+      Temporal.Instant.from(asKnownAt.instant).epochMilliseconds,
+    );
+    return position === null ? undefined : { position };
+  };
+
+  /**
+   * One page of programs in id order, and how many match. The status is evaluated only for the
+   * page, unless the filter is on the status itself, so one page of 10,000 programs does not
+   * evaluate them all.
+   */
+  function programPage(
+    filter: ProgramFilter & { idContains?: string; offset: number; limit?: number },
+  ): { total: number; programs: ProgramSummary[] } {
+    const index = facts();
+    const matching: { programId: string; registered: EventData<'ProgramRegistered'> }[] = [];
+    for (const [programId, own] of index.programs) {
+      if (filter.idContains && !programId.includes(filter.idContains)) continue;
+      const registered = own.find((f) => f.type === 'ProgramRegistered');
+      if (registered?.type !== 'ProgramRegistered') continue;
+      if (filter.supplierId && registered.data.supplierId !== filter.supplierId) continue;
+      if (filter.specificationId && registered.data.specificationId !== filter.specificationId)
+        continue;
+      matching.push({ programId, registered: registered.data });
+    }
+    matching.sort((a, b) => a.programId.localeCompare(b.programId));
+    const withStatus = ({ programId, registered }: (typeof matching)[number]) => ({
+      ...registered,
+      status: evaluate(factsOfProgram(index, programId) ?? [], { at: filter.at }),
+    });
+    const page = <T>(all: T[]) =>
+      all.slice(
+        filter.offset,
+        filter.limit === undefined ? undefined : filter.offset + filter.limit,
+      );
+    if (!filter.status) return { total: matching.length, programs: page(matching).map(withStatus) };
+    const found = matching.map(withStatus).filter((p) => p.status.status === filter.status);
+    return { total: found.length, programs: page(found) };
+  }
 
   return {
     status(
@@ -46,34 +98,18 @@ export function ledgerQueries(
       options: { at: CalendarDate; asKnownAt?: AsKnownAt },
     ): ProgramStatus | null {
       const known = factsOfProgram(facts(), programId);
-      return known && evaluate(known, options);
+      return known && evaluate(known, { at: options.at, asKnownAt: cut(options.asKnownAt) });
     },
 
     timeline(programId: string, asKnownAt?: AsKnownAt) {
       const known = factsOfProgram(facts(), programId);
-      return known && timeline(known, asKnownAt);
+      return known && timeline(known, cut(asKnownAt));
     },
 
     /** Programs with their status on `at`, as known now, optionally filtered. */
-    programs(filter: {
-      at: CalendarDate;
-      supplierId?: string;
-      specificationId?: string;
-      status?: string;
-    }): ProgramSummary[] {
-      const found: ProgramSummary[] = [];
-      for (const [programId, own] of facts().programs) {
-        const registered = own.find((f) => f.type === 'ProgramRegistered');
-        if (registered?.type !== 'ProgramRegistered') continue;
-        const r = registered.data;
-        if (filter.supplierId && r.supplierId !== filter.supplierId) continue;
-        if (filter.specificationId && r.specificationId !== filter.specificationId) continue;
-        const status = evaluate(factsOfProgram(facts(), programId) ?? own, { at: filter.at });
-        if (filter.status && status.status !== filter.status) continue;
-        found.push({ ...r, status });
-      }
-      return found.sort((a, b) => a.programId.localeCompare(b.programId));
-    },
+    programs: (filter: ProgramFilter): ProgramSummary[] =>
+      programPage({ ...filter, offset: 0 }).programs,
+    programPage,
 
     async auditTrail(programId: string, asKnownAt?: AsKnownAt): Promise<AuditEntry[] | null> {
       const known = factsOfProgram(facts(), programId);
@@ -81,7 +117,7 @@ export function ledgerQueries(
       const names = new Set(known.map((f) => f.stream));
       names.add(streams.program(programId));
       const events = (await Promise.all([...names].map((s) => store.readStream(s)))).flat();
-      return auditTrail(events, asKnownAt);
+      return auditTrail(events, cut(asKnownAt));
     },
 
     /** The stream that holds an event, or null when the ledger has no such event. */

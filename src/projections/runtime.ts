@@ -1,5 +1,6 @@
 import type { ProjectionDefinition } from '../../projections/definition.ts';
-import type { EventStore, Subscription } from '../eventstore/port.ts';
+import { DEFAULT_RETRY, type FollowState, followLedger } from '../eventstore/follow.ts';
+import type { EventStore } from '../eventstore/port.ts';
 import type { CheckpointStore } from './checkpoints.ts';
 
 /**
@@ -15,6 +16,8 @@ export interface ProjectionRuntime {
   waitFor(position: number, timeoutMs?: number): Promise<void>;
   /** Saves every projection's checkpoint (when a checkpoint store was given). */
   checkpoint(): Promise<void>;
+  /** Whether the store subscription is up; while it is down the runtime keeps resubscribing. */
+  readonly following: FollowState;
   /** How each projection started: from a checkpoint or rebuilt. */
   readonly startedFrom: ReadonlyMap<string, { rebuilt: boolean; position: number }>;
   close(): Promise<void>;
@@ -34,6 +37,8 @@ export interface StartOptions {
   checkpoints?: CheckpointStore;
   /** Saves checkpoints after this many applied events, and on close. */
   checkpointEvery?: number;
+  /** Delays between resubscriptions after a failure: doubling, capped. */
+  retry?: { baseDelayMs: number; maxDelayMs: number };
 }
 
 export async function startProjections(
@@ -50,31 +55,26 @@ export async function startProjections(
     startedFrom.set(d.name, { rebuilt: !restored, position: restored?.position ?? 0 });
   }
   let position = Math.min(head, ...running.map((r) => r.position));
-  let failure: Error | null = null;
   let sinceCheckpoint = 0;
-  const waiters = new Set<{ position: number; resolve: () => void; reject: (e: Error) => void }>();
+  const waiters = new Set<{ position: number; resolve: () => void }>();
 
-  const subscription: Subscription = store.subscribe({ fromPosition: position + 1 });
-  const following = (async () => {
-    try {
-      for await (const event of subscription) {
-        for (const r of running) {
-          if (event.position <= r.position) continue;
-          r.state = r.definition.apply(r.state, event);
-          r.position = event.position;
-        }
-        position = event.position;
-        sinceCheckpoint++;
-        if (waiters.size > 0) settle();
-        if (options.checkpointEvery && sinceCheckpoint >= options.checkpointEvery)
-          await checkpoint();
+  // A failed subscription is resumed for ever; meanwhile `following` says it is down. Waiters
+  // keep waiting (until their timeout): a committed command is never answered as failed.
+  const follower = followLedger(store, {
+    fromPosition: position + 1,
+    retry: options.retry ?? DEFAULT_RETRY,
+    onEvent: async (event) => {
+      for (const r of running) {
+        if (event.position <= r.position) continue;
+        r.state = r.definition.apply(r.state, event);
+        r.position = event.position;
       }
-    } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error));
-      for (const w of waiters) w.reject(failure);
-      waiters.clear();
-    }
-  })();
+      position = event.position;
+      sinceCheckpoint++;
+      if (waiters.size > 0) settle();
+      if (options.checkpointEvery && sinceCheckpoint >= options.checkpointEvery) await checkpoint();
+    },
+  });
 
   function settle(): void {
     for (const w of waiters)
@@ -99,7 +99,6 @@ export async function startProjections(
   }
 
   function waitFor(target: number, timeoutMs = 10_000): Promise<void> {
-    if (failure) return Promise.reject(failure);
     if (target <= position) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = Number.isFinite(timeoutMs)
@@ -117,10 +116,6 @@ export async function startProjections(
         resolve: () => {
           clearTimeout(timer);
           resolve();
-        },
-        reject: (e: Error) => {
-          clearTimeout(timer);
-          reject(e);
         },
       };
       waiters.add(waiter);
@@ -140,9 +135,11 @@ export async function startProjections(
     waitFor,
     checkpoint,
     startedFrom,
+    get following() {
+      return follower.state;
+    },
     async close() {
-      await subscription.close();
-      await following;
+      await follower.close();
       await checkpoint();
     },
   };

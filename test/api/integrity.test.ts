@@ -388,7 +388,7 @@ describe('plugin dependencies', () => {
   });
 });
 
-describe('on a store without a Merkle tree (esdb)', () => {
+describe('on a store without a Merkle tree', () => {
   it('answers 501 integrity-unsupported on every route', async () => {
     const app = Fastify();
     app.setValidatorCompiler(validatorCompiler);

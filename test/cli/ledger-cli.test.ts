@@ -181,7 +181,7 @@ describe('the ledger binary', () => {
     const copy = store('copy.sqlite');
     const imported = await ledger('--store', copy, '--json', 'import', file);
     expect(imported.code).toBe(0);
-    expect(json(imported)).toEqual({ events: 7, streams: 3 });
+    expect(json(imported)).toEqual({ events: 7, streams: 3, renumbered: false });
     expect(json(await ledger('--store', copy, '--json', 'verify'))).toEqual({
       ok: true,
       events: 7,

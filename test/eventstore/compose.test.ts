@@ -12,6 +12,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_STORE_URL } from '../../src/eventstore/open.ts';
+import { postgresSettings } from '../../src/eventstore/postgres/config.ts';
 import { DEFAULT_ESDB_IMAGE, ESDB_HTTP_PORT } from './esdb-server.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -43,8 +44,8 @@ const service = (name: string): Service => {
   return found;
 };
 const env = (name: string, key: string): string | undefined => service(name).environment?.[key];
-const kurrentdbNodes = Object.keys(compose.services).filter(
-  (name) => service(name).image !== undefined,
+const kurrentdbNodes = Object.keys(compose.services).filter((name) =>
+  service(name).image?.includes('kurrentdb'),
 );
 const ledgers = Object.keys(compose.services).filter((name) => service(name).build !== undefined);
 
@@ -111,6 +112,41 @@ describe('docker-compose.yml', () => {
     expect(new Set(dataVolumes).size).toBe(dataVolumes.length);
   });
 
+  it('runs the ledger on PostgreSQL in the postgres profile, gated on its health, data on a volume', () => {
+    const postgres = service('postgres');
+    expect(postgres.profiles).toEqual(['postgres']);
+    expect(postgres.image).toBe(`\${LEDGER_POSTGRES_IMAGE:-postgres:17}`);
+    expect(postgres.healthcheck?.test).toContain('pg_isready');
+    const data = postgres.volumes?.find((v) => v.endsWith(':/var/lib/postgresql/data'));
+    expect(Object.keys(compose.volumes ?? {})).toContain(data?.split(':')[0]);
+
+    const ledger = service('ledger-postgres');
+    expect(ledger.profiles).toEqual(['postgres']);
+    expect(ledger.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    const store = new URL(env('ledger-postgres', 'LEDGER_STORE') as string);
+    expect(store.protocol).toBe('postgres:');
+    expect(store.hostname).toBe('postgres');
+    // The database and role the official image creates from its environment.
+    expect(store.pathname).toBe(`/${env('postgres', 'POSTGRES_DB')}`);
+    expect(store.username).toBe(env('postgres', 'POSTGRES_USER'));
+    expect(decodeURIComponent(store.password)).toBe(env('postgres', 'POSTGRES_PASSWORD'));
+    expect(postgresSettings(store.toString())).toMatchObject({ poolSize: 10 });
+  });
+
+  it('says it runs KurrentDB images only, whose settings and data path it uses', () => {
+    expect(DEFAULT_ESDB_IMAGE).toMatch(/kurrentdb/);
+    expect(composeText).toMatch(/KurrentDB 25\.1 and later only/);
+    expect(composeText).toMatch(/not an EventStoreDB image/);
+  });
+
+  it('health-checks each ledger on /healthz, which fails while its store subscription is down', () => {
+    for (const ledger of ledgers) {
+      const test = service(ledger).healthcheck?.test.join(' ') ?? '';
+      expect(test).toContain(`http://127.0.0.1:${env(ledger, 'PORT')}/healthz`);
+      expect(test).toContain('process.exit(r.ok ? 0 : 1)');
+    }
+  });
+
   it('defaults to the server image the esdb tests run against', () => {
     for (const node of kurrentdbNodes) {
       expect(service(node).image).toBe(`\${LEDGER_ESDB_IMAGE:-${DEFAULT_ESDB_IMAGE}}`);
@@ -120,7 +156,7 @@ describe('docker-compose.yml', () => {
   it("publishes each ledger's listening port and mounts the image's data volume", () => {
     const exposed = /^EXPOSE (\d+)$/m.exec(dockerfile)?.[1];
     const volume = /^VOLUME \["([^"]+)"\]$/m.exec(dockerfile)?.[1];
-    expect(ledgers.sort()).toEqual(['ledger', 'ledger-cluster']);
+    expect(ledgers.sort()).toEqual(['ledger', 'ledger-cluster', 'ledger-postgres']);
     for (const ledger of ledgers) {
       expect(service(ledger).build).toBe('.');
       expect(env(ledger, 'HOST')).toBe('0.0.0.0');
@@ -163,7 +199,7 @@ if (composeCli.command === undefined) {
 }
 
 describe.skipIf(composeCli.command === undefined)('docker compose config', () => {
-  for (const profile of [[], ['--profile', 'cluster']]) {
+  for (const profile of [[], ['--profile', 'cluster'], ['--profile', 'postgres']]) {
     it(`accepts the file${profile.length ? ` with ${profile.join(' ')}` : ''}`, () => {
       const [command, ...prefix] = composeCli.command as string[];
       const result = spawnSync(

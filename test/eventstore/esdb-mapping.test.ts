@@ -1,27 +1,29 @@
 /** The esdb adapter's translations between the port and the server's vocabulary. */
 import {
-  AccessDeniedError,
-  CancelledError,
   type RecordedEvent as EsdbRecordedEvent,
+  jsonEvent,
   NO_STREAM,
-  NotLeaderError,
   UnavailableError,
+  UnknownError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import { describe, expect, it } from 'vitest';
 import { GENESIS_HASH, sealEvent } from '../../src/core/event-hash.ts';
 import { StreamRevisionConflictError } from '../../src/eventstore/errors.ts';
 import {
+  asLedgerEvent,
   backoffDelay,
   exactExpectedRevision,
   isSystemEvent,
-  isTransientFailure,
+  LOWERCASE_UUID,
   reservationStream,
+  sizeOnDisk,
   toConflictError,
   toEventData,
   toLedgerPosition,
   toRecordedEvent,
-} from '../../src/eventstore/esdb.ts';
+} from '../../src/eventstore/esdb/mapping.ts';
+import { isInvalidPosition } from '../../src/eventstore/esdb/reads.ts';
 import { anEvent } from './contract.ts';
 
 describe('system events', () => {
@@ -134,9 +136,14 @@ describe('event conversion', () => {
     ['binary content', { isJson: false }],
     ['no metadata', { metadata: undefined }],
     ['metadata without a hash', { metadata: { recordedBy: 'someone' } }],
-  ])('refuses an event with %s: the ledger did not write it', (_, overrides) => {
-    expect(() => toRecordedEvent(asRead(overrides))).toThrow(/not written by the ledger/);
-  });
+    ['metadata of another application', { metadata: { $correlationId: 'x', hash: 'h' } }],
+  ])(
+    'takes an event with %s for a foreign one: skipped in $all, refused in a stream',
+    (_, overrides) => {
+      expect(asLedgerEvent(asRead(overrides))).toBeUndefined();
+      expect(() => toRecordedEvent(asRead(overrides))).toThrow(/not written by the ledger/);
+    },
+  );
 
   it('names reservations stably: a renamed stream would miss the ids reserved before', () => {
     const id = '0b5e7c9a-4f0e-4a51-9d7b-3c2f1e0d9a8b';
@@ -144,41 +151,30 @@ describe('event conversion', () => {
   });
 });
 
-describe('subscription failures', () => {
-  it.each([
-    ['an unavailable node', new UnavailableError(undefined, 'down')],
-    ['a leader change', new NotLeaderError(notLeader())],
-    ['a server-side cancel', new CancelledError(undefined, 'cancelled')],
-    [
-      'a reset stream',
-      Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }),
-    ],
-  ])('resubscribes after %s', (_, error) => {
-    expect(isTransientFailure(error)).toBe(true);
+describe('what the server sends back', () => {
+  it('counts sizes as Event.SizeOnDisk does: data and metadata bytes, two per type character', () => {
+    const event = jsonEvent({ type: 'Täg', data: { a: 'é' }, metadata: { b: 1 } });
+    // {"a":"é"} is 10 bytes, {"b":1} 7, the type 3 characters.
+    expect(sizeOnDisk(event)).toBe(10 + 7 + 6);
   });
 
-  it.each([
-    ['denied access', new AccessDeniedError(undefined, 'denied')],
-    ['a bug', new TypeError('x is undefined')],
-    ['a non-error', 'boom'],
-  ])('gives up on %s', (_, error) => {
-    expect(isTransientFailure(error)).toBe(false);
+  it('accepts only lowercase UUIDs, the form the server hands ids back in', () => {
+    expect(LOWERCASE_UUID.test('0b5e7c9a-4f0e-4a51-9d7b-3c2f1e0d9a8b')).toBe(true);
+    expect(LOWERCASE_UUID.test('0B5E7C9A-4F0E-4A51-9D7B-3C2F1E0D9A8B')).toBe(false);
+    expect(LOWERCASE_UUID.test('notice-1')).toBe(false);
   });
 
-  it('doubles the delay up to its bound', () => {
+  it("recognises the server's invalid-position refusal (RpcExceptions.cs 259-260) and nothing else", () => {
+    expect(
+      isInvalidPosition(new UnknownError(undefined, 'Trying to read from an invalid position.')),
+    ).toBe(true);
+    expect(isInvalidPosition(new UnavailableError(undefined, 'down'))).toBe(false);
+    expect(isInvalidPosition(new UnknownError(undefined, 'boom'))).toBe(false);
+  });
+
+  it('doubles the retry delay up to its bound', () => {
     expect([0, 1, 2, 3, 4, 5, 6, 10].map((attempt) => backoffDelay(attempt, 100, 5_000))).toEqual([
       100, 200, 400, 800, 1_600, 3_200, 5_000, 5_000,
     ]);
   });
 });
-
-/** The gRPC error a follower answers with, carrying where the leader is. */
-function notLeader(): ConstructorParameters<typeof NotLeaderError>[0] {
-  const metadata = { 'leader-endpoint-host': 'node2', 'leader-endpoint-port': '2113' };
-  // Only the fields NotLeaderError reads; a real one comes from @grpc/grpc-js.
-  return Object.assign(new Error('not leader'), {
-    code: 14,
-    details: 'not leader',
-    metadata: { getMap: () => metadata },
-  }) as unknown as ConstructorParameters<typeof NotLeaderError>[0];
-}

@@ -4,7 +4,7 @@
  * skipped, saying why; esdb-fake.test.ts runs the same contract on a fake server meanwhile.
  */
 import { afterAll, beforeAll, describe } from 'vitest';
-import { openEsdbEventStore } from '../../src/eventstore/esdb.ts';
+import { openEsdbEventStore } from '../../src/eventstore/esdb/index.ts';
 import { describeEventStoreContract } from './contract.ts';
 import {
   DEFAULT_ESDB_IMAGE,

@@ -42,6 +42,8 @@ const V1_ROUTES = [
   'GET /v1/compliance/violations',
   'GET /v1/compliance/backdating',
   'GET /v1/events',
+  'GET /v1/events/{eventId}',
+  'GET /v1/me',
   'GET /v1/ledger/verify',
   'GET /v1/ledger/checkpoint',
   'GET /v1/ledger/checkpoints',
@@ -280,7 +282,9 @@ describe('every route refuses requests without a valid key of an allowed role', 
     expect(commands.length).toBeGreaterThanOrEqual(9);
     expect(await sweep('auditor on commands', commands, () => ({ key: auditor }), 403)).toEqual([]);
     for (const route of protectedRoutes().filter((r) => !isCommand(r))) {
-      const url = route.template.replace('{id}', PROGRAM) + (requiredQuery[route.label] ?? '');
+      const url =
+        route.template.replace('{id}', PROGRAM).replace('{eventId}', existingEventId) +
+        (requiredQuery[route.label] ?? '');
       const response = await server.request(route.method, url, { key: auditor });
       expect(response.status, `${route.label}: ${response.text}`).toBe(200);
     }

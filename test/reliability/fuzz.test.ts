@@ -187,6 +187,8 @@ const QUERIES: Record<string, { params: string[]; param: Param }> = {
   'GET /v1/compliance/violations': { params: [], param: null },
   'GET /v1/compliance/backdating': { params: ['thresholdDays'], param: null },
   'GET /v1/events': { params: ['fromPosition', 'limit'], param: null },
+  'GET /v1/events/{eventId}': { params: [], param: 'event' },
+  'GET /v1/me': { params: [], param: null },
   'GET /v1/ledger/verify': { params: [], param: null },
   'GET /v1/ledger/checkpoint': { params: [], param: null },
   'GET /v1/ledger/checkpoints': { params: [], param: null },

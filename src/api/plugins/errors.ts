@@ -3,7 +3,15 @@ import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { IdempotencyKeyReusedError } from '../../commands/idempotency.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { EventIdConflictError, StreamRevisionConflictError } from '../../eventstore/errors.ts';
+import {
+  AppendTooLargeError,
+  DeletedStreamError,
+  EventIdConflictError,
+  MerkleForkError,
+  MerkleTreeBehindError,
+  StoreUnavailableError,
+  StreamRevisionConflictError,
+} from '../../eventstore/errors.ts';
 import { InconsistentCheckpointError } from '../../integrity/checkpoint.ts';
 import { ProjectionWaitTimeoutError } from '../../projections/runtime.ts';
 import { type Problem, ProblemError, problemType } from '../problems.ts';
@@ -25,6 +33,7 @@ export const errorsPlugin = fp(
       if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
       if (problem.status === 429 && !reply.hasHeader('retry-after'))
         reply.header('retry-after', '60');
+      if (error instanceof StoreUnavailableError) reply.header('retry-after', '1');
       return send(reply, { ...problem, instance: request.url.split('?')[0] });
     });
   },
@@ -102,12 +111,48 @@ function toProblem(error: FastifyError): Problem {
       status: 422,
       detail: error.message,
     };
+  if (error instanceof AppendTooLargeError)
+    return {
+      type: problemType('append-too-large'),
+      title: 'Append too large for the event store',
+      status: 413,
+      detail: error.message,
+    };
+  if (error instanceof DeletedStreamError)
+    return {
+      type: problemType('stream-deleted'),
+      title: 'Stream deleted in the event store',
+      status: 410,
+      detail: error.message,
+    };
+  if (error instanceof MerkleTreeBehindError)
+    return {
+      type: problemType('merkle-tree-behind'),
+      title: 'The Merkle tree is behind',
+      status: 503,
+      detail: error.message,
+    };
+  if (error instanceof MerkleForkError)
+    return {
+      type: problemType('merkle-fork'),
+      title: 'Merkle fork alarm',
+      status: 500,
+      detail: error.message,
+    };
   if (error instanceof InconsistentCheckpointError)
     return {
       type: problemType('inconsistent-checkpoint'),
       title: 'Refusing to sign an inconsistent checkpoint',
       status: 500,
       detail: `${error.message}: the stored tree no longer extends the last checkpoint signed`,
+    };
+  if (error instanceof StoreUnavailableError)
+    return {
+      type: problemType('store-unavailable'),
+      title: 'Event store unavailable',
+      status: 503,
+      detail:
+        'the event store cannot be reached right now; retry with the same Idempotency-Key, which never records a command twice',
     };
   if (error instanceof ProjectionWaitTimeoutError)
     return {

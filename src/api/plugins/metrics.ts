@@ -1,6 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  Histogram,
+  Registry,
+  register as storeMetrics,
+} from 'prom-client';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,7 +55,11 @@ export const metricsPlugin = fp(
     app.get(
       '/metrics',
       { schema: { hide: true }, config: { rateLimit: false } },
-      async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
+      // The stores count into prom-client's default registry (esdb: skipped events, alarms).
+      async (_request, reply) =>
+        reply
+          .type(registry.contentType)
+          .send(await Registry.merge([registry, storeMetrics]).metrics()),
     );
   },
   { name: 'metrics', fastify: '5.x', dependencies: ['ledger'] },

@@ -21,6 +21,7 @@ import {
   streamOwner,
 } from '../../domain/index.ts';
 import { StreamRevisionConflictError } from '../../eventstore/errors.ts';
+import { ProjectionWaitTimeoutError } from '../../projections/runtime.ts';
 import { WRITERS } from '../plugins/auth.ts';
 import { notFound, ProblemError, problemResponses } from '../problems.ts';
 import { CommandAccepted } from '../schemas.ts';
@@ -244,7 +245,16 @@ async function commands(app: FastifyInstance) {
       throw error;
     }
     if (!result.replayed) app.metrics.appendedEvents.inc(result.events.length);
-    await projections.waitFor(result.position);
+    // The events are committed: read models lagging (their subscription down) never turn that
+    // into a failure; the answer then only cannot promise that reads already see it.
+    const visible = await projections.waitFor(result.position).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof ProjectionWaitTimeoutError) return false;
+        throw error;
+      },
+    );
+    if (!visible) reply.header('ledger-read-models', 'behind');
     const created = result.events.length > 0;
     return reply
       .code(created ? 201 : 200)

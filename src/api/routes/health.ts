@@ -3,16 +3,28 @@ import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
-/** Liveness and readiness (the store answers and the projections have caught up). */
+/**
+ * Liveness (the store subscription is up, so a container whose subscription stays down is
+ * restarted) and readiness (the store answers and the projections have caught up).
+ */
 async function health(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const Live = z.object({ status: z.literal('ok') });
+  const Down = z.object({ status: z.literal('subscription-down'), detail: z.string() });
   r.get(
     '/healthz',
     {
       config: { rateLimit: false },
-      schema: { tags: ['operations'], response: { 200: z.object({ status: z.literal('ok') }) } },
+      schema: { tags: ['operations'], response: { 200: Live, 503: Down } },
     },
-    async () => ({ status: 'ok' as const }),
+    async (_req, reply) => {
+      const following = app.ledger.projections.following;
+      if (following.up) return { status: 'ok' as const };
+      return reply.code(503).send({
+        status: 'subscription-down' as const,
+        detail: `store subscription down after ${following.failures} failures, retrying: ${following.lastError}`,
+      });
+    },
   );
   const Readiness = z.object({
     ready: z.boolean(),
@@ -28,6 +40,22 @@ async function health(app: FastifyInstance) {
     },
     async (_req, reply) => {
       const projectedPosition = app.ledger.projections.position;
+      const following = app.ledger.projections.following;
+      if (!following.up)
+        return reply.code(503).send({
+          ready: false,
+          headPosition: null,
+          projectedPosition,
+          detail: `store subscription down, retrying: ${following.lastError}`,
+        });
+      const health = app.ledger.store.health?.();
+      if (health?.ok === false)
+        return reply.code(503).send({
+          ready: false,
+          headPosition: null,
+          projectedPosition,
+          detail: health.detail,
+        });
       try {
         const headPosition = await app.ledger.store.headPosition();
         const ready = projectedPosition >= headPosition;

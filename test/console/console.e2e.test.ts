@@ -1,0 +1,419 @@
+/// <reference lib="dom" />
+// The page.evaluate callbacks run in the browser, so the test sees its globals too.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE_PROGRAM } from '../../src/cli/seed-example.ts';
+import { ledgerBinary } from '../support/ledger-binary.ts';
+
+/**
+ * The console in headless Chromium against the real server (`src/main.ts`) listening on a
+ * SQLite ledger seeded with the founding case: what a compliance officer and an auditor do.
+ */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHROMIUM = process.env.LEDGER_CHROMIUM ?? '/usr/bin/chromium';
+const required = process.env.LEDGER_REQUIRE_BROWSER === '1';
+const missing = !existsSync(CHROMIUM);
+if (missing && !required)
+  console.warn(
+    `console browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set LEDGER_CHROMIUM; LEDGER_REQUIRE_BROWSER=1 makes this a failure)`,
+  );
+const SHOTS = join(ROOT, 'test-output');
+const LAPTOP = { width: 1366, height: 900 };
+const PHONE = { width: 390, height: 844 };
+const WAIT_MS = 20_000;
+
+const dir = mkdtempSync(join(tmpdir(), 'ledger-console-'));
+const keys: Record<string, string> = {};
+let server: ChildProcess;
+let serverOutput = '';
+let base = '';
+let context: BrowserContext;
+let page: Page;
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+async function startServer(): Promise<void> {
+  const port = await freePort();
+  server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LEDGER_STORE: `sqlite:${join(dir, 'ledger.sqlite')}`,
+      LEDGER_CREDENTIALS: join(dir, 'credentials.json'),
+      LEDGER_CHECKPOINT_KEY: join(dir, 'checkpoint-key'),
+      // Every request is logged, so the test can show that no line carries a key.
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stdout?.on('data', (chunk) => {
+    serverOutput += chunk;
+  });
+  server.stderr?.on('data', (chunk) => {
+    serverOutput += chunk;
+  });
+  base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`server exited: ${serverOutput}`);
+    if (Date.now() > deadline) throw new Error(`server did not listen: ${serverOutput}`);
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  for (const [, role, key] of serverOutput.matchAll(/created (\w+) API key \([^)]*\): (lk_\S+)/g))
+    keys[role as string] = key as string;
+}
+
+const api = async <T>(path: string): Promise<T> => {
+  const response = await fetch(`${base}${path}`, {
+    headers: { authorization: `Bearer ${keys.auditor}` },
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as T;
+};
+
+/** axe-core in the page: no serious or critical accessibility violation. */
+async function expectAccessible(what: string): Promise<void> {
+  await page.addScriptTag({
+    path: createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: () => Promise<{ violations: unknown[] }> } })
+      .axe;
+    return (await axe.run()).violations as {
+      id: string;
+      impact: string;
+      nodes: { target: string[] }[];
+    }[];
+  });
+  const grave = violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(grave, `accessibility of ${what}`).toEqual([]);
+}
+
+const shoot = (name: string) =>
+  page.screenshot({ path: join(SHOTS, `console-${name}.png`), fullPage: false });
+
+async function signIn(role: string): Promise<void> {
+  await page.goto(`${base}/console/`);
+  await page.getByLabel('API key').fill(keys[role] as string);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect
+    .poll(() => page.getByRole('navigation', { name: 'Pages', exact: true }).isVisible())
+    .toBe(true);
+}
+
+const openProgram = async (query: string) => {
+  await page.goto(`${base}/console/#/program/${EXAMPLE_PROGRAM}?${query}`);
+  await page.getByRole('heading', { name: /^Status on/ }).waitFor();
+};
+const statusHeading = () => page.getByRole('heading', { name: /^Status on/ }).textContent();
+const statusPanel = () => page.locator('section[aria-labelledby="status-title"]').textContent();
+
+describe.skipIf(missing && !required)('the compliance console in headless Chromium', () => {
+  beforeAll(async () => {
+    if (missing) throw new Error(`LEDGER_REQUIRE_BROWSER=1 but no Chromium at ${CHROMIUM}`);
+    // The console as its sources are now, into the folder the server serves.
+    await build({ configFile: join(ROOT, 'console/vite.config.ts'), logLevel: 'error' });
+    const seeded = await ledgerBinary(ROOT)(
+      '--store',
+      `sqlite:${join(dir, 'ledger.sqlite')}`,
+      'seed-example',
+    );
+    expect(seeded.code, seeded.stderr).toBe(0);
+    await startServer();
+    expect(Object.keys(keys).sort()).toEqual(['auditor', 'recorder']);
+    mkdirSync(SHOTS, { recursive: true });
+    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      viewport: LAPTOP,
+      acceptDownloads: true,
+      // Only so the test can inject axe-core: the console itself runs under its strict CSP.
+      bypassCSP: true,
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    // Shorter than a test's time, so a step that waits in vain is the one named in the failure.
+    page.setDefaultTimeout(10_000);
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (server && server.exitCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the console with a strict content security policy', async () => {
+    const response = await fetch(`${base}/console/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await response.text()).toContain('<div id="app">');
+  });
+
+  it('signs in with a key kept in the session only, never in the URL or local storage', async () => {
+    await signIn('recorder');
+    await expect.poll(() => page.locator('.who').textContent()).toContain('(recorder)');
+    expect(page.url()).not.toContain(keys.recorder);
+    const storage = await page.evaluate(() => ({
+      local: localStorage.length,
+      session: Object.values(sessionStorage),
+    }));
+    expect(storage).toEqual({ local: 0, session: [keys.recorder] });
+  });
+
+  it('lists the founding program authorized today, its sunset still pending', async () => {
+    const row = page.getByRole('row', { name: new RegExp(EXAMPLE_PROGRAM) });
+    await row.waitFor();
+    const text = await row.textContent();
+    expect(text).toContain('authorized');
+    expect(text).toContain(
+      'ends 4 months after the usps-b-1118f TDP public release, not yet released',
+    );
+    expect(text).toContain('usps-b-1118e');
+    expect(text).toContain('private-market');
+    await expect.poll(() => page.getByText(/Programs 1–1 of 1/).isVisible()).toBe(true);
+    await page.getByLabel('Status', { exact: true }).selectOption('expired');
+    await expect.poll(() => page.getByText('No program matches.').isVisible()).toBe(true);
+    await page.getByLabel('Status', { exact: true }).selectOption('');
+    await page.getByLabel('Search by id').fill('1118e');
+    await row.waitFor();
+    await expectAccessible('the programs page');
+  });
+
+  it('records the TDP release through its form', async () => {
+    await page.goto(`${base}/console/#/record`);
+    const form = page.locator('form', { has: page.getByRole('heading', { name: /TDP release/ }) });
+    await form.getByLabel('Specification').fill('usps-b-1118f');
+    await form.getByLabel('Released on').fill('2007-05-08');
+    await form.getByLabel('Document reference').fill('USPS-B-1118F TDP, public release');
+    await form.getByRole('button', { name: 'Record the TDP release' }).click();
+    await expect
+      .poll(() => form.getByRole('status').textContent())
+      .toContain('Recorded at position 4');
+    await expectAccessible('the record page');
+  });
+
+  it('shows the founding program authorized through 2007-09-07 and expired from 2007-09-08', async () => {
+    await openProgram('at=2007-06-01');
+    await expect.poll(statusHeading).toBe('Status on 2007-06-01: authorized');
+    expect(await statusPanel()).toContain('last authorized day 2007-09-07');
+    await page.getByLabel('Valid date (status on)').fill('2007-09-08');
+    await expect.poll(statusHeading).toBe('Status on 2007-09-08: expired');
+    expect(await statusPanel()).toContain('Expired on 2007-09-08');
+    const intervals = await page.locator('.intervals').textContent();
+    expect(intervals).toContain('authorized from 2005-12-08 through 2007-09-07');
+    expect(intervals).toContain('expired from 2007-09-08 on, with no end');
+    expect(await page.locator('.mark-tdp').count()).toBe(1);
+    expect(await page.locator('.mark-letter').count()).toBe(1);
+    await shoot('program-laptop');
+    await expectAccessible('the program page');
+  });
+
+  it('time-travels with the slider to before the TDP was recorded: the sunset is pending', async () => {
+    await openProgram('at=2007-06-01');
+    await page.getByLabel('ledger position').check();
+    const slider = page.getByLabel(/^Ledger position/);
+    await slider.focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.url()).toContain('known=3');
+    await expect
+      .poll(() => page.locator('.as-of').textContent())
+      .toBe('Answers for 2007-06-01, as known at ledger position 3.');
+    await expect.poll(statusPanel).toContain('not yet released');
+    expect(await statusHeading()).toBe('Status on 2007-06-01: authorized');
+    expect(await statusPanel()).not.toContain('last authorized day');
+    // Every panel answers as of then: the trail stops before the TDP release.
+    const trail = await page.locator('section[aria-labelledby="trail-title"]').textContent();
+    expect(trail).not.toContain('TechnicalDataPackageReleased');
+    await expectAccessible('the program page in time travel');
+    // And forward again to the TDP release (position 4): the end is known.
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(statusPanel).toContain('last authorized day 2007-09-07');
+  });
+
+  it('opens the letter behind the status from its basis entry', async () => {
+    await openProgram('at=2007-06-01');
+    await page.getByRole('button', { name: '#3 NoticeReceived' }).click();
+    const content = page.locator('.event-content pre');
+    await expect
+      .poll(() => content.first().textContent())
+      .toContain('"noticeId": "usps-2005-12-08"');
+  });
+
+  it('refuses a bad notice next to its field, then records a revocation once on a double click', async () => {
+    await page.goto(`${base}/console/#/record`);
+    const form = page.locator('form', {
+      has: page.getByRole('heading', { name: /Record a notice/ }),
+    });
+    await form.getByLabel('Program').fill(EXAMPLE_PROGRAM);
+    await form.getByRole('button', { name: 'Record the notice' }).click();
+    const noticeIdError = form.locator('#notice-noticeId-error');
+    await expect.poll(() => noticeIdError.isVisible()).toBe(true);
+    expect(await form.getByLabel('Notice id', { exact: true }).getAttribute('aria-invalid')).toBe(
+      'true',
+    );
+    expect(await form.locator('#notice-terms-0-from-error').isVisible()).toBe(true);
+
+    await form.getByLabel('Notice id', { exact: true }).fill('usps-2007-06-15');
+    await form.getByLabel('Received on').fill('2007-06-15');
+    await form.getByLabel('Issuer').fill('United States Postal Service');
+    await form.getByLabel('Document reference').fill('USPS letter 2007-06-15');
+    await form
+      .getByLabel('Summary')
+      .fill('The 1118E private-market supply is revoked from 2007-07-01.');
+    await form.getByLabel('Kind').selectOption('revokes');
+    await form.getByLabel(/^Revoked on/).fill('2007-07-01');
+    await form.getByRole('button', { name: 'Record the notice' }).dblclick();
+    await expect
+      .poll(() => form.getByRole('status').textContent())
+      .toContain('Recorded at position 5');
+
+    const trail = await api<{ entries: { type: string }[] }>(
+      `/v1/programs/${EXAMPLE_PROGRAM}/audit-trail`,
+    );
+    const notices = trail.entries.filter((e) => e.type === 'NoticeReceived');
+    expect(notices).toHaveLength(2);
+
+    await openProgram('at=2007-06-01');
+    await expect.poll(statusPanel).toContain('last authorized day 2007-06-30');
+    await page.getByLabel('Valid date (status on)').fill('2007-07-01');
+    await expect.poll(statusHeading).toBe('Status on 2007-07-01: revoked');
+  });
+
+  it('shows a shipment after the revocation as a violation, as known now and when recorded', async () => {
+    await page.goto(`${base}/console/#/violations`);
+    await expect
+      .poll(() => page.getByText('No shipment falls outside an authorization.').isVisible())
+      .toBe(true);
+    await page.goto(`${base}/console/#/record`);
+    const form = page.locator('form', {
+      has: page.getByRole('heading', { name: 'Record a shipment' }),
+    });
+    await form.getByLabel('Program').fill(EXAMPLE_PROGRAM);
+    await form.getByLabel('Shipment id').fill('shipment-2007-09-10');
+    await form.getByLabel('Shipped on').fill('2007-09-10');
+    await form.getByLabel('Units').fill('120');
+    await form.getByRole('button', { name: 'Record the shipment' }).click();
+    await expect
+      .poll(() => form.getByRole('status').textContent())
+      .toContain('Recorded at position 6');
+
+    await page.goto(`${base}/console/#/violations`);
+    const row = page.getByRole('row', { name: /shipment-2007-09-10/ });
+    await row.waitFor();
+    const cells = await row.getByRole('cell').allInnerTexts();
+    // shipment (row header) aside: program, shipped on, units, as known now, when recorded
+    expect(cells.slice(0, 3)).toEqual([EXAMPLE_PROGRAM, '2007-09-10', '120']);
+    expect(cells[3]).toMatch(/^violation\s+revoked/);
+    expect(cells[4]).toMatch(/^violation\s+revoked/);
+    await shoot('violations-laptop');
+    await expectAccessible('the violations page');
+  });
+
+  it('shows the deadlines within 30, 60 or 90 days', async () => {
+    await page.goto(`${base}/console/#/deadlines`);
+    await page.getByLabel('30 days').check();
+    await expect.poll(() => page.getByText(/Nothing ends between/).isVisible()).toBe(true);
+    await expectAccessible('the deadlines page');
+  });
+
+  it('shows the signed checkpoint, the verify result and downloads the audit report', async () => {
+    await page.goto(`${base}/console/#/integrity`);
+    await expect.poll(() => page.getByText(/^verified/).isVisible()).toBe(true);
+    const checkpoint = await api<{ origin: string; rootHash: string; note: string }>(
+      '/v1/ledger/checkpoint',
+    );
+    const facts = await page.locator('.facts').textContent();
+    expect(facts).toContain(checkpoint.origin);
+    expect(facts).toContain(checkpoint.rootHash);
+    expect(facts).toContain(checkpoint.note.trimEnd().split('\n').at(-1));
+    expect(await page.locator('pre.commands').first().textContent()).toContain(
+      `npx compliance-ledger audit --trusted trusted.note --url ${base}`,
+    );
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download the audit report (JSON)' }).click(),
+    ]);
+    const report = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    expect(report.verify).toMatchObject({ ok: true, events: 6 });
+    expect(report.checkpoint.note).toBe(checkpoint.note);
+    await expectAccessible('the integrity page');
+  });
+
+  it('fits a phone: the programs list and the program page at 390 px', async () => {
+    await page.setViewportSize(PHONE);
+    await page.goto(`${base}/console/#/programs`);
+    await page.getByRole('row', { name: new RegExp(EXAMPLE_PROGRAM) }).waitFor();
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBe(0);
+    await shoot('programs-phone');
+    await expectAccessible('the programs page on a phone');
+    await openProgram('at=2007-06-01');
+    await shoot('program-phone');
+    await expectAccessible('the program page on a phone');
+    await page.setViewportSize(LAPTOP);
+  });
+
+  it('signs out, and an auditor key gets no record forms', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await signIn('auditor');
+    const nav = await page.getByRole('navigation', { name: 'Pages', exact: true }).textContent();
+    expect(nav).toContain('Programs');
+    expect(nav).not.toContain('Record');
+    await page.goto(`${base}/console/#/record`);
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('auditor role');
+    expect(await page.getByRole('button', { name: /^Record the/ }).count()).toBe(0);
+    await page.goto(`${base}/console/#/programs`);
+    await page.getByRole('row', { name: new RegExp(EXAMPLE_PROGRAM) }).waitFor();
+    await shoot('programs-laptop');
+  });
+
+  it('never wrote a key into a log line', () => {
+    expect(serverOutput).toContain('"url":"/v1/me"');
+    const logLines = serverOutput.split('\n').filter((line) => line.startsWith('{'));
+    for (const key of Object.values(keys))
+      for (const line of logLines) expect(line).not.toContain(key);
+  });
+});
