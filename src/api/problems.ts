@@ -16,6 +16,36 @@ export const Problem = z
   .meta({ id: 'Problem' });
 export type Problem = z.infer<typeof Problem>;
 
+/** What each status a route may answer with a problem means: one description for every route. */
+const PROBLEM_STATUSES = {
+  400: 'The request is not valid; `errors` names each bad field',
+  401: 'No API key, or one the ledger does not know',
+  403: "The key's role may not do this",
+  404: 'No such resource',
+  409: 'The stream is not at the revision the client expected',
+  412: 'If-Match does not match the stream revision',
+  413: 'The body is too large',
+  415: 'The body is not application/json',
+  422: 'Refused by a business rule (`code` names it), or an Idempotency-Key reused',
+  429: 'Too many requests; Retry-After says when to try again',
+  500: 'The ledger failed; nothing internal is shown',
+  501: 'This store does not offer it',
+} as const;
+export type ProblemStatus = keyof typeof PROBLEM_STATUSES;
+
+const problemResponse = (status: ProblemStatus) => ({
+  description: PROBLEM_STATUSES[status],
+  content: { 'application/problem+json': { schema: Problem } },
+});
+type ProblemResponse = ReturnType<typeof problemResponse>;
+
+/** The OpenAPI `response` entries (problem+json) a route answers with besides its success. */
+export const problemResponses = <S extends ProblemStatus>(...statuses: S[]) =>
+  Object.fromEntries(statuses.map((status) => [status, problemResponse(status)])) as Record<
+    S,
+    ProblemResponse
+  >;
+
 export const problemType = (name: string) => `urn:compliance-ledger:problem:${name}`;
 
 /** An error that already knows the problem it is. */

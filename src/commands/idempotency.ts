@@ -1,4 +1,9 @@
 import { createHash } from 'node:crypto';
+import { type Decider, DomainError, type DomainEvent } from '../domain/index.ts';
+import { sameContent } from '../domain/same-content.ts';
+import type { RecordedEvent } from '../eventstore/port.ts';
+import type { CommandResult } from './command-context.ts';
+import { foldHistory } from './folded-streams.ts';
 
 /**
  * The ids of the events a command with an Idempotency-Key records, derived from who sent it and
@@ -20,4 +25,46 @@ export class IdempotencyKeyReusedError extends Error {
   constructor(readonly key: string) {
     super(`Idempotency-Key ${key} was already used for a different request`);
   }
+}
+
+/**
+ * A retry of a command already recorded under this Idempotency-Key: its events are in the
+ * stream under the derived ids. It is the same request when deciding it again on the state
+ * before those events gives the same events; then the original result is returned. Null when
+ * the stream holds no event under the first derived id.
+ */
+export function earlierAttempt<C, E extends DomainEvent, S>(
+  decider: Decider<C, E, S>,
+  history: readonly RecordedEvent[],
+  command: C,
+  eventId: (index: number) => string,
+  key: string,
+): CommandResult | null {
+  const first = history.findIndex((e) => e.eventId === eventId(0));
+  if (first < 0) return null;
+  const recorded: RecordedEvent[] = [];
+  for (
+    let e = history[first];
+    e?.eventId === eventId(recorded.length);
+    e = history[first + recorded.length]
+  )
+    recorded.push(e);
+  const decided = decider.decide(command, foldHistory(decider, history.slice(0, first)).state);
+  const same =
+    !(decided instanceof DomainError) &&
+    decided.length === recorded.length &&
+    decided.every((e, i) => e.type === recorded[i]?.type && sameContent(e.data, recorded[i]?.data));
+  const last = recorded.at(-1);
+  if (!same || !last) throw new IdempotencyKeyReusedError(key);
+  return {
+    stream: last.stream,
+    events: recorded.map((e) => ({
+      eventId: e.eventId,
+      revision: e.revision,
+      position: e.position,
+    })),
+    revision: last.revision,
+    position: last.position,
+    replayed: true,
+  };
 }

@@ -1,5 +1,6 @@
 export * from './calendar.ts';
 export * from './commands.ts';
+export * from './decider.ts';
 export * from './errors.ts';
 export * from './evaluate.ts';
 export * from './events.ts';

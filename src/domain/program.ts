@@ -1,4 +1,5 @@
 import type { ProgramCommand } from './commands.ts';
+import type { Decider } from './decider.ts';
 import { type DomainError, refuse } from './errors.ts';
 import type { EventData, Identified, ProgramEvent } from './events.ts';
 import { checkRetraction, type StreamEvents } from './retraction.ts';
@@ -220,4 +221,4 @@ export const programDecider = {
   decide: decideProgram,
   evolve: evolveProgram,
   initialState: initialProgramState,
-};
+} satisfies Decider<ProgramCommand, ProgramEvent, ProgramState>;

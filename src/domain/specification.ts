@@ -1,4 +1,5 @@
 import type { SpecificationCommand } from './commands.ts';
+import type { Decider } from './decider.ts';
 import { type DomainError, refuse } from './errors.ts';
 import type { EventData, Identified, SpecificationEvent } from './events.ts';
 import { checkRetraction, type StreamEvents } from './retraction.ts';
@@ -79,4 +80,4 @@ export const specificationDecider = {
   decide: decideSpecification,
   evolve: evolveSpecification,
   initialState: initialSpecificationState,
-};
+} satisfies Decider<SpecificationCommand, SpecificationEvent, SpecificationState>;

@@ -77,6 +77,23 @@ describe('GET /openapi.json', () => {
     }
   });
 
+  it('declares every problem response once, as application/problem+json, the same on every route', () => {
+    const byStatus = new Map<string, Set<string>>();
+    for (const { method, url } of v1Routes()) {
+      const operation = spec.paths[openApiPath(url)]?.[method.toLowerCase()] as Operation;
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        if (Number(status) < 400) continue;
+        const entry = response as { description: string; content: Record<string, Json> };
+        expect(Object.keys(entry.content), `${method} ${url} ${status}`).toEqual([
+          'application/problem+json',
+        ]);
+        byStatus.set(status, (byStatus.get(status) ?? new Set()).add(entry.description));
+      }
+    }
+    for (const [status, descriptions] of byStatus)
+      expect([...descriptions], status).toHaveLength(1);
+  });
+
   it('names every path parameter and resolves every $ref', () => {
     for (const [path, operations] of Object.entries(spec.paths))
       for (const name of path.match(/\{(\w+)\}/g) ?? [])

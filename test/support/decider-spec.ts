@@ -1,17 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import {
+  type Decider,
   DomainError,
   type DomainErrorCode,
   type DomainEvent,
   type Identified,
 } from '../../src/domain/index.ts';
-
-interface Decider<C, E extends DomainEvent, S> {
-  decide(command: C, state: S): E[] | DomainError;
-  evolve(state: S, event: Identified<E>): S;
-  initialState(): S;
-}
 
 /**
  * Given/when/then for deciders, after Emmett's DeciderSpecification: `given` events (with

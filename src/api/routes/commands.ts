@@ -2,12 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  type CommandContext,
-  type CommandResult,
-  handleProgramCommand,
-  handleSpecificationCommand,
-} from '../../commands/handle-command.ts';
+import type { CommandContext, CommandResult } from '../../commands/command-context.ts';
+import { handleProgramCommand, handleSpecificationCommand } from '../../commands/handle-command.ts';
 import {
   DecideLicenseApplication,
   EndProgram,
@@ -27,7 +23,7 @@ import {
 import { StreamRevisionConflictError } from '../../eventstore/errors.ts';
 import { ProjectionWaitTimeoutError } from '../../projections/runtime.ts';
 import { WRITERS } from '../plugins/auth.ts';
-import { notFound, Problem, ProblemError } from '../problems.ts';
+import { notFound, ProblemError, problemResponses } from '../problems.ts';
 import { CommandAccepted } from '../schemas.ts';
 
 const ExpectedRevision = z
@@ -47,18 +43,7 @@ const CommandHeaders = z.object({
     .regex(/^(W\/)?"-?\d+"$/, 'an ETag as returned by a command, e.g. "3"')
     .optional(),
 });
-const problems = {
-  400: Problem,
-  401: Problem,
-  403: Problem,
-  404: Problem,
-  409: Problem,
-  412: Problem,
-  413: Problem,
-  415: Problem,
-  422: Problem,
-  429: Problem,
-};
+const problems = problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 422, 429);
 
 type Target =
   | { kind: 'program'; id: string; command: ProgramCommand }

@@ -9,7 +9,7 @@ import {
   proveInclusion,
 } from '../../integrity/ledger-checkpoints.ts';
 import { READERS } from '../plugins/auth.ts';
-import { notFound, Problem, ProblemError } from '../problems.ts';
+import { notFound, ProblemError, problemResponses } from '../problems.ts';
 import {
   CheckpointPublicKeyResponse,
   CheckpointResponse,
@@ -17,15 +17,7 @@ import {
   InclusionProofResponse,
 } from '../schemas.ts';
 
-const problems = {
-  400: Problem,
-  401: Problem,
-  403: Problem,
-  404: Problem,
-  429: Problem,
-  500: Problem,
-  501: Problem,
-};
+const problems = problemResponses(400, 401, 403, 404, 429, 500, 501);
 const TreeSize = z.coerce.number().int().min(0);
 const hex = (hash: Uint8Array) => Buffer.from(hash).toString('hex');
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CalendarDate, EventId, Slug, todayUtc } from '../../domain/index.ts';
 import { compareWithRebuild } from '../../projections/compare-answers.ts';
 import { READERS } from '../plugins/auth.ts';
-import { notFound, Problem } from '../problems.ts';
+import { notFound, problemResponses } from '../problems.ts';
 import {
   AsKnownAtQuery,
   AuditEntryResponse,
@@ -19,7 +19,7 @@ import {
   ViolationResponse,
 } from '../schemas.ts';
 
-const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 429: Problem };
+const problems = problemResponses(400, 401, 403, 404, 429);
 const IdParams = z.object({ id: Slug });
 
 /** Queries (docs/design.md §6), answered from the projections as known now or at `asKnownAt`. */

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Role } from '../credentials.ts';
 import { READERS } from '../plugins/auth.ts';
-import { Problem } from '../problems.ts';
+import { problemResponses } from '../problems.ts';
 
 /** Who the key belongs to and its role, so a client (the console) shows only what it may do. */
 async function session(app: FastifyInstance) {
@@ -17,8 +17,7 @@ async function session(app: FastifyInstance) {
         summary: "The API key's name and role",
         response: {
           200: z.object({ name: z.string(), role: Role }).meta({ id: 'Principal' }),
-          401: Problem,
-          429: Problem,
+          ...problemResponses(401, 429),
         },
       },
     },

@@ -1,0 +1,23 @@
+import type { AppendedEvent } from '../eventstore/port.ts';
+
+/** Who asks, and how the request ties to others (docs/design.md §6 "Event envelope"). */
+export interface CommandContext {
+  recordedBy: string;
+  correlationId?: string;
+  causationId?: string | null;
+  idempotencyKey?: string;
+  /** The stream revision the client last saw; absent means "whatever it is now". */
+  expectedRevision?: number;
+}
+
+export interface CommandResult {
+  stream: string;
+  /** The events this command recorded: empty when it repeated a fact already on record. */
+  events: AppendedEvent[];
+  /** The stream's last revision after the command. */
+  revision: number;
+  /** The global position after the command: read models at this position show its effect. */
+  position: number;
+  /** True when this was a retry of a command already recorded under its Idempotency-Key. */
+  replayed: boolean;
+}
