@@ -5,17 +5,10 @@ import { z } from 'zod';
 import { type AsKnownAt, CalendarDate, Slug, todayUtc } from '../../domain/index.ts';
 import { signReceipt } from '../../integrity/receipt.ts';
 import { READERS } from '../plugins/auth.ts';
-import { notFound, Problem, ProblemError } from '../problems.ts';
+import { notFound, ProblemError, problemResponses } from '../problems.ts';
 import { AsKnownAtQuery } from '../schemas.ts';
 
-const problems = {
-  400: Problem,
-  401: Problem,
-  403: Problem,
-  404: Problem,
-  429: Problem,
-  501: Problem,
-};
+const problems = problemResponses(400, 401, 403, 404, 429, 501);
 const IdParams = z.object({ id: Slug });
 const receiptResponse = {
   200: {

@@ -8,7 +8,7 @@ import { formatReport } from '../../reports/formats.ts';
 import { htmlReport } from '../../reports/html.ts';
 import { toolVersion } from '../../reports/tool.ts';
 import { READERS } from '../plugins/auth.ts';
-import { notFound, Problem } from '../problems.ts';
+import { notFound, problemResponses } from '../problems.ts';
 import { AsKnownAtQuery } from '../schemas.ts';
 
 const MEDIA = {
@@ -47,11 +47,7 @@ async function report(app: FastifyInstance) {
               Object.values(MEDIA).map((type) => [type.split(';')[0], { schema: z.string() }]),
             ),
           },
-          400: Problem,
-          401: Problem,
-          403: Problem,
-          404: Problem,
-          429: Problem,
+          ...problemResponses(400, 401, 403, 404, 429),
         },
       },
     },
