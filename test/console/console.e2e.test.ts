@@ -225,7 +225,7 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     await form.getByRole('button', { name: 'Record the TDP release' }).click();
     await expect
       .poll(() => form.getByRole('status').textContent())
-      .toContain('Recorded at position 4');
+      .toContain('Recorded at position 5');
     await expectAccessible('the record page');
   });
 
@@ -253,10 +253,11 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     await page.keyboard.press('Home');
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('ArrowRight');
-    await expect.poll(() => page.url()).toContain('known=3');
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.url()).toContain('known=4');
     await expect
       .poll(() => page.locator('.as-of').textContent())
-      .toBe('Answers for 2007-06-01, as known at ledger position 3.');
+      .toBe('Answers for 2007-06-01, as known at ledger position 4.');
     await expect.poll(statusPanel).toContain('not yet released');
     expect(await statusHeading()).toBe('Status on 2007-06-01: authorized');
     expect(await statusPanel()).not.toContain('last authorized day');
@@ -264,14 +265,14 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     const trail = await page.locator('section[aria-labelledby="trail-title"]').textContent();
     expect(trail).not.toContain('TechnicalDataPackageReleased');
     await expectAccessible('the program page in time travel');
-    // And forward again to the TDP release (position 4): the end is known.
+    // And forward again to the TDP release (position 5): the end is known.
     await page.keyboard.press('ArrowRight');
     await expect.poll(statusPanel).toContain('last authorized day 2007-09-07');
   });
 
   it('opens the letter behind the status from its basis entry', async () => {
     await openProgram('at=2007-06-01');
-    await page.getByRole('button', { name: '#3 NoticeReceived' }).click();
+    await page.getByRole('button', { name: '#4 NoticeReceived' }).click();
     const content = page.locator('.event-content pre');
     await expect
       .poll(() => content.first().textContent())
@@ -304,7 +305,7 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     await form.getByRole('button', { name: 'Record the notice' }).dblclick();
     await expect
       .poll(() => form.getByRole('status').textContent())
-      .toContain('Recorded at position 5');
+      .toContain('Recorded at position 6');
 
     const trail = await api<{ entries: { type: string }[] }>(
       `/v1/programs/${EXAMPLE_PROGRAM}/audit-trail`,
@@ -334,7 +335,7 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     await form.getByRole('button', { name: 'Record the shipment' }).click();
     await expect
       .poll(() => form.getByRole('status').textContent())
-      .toContain('Recorded at position 6');
+      .toContain('Recorded at position 7');
 
     await page.goto(`${base}/console/#/violations`);
     const row = page.getByRole('row', { name: /shipment-2007-09-10/ });
@@ -373,7 +374,7 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
       page.getByRole('button', { name: 'Download the audit report (JSON)' }).click(),
     ]);
     const report = JSON.parse(readFileSync(await download.path(), 'utf8'));
-    expect(report.verify).toMatchObject({ ok: true, events: 6 });
+    expect(report.verify).toMatchObject({ ok: true, events: 7 });
     expect(report.checkpoint.note).toBe(checkpoint.note);
     await expectAccessible('the integrity page');
   });

@@ -521,6 +521,8 @@ const badQuery: Record<string, fc.Arbitrary<string>> = {
   treeSize: badTreeSize,
   from: badTreeSize,
   to: badTreeSize,
+  answers: fc.constantFrom('yes', '1', 'TRUE', ''),
+  format: fc.constantFrom('pdf', 'HTML', '', 'json;'),
 };
 const anyQueryValue = fc.oneof(
   unicode,
