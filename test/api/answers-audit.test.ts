@@ -38,12 +38,12 @@ describe('answers checked against a rebuild from the events', () => {
     expect(verified.statusCode).toBe(200);
     expect(verified.data).toMatchObject({
       ok: true,
-      answers: { ok: true, programs: 2, position: 5, difference: null },
+      answers: { ok: true, programs: 2, position: 6, difference: null },
     });
     const head = await api.app.ledger.store.headPosition();
     await expect(auditServedAnswers(get, readLedger(api.app.ledger.store), head)).resolves.toEqual({
       programs: 2,
-      position: 5,
+      position: 6,
       skipped: [],
     });
   });

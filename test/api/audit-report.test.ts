@@ -39,7 +39,7 @@ describe('GET /v1/programs/:id/audit-report', () => {
       'how-to-check',
     ])
       expect(html.body).toContain(`id="${id}"`);
-    expect(html.body).toContain('position 5 (the signed checkpoint)');
+    expect(html.body).toContain('position 6 (the signed checkpoint)');
     expect(html.body).toContain('Verification passed');
     expect(html.body).not.toContain('<img src=x');
     expect(html.body).toContain('&#60;img src=x');
@@ -50,8 +50,8 @@ describe('GET /v1/programs/:id/audit-report', () => {
     expect(json.headers['content-type']).toMatch(/^application\/json/);
     expect(json.data).toMatchObject({
       program: { programId: PROGRAM_ID },
-      checkpoint: { treeSize: 5, origin: 'compliance-ledger.local/ledger' },
-      verification: { ok: true, events: 5 },
+      checkpoint: { treeSize: 6, origin: 'compliance-ledger.local/ledger' },
+      verification: { ok: true, events: 6 },
       tool: { name: 'compliance-ledger' },
       status: { status: 'authorized', until: '2007-09-08' },
     });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDocuments } from '../../src/cli/documents.ts';
 import { readLedger } from '../../src/integrity/verify-ledger.ts';
 import {
+  currentSpecification,
   extensionNotice,
   PROGRAM_ID,
   program,
@@ -22,6 +23,7 @@ describe('documentSha256: evidence bound to the record', () => {
     api = await startApi({ store: 'sqlite' });
     folder = join(api.files.dir, 'documents');
     mkdirSync(folder);
+    expect((await api.post(paths.specifications, currentSpecification)).statusCode).toBe(201);
     expect((await api.post(paths.specifications, successorSpecification)).statusCode).toBe(201);
     expect((await api.post(paths.programs, program)).statusCode).toBe(201);
   });

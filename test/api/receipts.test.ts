@@ -36,7 +36,7 @@ describe('signed answers (receipts)', () => {
       kind: 'status',
       query: { programId: PROGRAM_ID, at: '2007-09-10', asKnownAt: null },
       answer: { status: 'expired', until: '2007-09-08' },
-      checkpoint: { origin: 'compliance-ledger.local/ledger', treeSize: 4 },
+      checkpoint: { origin: 'compliance-ledger.local/ledger', treeSize: 5 },
     });
     const checkpoint = (await api.get('/v1/ledger/checkpoint', { as: 'auditor' })).data;
     expect(body.checkpoint.rootHash).toBe(checkpoint.rootHash);
@@ -44,13 +44,13 @@ describe('signed answers (receipts)', () => {
   });
 
   it('is computed from the ledger cut at its tree size, and asKnownAt still applies', async () => {
-    const timeline = await api.get(`/v1/programs/${PROGRAM_ID}/timeline/receipt?asKnownAt=3`, {
+    const timeline = await api.get(`/v1/programs/${PROGRAM_ID}/timeline/receipt?asKnownAt=4`, {
       as: 'auditor',
     });
     const body = verifyReceipt(timeline.body, publicKey);
     expect(body.kind).toBe('timeline');
-    expect(body.query.asKnownAt).toBe('3');
-    // As known at position 3 the TDP was not recorded: one open-ended authorization.
+    expect(body.query.asKnownAt).toBe('4');
+    // As known at position 4 the TDP was not recorded: one open-ended authorization.
     expect((body.answer as { status: string; until: string | null }[]).at(-1)).toMatchObject({
       status: 'authorized',
       until: null,
@@ -73,12 +73,12 @@ describe('signed answers (receipts)', () => {
     live.close();
     const db = new Database(copy);
     db.prepare(
-      `UPDATE events SET data = json_set(data, '$.releasedOn', '2008-05-08') WHERE position = 4`,
+      `UPDATE events SET data = json_set(data, '$.releasedOn', '2008-05-08') WHERE position = 5`,
     ).run();
     db.close();
     const store = openSqliteEventStore(copy, { readOnly: true });
     await expect(checkReceiptAgainst(store, verifyReceipt(receipt, publicKey))).rejects.toThrow(
-      "the ledger's first 4 events hash to another root than the receipt's: it is not the ledger the receipt was computed from",
+      "the ledger's first 5 events hash to another root than the receipt's: it is not the ledger the receipt was computed from",
     );
     await store.close();
   });
@@ -110,7 +110,7 @@ describe('a receipt signed for a wrong answer', () => {
     const failure = checkReceiptAgainst(api.app.ledger.store, body);
     await expect(failure).rejects.toThrow(AuditFailure);
     await expect(failure).rejects.toThrow(
-      'the ledger at tree size 4 answers expired until 2007-09-08, the receipt says authorized until 9999-09-08',
+      'the ledger at tree size 5 answers expired until 2007-09-08, the receipt says authorized until 9999-09-08',
     );
 
     const folder = api.files.dir;
@@ -131,7 +131,7 @@ describe('a receipt signed for a wrong answer', () => {
     );
     expect(recomputed.code).toBe(1);
     expect(recomputed.stderr).toBe(
-      'ledger: receipt failed: the ledger at tree size 4 answers expired until 2007-09-08, the receipt says authorized until 9999-09-08\n',
+      'ledger: receipt failed: the ledger at tree size 5 answers expired until 2007-09-08, the receipt says authorized until 9999-09-08\n',
     );
   }, 120_000);
 });

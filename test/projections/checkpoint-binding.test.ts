@@ -14,6 +14,7 @@ import { fileCheckpointStore } from '../../src/projections/checkpoints.ts';
 import { ledgerProjections, ledgerQueries } from '../../src/projections/ledger-queries.ts';
 import { type ProjectionRuntime, startProjections } from '../../src/projections/runtime.ts';
 import {
+  currentSpecification,
   extensionNotice,
   PROGRAM_ID,
   program,
@@ -27,6 +28,12 @@ afterAll(() => rmSync(folder, { recursive: true, force: true }));
 const as = { recordedBy: 'compliance-office' };
 
 async function foundingCase(store: EventStore): Promise<void> {
+  await handleSpecificationCommand(
+    store,
+    currentSpecification.specificationId,
+    { type: 'RegisterSpecification', data: currentSpecification },
+    as,
+  );
   await handleSpecificationCommand(
     store,
     SUCCESSOR_SPEC,
@@ -83,7 +90,7 @@ describe('read-model checkpoints are caches bound to the ledger', () => {
 
   it('a genuine checkpoint is used', async () => {
     const resumed = await startProjections(store, ledgerProjections, { checkpoints: kept });
-    expect(resumed.startedFrom.get(programFacts.name)).toEqual({ rebuilt: false, position: 4 });
+    expect(resumed.startedFrom.get(programFacts.name)).toEqual({ rebuilt: false, position: 5 });
     expect(answers(store, resumed)).toEqual(rebuilt);
     await resumed.close();
   });
