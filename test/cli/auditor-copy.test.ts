@@ -110,7 +110,7 @@ describe('an auditor with a copy of the ledger and the public key only', () => {
     const passed = await audit();
     expect(passed, passed.stderr).toMatchObject({ code: 0, stderr: '' });
     expect(passed.stdout).toMatch(
-      /tree size 5 extends the trusted one of size 3.*the answers for 2 programs equal a rebuild/,
+      /tree size 6 extends the trusted one of size 4.*the answers for 2 programs equal a rebuild/,
     );
     const after = snapshot(copy);
     expect(Object.keys(after)).toEqual(Object.keys(before));
