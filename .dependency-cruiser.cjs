@@ -47,6 +47,13 @@ module.exports = {
       to: { path: '^src/integrity/' },
     },
     {
+      name: 'sqlite-driver-in-one-place',
+      comment: 'better-sqlite3 is loaded through src/eventstore/sqlite/driver.ts, which picks the version that works on this Node',
+      severity: 'error',
+      from: { pathNot: '^src/eventstore/sqlite/driver\\.ts$' },
+      to: { path: 'node_modules/better-sqlite3(-node22)?/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: { path: '^(src|projections)/' },

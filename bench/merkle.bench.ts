@@ -11,9 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { MemoryMerkleStorage, MerkleTree } from '../src/core/merkle/tree.ts';
 import type { EventStore } from '../src/eventstore/port.ts';
+import Database from '../src/eventstore/sqlite/driver.ts';
 import { openSqliteEventStore, sqliteMerkleStorage } from '../src/eventstore/sqlite/index.ts';
 import { verifyInclusion } from '../src/verify.ts';
 import { benchRow, benchShipment, median, perSecond, report } from './support.ts';
@@ -93,7 +94,11 @@ function leafOf(index: number): Uint8Array {
   return leaf;
 }
 
-function buildSqliteTree(path: string): { db: Database.Database; tree: MerkleTree; ms: number } {
+function buildSqliteTree(path: string): {
+  db: BetterSqlite3.Database;
+  tree: MerkleTree;
+  ms: number;
+} {
   openSqliteEventStore(path).close(); // the store's schema, merkle_nodes included
   const db = new Database(path);
   db.pragma('journal_mode = WAL');

@@ -21,8 +21,8 @@ import {
   type SQLiteEventStore,
   sqliteConnection,
 } from '@event-driven-io/emmett-sqlite';
-import Database from 'better-sqlite3';
 import type { EventToAppend } from '../src/eventstore/port.ts';
+import Database from '../src/eventstore/sqlite/driver.ts';
 import { openSqliteEventStore } from '../src/eventstore/sqlite/index.ts';
 import {
   benchRow,

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../src/eventstore/sqlite/driver.ts';
 import { openSqliteEventStore } from '../src/eventstore/sqlite/index.ts';
 import { ledgerProjections } from '../src/projections/ledger-queries.ts';
 import { startProjections } from '../src/projections/runtime.ts';

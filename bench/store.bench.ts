@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { EventStore } from '../src/eventstore/port.ts';
+import Database from '../src/eventstore/sqlite/driver.ts';
 import { type GroupCommit, openSqliteEventStore } from '../src/eventstore/sqlite/index.ts';
 import { benchRow, benchShipment, report } from './support.ts';
 
@@ -104,7 +105,7 @@ async function rawInserts(path: string, count: number, batch: number): Promise<n
   return count / seconds;
 }
 
-function rawReads(db: Database.Database): number {
+function rawReads(db: BetterSqlite3.Database): number {
   const select = db.prepare<[number, number], Record<string, unknown>>(
     'SELECT position, stream, revision, event_id, type, data, metadata FROM events WHERE position >= ? ORDER BY position LIMIT ?',
   );

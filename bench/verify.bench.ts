@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../src/eventstore/sqlite/driver.ts';
 import { openSqliteEventStore } from '../src/eventstore/sqlite/index.ts';
 import { readLedger, verifyLedger } from '../src/integrity/verify-ledger.ts';
 import { generateLedger } from './generated-ledger.ts';

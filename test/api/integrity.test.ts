@@ -4,7 +4,6 @@
  * against the size and root of a verified note, every leaf recomputed from GET /v1/events.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -14,6 +13,7 @@ import type { Ledger } from '../../src/api/plugins/ledger.ts';
 import { integrityRoutes } from '../../src/api/routes/integrity.ts';
 import { leafHash, leafInput } from '../../src/core/merkle-leaf.ts';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
+import Database from '../../src/eventstore/sqlite/driver.ts';
 import {
   type VerifiedCheckpoint,
   verifyCheckpoint,

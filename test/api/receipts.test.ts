@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { programFacts } from '../../projections/program-facts.ts';
 import { AuditFailure } from '../../src/cli/audit.ts';
 import { checkReceiptAgainst, checkReceiptSignature } from '../../src/cli/receipt.ts';
+import Database from '../../src/eventstore/sqlite/driver.ts';
 import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.ts';
 import { RECEIPT_HEADER, verifyReceipt } from '../../src/verify.ts';
 import { PROGRAM_ID } from '../support/founding-case.ts';

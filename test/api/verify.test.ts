@@ -3,8 +3,9 @@
  * dense positions, a dropped last event of a stream (which no hash chain shows) is a
  * position gap. Before the composition root the API checked the chains only and said ok.
  */
-import Database from 'better-sqlite3';
+
 import { afterEach, describe, expect, it } from 'vitest';
+import Database from '../../src/eventstore/sqlite/driver.ts';
 import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.ts';
 import { anEvent } from '../eventstore/contract.ts';
 import { createTestFiles, startApi, type TestFiles } from './support.ts';

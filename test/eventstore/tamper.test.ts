@@ -5,10 +5,11 @@
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealEvent } from '../../src/core/event-hash.ts';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
+import Database from '../../src/eventstore/sqlite/driver.ts';
 import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.ts';
 import {
   type LedgerReport,
@@ -50,7 +51,7 @@ describe('tampering with a sqlite ledger', () => {
   });
 
   /** A fresh copy of the ledger, edited by `tamper` through a second connection. */
-  async function tampered(tamper: (db: Database.Database) => void): Promise<string> {
+  async function tampered(tamper: (db: BetterSqlite3.Database) => void): Promise<string> {
     const path = join(dir, `copy-${++copies}.sqlite`);
     await copyFile(original, path);
     const db = new Database(path);

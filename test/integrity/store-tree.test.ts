@@ -6,13 +6,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeKey } from '../../src/core/merkle/nodes.ts';
 import { MemoryMerkleStorage, type MerkleNode, MerkleTree } from '../../src/core/merkle/tree.ts';
 import { leafHash, leafInput } from '../../src/core/merkle-leaf.ts';
 import { createMemoryEventStore } from '../../src/eventstore/memory.ts';
 import type { EventStore, LedgerMerkleTree, RecordedEvent } from '../../src/eventstore/port.ts';
+import Database from '../../src/eventstore/sqlite/driver.ts';
 import { openSqliteEventStore, SCHEMA_VERSION } from '../../src/eventstore/sqlite/index.ts';
 import { verifyConsistency, verifyInclusion } from '../../src/verify.ts';
 import { anEvent } from '../eventstore/contract.ts';
@@ -142,7 +143,7 @@ describe('the sqlite store', () => {
   });
 
   const path = () => join(dir, 'ledger.sqlite');
-  const nodeRows = (db: Database.Database) =>
+  const nodeRows = (db: BetterSqlite3.Database) =>
     db.prepare('SELECT count(*) FROM merkle_nodes').pluck().get();
 
   it('adds no leaf for an append that fails halfway through a group-commit batch', async () => {

@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { canonicalJson } from '../../core/canonical-json.ts';
 import { GENESIS_HASH, sealEvent } from '../../core/event-hash.ts';
 import { MerkleTree } from '../../core/merkle/tree.ts';
@@ -26,6 +26,7 @@ import { ledgerMerkleTree } from '../ledger-merkle-tree.ts';
 import type { EventStore, RecordedEvent } from '../port.ts';
 import { signedCheckpointFile } from '../signed-checkpoint-log.ts';
 import { catchUpSubscription, createCommitFeed } from '../subscription.ts';
+import Database from './driver.ts';
 import {
   type GroupCommit,
   groupCommitter,
@@ -239,7 +240,7 @@ export function openSqliteEventStore(
   };
 }
 
-function openWritable(path: string): Database.Database {
+function openWritable(path: string): BetterSqlite3.Database {
   mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   try {
@@ -255,7 +256,7 @@ function openWritable(path: string): Database.Database {
 /** SQLite file header bytes 18 and 19: the file format's write and read versions (2 = WAL). */
 const FORMAT_VERSION_BYTES = [18, 19] as const;
 
-function openReadOnly(path: string): Database.Database {
+function openReadOnly(path: string): BetterSqlite3.Database {
   if (!existsSync(path)) throw new LedgerFileMissingError(path);
   if (existsSync(`${path}-wal`)) return new Database(path, { readonly: true, fileMustExist: true });
   const image = readFileSync(path);
