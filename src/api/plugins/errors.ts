@@ -166,29 +166,31 @@ const ERRORS_SHOWN = 20;
 /** A client's own field name is quoted up to this length, so it cannot bloat the answer. */
 const NAME_SHOWN = 64;
 
-type ValidationIssue = ZodFastifySchemaValidationError;
-
 /**
  * The first ERRORS_SHOWN bad fields and how many there are, without building the rest: one
  * body with 120k unknown fields is one issue listing 120k keys.
  */
-function boundedValidationErrors(issues: readonly ValidationIssue[], context?: string) {
+function boundedValidationErrors(
+  issues: readonly ZodFastifySchemaValidationError[],
+  context = 'request',
+) {
+  const unknown =
+    context === 'querystring' ? 'is not a known query parameter' : 'is not a known field';
   const shown: { path: string; message: string }[] = [];
   let count = 0;
   for (const issue of issues) {
     // instancePath is "/" for the body itself, "/terms/0/kind" for a nested field.
-    const path = `${context ?? 'request'}${issue.instancePath.replace(/\/$/, '').replaceAll('/', '.')}`;
+    const path = `${context}${issue.instancePath.replace(/\/$/, '').replaceAll('/', '.')}`;
     // An unknown field is reported on its parent object: name each field itself.
     const keys = issue.keyword === 'unrecognized_keys' ? issue.params.keys : undefined;
-    const unknown =
-      context === 'querystring' ? 'is not a known query parameter' : 'is not a known field';
-    const named = Array.isArray(keys)
-      ? keys
-          .slice(0, ERRORS_SHOWN - shown.length)
-          .map((k) => ({ path: `${path}.${shorten(String(k))}`, message: unknown }))
-      : [{ path, message: issue.message ?? 'is invalid' }];
-    shown.push(...named.slice(0, ERRORS_SHOWN - shown.length));
-    count += Array.isArray(keys) ? keys.length : 1;
+    const names = Array.isArray(keys) ? keys : null;
+    count += names ? names.length : 1;
+    const room = ERRORS_SHOWN - shown.length;
+    if (room <= 0) continue;
+    if (!names) shown.push({ path, message: issue.message ?? 'is invalid' });
+    else
+      for (const name of names.slice(0, room))
+        shown.push({ path: `${path}.${shorten(String(name))}`, message: unknown });
   }
   return { shown, count };
 }
