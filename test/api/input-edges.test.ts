@@ -95,6 +95,16 @@ describe('validation answers are bounded', () => {
     expect(expectValidationProblem(response)).toEqual([`body.${'x'.repeat(64)}…`]);
     expect(response.body.length).toBeLessThan(4096);
   });
+
+  it('an unknown field named by a lone surrogate is named back, as a JSON escape', async () => {
+    const response = await api.post(
+      paths.program('shipments'),
+      `${JSON.stringify(shipment).slice(0, -1)},"\\udfff":1}`,
+      { headers: json },
+    );
+    expect(expectValidationProblem(response)).toEqual(['body.\udfff']);
+    expect(response.body).toContain('body.\\udfff');
+  });
 });
 
 describe('text and instants are 400 naming the field', () => {
