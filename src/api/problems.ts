@@ -8,7 +8,7 @@ export const Problem = z
     status: z.int(),
     detail: z.string(),
     instance: z.string().optional(),
-    /** For validation problems: every bad field, named by its path. */
+    /** For validation problems: the bad fields, each named by its path (the first 20). */
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     /** For validation problems: how many bad fields there were; `errors` names the first 20. */
     errorCount: z.int().optional(),

@@ -223,15 +223,16 @@ function isInstant(text: string): boolean {
 }
 
 /** An instant: ISO 8601 with an offset, at most 9 fractional digits (docs/design.md §6). */
-const Instant = z.iso
-  .datetime({ offset: true })
-  .refine(isInstant, 'has more than 9 fractional digits: instants are held to the nanosecond');
+const Instant = z.iso.datetime({ offset: true }).refine(isInstant);
 
 /** `asKnownAt`: a global position (digits) or an instant (ISO 8601 with offset). */
 export const AsKnownAtQuery = z
   // The union holds plain strings and the transform comes after it: a transform inside a
   // union branch leaves the OpenAPI document with an empty (unsatisfiable) `anyOf`.
-  .union([z.string().regex(/^\d{1,15}$/), Instant])
+  .union([z.string().regex(/^\d{1,15}$/), Instant], {
+    error:
+      'must be a position (digits) or an instant (ISO 8601 with an offset, at most 9 fractional digits)',
+  })
   .transform((value) => (/^\d+$/.test(value) ? { position: Number(value) } : { instant: value }))
   .optional()
   .describe(
