@@ -108,6 +108,7 @@ try {
       LEDGER_STORE: `sqlite:${file}`,
       LEDGER_CREDENTIALS: credentials,
       LEDGER_RATE_LIMIT: '100000000',
+      LEDGER_ADDRESS_RATE_LIMIT: '100000000',
       LEDGER_CHECKPOINT_KEY: join(folder, 'checkpoint-key'),
       LOG_LEVEL: 'silent',
     },

@@ -28,6 +28,8 @@ export const Config = z.object({
     .default(1024 * 1024),
   /** Requests per minute allowed to one API key. */
   LEDGER_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
+  /** Requests per minute allowed from one client address, keyed or not, counted before authentication. */
+  LEDGER_ADDRESS_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof Config>;

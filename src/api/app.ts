@@ -16,6 +16,7 @@ import { queryRoutes } from './routes/queries.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { refuseUnknownQueryParameters } from './schemas.ts';
 
 /** The HTTP API: each concern an encapsulated plugin, registered here in order. */
 export async function buildApp(config: Config): Promise<FastifyInstance> {
@@ -36,11 +37,16 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onRoute', refuseUnknownQueryParameters);
 
   await app.register(errorsPlugin);
   await app.register(ledgerPlugin, { config });
+  // Before auth: its first hook counts every request against its address before any work.
+  await app.register(rateLimitPlugin, {
+    perAddress: config.LEDGER_ADDRESS_RATE_LIMIT,
+    perKey: config.LEDGER_RATE_LIMIT,
+  });
   await app.register(authPlugin, { credentialsPath: config.LEDGER_CREDENTIALS });
-  await app.register(rateLimitPlugin, { perMinute: config.LEDGER_RATE_LIMIT });
   await app.register(metricsPlugin);
   await app.register(openApiPlugin);
 

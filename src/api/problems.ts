@@ -8,8 +8,10 @@ export const Problem = z
     status: z.int(),
     detail: z.string(),
     instance: z.string().optional(),
-    /** For validation problems: every bad field, named by its path. */
+    /** For validation problems: the bad fields, each named by its path (the first 20). */
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    /** For validation problems: how many bad fields there were; `errors` names the first 20. */
+    errorCount: z.int().optional(),
     /** For domain refusals: the refusal's code. */
     code: z.string().optional(),
   })
@@ -18,7 +20,7 @@ export type Problem = z.infer<typeof Problem>;
 
 /** What each status a route may answer with a problem means: one description for every route. */
 const PROBLEM_STATUSES = {
-  400: 'The request is not valid; `errors` names each bad field',
+  400: 'The request is not valid; `errors` names the bad fields (the first 20 of `errorCount`)',
   401: 'No API key, or one the ledger does not know',
   403: "The key's role may not do this",
   404: 'No such resource',

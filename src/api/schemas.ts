@@ -1,3 +1,5 @@
+import type { RouteOptions } from 'fastify';
+import { Temporal } from 'temporal-polyfill';
 import { z } from 'zod';
 import type { AuditEntry } from '../../projections/audit-trail.ts';
 import type { BackdatedFact } from '../../projections/backdating.ts';
@@ -210,11 +212,27 @@ export const VerifyReport = z
   })
   .meta({ id: 'VerifyReport' });
 
+/** Whether Temporal reads `text` as an instant: it holds nanoseconds, so 9 fractional digits at most. */
+function isInstant(text: string): boolean {
+  try {
+    Temporal.Instant.from(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An instant: ISO 8601 with an offset, at most 9 fractional digits (docs/design.md §6). */
+const Instant = z.iso.datetime({ offset: true }).refine(isInstant);
+
 /** `asKnownAt`: a global position (digits) or an instant (ISO 8601 with offset). */
 export const AsKnownAtQuery = z
   // The union holds plain strings and the transform comes after it: a transform inside a
   // union branch leaves the OpenAPI document with an empty (unsatisfiable) `anyOf`.
-  .union([z.string().regex(/^\d{1,15}$/), z.iso.datetime({ offset: true })])
+  .union([z.string().regex(/^\d{1,15}$/), Instant], {
+    error:
+      'must be a position (digits) or an instant (ISO 8601 with an offset, at most 9 fractional digits)',
+  })
   .transform((value) => (/^\d+$/.test(value) ? { position: Number(value) } : { instant: value }))
   .optional()
   .describe(
@@ -265,3 +283,14 @@ export const ConsistencyProofResponse = z
       .describe('RFC 6962 consistency proof from from.treeSize to to.treeSize'),
   })
   .meta({ id: 'ConsistencyProof' });
+
+/**
+ * An `onRoute` hook: every /v1 route refuses query parameters it does not declare (400 naming
+ * each), so a misspelt `within` is an error, never the default silently applied.
+ */
+export function refuseUnknownQueryParameters(route: RouteOptions): void {
+  if (!route.url.startsWith('/v1/')) return;
+  const querystring = route.schema?.querystring ?? z.object({});
+  if (querystring instanceof z.ZodObject)
+    route.schema = { ...route.schema, querystring: querystring.strict() };
+}

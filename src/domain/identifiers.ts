@@ -12,5 +12,26 @@ export const Slug = z
 
 export const EventId = z.uuid();
 
-/** Free text a person typed: required, trimmed, bounded so one field cannot bloat the ledger. */
-export const Text = (max: number) => z.string().trim().min(1).max(max);
+/** A UTF-16 surrogate standing alone: no character, and no JSON the ledger can hash (RFC 8785). */
+const LONE_SURROGATE = /\p{Cs}/u;
+/** A character a reader sees: not a space, a control, a format (zero-width) or an ignorable one. */
+const VISIBLE = /[^\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Cs}]/u;
+
+/**
+ * Free text a person typed: required, trimmed, bounded so one field cannot bloat the ledger,
+ * well-formed Unicode, and with at least one visible character (docs/design.md §4 "Text").
+ */
+export const Text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, { abort: true })
+    .max(max)
+    .refine((text) => !LONE_SURROGATE.test(text), {
+      message: 'has a lone UTF-16 surrogate, which is no character',
+      abort: true,
+    })
+    .refine(
+      (text) => VISIBLE.test(text),
+      'has no visible character: only spaces, control or zero-width characters',
+    );

@@ -1,8 +1,10 @@
 /**
  * Fuzzing every route of a real server with a valid recorder key: generated invalid bodies
- * (each a valid body broken by construction), random headers and garbage query strings. Every
- * command answer must be a 4xx problem+json without internals, queries never 5xx, nothing may
- * be written, and the server must stay up.
+ * (each a valid body broken by construction: wrong types, text with no visible character or a
+ * lone surrogate, ...), random headers and garbage query strings (bad values, instants finer
+ * than nanoseconds, parameters no route declares). Every command answer must be a 4xx
+ * problem+json without internals, queries never 5xx, nothing may be written, and the server
+ * must stay up.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -235,7 +237,15 @@ const badSlug = fc.oneof(
   unicode.map((s) => `${s}\u2603`),
   unicode.map((s) => `-${s}`),
 );
-const badText = fc.oneof(fc.constantFrom('', ' ', '\t\n  ', '\u00a0'));
+const badText = fc.oneof(
+  fc.constantFrom('', ' ', '\t\n  ', '\u00a0'),
+  // No visible character: zero-width, control, ignorable (issue 14 item 5).
+  fc.constantFrom('\u200b', '\u200d\u2060\ufeff', '\u0000\u0007\u001b', '\u3164', ' \u00ad '),
+  // A lone UTF-16 surrogate: JSON.stringify sends it as an escape the ledger cannot hash.
+  fc
+    .tuple(unicode, fc.integer({ min: 0xd800, max: 0xdfff }))
+    .map(([text, unit]) => `${text}${String.fromCharCode(unit)}`),
+);
 const badDate = fc.oneof(
   fc.constantFrom(
     '2023-02-29',
@@ -509,6 +519,9 @@ const badQuery: Record<string, fc.Arbitrary<string>> = {
     '1234567890123456',
     '',
     'now',
+    // More digits than Temporal's nanoseconds (issue 14 item 5).
+    '2026-12-01T18:28:00.1234567891Z',
+    '2026-12-01T18:28:00.000000000001+01:00',
   ),
   withinDays: fc.constantFrom('-5', '1.5', 'abc', '36501', '1e9', 'NaN', 'Infinity', 'x1'),
   thresholdDays: fc.constantFrom('-1', '2.5', 'ten', '99999999', 'Infinity'),
@@ -539,17 +552,29 @@ const QUERY_NAMES = [
   'status',
 ];
 
+/** Names no route declares: a near miss of a real one, or anything (issue 14 item 6). */
+const unknownName = fc.oneof(
+  fc.constantFrom('within', 'asKnownat', 'AT', 'limits', 'page', 'verbose', 'x'),
+  unicode.map((s) => `unknown-${s}`),
+);
+
 function query(params: string[]): fc.Arbitrary<{ text: string; garbage: boolean }> {
+  const unknown = fc
+    .tuple(unknownName, anyQueryValue)
+    .map(([p, v]) => [[p, v, true]] as [string, string, boolean][]);
   const garbage =
     params.length > 0
-      ? fc
-          .constantFrom(...params)
-          .chain((p) =>
-            (badQuery[p] as fc.Arbitrary<string>).map(
-              (v) => [[p, v, true]] as [string, string, boolean][],
+      ? fc.oneof(
+          fc
+            .constantFrom(...params)
+            .chain((p) =>
+              (badQuery[p] as fc.Arbitrary<string>).map(
+                (v) => [[p, v, true]] as [string, string, boolean][],
+              ),
             ),
-          )
-      : fc.constant([] as [string, string, boolean][]);
+          unknown,
+        )
+      : fc.oneof(fc.constant([] as [string, string, boolean][]), unknown);
   const extra = fc.array(
     fc.tuple(fc.oneof(fc.constantFrom(...QUERY_NAMES), unicode), anyQueryValue, fc.constant(false)),
     { maxLength: 4 },

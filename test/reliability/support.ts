@@ -150,6 +150,7 @@ async function startOnce(
       // Beside the credentials, in the test's temp directory, never ./data of the repository.
       LEDGER_CHECKPOINT_KEY: join(dirname(files.credentialsPath), 'checkpoint-key'),
       LEDGER_RATE_LIMIT: '10000000',
+      LEDGER_ADDRESS_RATE_LIMIT: '10000000',
       LOG_LEVEL: 'warn',
       ...options.env,
     },

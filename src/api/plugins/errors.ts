@@ -1,6 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import {
+  hasZodFastifySchemaValidationErrors,
+  type ZodFastifySchemaValidationError,
+} from 'fastify-type-provider-zod';
 import { IdempotencyKeyReusedError } from '../../commands/idempotency.ts';
 import { DomainError } from '../../domain/errors.ts';
 import {
@@ -72,21 +75,15 @@ function toProblem(error: FastifyError): Problem {
       ...error.extra,
     };
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const errors = error.validation.flatMap((v) => {
-      // instancePath is "/" for the body itself, "/terms/0/kind" for a nested field.
-      const path = `${error.validationContext ?? 'request'}${v.instancePath.replace(/\/$/, '').replaceAll('/', '.')}`;
-      // An unknown field is reported on its parent object: name each field itself.
-      const keys = v.keyword === 'unrecognized_keys' ? v.params.keys : undefined;
-      return Array.isArray(keys)
-        ? keys.map((k) => ({ path: `${path}.${String(k)}`, message: 'is not a known field' }))
-        : [{ path, message: v.message ?? 'is invalid' }];
-    });
+    const { shown, count } = boundedValidationErrors(error.validation, error.validationContext);
+    const more = count > shown.length ? `; and ${count - shown.length} more` : '';
     return {
       type: problemType('validation'),
       title: 'Request is not valid',
       status: 400,
-      detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '),
-      errors,
+      detail: `${shown.map((e) => `${e.path}: ${e.message}`).join('; ')}${more}`,
+      errors: shown,
+      errorCount: count,
     };
   }
   if (error instanceof DomainError)
@@ -163,6 +160,43 @@ function toProblem(error: FastifyError): Problem {
     };
   return fastifyProblem(error);
 }
+
+/** A validation answer names at most this many bad fields; `errorCount` says how many there were. */
+const ERRORS_SHOWN = 20;
+/** A client's own field name is quoted up to this length, so it cannot bloat the answer. */
+const NAME_SHOWN = 64;
+
+/**
+ * The first ERRORS_SHOWN bad fields and how many there are, without building the rest: one
+ * body with 120k unknown fields is one issue listing 120k keys.
+ */
+function boundedValidationErrors(
+  issues: readonly ZodFastifySchemaValidationError[],
+  context = 'request',
+) {
+  const unknown =
+    context === 'querystring' ? 'is not a known query parameter' : 'is not a known field';
+  const shown: { path: string; message: string }[] = [];
+  let count = 0;
+  for (const issue of issues) {
+    // instancePath is "/" for the body itself, "/terms/0/kind" for a nested field.
+    const path = `${context}${issue.instancePath.replace(/\/$/, '').replaceAll('/', '.')}`;
+    // An unknown field is reported on its parent object: name each field itself.
+    const keys = issue.keyword === 'unrecognized_keys' ? issue.params.keys : undefined;
+    const names = Array.isArray(keys) ? keys : null;
+    count += names ? names.length : 1;
+    const room = ERRORS_SHOWN - shown.length;
+    if (room <= 0) continue;
+    if (!names) shown.push({ path, message: issue.message ?? 'is invalid' });
+    else
+      for (const name of names.slice(0, room))
+        shown.push({ path: `${path}.${shorten(String(name))}`, message: unknown });
+  }
+  return { shown, count };
+}
+
+const shorten = (name: string) =>
+  name.length > NAME_SHOWN ? `${name.slice(0, NAME_SHOWN)}…` : name;
 
 /** Fastify's own client errors (bad JSON, body too large, wrong media type, rate limit). */
 function fastifyProblem(error: FastifyError): Problem {
