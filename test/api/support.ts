@@ -90,7 +90,11 @@ export const METRICS_TOKEN = 'metrics-token-of-the-api-tests-0123456789';
  * says otherwise, the temp credentials, logs silenced. `env` overrides any setting.
  */
 export async function startApi(
-  options: { files?: TestFiles; store?: 'memory' | 'sqlite'; env?: Record<string, string> } = {},
+  options: {
+    files?: TestFiles;
+    store?: 'memory' | 'sqlite';
+    env?: Record<string, string | undefined>;
+  } = {},
 ): Promise<TestApi> {
   const files = options.files ?? createTestFiles();
   const config = Config.parse({
