@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstStartKeysPath } from '../../src/api/first-start-keys.ts';
+import { firstStartKeys } from '../support/first-start-keys.ts';
 import {
   currentSpecification,
   extensionNotice,
@@ -152,10 +153,7 @@ describe('the real server over HTTP', () => {
   it('creates a recorder and an auditor key on first start, hands them over in a 0600 file (never the log), stores only hashes', () => {
     const keysFile = firstStartKeysPath(credentialsPath);
     expect(statSync(keysFile).mode & 0o777).toBe(0o600);
-    for (const [, role, key] of readFileSync(keysFile, 'utf8').matchAll(
-      /^(\w+) [0-9a-f]{8} (lk_\S+)$/gm,
-    ))
-      keys[role as string] = key as string;
+    Object.assign(keys, firstStartKeys(credentialsPath));
     expect(Object.keys(keys).sort()).toEqual(['auditor', 'recorder']);
     // The log (not a terminal here) says where they are, and holds none of them.
     expect(server.stdout()).toContain(`saved to ${keysFile} (mode 0600)`);
