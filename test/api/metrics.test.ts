@@ -58,6 +58,9 @@ describe('/metrics', () => {
     expect(await metricValue(api, 'ledger_checkpoint_tree_size')).toBe(5);
     expect(await metricValue(api, 'ledger_checkpoint_age_seconds')).toBeGreaterThanOrEqual(0);
 
+    // A verify request refused before it ran tells nothing of the ledger.
+    expectProblem(await api.get('/v1/ledger/verify', { as: null }), 401);
+    expect(await metricValue(api, 'ledger_last_verify_ok')).toBeNaN();
     const before = Date.now() / 1000;
     expect((await api.get('/v1/ledger/verify')).data.ok).toBe(true);
     expect(await metricValue(api, 'ledger_last_verify_ok')).toBe(1);

@@ -64,8 +64,13 @@ export const metricsPlugin = fp(
     const lastVerify = verifyGauges(registry);
     app.decorate('metrics', { appendedEvents });
     app.addHook('onSend', async (request, reply, payload) => {
-      if (request.routeOptions.url === VERIFY_ROUTE && typeof payload === 'string')
-        lastVerify(reply.statusCode === 200 && JSON.parse(payload).ok === true);
+      // Only a verify that ran: a refused request (401, 429, ...) says nothing of the ledger.
+      if (
+        request.routeOptions.url === VERIFY_ROUTE &&
+        reply.statusCode === 200 &&
+        typeof payload === 'string'
+      )
+        lastVerify(JSON.parse(payload).ok === true);
       return payload;
     });
     app.addHook('onResponse', async (request, reply) => {
