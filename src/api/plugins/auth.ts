@@ -34,7 +34,7 @@ export const WRITERS: readonly Role[] = ['recorder', 'admin'];
 export const authPlugin = fp(
   async (app: FastifyInstance, options: { credentialsPath: string }) => {
     const path = options.credentialsPath;
-    let keys: StoredKey[] = readCredentials(path);
+    let keys: StoredKey[] = [];
     const reload = () => {
       try {
         keys = readCredentials(path);
@@ -51,6 +51,13 @@ export const authPlugin = fp(
         `watching credentials file ${path} failed (${error.message}): keys stay as they are`,
       ),
     );
+    // Watching before the first read, so no change between the two goes unseen.
+    try {
+      keys = readCredentials(path);
+    } catch (error) {
+      watcher.close();
+      throw error;
+    }
     app.addHook('onClose', async () => watcher.close());
 
     app.decorateRequest('principal', null);
