@@ -30,6 +30,11 @@ export const Config = z.object({
   LEDGER_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
   /** Requests per minute allowed from one client address, keyed or not, counted before authentication. */
   LEDGER_ADDRESS_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
+  /**
+   * The bearer token Prometheus sends to read /metrics (at least 32 characters); unset, /metrics
+   * refuses every request.
+   */
+  LEDGER_METRICS_TOKEN: z.string().min(32).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof Config>;

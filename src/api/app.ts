@@ -47,7 +47,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     perKey: config.LEDGER_RATE_LIMIT,
   });
   await app.register(authPlugin, { credentialsPath: config.LEDGER_CREDENTIALS });
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, { token: config.LEDGER_METRICS_TOKEN });
   await app.register(openApiPlugin);
 
   await app.register(healthRoutes);

@@ -1,6 +1,8 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { lockSync } from 'proper-lockfile';
+import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 
 /**
@@ -28,25 +30,105 @@ export interface Principal {
   role: Role;
 }
 
+/** The credentials file is missing, unreadable or not a credentials file; the message is one line. */
+export class CredentialsFileError extends Error {
+  override readonly name = 'CredentialsFileError';
+}
+
+/** `ledger keys add` with a name another key (active or revoked) already has. */
+export class DuplicateKeyNameError extends Error {
+  override readonly name = 'DuplicateKeyNameError';
+}
+
 const hash = (key: string) => createHash('sha256').update(key).digest('hex');
 
 export function readCredentials(path: string): StoredKey[] {
-  const parsed = CredentialsFile.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success)
-    throw new Error(`credentials file ${path} is not valid: ${parsed.error.message}`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CredentialsFileError(
+      code === 'ENOENT'
+        ? `credentials file ${path} does not exist`
+        : `credentials file ${path} cannot be read (${code})`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new CredentialsFileError(`credentials file ${path} is not JSON`);
+  }
+  const parsed = CredentialsFile.safeParse(json);
+  if (!parsed.success) {
+    const [issue] = parsed.error.issues;
+    throw new CredentialsFileError(
+      `credentials file ${path} is not valid: ${issue?.path.join('.') || 'file'}: ${issue?.message}`,
+    );
+  }
   return parsed.data.keys;
 }
 
-function writeCredentials(path: string, keys: StoredKey[]): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify({ version: 1, keys }, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temporary, path);
+/** How long a `ledger keys` waits for another one to finish with the file. */
+const LOCK_WAIT_MS = 15_000;
+/** A lock not refreshed for this long was left by a process that died: it is taken over. */
+const LOCK_STALE_MS = 5_000;
+
+/**
+ * Read-modify-write of the credentials file under an exclusive lock (`<file>.lock`, held by
+ * proper-lockfile), so concurrent `ledger keys` runs never lose one another's change. The new
+ * file replaces the old atomically (a reader sees one or the other, never a part) and durably
+ * (file and folder fsynced before the lock is released). A missing file counts as no keys.
+ */
+function updateCredentials<T>(path: string, change: (keys: StoredKey[]) => T): T {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const release = acquireLock(path);
+  try {
+    const keys = readCredentialsOrNone(path);
+    const result = change(keys);
+    writeFileAtomic.sync(path, `${JSON.stringify({ version: 1, keys }, null, 2)}\n`, {
+      mode: 0o600,
+      fsync: true,
+    });
+    fsyncFolder(dirname(path));
+    return result;
+  } finally {
+    release();
+  }
 }
 
-/** Adds a key and returns it in clear: the only moment it is ever shown. */
-export function addKey(path: string, name: string, role: Role): { key: string; entry: StoredKey } {
-  const keys = existsSync(path) ? readCredentials(path) : [];
+/** proper-lockfile's lockSync does not wait: retried here, with a short random pause. */
+function acquireLock(path: string): () => void {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return lockSync(path, { realpath: false, stale: LOCK_STALE_MS });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() > deadline)
+        throw new CredentialsFileError(
+          `credentials file ${path} cannot be locked: ${(error as Error).message}`,
+        );
+      Atomics.wait(pause, 0, 0, 5 + Math.random() * 20);
+    }
+  }
+}
+
+const readCredentialsOrNone = (path: string): StoredKey[] =>
+  existsSync(path) ? readCredentials(path) : [];
+
+/** A rename is durable once the folder holding it is on disk. */
+function fsyncFolder(folder: string): void {
+  const fd = openSync(folder, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function newKey(name: string, role: Role): { key: string; entry: StoredKey } {
   const id = randomUUID().slice(0, 8);
   const key = `lk_${id}_${randomBytes(32).toString('base64url')}`;
   const entry: StoredKey = {
@@ -57,27 +139,51 @@ export function addKey(path: string, name: string, role: Role): { key: string; e
     createdAt: new Date().toISOString(),
     revokedAt: null,
   };
-  writeCredentials(path, [...keys, entry]);
   return { key, entry };
 }
 
+/**
+ * Adds a key and returns it in clear: the only moment it is ever shown. Names are unique in
+ * the file, revoked keys included: `recordedBy` keeps a name in the ledger for good, and it
+ * should name one key's holder.
+ */
+export function addKey(path: string, name: string, role: Role): { key: string; entry: StoredKey } {
+  return updateCredentials(path, (keys) => {
+    const same = keys.find((k) => k.name === name);
+    if (same)
+      throw new DuplicateKeyNameError(
+        `a key named ${name} exists already (id ${same.id}${same.revokedAt ? ', revoked' : ''}); key names are unique`,
+      );
+    const created = newKey(name, role);
+    keys.push(created.entry);
+    return created;
+  });
+}
+
 export function revokeKey(path: string, id: string): StoredKey {
-  const keys = readCredentials(path);
-  const entry = keys.find((k) => k.id === id);
-  if (!entry) throw new Error(`no key with id ${id}`);
-  if (entry.revokedAt) throw new Error(`key ${id} is already revoked`);
-  entry.revokedAt = new Date().toISOString();
-  writeCredentials(path, keys);
-  return entry;
+  return updateCredentials(path, (keys) => {
+    const entry = keys.find((k) => k.id === id);
+    if (!entry) throw new Error(`no key with id ${id}`);
+    if (entry.revokedAt) throw new Error(`key ${id} is already revoked`);
+    entry.revokedAt = new Date().toISOString();
+    return entry;
+  });
 }
 
 /**
  * Secure by default: on a first start with no credentials file, one recorder and one auditor
- * key are created; the caller prints them once.
+ * key are created; the caller hands them over once (src/api/first-start-keys.ts).
  */
 export function ensureCredentials(path: string): { key: string; entry: StoredKey }[] {
+  // An existing file is only read (it may be mounted read only); the server checks it.
   if (existsSync(path)) return [];
-  return [addKey(path, 'recorder', 'recorder'), addKey(path, 'auditor', 'auditor')];
+  return updateCredentials(path, (keys) => {
+    // Another process may have created it meanwhile.
+    if (keys.length > 0) return [];
+    const created = [newKey('recorder', 'recorder'), newKey('auditor', 'auditor')];
+    keys.push(...created.map((c) => c.entry));
+    return created;
+  });
 }
 
 /** Finds the principal a bearer key belongs to; null for an unknown, malformed or revoked key. */

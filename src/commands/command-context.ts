@@ -3,6 +3,11 @@ import type { AppendedEvent } from '../eventstore/port.ts';
 /** Who asks, and how the request ties to others (docs/design.md §6 "Event envelope"). */
 export interface CommandContext {
   recordedBy: string;
+  /**
+   * The id of the API key that sent the command, recorded beside `recordedBy`. It scopes the
+   * Idempotency-Key: names can repeat over time, key ids never do.
+   */
+  keyId?: string;
   correlationId?: string;
   causationId?: string | null;
   idempotencyKey?: string;

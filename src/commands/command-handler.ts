@@ -10,7 +10,12 @@ import { EventIdConflictError, StreamRevisionConflictError } from '../eventstore
 import type { AppendResult, EventStore } from '../eventstore/port.ts';
 import type { CommandContext, CommandResult } from './command-context.ts';
 import { type Folded, type FoldedStreams, foldedStreams, foldHistory } from './folded-streams.ts';
-import { earlierAttempt, IdempotencyKeyReusedError, idempotentEventId } from './idempotency.ts';
+import {
+  earlierAttempt,
+  IdempotencyKeyReusedError,
+  idempotencyScope,
+  idempotentEventId,
+} from './idempotency.ts';
 import { retrying } from './retry.ts';
 import { type StreamQueue, streamQueue } from './stream-queue.ts';
 
@@ -74,7 +79,7 @@ export function commandHandler<C, E extends DomainEvent, S>(
     const eventId =
       key === undefined
         ? () => randomUUID()
-        : (index: number) => idempotentEventId(context.recordedBy, key, index);
+        : (index: number) => idempotentEventId(idempotencyScope(context), key, index);
     let current: Folded<S>;
     if (key === undefined) current = await folded.catchUp(store, stream);
     else {
@@ -149,6 +154,7 @@ function toAppend<E extends DomainEvent>(
       causationId: context.causationId ?? null,
       schemaVersion: SCHEMA_VERSION,
       ...(context.idempotencyKey ? { idempotencyKey: context.idempotencyKey } : {}),
+      ...(context.keyId ? { keyId: context.keyId } : {}),
     },
   }));
 }

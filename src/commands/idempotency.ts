@@ -2,17 +2,26 @@ import { createHash } from 'node:crypto';
 import { type Decider, DomainError, type DomainEvent } from '../domain/index.ts';
 import { sameContent } from '../domain/same-content.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
-import type { CommandResult } from './command-context.ts';
+import type { CommandContext, CommandResult } from './command-context.ts';
 import { foldHistory } from './folded-streams.ts';
 
 /**
- * The ids of the events a command with an Idempotency-Key records, derived from who sent it and
- * the key: a retry (even after a restart, even after a lost response) finds its own events in
+ * Whose Idempotency-Keys a command's key is one of: the API key's id when an API key sent it
+ * (two keys never share one, even when their holders' names repeat), else `recordedBy` (the
+ * CLI's own writers, such as `ledger seed-example`); prefixed, so a writer named like a key id
+ * is another scope.
+ */
+export const idempotencyScope = (context: Pick<CommandContext, 'keyId' | 'recordedBy'>): string =>
+  context.keyId === undefined ? context.recordedBy : `key:${context.keyId}`;
+
+/**
+ * The ids of the events a command with an Idempotency-Key records, derived from its scope
+ * (idempotencyScope) and the key: a retry (even after a restart, even after a lost response) finds its own events in
  * the ledger by id, so the ledger itself is the idempotency record and a retry is never
  * written twice. Formatted as RFC 9562 UUID version 8 (custom).
  */
-export function idempotentEventId(principal: string, key: string, index: number): string {
-  const h = createHash('sha256').update(`${principal}\n${key}\n${index}`).digest();
+export function idempotentEventId(scope: string, key: string, index: number): string {
+  const h = createHash('sha256').update(`${scope}\n${key}\n${index}`).digest();
   h[6] = ((h[6] as number) & 0x0f) | 0x80;
   h[8] = ((h[8] as number) & 0x3f) | 0x80;
   const hex = h.subarray(0, 16).toString('hex');

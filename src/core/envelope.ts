@@ -10,6 +10,8 @@ export interface AppendMetadata {
   correlationId: string;
   causationId: string | null;
   idempotencyKey?: string;
+  /** The id of the API key that sent the command (absent for events written without one). */
+  keyId?: string;
   schemaVersion: number;
 }
 

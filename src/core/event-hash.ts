@@ -74,9 +74,15 @@ export function sameContent(stored: RecordedEvent, candidate: EventToAppend): bo
   );
 }
 
+/** The writer's known fields; an optional one only when present, so events without it hash as before. */
 function writerMetadata(metadata: AppendMetadata): AppendMetadata {
-  const { recordedBy, correlationId, causationId, idempotencyKey, schemaVersion } = metadata;
-  return idempotencyKey === undefined
-    ? { recordedBy, correlationId, causationId, schemaVersion }
-    : { recordedBy, correlationId, causationId, idempotencyKey, schemaVersion };
+  const { recordedBy, correlationId, causationId, idempotencyKey, keyId, schemaVersion } = metadata;
+  return {
+    recordedBy,
+    correlationId,
+    causationId,
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    ...(keyId === undefined ? {} : { keyId }),
+    schemaVersion,
+  };
 }

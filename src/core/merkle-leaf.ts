@@ -8,10 +8,10 @@ import type { RecordedEvent } from './envelope.ts';
  * envelope, exactly the object `GET /v1/events` serves for it:
  *
  *   {eventId, stream, revision, position, type, data,
- *    metadata: {recordedAt, recordedBy, correlationId, causationId, idempotencyKey?,
+ *    metadata: {recordedAt, recordedBy, correlationId, causationId, idempotencyKey?, keyId?,
  *               schemaVersion, prevHash, hash}}
  *
- * (`idempotencyKey` only when present). Leaf i (0-based) is the i-th event in global order;
+ * (`idempotencyKey` and `keyId` only when present). Leaf i (0-based) is the i-th event in global order;
  * that is its rank, not its `position` (position i + 1 in memory and sqlite stores, sparse in
  * esdb). Fields outside this list are left out, so a third party recomputes the leaf from the
  * API's output alone; `hash` covers the whole metadata anyway. See docs/merkle-leaf.md.
@@ -29,7 +29,7 @@ export function leafInput(
   let metadataJson = '';
   for (const key of METADATA_KEYS) {
     const value = metadata[key];
-    // canonicalJson drops members whose value is undefined: an absent idempotencyKey.
+    // canonicalJson drops members whose value is undefined: an absent idempotencyKey or keyId.
     if (value !== undefined) metadataJson += `,"${key}":${canonicalScalar(value)}`;
   }
   const text =
@@ -45,6 +45,7 @@ const METADATA_KEYS = [
   'correlationId',
   'hash',
   'idempotencyKey',
+  'keyId',
   'prevHash',
   'recordedAt',
   'recordedBy',

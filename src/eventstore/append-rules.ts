@@ -68,10 +68,11 @@ function assertEventShape(stream: string, event: EventToAppend): void {
     typeof metadata.correlationId !== 'string' ||
     (metadata.causationId !== null && typeof metadata.causationId !== 'string') ||
     (metadata.idempotencyKey !== undefined && typeof metadata.idempotencyKey !== 'string') ||
+    (metadata.keyId !== undefined && typeof metadata.keyId !== 'string') ||
     !Number.isSafeInteger(metadata.schemaVersion)
   ) {
     throw fail(
-      `event ${event.eventId}: metadata needs recordedBy, correlationId, causationId (string or null), an integer schemaVersion and an optional string idempotencyKey`,
+      `event ${event.eventId}: metadata needs recordedBy, correlationId, causationId (string or null), an integer schemaVersion and optional strings idempotencyKey and keyId`,
     );
   }
 }

@@ -17,6 +17,7 @@ export const RecordedEventSchema = z.object({
     correlationId: z.string(),
     causationId: z.string().nullable(),
     idempotencyKey: z.string().optional(),
+    keyId: z.string().optional(),
     schemaVersion: z.int(),
     prevHash: z.string(),
     hash: z.string(),

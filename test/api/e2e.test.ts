@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstStartKeysPath } from '../../src/api/first-start-keys.ts';
+import { firstStartKeys } from '../support/first-start-keys.ts';
 import {
   currentSpecification,
   extensionNotice,
@@ -148,12 +150,14 @@ describe('the real server over HTTP', () => {
   const questions: string[] = [];
   const answers = new Map<string, unknown>();
 
-  it('creates a recorder and an auditor key on first start, prints them once, stores only hashes', () => {
-    for (const [, role, key] of server
-      .stdout()
-      .matchAll(/created (\w+) API key \(shown once[^)]*\): (lk_\S+)/g))
-      keys[role as string] = key as string;
+  it('creates a recorder and an auditor key on first start, hands them over in a 0600 file (never the log), stores only hashes', () => {
+    const keysFile = firstStartKeysPath(credentialsPath);
+    expect(statSync(keysFile).mode & 0o777).toBe(0o600);
+    Object.assign(keys, firstStartKeys(credentialsPath));
     expect(Object.keys(keys).sort()).toEqual(['auditor', 'recorder']);
+    // The log (not a terminal here) says where they are, and holds none of them.
+    expect(server.stdout()).toContain(`saved to ${keysFile} (mode 0600)`);
+    expect(server.stdout()).not.toContain('lk_');
 
     const stored = readFileSync(credentialsPath, 'utf8');
     const entries = JSON.parse(stored).keys as { role: string; sha256: string }[];

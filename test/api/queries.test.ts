@@ -6,6 +6,7 @@ import {
   expectProblem,
   expectRecorded,
   expectValidationProblem,
+  metricsText,
   metricValue,
   paths,
   recordFoundingCase,
@@ -368,11 +369,10 @@ describe('operations', () => {
   });
 
   it('GET /metrics: appended events and projection lag', async () => {
-    const metrics = await api.get('/metrics', { as: null });
-    expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
-    expect(metrics.body).toContain('# TYPE ledger_appended_events_total counter');
-    expect(metrics.body).toContain('# TYPE ledger_projection_lag_events gauge');
-    expect(metrics.body).toContain('ledger_http_request_duration_seconds_bucket');
+    const metrics = await metricsText(api);
+    expect(metrics).toContain('# TYPE ledger_appended_events_total counter');
+    expect(metrics).toContain('# TYPE ledger_projection_lag_events gauge');
+    expect(metrics).toContain('ledger_http_request_duration_seconds_bucket');
     expect(await metricValue(api, 'ledger_appended_events_total')).toBe(9);
     expect(await metricValue(api, 'ledger_projection_lag_events')).toBe(0);
   });

@@ -82,12 +82,19 @@ export type Response = LightMyRequestResponse & {
 /** Every response any test received, so a suite can check none of them leaks internals. */
 export const seenResponses: Response[] = [];
 
+/** The LEDGER_METRICS_TOKEN every test app gets (/metrics needs it). */
+export const METRICS_TOKEN = 'metrics-token-of-the-api-tests-0123456789';
+
 /**
  * Builds the app as `main.ts` does, from a validated Config: a memory store unless `store`
  * says otherwise, the temp credentials, logs silenced. `env` overrides any setting.
  */
 export async function startApi(
-  options: { files?: TestFiles; store?: 'memory' | 'sqlite'; env?: Record<string, string> } = {},
+  options: {
+    files?: TestFiles;
+    store?: 'memory' | 'sqlite';
+    env?: Record<string, string | undefined>;
+  } = {},
 ): Promise<TestApi> {
   const files = options.files ?? createTestFiles();
   const config = Config.parse({
@@ -95,6 +102,7 @@ export async function startApi(
     LEDGER_CREDENTIALS: files.credentialsPath,
     LEDGER_CHECKPOINT_KEY: join(files.dir, 'checkpoint-key'),
     LOG_LEVEL: 'silent',
+    LEDGER_METRICS_TOKEN: METRICS_TOKEN,
     ...options.env,
   });
   const app = await buildApp(config);
@@ -239,11 +247,17 @@ export async function recordFoundingCase(api: TestApi, options: { tdp?: boolean 
   return { spec, registered, notice, tdp };
 }
 
-/** The value of an unlabelled Prometheus metric at /metrics. */
-export async function metricValue(api: TestApi, name: string): Promise<number> {
-  const response = await api.get('/metrics', { as: null });
+/** GET /metrics with the metrics token. */
+export async function metricsText(api: TestApi): Promise<string> {
+  const response = await api.get('/metrics', { authorization: `Bearer ${METRICS_TOKEN}` });
   expect(response.statusCode).toBe(200);
-  const line = response.body.split('\n').find((l) => l.startsWith(`${name} `));
+  expect(response.headers['content-type']).toMatch(/^text\/plain/);
+  return response.body;
+}
+
+/** The value of a Prometheus metric at /metrics; `name` may carry its labels, `a{b="c"}`. */
+export async function metricValue(api: TestApi, name: string): Promise<number> {
+  const line = (await metricsText(api)).split('\n').find((l) => l.startsWith(`${name} `));
   expect(line, `${name} in /metrics`).toBeDefined();
   return Number(line?.slice(name.length + 1));
 }

@@ -11,6 +11,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_PROGRAM } from '../../src/cli/seed-example.ts';
+import { firstStartKeys } from '../support/first-start-keys.ts';
 import { ledgerBinary } from '../support/ledger-binary.ts';
 
 /**
@@ -81,8 +82,7 @@ async function startServer(): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  for (const [, role, key] of serverOutput.matchAll(/created (\w+) API key \([^)]*\): (lk_\S+)/g))
-    keys[role as string] = key as string;
+  Object.assign(keys, firstStartKeys(join(dir, 'credentials.json')));
 }
 
 const api = async <T>(path: string): Promise<T> => {

@@ -5,7 +5,7 @@
  * the credentials are checked, no 5xx).
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { revokeKey } from '../../src/api/credentials.ts';
 import {
   createLedgerFiles,
@@ -271,7 +271,12 @@ describe('every route refuses requests without a valid key of an allowed role', 
     // It works before it is revoked...
     expect((await server.get('/v1/events', { key: soon.key })).status).toBe(200);
     revokeKey(files.credentialsPath, soon.id);
-    // ... and from the next request on it is refused everywhere, without a restart.
+    // ... and once the server's watch has seen the file change, it is refused everywhere,
+    // without a restart.
+    await vi.waitFor(
+      async () => expect((await server.get('/v1/events', { key: soon.key })).status).toBe(401),
+      { timeout: 10_000, interval: 20 },
+    );
     const defects = await sweep('revoked key', protectedRoutes(), () => ({ key: soon.key }), 401);
     expect(defects).toEqual([]);
   });

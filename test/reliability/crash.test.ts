@@ -5,6 +5,7 @@
  * hash chains must verify.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstStartKeys } from '../support/first-start-keys.ts';
 import { type PostgresServer, postgresForSuite } from '../support/postgres-server.ts';
 import {
   createLedgerFiles,
@@ -51,13 +52,14 @@ const describeCrashes = (store: string, storeUrl?: () => Promise<string>) =>
     const summary: string[] = [];
 
     beforeAll(async () => {
-      // No credentials file: main.ts creates a recorder and an auditor key and prints them once.
+      // No credentials file: main.ts creates a recorder and an auditor key, handed over in a file.
       files = createLedgerFiles();
       if (storeUrl) files = { ...files, storeUrl: await storeUrl() };
       server = await startServer(files);
-      recorderKey = /created recorder API key \([^)]*\): (\S+)/.exec(server.output())?.[1] ?? '';
+      const created = firstStartKeys(files.credentialsPath);
+      recorderKey = created.recorder ?? '';
       expect(recorderKey, server.output()).toMatch(/^lk_[0-9a-f]{8}_/);
-      expect(server.output()).toMatch(/created auditor API key \([^)]*\): lk_\S+/);
+      expect(created.auditor).toMatch(/^lk_[0-9a-f]{8}_/);
       await registerPrograms(server, recorderKey, PROGRAMS);
     });
 

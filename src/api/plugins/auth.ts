@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import {
@@ -24,23 +25,40 @@ export const READERS: readonly Role[] = ['auditor', 'recorder', 'admin'];
 export const WRITERS: readonly Role[] = ['recorder', 'admin'];
 
 /**
- * Bearer API keys. The credentials file is read again when it changes, so a key added or
- * revoked with `ledger keys` takes effect without a restart.
+ * Bearer API keys. The credentials file is read at start (a bad one stops the start, its
+ * message naming the file) and again whenever it changes: a watch on its folder sees
+ * `ledger keys` replace it (by rename, so a watch on the file itself would lose it), and a key
+ * added or revoked takes effect without a restart and without a stat per request. A file that
+ * turns missing or bad while running is logged and the last good keys stay in force.
  */
 export const authPlugin = fp(
   async (app: FastifyInstance, options: { credentialsPath: string }) => {
+    const path = options.credentialsPath;
     let keys: StoredKey[] = [];
-    let loadedVersion = '';
-    const currentKeys = () => {
-      const stat = statSync(options.credentialsPath);
-      const version = `${stat.mtimeMs}:${stat.size}`;
-      if (version !== loadedVersion) {
-        keys = readCredentials(options.credentialsPath);
-        loadedVersion = version;
+    const reload = () => {
+      try {
+        keys = readCredentials(path);
+        app.log.info({ keys: keys.length }, `credentials file ${path} read again`);
+      } catch (error) {
+        app.log.error(`${(error as Error).message}: the last good keys stay in force`);
       }
-      return keys;
     };
-    currentKeys();
+    const watcher = watch(dirname(path), (_event, file) => {
+      if (file === null || file === basename(path)) reload();
+    });
+    watcher.on('error', (error) =>
+      app.log.error(
+        `watching credentials file ${path} failed (${error.message}): keys stay as they are`,
+      ),
+    );
+    // Watching before the first read, so no change between the two goes unseen.
+    try {
+      keys = readCredentials(path);
+    } catch (error) {
+      watcher.close();
+      throw error;
+    }
+    app.addHook('onClose', async () => watcher.close());
 
     app.decorateRequest('principal', null);
     app.addHook('onRequest', async (request: FastifyRequest, reply) => {
@@ -49,7 +67,7 @@ export const authPlugin = fp(
       const header = request.headers.authorization;
       // The scheme name is case-insensitive (RFC 9110 §11.1).
       const key = /^bearer +(\S+)$/i.exec(header ?? '')?.[1] ?? null;
-      const principal = key ? authenticate(currentKeys(), key) : null;
+      const principal = key ? authenticate(keys, key) : null;
       if (!principal) {
         reply.header('www-authenticate', 'Bearer realm="compliance-ledger"');
         throw new ProblemError(

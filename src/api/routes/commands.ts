@@ -226,6 +226,7 @@ async function commands(app: FastifyInstance) {
       );
     const context: CommandContext = {
       recordedBy: req.principal?.name ?? 'anonymous',
+      ...(req.principal ? { keyId: req.principal.keyId } : {}),
       correlationId: req.id,
       ...(headers['idempotency-key'] ? { idempotencyKey: headers['idempotency-key'] } : {}),
       ...((ifMatch ?? bodyRevision) !== undefined

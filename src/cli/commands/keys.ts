@@ -1,6 +1,13 @@
 import { Option } from 'commander';
-import { addKey, Role, readCredentials, revokeKey } from '../../api/credentials.ts';
+import {
+  addKey,
+  DuplicateKeyNameError,
+  Role,
+  readCredentials,
+  revokeKey,
+} from '../../api/credentials.ts';
 import type { Cli } from '../cli.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
 import { table } from '../render.ts';
 
 export function keysCommand(cli: Cli): void {
@@ -14,12 +21,12 @@ export function keysCommand(cli: Cli): void {
   keys
     .command('add')
     .description('create a key; it is printed once')
-    .requiredOption('--name <name>', 'who holds it (becomes recordedBy)')
+    .requiredOption('--name <name>', 'who holds it (becomes recordedBy); unique in the file')
     .addOption(
       new Option('--role <role>', 'what it may do').choices(Role.options).makeOptionMandatory(),
     )
     .action((o: { name: string; role: Role }) => {
-      const { key, entry } = addKey(credentials(), o.name, o.role);
+      const { key, entry } = refusingDuplicates(() => addKey(credentials(), o.name, o.role));
       out(
         { ...entry, key },
         () => `${entry.role} key for ${entry.name} (id ${entry.id}), shown once:\n${key}`,
@@ -41,4 +48,13 @@ export function keysCommand(cli: Cli): void {
       const entry = revokeKey(credentials(), id);
       out(entry, () => `revoked key ${entry.id} (${entry.name}) at ${entry.revokedAt}`);
     });
+}
+
+function refusingDuplicates<T>(add: () => T): T {
+  try {
+    return add();
+  } catch (error) {
+    if (error instanceof DuplicateKeyNameError) throw new CliError(EXIT.refused, error.message);
+    throw error;
+  }
 }
