@@ -15,6 +15,7 @@ import {
   verifyLedger,
   verifyOptionsFor,
 } from '../integrity/verify-ledger.ts';
+import { verifyOffLoop } from '../integrity/verify-off-loop.ts';
 import { fileCheckpointStore } from '../projections/checkpoints.ts';
 import {
   type LedgerQueries,
@@ -34,7 +35,10 @@ export interface Ledger {
   queries: LedgerQueries;
   /** Signed checkpoints of the store's Merkle tree; null when the store keeps none or read only. */
   checkpoints: LedgerCheckpoints | null;
-  /** verifyStore of this ledger's store. */
+  /**
+   * verifyStore of this ledger's store; for a SQLite file in a worker thread on its own read-only
+   * connection, so the checks never hold the event loop (the other stores read asynchronously).
+   */
   verify(): Promise<LedgerReport>;
   /** Stops the projections, then closes the store. */
   close(): Promise<void>;
@@ -82,7 +86,10 @@ export async function openLedger(config: LedgerConfig, options: OpenOptions = {}
       projections,
       queries: ledgerQueries(store, projections),
       checkpoints,
-      verify: () => verifyStore(store),
+      verify: () =>
+        sqlitePath(config.LEDGER_STORE) === null
+          ? verifyStore(store)
+          : verifyOffLoop(config.LEDGER_STORE),
       close: async () => {
         try {
           await projections.close();
