@@ -15,7 +15,7 @@ import {
   verifyLedger,
   verifyOptionsFor,
 } from '../integrity/verify-ledger.ts';
-import { verifyOffLoop } from '../integrity/verify-off-loop.ts';
+import { offLoopVerifier } from '../integrity/verify-off-loop.ts';
 import { fileCheckpointStore } from '../projections/checkpoints.ts';
 import {
   type LedgerQueries,
@@ -36,8 +36,9 @@ export interface Ledger {
   /** Signed checkpoints of the store's Merkle tree; null when the store keeps none or read only. */
   checkpoints: LedgerCheckpoints | null;
   /**
-   * verifyStore of this ledger's store; for a SQLite file in a worker thread on its own read-only
-   * connection, so the checks never hold the event loop (the other stores read asynchronously).
+   * verifyStore of this ledger's store; for a SQLite file opened to write (the server), in a worker
+   * thread on a read-only connection of its own, so the checks never hold the event loop (the
+   * other stores read asynchronously; a read-only ledger is the CLI's, which may block).
    */
   verify(): Promise<LedgerReport>;
   /** Stops the projections, then closes the store. */
@@ -81,17 +82,19 @@ export async function openLedger(config: LedgerConfig, options: OpenOptions = {}
         : { checkpointEvery: options.checkpointEvery }),
       ...(options.onRefused ? { onRefused: options.onRefused } : {}),
     });
+    const verifier =
+      readOnly || sqlitePath(config.LEDGER_STORE) === null
+        ? null
+        : offLoopVerifier(config.LEDGER_STORE);
     return {
       store,
       projections,
       queries: ledgerQueries(store, projections),
       checkpoints,
-      verify: () =>
-        sqlitePath(config.LEDGER_STORE) === null
-          ? verifyStore(store)
-          : verifyOffLoop(config.LEDGER_STORE),
+      verify: () => (verifier ? verifier.verify() : verifyStore(store)),
       close: async () => {
         try {
+          await verifier?.close();
           await projections.close();
         } finally {
           await store.close();
