@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { type BenchRow, isBenchRow, type LooseRow } from './support.ts';
 
 /** The order; any other *.bench.ts runs after these. */
-const ORDER = ['store', 'replay', 'http', 'peer', 'postgres', 'verify', 'merkle'];
+const ORDER = ['store', 'replay', 'http', 'heavy-requests', 'peer', 'postgres', 'verify', 'merkle'];
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));

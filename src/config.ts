@@ -35,6 +35,17 @@ export const Config = z.object({
    * refuses every request.
    */
   LEDGER_METRICS_TOKEN: z.string().min(32).optional(),
+  /**
+   * Longest time a client may take to send one whole request (headers and body), in ms; a
+   * trickled body is answered 408 and its connection closed.
+   */
+  LEDGER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Longest time a client may take to send a request's headers, in ms (at most the above). */
+  LEDGER_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Open connections the server accepts at once; one more is closed on arrival. */
+  LEDGER_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(1000),
+  /** Whole-ledger requests (verify, violations, backdating, deadlines, audit trails) one API key may have in flight. */
+  LEDGER_HEAVY_PER_KEY: z.coerce.number().int().min(1).default(2),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof Config>;

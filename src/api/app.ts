@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { consolePlugin } from './plugins/console.ts';
 import { errorsPlugin, frameworkErrorAsProblem } from './plugins/errors.ts';
+import { heavyRequestsPlugin } from './plugins/heavy-requests.ts';
 import { ledgerPlugin } from './plugins/ledger.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
@@ -20,6 +21,10 @@ import { refuseUnknownQueryParameters } from './schemas.ts';
 
 /** The HTTP API: each concern an encapsulated plugin, registered here in order. */
 export async function buildApp(config: Config): Promise<FastifyInstance> {
+  const headersTimeout = Math.min(
+    config.LEDGER_HEADERS_TIMEOUT_MS,
+    config.LEDGER_REQUEST_TIMEOUT_MS,
+  );
   const app = Fastify({
     logger: { level: config.LOG_LEVEL },
     bodyLimit: config.LEDGER_BODY_LIMIT,
@@ -29,7 +34,12 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     frameworkErrors: frameworkErrorAsProblem,
     genReqId: requestIdOf,
     requestIdHeader: false,
+    // A client that trickles its request is answered 408 and cut off (docs/design.md, "Limits").
+    requestTimeout: config.LEDGER_REQUEST_TIMEOUT_MS,
+    // Node checks both timeouts only this often (30 s by default): keep it within them.
+    http: { headersTimeout, connectionsCheckingInterval: Math.min(1_000, headersTimeout) },
   });
+  app.server.maxConnections = config.LEDGER_MAX_CONNECTIONS;
   app.addHook('onRequest', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
   });
@@ -47,6 +57,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     perKey: config.LEDGER_RATE_LIMIT,
   });
   await app.register(authPlugin, { credentialsPath: config.LEDGER_CREDENTIALS });
+  await app.register(heavyRequestsPlugin, { perKey: config.LEDGER_HEAVY_PER_KEY });
   await app.register(metricsPlugin, { token: config.LEDGER_METRICS_TOKEN });
   await app.register(openApiPlugin);
 

@@ -15,6 +15,7 @@ import {
   verifyLedger,
   verifyOptionsFor,
 } from '../integrity/verify-ledger.ts';
+import { offLoopVerifier } from '../integrity/verify-off-loop.ts';
 import { fileCheckpointStore } from '../projections/checkpoints.ts';
 import {
   type LedgerQueries,
@@ -34,7 +35,11 @@ export interface Ledger {
   queries: LedgerQueries;
   /** Signed checkpoints of the store's Merkle tree; null when the store keeps none or read only. */
   checkpoints: LedgerCheckpoints | null;
-  /** verifyStore of this ledger's store. */
+  /**
+   * verifyStore of this ledger's store; for a SQLite file opened to write (the server), in a worker
+   * thread on a read-only connection of its own, so the checks never hold the event loop (the
+   * other stores read asynchronously; a read-only ledger is the CLI's, which may block).
+   */
   verify(): Promise<LedgerReport>;
   /** Stops the projections, then closes the store. */
   close(): Promise<void>;
@@ -77,14 +82,19 @@ export async function openLedger(config: LedgerConfig, options: OpenOptions = {}
         : { checkpointEvery: options.checkpointEvery }),
       ...(options.onRefused ? { onRefused: options.onRefused } : {}),
     });
+    const verifier =
+      readOnly || sqlitePath(config.LEDGER_STORE) === null
+        ? null
+        : offLoopVerifier(config.LEDGER_STORE);
     return {
       store,
       projections,
       queries: ledgerQueries(store, projections),
       checkpoints,
-      verify: () => verifyStore(store),
+      verify: () => (verifier ? verifier.verify() : verifyStore(store)),
       close: async () => {
         try {
+          await verifier?.close();
           await projections.close();
         } finally {
           await store.close();

@@ -277,6 +277,7 @@ describe('GET /v1/deadlines', () => {
       deadlines: [
         expect.objectContaining({ programId: PROGRAM_ID, until: '2007-09-08', daysLeft: 99 }),
       ],
+      next: null,
     });
     const defaults = await ok('/v1/deadlines?today=2007-06-01');
     expect(defaults).toMatchObject({ withinDays: 90, deadlines: [] });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addKey } from '../../src/api/credentials.ts';
 import { freePort, REPO_ROOT } from '../reliability/support.ts';
 
 const HOST = '127.0.0.1';
@@ -21,8 +22,9 @@ beforeAll(async () => {
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 describe('the built service', () => {
-  it('serves under npm start, echoes request ids, and ends cleanly on SIGTERM', async () => {
+  it('serves under npm start, echoes request ids, verifies in its worker, and ends cleanly on SIGTERM', async () => {
     const port = await freePort();
+    const { key } = addKey(join(folder, 'credentials.json'), 'build-auditor', 'auditor');
     const npm = spawn('npm', ['start'], {
       cwd: REPO_ROOT,
       env: {
@@ -63,6 +65,12 @@ describe('the built service', () => {
     );
     const long = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'a'.repeat(129) } });
     expect(long.headers.get('x-request-id')).not.toBe('a'.repeat(129));
+
+    // The verify worker loads dist/src/integrity/verify-worker.js with plain node.
+    const verify = await fetch(`${base}/v1/ledger/verify`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(await verify.json()).toEqual({ ok: true, events: 0, streams: 0 });
 
     // The server's own pid, from its first log line: the process `npm start` started.
     const listening = output

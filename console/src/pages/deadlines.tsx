@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { allPages, type PageQuery } from '../all-pages';
 import { answer, api } from '../api';
 import { Answered, TableRegion } from '../components';
 import { lastAuthorizedDay } from '../dates';
@@ -11,7 +12,12 @@ const HORIZONS = [30, 60, 90] as const;
 export function DeadlinesPage() {
   const [withinDays, setWithin] = useState<number>(90);
   const found = useAnswer(
-    () => answer(api.GET('/v1/deadlines', { params: { query: { withinDays } } })),
+    () =>
+      allPages(
+        (page: PageQuery) =>
+          answer(api.GET('/v1/deadlines', { params: { query: { withinDays, ...page } } })),
+        'deadlines',
+      ),
     [withinDays],
   );
   return (

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { allPages, type PageQuery } from '../all-pages';
 import { answer, api, type Schemas } from '../api';
 import { Answered, LastAuthorizedDay, StatusBadge } from '../components';
 import { todayUtc } from '../dates';
@@ -100,10 +101,14 @@ export function ProgramPage({ route }: { route: Route }) {
   );
   const trail = useAnswer(
     () =>
-      answer(
-        api.GET('/v1/programs/{id}/audit-trail', {
-          params: { path: { id: programId }, query: asKnownAt },
-        }),
+      allPages(
+        (page: PageQuery) =>
+          answer(
+            api.GET('/v1/programs/{id}/audit-trail', {
+              params: { path: { id: programId }, query: { ...asKnownAt, ...page } },
+            }),
+          ),
+        'entries',
       ),
     [programId, knownAt],
   );

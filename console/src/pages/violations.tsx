@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { allPages, type PageQuery } from '../all-pages';
 import { answer, api, type Schemas } from '../api';
 import { Answered, StatusBadge, TableRegion } from '../components';
 import { readableInstant } from '../dates';
@@ -19,9 +20,26 @@ function Check({ check }: { check: Schemas['ShipmentViolation']['asKnownNow'] })
 /** Shipments outside an authorization, as known now beside as known when recorded; late facts. */
 export function ViolationsPage() {
   const [thresholdDays, setThreshold] = useState(30);
-  const violations = useAnswer(() => answer(api.GET('/v1/compliance/violations')), []);
+  const violations = useAnswer(
+    () =>
+      allPages(
+        (page: PageQuery) =>
+          answer(api.GET('/v1/compliance/violations', { params: { query: page } })),
+        'violations',
+      ),
+    [],
+  );
   const backdated = useAnswer(
-    () => answer(api.GET('/v1/compliance/backdating', { params: { query: { thresholdDays } } })),
+    () =>
+      allPages(
+        (page: PageQuery) =>
+          answer(
+            api.GET('/v1/compliance/backdating', {
+              params: { query: { thresholdDays, ...page } },
+            }),
+          ),
+        'facts',
+      ),
     [thresholdDays],
   );
   return (

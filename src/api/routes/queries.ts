@@ -4,6 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CalendarDate, EventId, Slug, todayUtc } from '../../domain/index.ts';
 import { compareWithRebuild } from '../../projections/compare-answers.ts';
+import { answerAtPosition } from '../answer-at-position.ts';
+import { NextCursor, PageQuery, pageOf } from '../paging.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, problemResponses } from '../problems.ts';
 import {
@@ -26,7 +28,10 @@ const IdParams = z.object({ id: Slug });
 async function queries(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const config = { roles: READERS };
-  const { queries } = app.ledger;
+  const heavy = { ...config, heavy: true };
+  const { queries, projections } = app.ledger;
+  const violations = answerAtPosition(() => projections.position, queries.violations);
+  const backdating = answerAtPosition(() => projections.position, queries.backdating);
 
   r.get(
     '/programs',
@@ -89,22 +94,28 @@ async function queries(app: FastifyInstance) {
   r.get(
     '/programs/:id/audit-trail',
     {
-      config,
+      config: heavy,
       schema: {
         tags: ['audit'],
-        summary: 'Every event that affects the program, in record order',
+        summary: 'Every event that affects the program, in record order; paged',
         params: IdParams,
-        querystring: z.object({ asKnownAt: AsKnownAtQuery }),
+        querystring: z.object({ asKnownAt: AsKnownAtQuery, ...PageQuery }),
         response: {
-          200: z.object({ programId: Slug, entries: z.array(AuditEntryResponse) }),
+          200: z.object({
+            programId: Slug,
+            entries: z.array(AuditEntryResponse),
+            next: NextCursor,
+          }),
           ...problems,
         },
       },
     },
     async (req) => {
-      const entries = await queries.auditTrail(req.params.id, req.query.asKnownAt);
+      const { asKnownAt, ...page } = req.query;
+      const entries = await queries.auditTrail(req.params.id, asKnownAt);
       if (!entries) throw notFound(`no program ${req.params.id}`);
-      return { programId: req.params.id, entries };
+      const { items, next } = pageOf(entries, (e) => [e.position], page);
+      return { programId: req.params.id, entries: items, next };
     },
   );
 
@@ -133,63 +144,82 @@ async function queries(app: FastifyInstance) {
   r.get(
     '/deadlines',
     {
-      config,
+      config: heavy,
       schema: {
         tags: ['queries'],
-        summary: 'Programs whose authorization ends within N days',
+        summary: 'Programs whose authorization ends within N days, soonest first; paged',
         querystring: z.object({
           withinDays: z.coerce.number().int().min(0).max(36_500).default(90),
           today: CalendarDate.optional(),
+          ...PageQuery,
         }),
         response: {
           200: z.object({
             today: CalendarDate,
             withinDays: z.int(),
             deadlines: z.array(DeadlineResponse),
+            next: NextCursor,
           }),
           ...problems,
         },
       },
     },
     async (req) => {
-      const { withinDays, today: on = todayUtc() } = req.query;
-      return { today: on, withinDays, deadlines: queries.deadlines({ today: on, withinDays }) };
+      const { withinDays, today: on = todayUtc(), ...page } = req.query;
+      const all = queries.deadlines({ today: on, withinDays });
+      const { items, next } = pageOf(all, (d) => [d.until, d.programId], page);
+      return { today: on, withinDays, deadlines: items, next };
     },
   );
 
   r.get(
     '/compliance/violations',
     {
-      config,
+      config: heavy,
       schema: {
         tags: ['audit'],
-        summary: 'Shipments outside an authorization, as known now and when recorded',
-        response: { 200: z.object({ violations: z.array(ViolationResponse) }), ...problems },
+        summary: 'Shipments outside an authorization, as known now and when recorded; paged',
+        querystring: z.object(PageQuery),
+        response: {
+          200: z.object({ violations: z.array(ViolationResponse), next: NextCursor }),
+          ...problems,
+        },
       },
     },
-    async () => ({ violations: queries.violations() }),
+    async (req) => {
+      const { items, next } = pageOf(violations(), (v) => [v.position], req.query);
+      return { violations: items, next };
+    },
   );
 
   r.get(
     '/compliance/backdating',
     {
-      config,
+      config: heavy,
       schema: {
         tags: ['audit'],
-        summary: 'Facts recorded more than N days after their valid date',
+        summary:
+          'Facts recorded more than N days after their valid date, most delayed first; paged',
         querystring: z.object({
           thresholdDays: z.coerce.number().int().min(0).max(36_500).default(30),
+          ...PageQuery,
         }),
         response: {
-          200: z.object({ thresholdDays: z.int(), facts: z.array(BackdatedFactResponse) }),
+          200: z.object({
+            thresholdDays: z.int(),
+            facts: z.array(BackdatedFactResponse),
+            next: NextCursor,
+          }),
           ...problems,
         },
       },
     },
-    async (req) => ({
-      thresholdDays: req.query.thresholdDays,
-      facts: queries.backdating(req.query.thresholdDays),
-    }),
+    async (req) => {
+      const { thresholdDays, ...page } = req.query;
+      const all = backdating(thresholdDays);
+      const { items, next } = pageOf(all, (f) => [-f.lagDays, f.position], page);
+      return { thresholdDays, facts: items, next };
+    },
   );
 
   r.get(
@@ -246,7 +276,7 @@ async function queries(app: FastifyInstance) {
   r.get(
     '/ledger/verify',
     {
-      config,
+      config: heavy,
       schema: {
         tags: ['audit'],
         summary:

@@ -1,0 +1,192 @@
+/**
+ * `npm run bench:heavy`: /healthz latency (p50, p99) while five auditors each run
+ * GET /v1/ledger/verify on a 100,000-event SQLite ledger (issue 14, item 1). Ours verifies in a
+ * worker thread; the baseline is the same server at LEDGER_BENCH_BEFORE (default 09207af, the
+ * last commit that verified on the event loop), its src/ and projections/ checked out into a temp folder. Idle
+ * /healthz latency is in the details. The server and this load generator are separate processes.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { addKey } from '../src/api/credentials.ts';
+import { openLedger } from '../src/composition/open-ledger.ts';
+import { generateLedger } from './generated-ledger.ts';
+import { type BenchRow, benchRow, median, report } from './support.ts';
+
+const EVENTS = Number(process.env.LEDGER_BENCH_EVENTS ?? 100_000);
+const BEFORE = process.env.LEDGER_BENCH_BEFORE ?? '09207af';
+const AUDITORS = 5;
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+interface Run {
+  healthzMs: number[];
+  verifyMs: number[];
+  verifyStatuses: number[];
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+/** `main` (a src/main.ts) on `port`; resolves once /readyz answers 200 (the projections caught up). */
+async function start(main: string, port: number, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 3000 && child.exitCode === null; i++) {
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${main} did not become ready`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+/** One GET /healthz after another, each timed, until `until` settles. */
+async function pingHealthz(base: string, until: Promise<unknown>): Promise<number[]> {
+  let done = false;
+  void until.finally(() => {
+    done = true;
+  });
+  const times: number[] = [];
+  while (!done) {
+    const started = performance.now();
+    await (await fetch(`${base}/healthz`)).arrayBuffer();
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+/** Five verifies at once, one per auditor key, with /healthz timed throughout. */
+async function measure(base: string, keys: string[]): Promise<Run> {
+  const verifyMs: number[] = [];
+  const verifyStatuses: number[] = [];
+  const verifies = Promise.all(
+    keys.map(async (key) => {
+      const started = performance.now();
+      const response = await fetch(`${base}/v1/ledger/verify`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      await response.arrayBuffer();
+      verifyMs.push(performance.now() - started);
+      verifyStatuses.push(response.status);
+    }),
+  );
+  const healthzMs = await pingHealthz(base, verifies);
+  await verifies;
+  return { healthzMs, verifyMs, verifyStatuses };
+}
+
+/** Idle /healthz latency: 200 requests one after another. */
+async function idle(base: string): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const started = performance.now();
+    await (await fetch(`${base}/healthz`)).arrayBuffer();
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+const percentile = (values: readonly number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] as number;
+};
+
+/** The src/, projections/ and package.json of commit `ref` in `folder`, beside this checkout's node_modules; null if git lacks it. */
+function checkoutBefore(ref: string, folder: string): string | null {
+  try {
+    const archive = execFileSync('git', ['archive', ref, 'src', 'projections', 'package.json'], {
+      cwd: root,
+      maxBuffer: 1 << 28,
+    });
+    mkdirSync(folder, { recursive: true });
+    execFileSync('tar', ['-x', '-C', folder], { input: archive });
+  } catch (error) {
+    console.error(`no baseline: git archive ${ref} failed (${(error as Error).message})`);
+    return null;
+  }
+  symlinkSync(join(root, 'node_modules'), join(folder, 'node_modules'));
+  return join(folder, 'src/main.ts');
+}
+
+async function run(main: string, env: NodeJS.ProcessEnv, keys: string[]) {
+  const port = await freePort();
+  const child = await start(main, port, env);
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    return { idle: await idle(base), loaded: await measure(base, keys) };
+  } finally {
+    await stop(child);
+  }
+}
+
+const folder = mkdtempSync(join(tmpdir(), 'ledger-bench-heavy-'));
+try {
+  const file = join(folder, 'ledger.sqlite');
+  const generated = await generateLedger(file, EVENTS);
+  console.log(`generated ${generated.events} events in ${(generated.ms / 1000).toFixed(1)} s`);
+  const credentials = join(folder, 'credentials.json');
+  const keys = Array.from(
+    { length: AUDITORS },
+    (_, i) => addKey(credentials, `auditor-${i}`, 'auditor').key,
+  );
+  const env = {
+    LEDGER_ORIGIN: 'bench.local/ledger',
+    LEDGER_STORE: `sqlite:${file}`,
+    LEDGER_CREDENTIALS: credentials,
+    LEDGER_CHECKPOINT_KEY: join(folder, 'checkpoint-key'),
+    LEDGER_RATE_LIMIT: '100000000',
+  };
+  // Projection checkpoints saved once, so neither server rebuilds 100,000 events at start
+  // (fastify gives a plugin 10 s to start).
+  await (await openLedger(env)).close();
+  const ours = await run(join(root, 'src/main.ts'), env, keys);
+  const beforeMain = checkoutBefore(BEFORE, join(folder, 'before'));
+  const before = beforeMain === null ? null : await run(beforeMain, env, keys);
+
+  const summary = (r: NonNullable<typeof before>) => ({
+    idleP50: percentile(r.idle, 50),
+    idleP99: percentile(r.idle, 99),
+    healthzSamples: r.loaded.healthzMs.length,
+    healthzP50: percentile(r.loaded.healthzMs, 50),
+    healthzP99: percentile(r.loaded.healthzMs, 99),
+    healthzMax: Math.max(...r.loaded.healthzMs),
+    verifyMedianMs: median(r.loaded.verifyMs),
+    verifyStatuses: r.loaded.verifyStatuses,
+  });
+  const o = summary(ours);
+  const b = before && summary(before);
+  const baseline = `verify on the event loop (${BEFORE})`;
+  const rows: BenchRow[] = b
+    ? [
+        benchRow('/healthz p50 during 5 verifies', 'ms', o.healthzP50, baseline, b.healthzP50),
+        benchRow('/healthz p99 during 5 verifies', 'ms', o.healthzP99, baseline, b.healthzP99),
+        benchRow('verify, median of 5 at once', 'ms', o.verifyMedianMs, baseline, b.verifyMedianMs),
+      ]
+    : [
+        benchRow('/healthz p50 during 5 verifies', 'ms', o.healthzP50, 'idle', o.idleP50),
+        benchRow('/healthz p99 during 5 verifies', 'ms', o.healthzP99, 'idle', o.idleP99),
+      ];
+  report('heavy-requests', rows, { events: generated.events, ours: o, before: b });
+} finally {
+  rmSync(folder, { recursive: true, force: true });
+}
