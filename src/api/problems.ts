@@ -22,7 +22,7 @@ const PROBLEM_STATUSES = {
   401: 'No API key, or one the ledger does not know',
   403: "The key's role may not do this",
   404: 'No such resource',
-  409: 'The stream is not at the revision the client expected',
+  409: 'The stream is not at the revision the client expected, or no checkpoint history is kept for a tree with leaves',
   412: 'If-Match does not match the stream revision',
   413: 'The body is too large',
   415: 'The body is not application/json',

@@ -13,6 +13,7 @@ import {
   StreamRevisionConflictError,
 } from '../../eventstore/errors.ts';
 import { InconsistentCheckpointError } from '../../integrity/checkpoint.ts';
+import { CheckpointHistoryMissingError } from '../../integrity/ledger-checkpoints.ts';
 import { ProjectionWaitTimeoutError } from '../../projections/runtime.ts';
 import { type Problem, ProblemError, problemType } from '../problems.ts';
 
@@ -145,6 +146,13 @@ function toProblem(error: FastifyError): Problem {
       title: 'Refusing to sign an inconsistent checkpoint',
       status: 500,
       detail: `${error.message}: the stored tree no longer extends the last checkpoint signed`,
+    };
+  if (error instanceof CheckpointHistoryMissingError)
+    return {
+      type: problemType('checkpoint-history-missing'),
+      title: 'The signed-checkpoint history is missing',
+      status: 409,
+      detail: error.message,
     };
   if (error instanceof StoreUnavailableError)
     return {

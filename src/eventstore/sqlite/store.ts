@@ -24,7 +24,6 @@ import {
 } from '../append-rules.ts';
 import { ledgerMerkleTree } from '../ledger-merkle-tree.ts';
 import type { EventStore, RecordedEvent } from '../port.ts';
-import { signedCheckpointFile } from '../signed-checkpoint-log.ts';
 import { catchUpSubscription, createCommitFeed } from '../subscription.ts';
 import {
   type GroupCommit,
@@ -34,6 +33,7 @@ import {
 } from './group-commit.ts';
 import { checkSchemaVersion, migrate } from './migrations/index.ts';
 import { toRecordedEvent } from './rows.ts';
+import { sqliteSignedCheckpoints } from './signed-checkpoints.ts';
 import { prepareStatements } from './statements.ts';
 import { appendingStorage, appendLeaf, sqliteMerkleStorage } from './tree-storage.ts';
 
@@ -225,8 +225,8 @@ export function openSqliteEventStore(
             const position = statements.positionOf.get(eventId);
             return position === undefined ? null : position - 1;
           }),
-          // Beside the ledger file, so a copy of the ledger's folder keeps its checkpoints.
-          signedCheckpoints: signedCheckpointFile(`${path}.signed-checkpoints`),
+          // In the ledger file, so the history goes wherever the tree goes.
+          signedCheckpoints: sqliteSignedCheckpoints(db),
         }
       : {}),
     close: async () => {
