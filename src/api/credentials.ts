@@ -38,7 +38,7 @@ export function readCredentials(path: string): StoredKey[] {
 }
 
 function writeCredentials(path: string, keys: StoredKey[]): void {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const temporary = `${path}.${process.pid}.tmp`;
   writeFileSync(temporary, `${JSON.stringify({ version: 1, keys }, null, 2)}\n`, { mode: 0o600 });
   renameSync(temporary, path);

@@ -6,7 +6,7 @@
  * same file and is extended in the same savepoint as each append's rows, so the tree and the
  * events cannot disagree after a refused append or a crash, and opening reads it, never rebuilds.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { canonicalJson } from '../../core/canonical-json.ts';
@@ -240,7 +240,7 @@ export function openSqliteEventStore(
 }
 
 function openWritable(path: string): Database.Database {
-  mkdirSync(dirname(path), { recursive: true });
+  createPrivately(path);
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
@@ -250,6 +250,15 @@ function openWritable(path: string): Database.Database {
     throw error;
   }
   return db;
+}
+
+/**
+ * The ledger is for its owner alone: its folder is created 0700 and the file 0600 before SQLite
+ * opens it, and SQLite gives the -wal and -shm files the mode of the database file.
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
 }
 
 /** SQLite file header bytes 18 and 19: the file format's write and read versions (2 = WAL). */
