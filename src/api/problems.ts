@@ -30,6 +30,7 @@ const PROBLEM_STATUSES = {
   429: 'Too many requests; Retry-After says when to try again',
   500: 'The ledger failed; nothing internal is shown',
   501: 'This store does not offer it',
+  503: 'The store cannot be reached or cannot write (disk full), or the read models are behind; Retry-After says when to retry',
 } as const;
 export type ProblemStatus = keyof typeof PROBLEM_STATUSES;
 

@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import type { RecordedEvent } from '../core/envelope.ts';
 import { MEMORY_STORE_URL, openEventStore, sqlitePath } from '../eventstore/open.ts';
 import type { EventStore } from '../eventstore/port.ts';
+import { watchingWrites } from '../eventstore/write-health.ts';
 import { generateSigningKey, loadOrCreateSigningKey } from '../integrity/checkpoint.ts';
 import { type LedgerCheckpoints, openLedgerCheckpoints } from '../integrity/ledger-checkpoints.ts';
 import {
@@ -58,7 +59,8 @@ export interface OpenOptions {
 
 export async function openLedger(config: LedgerConfig, options: OpenOptions = {}): Promise<Ledger> {
   const readOnly = options.readOnly === true;
-  const store = await openEventStore(config.LEDGER_STORE, { readOnly });
+  const opened = await openEventStore(config.LEDGER_STORE, { readOnly });
+  const store = readOnly ? opened : watchingWrites(opened);
   try {
     const checkpoints = readOnly ? null : checkpointsOf(store, config);
     const files = sideFilesOf(config.LEDGER_STORE);

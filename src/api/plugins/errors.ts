@@ -9,6 +9,7 @@ import {
   EventIdConflictError,
   MerkleForkError,
   MerkleTreeBehindError,
+  StoreCannotWriteError,
   StoreUnavailableError,
   StreamRevisionConflictError,
 } from '../../eventstore/errors.ts';
@@ -35,6 +36,7 @@ export const errorsPlugin = fp(
       if (problem.status === 429 && !reply.hasHeader('retry-after'))
         reply.header('retry-after', '60');
       if (error instanceof StoreUnavailableError) reply.header('retry-after', '1');
+      if (error instanceof StoreCannotWriteError) reply.header('retry-after', '60');
       return send(reply, { ...problem, instance: request.url.split('?')[0] });
     });
   },
@@ -153,6 +155,14 @@ function toProblem(error: FastifyError): Problem {
       title: 'The signed-checkpoint history is missing',
       status: 409,
       detail: error.message,
+    };
+  if (error instanceof StoreCannotWriteError)
+    return {
+      type: problemType('store-cannot-write'),
+      title: 'Event store cannot write',
+      status: 503,
+      detail:
+        'the event store cannot write (disk full or an I/O error); nothing was recorded: retry with the same Idempotency-Key once an operator has freed space',
     };
   if (error instanceof StoreUnavailableError)
     return {
