@@ -1,16 +1,53 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './api/app.ts';
 import { ensureCredentials } from './api/credentials.ts';
-import { loadConfig } from './config.ts';
+import { type Config, loadConfig } from './config.ts';
+import { START_EXIT, StartupError, startStep } from './startup.ts';
 
 /** Starts the service: `npm start`. Settings come from the environment (README). */
-const config = loadConfig();
-for (const { key, entry } of ensureCredentials(config.LEDGER_CREDENTIALS))
-  console.log(
-    `created ${entry.role} API key (shown once, stored hashed in ${config.LEDGER_CREDENTIALS}): ${key}`,
+async function start() {
+  const config = await startStep('configuration', () => loadConfig());
+  const created = await startStep('LEDGER_CREDENTIALS', () =>
+    ensureCredentials(config.LEDGER_CREDENTIALS),
   );
-const app = await buildApp(config);
-await app.listen({ host: config.HOST, port: config.PORT });
+  for (const { key, entry } of created)
+    console.log(
+      `created ${entry.role} API key (shown once, stored hashed in ${config.LEDGER_CREDENTIALS}): ${key}`,
+    );
+  // The store, the checkpoint key and the credentials are opened here.
+  const app = await startStep(settingsOfApp(config), () => buildApp(config));
+  await startStep(`HOST:PORT ${config.HOST}:${config.PORT}`, async () => {
+    try {
+      await app.listen({ host: config.HOST, port: config.PORT });
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
+  });
+  return app;
+}
+
+/** Which setting buildApp failed on: a file a setting names appears in the error; else the store. */
+const settingsOfApp = (config: Config) => (error: unknown) => {
+  const message = error instanceof Error ? error.message : '';
+  if (message.includes(config.LEDGER_CHECKPOINT_KEY)) return 'LEDGER_CHECKPOINT_KEY';
+  if (message.includes(config.LEDGER_CREDENTIALS)) return 'LEDGER_CREDENTIALS';
+  return `LEDGER_STORE ${redacted(config.LEDGER_STORE)}`;
+};
+
+/** A store URL without its password. */
+const redacted = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+
+let app: Awaited<ReturnType<typeof start>>;
+try {
+  app = await start();
+} catch (error) {
+  const known = error instanceof StartupError;
+  process.stderr.write(
+    `compliance-ledger: cannot start: ${known ? error.message : (error as Error).message}\n`,
+  );
+  process.exit(known ? error.exitCode : START_EXIT.failure);
+}
 
 /** How long in-flight requests get to finish after SIGTERM/SIGINT before the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
