@@ -204,8 +204,7 @@ export async function proveInclusion(
 
 /**
  * The checkpoints of `store`, signed under `origin` with the key `key()` gives (called only for
- * a store that can keep checkpoints), kept in the store's own signed-checkpoint log and
- * requiring that history. Null
+ * a store that can keep checkpoints) and kept in the store's own signed-checkpoint log. Null
  * for stores that keep no Merkle tree or no such log.
  */
 export function openLedgerCheckpoints(
@@ -213,12 +212,10 @@ export function openLedgerCheckpoints(
   settings: { key: () => CheckpointKey; origin: string },
 ): LedgerCheckpoints | null {
   if (!store.merkle || !store.signedCheckpoints) return null;
-  return requiringHistory(
-    ledgerCheckpoints({
-      tree: store.merkle,
-      log: store.signedCheckpoints,
-      key: settings.key(),
-      origin: settings.origin,
-    }),
-  );
+  return ledgerCheckpoints({
+    tree: store.merkle,
+    log: store.signedCheckpoints,
+    key: settings.key(),
+    origin: settings.origin,
+  });
 }
