@@ -89,6 +89,16 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
     return { path, store, trusted };
   }
 
+  it('checkpoint refuses a first checkpoint of a ledger with events (exit 4) unless a new history is started', async () => {
+    const store = `sqlite:${join(folder, 'no-history.sqlite')}`;
+    expect((await ledger('--store', store, 'seed-example')).code).toBe(0);
+    const refused = await ledger('--store', store, 'checkpoint', '--key-dir', keyDir);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toMatch(
+      /^ledger: no signed checkpoint is kept but the tree has 4 leaves: .*--start-new-history`\n$/,
+    );
+  });
+
   it('audit passes on a ledger that grew and replaces the trusted checkpoint; then catches a changed event', async () => {
     const { path, store, trusted } = await ledgerWithTrustedCheckpoint('grown');
     const before = verifyCheckpoint(readFileSync(trusted, 'utf8'), vkey());
