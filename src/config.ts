@@ -19,6 +19,8 @@ export const Config = z.object({
     .string()
     .refine(isKeyName, 'is empty or has a space or "+"')
     .default(DEFAULT_ORIGIN),
+  /** How often the service signs a checkpoint when the tree grew; 0: only at start and on an admin's POST. */
+  LEDGER_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).max(2_147_483_647).default(60_000),
   /** Largest accepted request body, in bytes. */
   LEDGER_BODY_LIMIT: z.coerce
     .number()

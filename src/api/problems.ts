@@ -24,7 +24,7 @@ const PROBLEM_STATUSES = {
   401: 'No API key, or one the ledger does not know',
   403: "The key's role may not do this",
   404: 'No such resource',
-  409: 'The stream is not at the revision the client expected',
+  409: 'The stream is not at the revision the client expected, or no checkpoint history is kept for a tree with leaves',
   412: 'If-Match does not match the stream revision',
   413: 'The body is too large',
   415: 'The body is not application/json',
@@ -32,6 +32,7 @@ const PROBLEM_STATUSES = {
   429: 'Too many requests; Retry-After says when to try again',
   500: 'The ledger failed; nothing internal is shown',
   501: 'This store does not offer it',
+  503: 'The store cannot be reached or cannot write (disk full), or the read models are behind; Retry-After says when to retry',
 } as const;
 export type ProblemStatus = keyof typeof PROBLEM_STATUSES;
 

@@ -7,8 +7,13 @@ import type { Config } from '../config.ts';
 import type { RecordedEvent } from '../core/envelope.ts';
 import { MEMORY_STORE_URL, openEventStore, sqlitePath } from '../eventstore/open.ts';
 import type { EventStore } from '../eventstore/port.ts';
+import { watchingWrites } from '../eventstore/write-health.ts';
 import { generateSigningKey, loadOrCreateSigningKey } from '../integrity/checkpoint.ts';
-import { type LedgerCheckpoints, openLedgerCheckpoints } from '../integrity/ledger-checkpoints.ts';
+import {
+  type LedgerCheckpoints,
+  openLedgerCheckpoints,
+  requiringHistory,
+} from '../integrity/ledger-checkpoints.ts';
 import {
   type LedgerReport,
   readLedger,
@@ -63,7 +68,8 @@ export interface OpenOptions {
 
 export async function openLedger(config: LedgerConfig, options: OpenOptions = {}): Promise<Ledger> {
   const readOnly = options.readOnly === true;
-  const store = await openEventStore(config.LEDGER_STORE, { readOnly });
+  const opened = await openEventStore(config.LEDGER_STORE, { readOnly });
+  const store = readOnly ? opened : watchingWrites(opened);
   try {
     const checkpoints = readOnly ? null : checkpointsOf(store, config);
     const files = sideFilesOf(config.LEDGER_STORE);
@@ -110,16 +116,18 @@ export async function openLedger(config: LedgerConfig, options: OpenOptions = {}
 /**
  * The store's signed checkpoints, signed under LEDGER_ORIGIN with the key in
  * LEDGER_CHECKPOINT_KEY (created on first use); a memory store's key lives as long as it does.
- * Null for stores that keep no Merkle tree.
+ * A first checkpoint of a tree with leaves is refused unless a new history is started
+ * (requiringHistory). Null for stores that keep no Merkle tree.
  */
 export function checkpointsOf(store: EventStore, config: LedgerConfig): LedgerCheckpoints | null {
-  return openLedgerCheckpoints(store, {
+  const checkpoints = openLedgerCheckpoints(store, {
     origin: config.LEDGER_ORIGIN,
     key: () =>
       config.LEDGER_STORE === MEMORY_STORE_URL
         ? generateSigningKey(config.LEDGER_ORIGIN)
         : loadOrCreateSigningKey(config.LEDGER_CHECKPOINT_KEY, config.LEDGER_ORIGIN),
   });
+  return checkpoints && requiringHistory(checkpoints);
 }
 
 /**

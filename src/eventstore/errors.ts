@@ -76,3 +76,17 @@ export class MerkleTreeBehindError extends Error {
 export class MerkleForkError extends Error {
   override readonly name = 'MerkleForkError';
 }
+
+/**
+ * The store cannot write (a full disk, an I/O error): nothing was acknowledged. Unlike
+ * StoreUnavailableError it does not pass by itself; the service is not ready until a write
+ * succeeds again.
+ */
+export class StoreCannotWriteError extends Error {
+  override readonly name = 'StoreCannotWriteError';
+  constructor(cause: unknown) {
+    super(`the event store cannot write: ${cause instanceof Error ? cause.message : cause}`, {
+      cause,
+    });
+  }
+}

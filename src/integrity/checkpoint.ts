@@ -176,7 +176,7 @@ export function lastCheckpointFile(path: string): LastCheckpointStore {
     },
     save(note) {
       const temporary = `${path}.${randomUUID()}.tmp`;
-      writeDurably(temporary, note, 0o644);
+      writeDurably(temporary, note, 0o600);
       renameSync(temporary, path);
       // The rename itself must survive a crash too.
       const directory = openSync(dirname(path), 'r');

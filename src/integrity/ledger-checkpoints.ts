@@ -1,8 +1,10 @@
 /**
  * The ledger's signed checkpoints (docs/design.md §7). Every checkpoint signed is kept, oldest
  * first, so an auditor can fetch any earlier one and a consistency proof from it. A new one is
- * signed only when the tree changed since the last, and never one inconsistent with the last
- * (createCheckpointSigner refuses it).
+ * signed only when the tree changed since the last, never one inconsistent with the last
+ * (createCheckpointSigner refuses it), and never the first of a tree that already has leaves
+ * unless an admin starts a new history: the kept history was lost, and a new first checkpoint
+ * could sign another root for a size already signed.
  */
 
 import { leafHash, leafInput } from '../core/merkle-leaf.ts';
@@ -25,11 +27,54 @@ export interface LedgerCheckpoints {
    * since, else one signed now. Throws InconsistentCheckpointError when the tree no longer
    * extends the last checkpoint (it was rewritten or replaced).
    */
-  latest(): Promise<KeptCheckpoint>;
+  latest(options?: SignOptions): Promise<KeptCheckpoint>;
+  /** The last checkpoint kept, signing nothing; undefined before the first. */
+  lastKept(): Promise<KeptCheckpoint | undefined>;
   /** The checkpoint of `treeSize` leaves: latest() for the current size, else a kept one or undefined. */
   ofSize(treeSize: number): Promise<KeptCheckpoint | undefined>;
   /** Every checkpoint kept, oldest first. */
   all(): Promise<readonly KeptCheckpoint[]>;
+}
+
+export interface SignOptions {
+  /**
+   * Sign even though no checkpoint is kept and the tree has leaves (an admin's explicit say:
+   * `ledger checkpoint --start-new-history`), e.g. after `ledger import`.
+   */
+  startNewHistory?: boolean;
+}
+
+/** No checkpoint is kept, yet the tree has leaves: the history was lost or never started. */
+export class CheckpointHistoryMissingError extends Error {
+  override readonly name = 'CheckpointHistoryMissingError';
+  constructor(readonly treeSize: number) {
+    super(
+      `no signed checkpoint is kept but the tree has ${treeSize} leaves: the checkpoint history is missing; an admin who knows why starts a new one with \`ledger checkpoint --start-new-history\``,
+    );
+  }
+}
+
+/**
+ * `checkpoints` refusing to sign the first checkpoint of a tree that has leaves, unless told to
+ * start a new history: what the service and `ledger checkpoint` sign through. A history begins
+ * with the checkpoint of the empty tree (the service signs it on first start).
+ */
+export function requiringHistory(checkpoints: LedgerCheckpoints): LedgerCheckpoints {
+  async function latest(options: SignOptions = {}): Promise<KeptCheckpoint> {
+    if (options.startNewHistory !== true && (await checkpoints.lastKept()) === undefined) {
+      const treeSize = await checkpoints.tree.size();
+      if (treeSize > 0) throw new CheckpointHistoryMissingError(treeSize);
+    }
+    return checkpoints.latest();
+  }
+  return {
+    ...checkpoints,
+    latest,
+    async ofSize(treeSize) {
+      if (treeSize === (await checkpoints.tree.size())) return latest();
+      return checkpoints.ofSize(treeSize);
+    },
+  };
 }
 
 export function ledgerCheckpoints(options: {
@@ -88,6 +133,7 @@ export function ledgerCheckpoints(options: {
     origin,
     key,
     latest,
+    lastKept: async () => (await all()).at(-1),
     async ofSize(treeSize) {
       if (treeSize === (await tree.size())) return latest();
       await all();

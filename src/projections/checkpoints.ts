@@ -46,7 +46,7 @@ export function fileCheckpointStore(folder: string): CheckpointStore {
       }
     },
     async save(checkpoint) {
-      await mkdir(folder, { recursive: true });
+      await mkdir(folder, { recursive: true, mode: 0o700 });
       const target = file(checkpoint.name);
       const temporary = `${target}.${process.pid}.tmp`;
       await writeFile(temporary, JSON.stringify(checkpoint), { mode: 0o600 });

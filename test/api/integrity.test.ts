@@ -3,7 +3,7 @@
  * outside auditor would: every note with the published key, every proof with src/verify.ts
  * against the size and root of a verified note, every leaf recomputed from GET /v1/events.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -29,6 +29,7 @@ import {
   PROBLEM_PREFIX,
   paths,
   recordFoundingCase,
+  signCheckpoint,
   startApi,
   type TestApi,
 } from './support.ts';
@@ -44,7 +45,7 @@ async function allEvents(): Promise<RecordedEvent[]> {
   return (await api.get('/v1/events?limit=1000', { as: 'auditor' })).data.events;
 }
 
-/** The checkpoint the server says is current, verified with the published key. */
+/** The last checkpoint the server signed, verified with the published key. */
 async function checkpointNow(): Promise<VerifiedCheckpoint & { note: string }> {
   const response = await api.get('/v1/ledger/checkpoint', { as: 'auditor' });
   expect(response.statusCode, response.body).toBe(200);
@@ -57,6 +58,7 @@ beforeAll(async () => {
   expect(key.statusCode).toBe(200);
   ({ verifierKey, publicKeyPem } = key.data);
   await recordFoundingCase(api);
+  await signCheckpoint(api);
 });
 afterAll(() => api?.close());
 
@@ -113,18 +115,20 @@ describe('GET /v1/ledger/checkpoint', () => {
     }
   });
 
-  it('signs a new checkpoint only when the ledger grew, and keeps every one', async () => {
-    const before = (await api.get('/v1/ledger/checkpoints', { as: 'auditor' })).data.checkpoints;
+  it('is the last one signed: reading never signs; an admin signs one only when the ledger grew, and every one is kept', async () => {
+    const before = (await api.get('/v1/ledger/checkpoints', { as: 'auditor' })).data.items;
     const first = await checkpointNow();
-    const again = await checkpointNow();
-    expect(again.note).toBe(first.note);
-    const kept = (await api.get('/v1/ledger/checkpoints')).data.checkpoints;
+    expect((await signCheckpoint(api)).note).toBe(first.note);
+    const kept = (await api.get('/v1/ledger/checkpoints')).data.items;
     expect(kept.length).toBe(before.length);
 
     expectRecorded(await api.post(paths.program('shipments'), shipment('grow-1')));
+    for (let i = 0; i < 20; i++) expect((await checkpointNow()).note).toBe(first.note);
+    expect((await api.get('/v1/ledger/checkpoints')).data.items).toEqual(kept);
+    await signCheckpoint(api);
     const grown = await checkpointNow();
     expect(grown.treeSize).toBe(first.treeSize + 1);
-    const all = (await api.get('/v1/ledger/checkpoints')).data.checkpoints;
+    const all = (await api.get('/v1/ledger/checkpoints')).data.items;
     expect(all.map((c: { treeSize: number }) => c.treeSize)).toEqual([
       ...kept.map((c: { treeSize: number }) => c.treeSize),
       grown.treeSize,
@@ -134,11 +138,43 @@ describe('GET /v1/ledger/checkpoint', () => {
   });
 });
 
+describe('GET and POST /v1/ledger/checkpoints', () => {
+  it('pages the kept checkpoints, oldest first, with limit and an opaque cursor', async () => {
+    for (const id of ['page-1', 'page-2', 'page-3']) {
+      expectRecorded(await api.post(paths.program('shipments'), shipment(id)));
+      await signCheckpoint(api);
+    }
+    const sizes: number[] = [];
+    let url = '/v1/ledger/checkpoints?limit=2';
+    for (;;) {
+      const page = (await api.get(url, { as: 'auditor' })).data;
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      sizes.push(...page.items.map((c: { treeSize: number }) => c.treeSize));
+      if (page.next === null) break;
+      url = `/v1/ledger/checkpoints?limit=2&cursor=${page.next}`;
+    }
+    const first = (await api.get('/v1/ledger/checkpoints')).data;
+    expect(first.next).toBeNull();
+    expect(sizes).toEqual(first.items.map((c: { treeSize: number }) => c.treeSize));
+    expect(sizes.length).toBeGreaterThanOrEqual(5);
+    for (const query of ['limit=0', 'limit=1001'])
+      expectValidationProblem(await api.get(`/v1/ledger/checkpoints?${query}`));
+    for (const query of ['cursor=abc', 'cursor=-1'])
+      expectProblem(await api.get(`/v1/ledger/checkpoints?${query}`), 400, 'invalid-cursor');
+  });
+
+  it('signs on demand for an admin only', async () => {
+    for (const as of ['auditor', 'recorder'] as const)
+      expectProblem(await api.post('/v1/ledger/checkpoints', undefined, { as }), 403);
+  });
+});
+
 describe('GET /v1/ledger/proofs/inclusion', () => {
   it('proves every event of the ledger in the latest checkpoint and in earlier ones', async () => {
     const earlier = await checkpointNow();
     expectRecorded(await api.post(paths.program('shipments'), shipment('incl-1')));
     expectRecorded(await api.post(paths.program('shipments'), shipment('incl-2')));
+    await signCheckpoint(api);
     const events = await allEvents();
     for (const [index, event] of events.entries()) {
       const response = await api.get(`/v1/ledger/proofs/inclusion?eventId=${event.eventId}`, {
@@ -182,24 +218,25 @@ describe('GET /v1/ledger/proofs/inclusion', () => {
     ).toBe(true);
   });
 
-  it('takes the current tree size, signing its checkpoint', async () => {
+  it('takes the current tree size once it is signed, never signing it for the asking', async () => {
     expectRecorded(await api.post(paths.program('shipments'), shipment('incl-now')));
     const events = await allEvents();
     const last = events.at(-1) as RecordedEvent;
-    const response = await api.get(
-      `/v1/ledger/proofs/inclusion?eventId=${last.eventId}&treeSize=${events.length}`,
-    );
+    const url = `/v1/ledger/proofs/inclusion?eventId=${last.eventId}&treeSize=${events.length}`;
+    expectProblem(await api.get(url), 404, 'unknown-checkpoint');
+    await signCheckpoint(api);
+    const response = await api.get(url);
     expect(response.statusCode, response.body).toBe(200);
     expect(verifyCheckpoint(response.data.checkpoint.note, verifierKey).treeSize).toBe(
       events.length,
     );
-    const kept = (await api.get('/v1/ledger/checkpoints')).data.checkpoints;
+    const kept = (await api.get('/v1/ledger/checkpoints')).data.items;
     expect(kept.at(-1).treeSize).toBe(events.length);
   });
 
   it('answers problems for unknown events, sizes never signed and events after the checkpoint', async () => {
     const events = await allEvents();
-    const kept = (await api.get('/v1/ledger/checkpoints')).data.checkpoints;
+    const kept = (await api.get('/v1/ledger/checkpoints')).data.items;
     const smallest = kept[0].treeSize;
     const unsigned = [...Array(events.length).keys()].find(
       (n) => !kept.some((c: { treeSize: number }) => c.treeSize === n),
@@ -242,8 +279,9 @@ describe('GET /v1/ledger/proofs/inclusion', () => {
 describe('GET /v1/ledger/proofs/consistency', () => {
   it('proves each kept checkpoint extends every earlier one, with both notes', async () => {
     expectRecorded(await api.post(paths.program('shipments'), shipment('cons-1')));
+    await signCheckpoint(api);
     const latest = await checkpointNow();
-    const kept = (await api.get('/v1/ledger/checkpoints')).data.checkpoints;
+    const kept = (await api.get('/v1/ledger/checkpoints')).data.items;
     expect(kept.length).toBeGreaterThanOrEqual(3);
     for (const from of kept) {
       const response = await api.get(`/v1/ledger/proofs/consistency?from=${from.treeSize}`, {
@@ -281,7 +319,7 @@ describe('GET /v1/ledger/proofs/consistency', () => {
   });
 
   it('answers problems for sizes out of order or never signed', async () => {
-    const kept = (await api.get('/v1/ledger/checkpoints')).data.checkpoints;
+    const kept = (await api.get('/v1/ledger/checkpoints')).data.items;
     const [a, b] = kept;
     const reversed = expectProblem(
       await api.get(`/v1/ledger/proofs/consistency?from=${b.treeSize}&to=${a.treeSize}`),
@@ -311,7 +349,7 @@ describe('on a sqlite store', () => {
     try {
       const first = await startApi({ files, store: 'sqlite' });
       await recordFoundingCase(first);
-      const signed = (await first.get('/v1/ledger/checkpoint')).data;
+      const signed = await signCheckpoint(first);
       const key = (await first.get('/v1/ledger/checkpoint/public-key')).data;
       await first.close();
       expect(existsSync(`${files.dir}/checkpoint-key/checkpoint-key.pem`)).toBe(true);
@@ -322,12 +360,15 @@ describe('on a sqlite store', () => {
       const second = await startApi({ files, store: 'sqlite' });
       try {
         expect((await second.get('/v1/ledger/checkpoint/public-key')).data).toEqual(key);
-        expect((await second.get('/v1/ledger/checkpoints')).data.checkpoints).toEqual([signed]);
+        // The first is the empty tree's, signed on the ledger's first start.
+        const kept = (await second.get('/v1/ledger/checkpoints')).data.items;
+        expect(kept.map((c: { treeSize: number }) => c.treeSize)).toEqual([0, signed.treeSize]);
+        expect(kept.at(-1)).toEqual(signed);
         expect((await second.get('/v1/ledger/checkpoint')).data).toEqual(signed);
         expectRecorded(
           await second.post(paths.program('shipments', PROGRAM_ID), shipment('after-restart')),
         );
-        const grown = (await second.get('/v1/ledger/checkpoint')).data;
+        const grown = await signCheckpoint(second);
         const proof = (await second.get(`/v1/ledger/proofs/consistency?from=${signed.treeSize}`))
           .data;
         expect(proof.to.note).toBe(grown.note);
@@ -354,21 +395,91 @@ describe('on a sqlite store', () => {
       const api = await startApi({ files, store: 'sqlite' });
       try {
         await recordFoundingCase(api);
-        const signed = (await api.get('/v1/ledger/checkpoint')).data;
+        const signed = await signCheckpoint(api);
         // Someone rewrites the stored node over the first four leaves (post-order key 6).
         const raw = new Database(files.sqliteUrl.slice('sqlite:'.length));
         raw.prepare('UPDATE merkle_nodes SET hash = zeroblob(32) WHERE node = 6').run();
         raw.close();
         expectRecorded(await api.post(paths.program('shipments'), shipment('after-rewrite')));
         const refused = expectProblem(
-          await api.get('/v1/ledger/checkpoint'),
+          await api.post('/v1/ledger/checkpoints', undefined, { as: 'admin' }),
           500,
           'inconsistent-checkpoint',
         );
         expect(refused.detail).toContain(`last signed: size ${signed.treeSize}`);
-        expect((await api.get('/v1/ledger/checkpoints')).data.checkpoints).toEqual([signed]);
+        expect((await api.get('/v1/ledger/checkpoints')).data.items.at(-1)).toEqual(signed);
       } finally {
         await api.close();
+      }
+    } finally {
+      files.remove();
+    }
+  });
+});
+
+describe('the signed-checkpoint history of a sqlite ledger', () => {
+  it('lives in the ledger file: a deleted history is refused a new first checkpoint until an admin starts one', async () => {
+    const files = createTestFiles();
+    try {
+      const first = await startApi({ files, store: 'sqlite' });
+      await recordFoundingCase(first);
+      const signed = await signCheckpoint(first);
+      await first.close();
+      expect(existsSync(`${files.sqliteUrl.slice('sqlite:'.length)}.signed-checkpoints`)).toBe(
+        false,
+      );
+      const raw = new Database(files.sqliteUrl.slice('sqlite:'.length));
+      raw.prepare('DELETE FROM signed_checkpoints').run();
+      raw.close();
+
+      const second = await startApi({ files, store: 'sqlite' });
+      try {
+        const refused = expectProblem(
+          await second.post('/v1/ledger/checkpoints', undefined, { as: 'admin' }),
+          409,
+          'checkpoint-history-missing',
+        );
+        expect(refused.detail).toContain('--start-new-history');
+        expectProblem(await second.get('/v1/ledger/checkpoint'), 409, 'checkpoint-history-missing');
+        expect((await second.get('/v1/ledger/checkpoints')).data.items).toEqual([]);
+        const checkpoints = second.app.ledger.checkpoints;
+        const restarted = await checkpoints?.latest({ startNewHistory: true });
+        expect(restarted?.treeSize).toBe(signed.treeSize);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      files.remove();
+    }
+  });
+
+  it('takes in the `<ledger>.signed-checkpoints` file of an older ledger once', async () => {
+    const files = createTestFiles();
+    try {
+      const first = await startApi({ files, store: 'sqlite' });
+      await recordFoundingCase(first);
+      const signed = await signCheckpoint(first);
+      await first.close();
+      // Back to schema 2, with the history in the file beside it as that version kept it.
+      const path = files.sqliteUrl.slice('sqlite:'.length);
+      const raw = new Database(path);
+      const notes = raw.prepare('SELECT note FROM signed_checkpoints ORDER BY idx').pluck().all();
+      raw.exec('DROP TABLE signed_checkpoints; PRAGMA user_version = 2');
+      raw.close();
+      writeFileSync(
+        `${path}.signed-checkpoints`,
+        notes.map((n) => `${JSON.stringify(n)}\n`).join(''),
+      );
+
+      const second = await startApi({ files, store: 'sqlite' });
+      try {
+        expect((await second.get('/v1/ledger/checkpoint')).data).toEqual(signed);
+        expect((await second.get('/v1/ledger/checkpoints')).data.items).toHaveLength(notes.length);
+        rmSync(`${path}.signed-checkpoints`);
+        expectRecorded(await second.post(paths.program('shipments'), shipment('after-migration')));
+        expect((await signCheckpoint(second)).treeSize).toBe(signed.treeSize + 1);
+      } finally {
+        await second.close();
       }
     } finally {
       files.remove();

@@ -11,6 +11,7 @@ import {
   type KeyName,
   recordFoundingCase,
   registeredRoutes,
+  signCheckpoint,
   startApi,
   type TestApi,
   tdpReleaseBody,
@@ -20,7 +21,8 @@ interface Route {
   method: 'GET' | 'POST';
   /** As registered with fastify. */
   url: string;
-  kind: 'command' | 'query';
+  /** command: recorder and admin; query: every reader; admin: admin only. */
+  kind: 'command' | 'query' | 'admin';
   /** A concrete request for it (ids of what the seeded ledger holds). */
   path: () => string;
   body?: () => unknown;
@@ -115,6 +117,12 @@ const ROUTES: Route[] = [
   query('/v1/ledger/verify', '/v1/ledger/verify'),
   query('/v1/ledger/checkpoint', '/v1/ledger/checkpoint'),
   query('/v1/ledger/checkpoints', '/v1/ledger/checkpoints'),
+  {
+    method: 'POST',
+    url: '/v1/ledger/checkpoints',
+    kind: 'admin',
+    path: () => '/v1/ledger/checkpoints',
+  },
   query('/v1/ledger/checkpoint/public-key', '/v1/ledger/checkpoint/public-key'),
   {
     ...query('/v1/ledger/proofs/inclusion', ''),
@@ -127,13 +135,14 @@ const ROUTES: Route[] = [
 ];
 const COMMANDS = ROUTES.filter((r) => r.kind === 'command');
 const QUERIES = ROUTES.filter((r) => r.kind === 'query');
+const ADMIN_ONLY = ROUTES.filter((r) => r.kind === 'admin');
 const name = (r: Route) => `${r.method} ${r.url}`;
 
 beforeAll(async () => {
   api = await startApi();
   const { notice } = await recordFoundingCase(api);
   noticeEventId = notice.eventId;
-  signedSize = (await api.get('/v1/ledger/checkpoint')).data.treeSize;
+  signedSize = (await signCheckpoint(api)).treeSize;
 });
 afterAll(() => api?.close());
 
@@ -206,8 +215,21 @@ describe('authorization', () => {
     },
   );
 
+  it.each(
+    ADMIN_ONLY.flatMap((route) =>
+      (['auditor', 'recorder'] as const).map((as) => ({
+        label: `${as}: ${name(route)}`,
+        route,
+        as,
+      })),
+    ),
+  )('$label -> 403 problem: admin only', async ({ route, as }) => {
+    expectProblem(await send(route, { as }), 403, 'forbidden');
+  });
+
   const allowed = [
-    ...ROUTES.flatMap((route) =>
+    ...ADMIN_ONLY.map((route) => ({ label: `admin: ${name(route)}`, route, as: 'admin' as const })),
+    ...ROUTES.filter((r) => r.kind !== 'admin').flatMap((route) =>
       (['recorder', 'admin'] as const).map((as) => ({ label: `${as}: ${name(route)}`, route, as })),
     ),
     ...QUERIES.map((route) => ({

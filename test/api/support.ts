@@ -153,6 +153,13 @@ function parseJson(response: LightMyRequestResponse): unknown {
   return JSON.parse(response.body);
 }
 
+/** Signs a checkpoint of the ledger now, as an admin does (reading never signs one). */
+export async function signCheckpoint(api: Pick<TestApi, 'post'>) {
+  const response = await api.post('/v1/ledger/checkpoints', undefined, { as: 'admin' });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.data;
+}
+
 export const PROBLEM_PREFIX = 'urn:compliance-ledger:problem:';
 
 /** Asserts an RFC 9457 problem with the given status and `type` (the part after the prefix). */

@@ -70,10 +70,12 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
     const store = `sqlite:${path}`;
     const trusted = join(folder, `${name}.note`);
     expect((await ledger('--store', store, 'seed-example')).code).toBe(0);
+    // Seeded without a signer: the first checkpoint starts the history, as the admin says so.
     const saved = await ledger(
       '--store',
       store,
       'checkpoint',
+      '--start-new-history',
       '--key-dir',
       keyDir,
       '--out',
@@ -86,6 +88,16 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
     expect((await ledger('--store', store, 'checkpoint', '--key-dir', keyDir)).code).toBe(0);
     return { path, store, trusted };
   }
+
+  it('checkpoint refuses a first checkpoint of a ledger with events (exit 4) unless a new history is started', async () => {
+    const store = `sqlite:${join(folder, 'no-history.sqlite')}`;
+    expect((await ledger('--store', store, 'seed-example')).code).toBe(0);
+    const refused = await ledger('--store', store, 'checkpoint', '--key-dir', keyDir);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toMatch(
+      /^ledger: no signed checkpoint is kept but the tree has 4 leaves: .*--start-new-history`\n$/,
+    );
+  });
 
   it('audit passes on a ledger that grew and replaces the trusted checkpoint; then catches a changed event', async () => {
     const { path, store, trusted } = await ledgerWithTrustedCheckpoint('grown');
@@ -209,7 +221,9 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
       'ledger: audit failed: the consistency proof from tree size 4 to 8 does not verify: the ledger is not the trusted one plus appends\n',
     );
     expect(readFileSync(trusted, 'utf8')).toBe(original);
-    expect(readFileSync(`${path}.signed-checkpoints`, 'utf8').trim().split('\n')).toHaveLength(2);
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT count(*) FROM signed_checkpoints').pluck().get()).toBe(2);
+    db.close();
   });
 
   it('proof inclusion prints a proof that verifies against the signed checkpoint', async () => {
@@ -313,11 +327,17 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
 
 describe('ledger audit --url against a server', () => {
   it('verifies checkpoint, consistency and every event served; catches an event changed under the server', async () => {
-    const files = createLedgerFiles({ auditor: 'auditor', recorder: 'recorder' });
+    const files = createLedgerFiles({ auditor: 'auditor', recorder: 'recorder', admin: 'admin' });
     const server = await startServer(files);
+    const sign = async () =>
+      expect(
+        (await server.post('/v1/ledger/checkpoints', {}, { key: files.keys.admin?.key ?? '' }))
+          .status,
+      ).toBe(200);
     const recorder = files.keys.recorder?.key ?? '';
     const auditor = files.keys.auditor?.key ?? '';
     await registerPrograms(server, recorder, ['audit-program']);
+    await sign();
     const note = await server.get('/v1/ledger/checkpoint', {
       key: auditor,
       headers: { accept: 'text/plain' },
@@ -334,6 +354,7 @@ describe('ledger audit --url against a server', () => {
         ).status,
       ).toBe(201);
 
+    await sign();
     const vkeyFile = join(files.dir, 'checkpoint-key', 'checkpoint-key.vkey');
     const audit = () =>
       ledger(

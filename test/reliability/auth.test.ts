@@ -47,6 +47,7 @@ const V1_ROUTES = [
   'GET /v1/ledger/verify',
   'GET /v1/ledger/checkpoint',
   'GET /v1/ledger/checkpoints',
+  'POST /v1/ledger/checkpoints',
   'GET /v1/ledger/checkpoint/public-key',
   'GET /v1/ledger/proofs/inclusion',
   'GET /v1/ledger/proofs/consistency',
@@ -111,6 +112,7 @@ describe('every route refuses requests without a valid key of an allowed role', 
     files = createLedgerFiles({
       recorder: 'recorder',
       auditor: 'auditor',
+      admin: 'admin',
       'soon-revoked': 'recorder',
     });
     server = await startServer(files);
@@ -141,6 +143,9 @@ describe('every route refuses requests without a valid key of an allowed role', 
             label: `${method.toUpperCase()} ${path}`,
           });
     ledgerSize = (await readWholeLedger(server, key)).length;
+    // Reading never signs: an admin has the grown ledger signed.
+    const admin = { key: files.keys.admin?.key ?? '' };
+    expect((await server.post('/v1/ledger/checkpoints', {}, admin)).status).toBe(200);
     const signed = await server.get('/v1/ledger/checkpoint', { key });
     expect(signed.status).toBe(200);
     requiredQuery['GET /v1/ledger/proofs/inclusion'] = `?eventId=${existingEventId}`;

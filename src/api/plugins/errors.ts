@@ -12,10 +12,12 @@ import {
   EventIdConflictError,
   MerkleForkError,
   MerkleTreeBehindError,
+  StoreCannotWriteError,
   StoreUnavailableError,
   StreamRevisionConflictError,
 } from '../../eventstore/errors.ts';
 import { InconsistentCheckpointError } from '../../integrity/checkpoint.ts';
+import { CheckpointHistoryMissingError } from '../../integrity/ledger-checkpoints.ts';
 import { ProjectionWaitTimeoutError } from '../../projections/runtime.ts';
 import { type Problem, ProblemError, problemType } from '../problems.ts';
 
@@ -37,6 +39,7 @@ export const errorsPlugin = fp(
       if (problem.status === 429 && !reply.hasHeader('retry-after'))
         reply.header('retry-after', '60');
       if (error instanceof StoreUnavailableError) reply.header('retry-after', '1');
+      if (error instanceof StoreCannotWriteError) reply.header('retry-after', '60');
       return send(reply, { ...problem, instance: request.url.split('?')[0] });
     });
   },
@@ -142,6 +145,21 @@ function toProblem(error: FastifyError): Problem {
       title: 'Refusing to sign an inconsistent checkpoint',
       status: 500,
       detail: `${error.message}: the stored tree no longer extends the last checkpoint signed`,
+    };
+  if (error instanceof CheckpointHistoryMissingError)
+    return {
+      type: problemType('checkpoint-history-missing'),
+      title: 'The signed-checkpoint history is missing',
+      status: 409,
+      detail: error.message,
+    };
+  if (error instanceof StoreCannotWriteError)
+    return {
+      type: problemType('store-cannot-write'),
+      title: 'Event store cannot write',
+      status: 503,
+      detail:
+        'the event store cannot write (disk full or an I/O error); nothing was recorded: retry with the same Idempotency-Key once an operator has freed space',
     };
   if (error instanceof StoreUnavailableError)
     return {

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { type Ledger, type LedgerConfig, openLedger } from '../../composition/open-ledger.ts';
+import type { Config } from '../../config.ts';
+import { startCheckpointCadence } from '../../integrity/checkpoint-cadence.ts';
 
 export type { Ledger } from '../../composition/open-ledger.ts';
 
@@ -13,11 +15,14 @@ declare module 'fastify' {
 /**
  * Opens the ledger through the composition root (store, checkpoint key created on first start,
  * projections saving sealed checkpoints beside a SQLite file; a refused one is logged and rebuilt),
- * and closes it after the server stopped
- * taking requests, so in-flight appends finish.
+ * signs checkpoints on the LEDGER_CHECKPOINT_INTERVAL_MS cadence, and closes it after the server
+ * stopped taking requests, so in-flight appends finish.
  */
 export const ledgerPlugin = fp(
-  async (app: FastifyInstance, options: { config: LedgerConfig }) => {
+  async (
+    app: FastifyInstance,
+    options: { config: LedgerConfig & Pick<Config, 'LEDGER_CHECKPOINT_INTERVAL_MS'> },
+  ) => {
     const ledger = await openLedger(options.config, {
       checkpointEvery: 100_000,
       onRefused: (name, reason) =>
@@ -26,8 +31,18 @@ export const ledgerPlugin = fp(
           `read-model checkpoint ${name} refused (${reason}): rebuilt from the events`,
         ),
     });
+    const cadence =
+      ledger.checkpoints &&
+      (await startCheckpointCadence(
+        ledger.checkpoints,
+        options.config.LEDGER_CHECKPOINT_INTERVAL_MS,
+        (error) => app.log.error({ err: error }, 'signing a checkpoint failed'),
+      ));
     app.decorate('ledger', ledger);
-    app.addHook('onClose', () => ledger.close());
+    app.addHook('onClose', async () => {
+      await cadence?.stop();
+      await ledger.close();
+    });
   },
   { name: 'ledger', fastify: '5.x' },
 );

@@ -3,11 +3,13 @@ import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  CheckpointHistoryMissingError,
   type KeptCheckpoint,
   type LedgerCheckpoints,
   noCheckpointOfSize,
   proveInclusion,
 } from '../../integrity/ledger-checkpoints.ts';
+import { NextCursor, PageQuery, pageOf } from '../paging.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, ProblemError, problemResponses } from '../problems.ts';
 import {
@@ -17,13 +19,15 @@ import {
   InclusionProofResponse,
 } from '../schemas.ts';
 
-const problems = problemResponses(400, 401, 403, 404, 429, 500, 501);
+const problems = problemResponses(400, 401, 403, 404, 409, 429, 500, 501);
 const TreeSize = z.coerce.number().int().min(0);
 const hex = (hash: Uint8Array) => Buffer.from(hash).toString('hex');
 
 /**
  * Signed checkpoints and Merkle proofs (docs/design.md §7) for auditors. Every proof comes with
  * the signed checkpoint of its tree size, so a client takes size and root from one verified note.
+ * Reading never signs: the service signs on its cadence (src/integrity/checkpoint-cadence.ts)
+ * and when an admin POSTs.
  */
 async function integrity(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -41,8 +45,26 @@ async function integrity(app: FastifyInstance) {
     return checkpoints;
   }
 
+  /** The last checkpoint kept; a problem when there is none (the history is missing). */
+  async function lastKept(checkpoints: LedgerCheckpoints): Promise<KeptCheckpoint> {
+    const last = await checkpoints.lastKept();
+    if (last !== undefined) return last;
+    const treeSize = await checkpoints.tree.size();
+    if (treeSize > 0) throw new CheckpointHistoryMissingError(treeSize);
+    throw new ProblemError(
+      404,
+      'unknown-checkpoint',
+      'No such checkpoint',
+      'no checkpoint is signed yet',
+    );
+  }
+
+  /** A kept checkpoint of `treeSize`, never one signed for the asking. */
+  const keptOfSize = async (checkpoints: LedgerCheckpoints, treeSize: number) =>
+    (await checkpoints.all()).find((c) => c.treeSize === treeSize);
+
   async function ofSize(checkpoints: LedgerCheckpoints, treeSize: number): Promise<KeptCheckpoint> {
-    const checkpoint = await checkpoints.ofSize(treeSize);
+    const checkpoint = await keptOfSize(checkpoints, treeSize);
     if (checkpoint === undefined)
       throw new ProblemError(
         404,
@@ -59,7 +81,8 @@ async function integrity(app: FastifyInstance) {
       config,
       schema: {
         tags: ['integrity'],
-        summary: 'The signed checkpoint of the ledger now (signed on request when the tree grew)',
+        summary:
+          'The last checkpoint signed (the service signs on a cadence, and when an admin asks)',
         description: 'With `Accept: text/plain` the answer is the signed note alone.',
         response: {
           200: {
@@ -73,7 +96,7 @@ async function integrity(app: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      const checkpoint = await kept().latest();
+      const checkpoint = await lastKept(kept());
       if (prefersText(req.headers.accept))
         return reply.type('text/plain; charset=utf-8').send(checkpoint.note);
       return checkpointBody(checkpoint);
@@ -86,11 +109,35 @@ async function integrity(app: FastifyInstance) {
       config,
       schema: {
         tags: ['integrity'],
-        summary: 'Every checkpoint signed, oldest first',
-        response: { 200: z.object({ checkpoints: z.array(CheckpointResponse) }), ...problems },
+        summary: 'Every checkpoint signed, oldest first, a page at a time',
+        querystring: z.object(PageQuery),
+        response: {
+          200: z.object({
+            items: z.array(CheckpointResponse),
+            next: NextCursor,
+          }),
+          ...problems,
+        },
       },
     },
-    async () => ({ checkpoints: (await kept().all()).map(checkpointBody) }),
+    async (req) => {
+      const page = pageOf(await kept().all(), (checkpoint) => [checkpoint.treeSize], req.query);
+      return { items: page.items.map(checkpointBody), next: page.next };
+    },
+  );
+
+  r.post(
+    '/ledger/checkpoints',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['integrity'],
+        summary:
+          'Sign a checkpoint of the ledger now (admin); the last one when the tree did not grow',
+        response: { 200: CheckpointResponse, ...problems },
+      },
+    },
+    async () => checkpointBody(await kept().latest()),
   );
 
   r.get(
@@ -123,7 +170,7 @@ async function integrity(app: FastifyInstance) {
         querystring: z.object({
           eventId: z.string().min(1).max(200),
           treeSize: TreeSize.optional().describe(
-            'A checkpoint size (GET /v1/ledger/checkpoints) or the current one; default: the latest checkpoint',
+            'A checkpoint size (GET /v1/ledger/checkpoints); default: the last checkpoint signed',
           ),
         }),
         response: { 200: InclusionProofResponse, ...problems },
@@ -131,7 +178,17 @@ async function integrity(app: FastifyInstance) {
     },
     async (req) => {
       const { eventId, treeSize } = req.query;
-      const answer = await proveInclusion(app.ledger.store, kept(), eventId, treeSize);
+      const checkpoints = kept();
+      const answer = await proveInclusion(
+        app.ledger.store,
+        {
+          tree: checkpoints.tree,
+          latest: () => lastKept(checkpoints),
+          ofSize: (size) => keptOfSize(checkpoints, size),
+        },
+        eventId,
+        treeSize,
+      );
       if (!answer.ok) {
         if (answer.problem === 'unknown-event') throw notFound(answer.detail);
         const title =
@@ -162,7 +219,7 @@ async function integrity(app: FastifyInstance) {
         querystring: z.object({
           from: TreeSize.describe('The size of the earlier checkpoint, e.g. the one you trust'),
           to: TreeSize.optional().describe(
-            'A later checkpoint size or the current one; default: the latest checkpoint',
+            'A later checkpoint size; default: the last checkpoint signed',
           ),
         }),
         response: { 200: ConsistencyProofResponse, ...problems },
@@ -178,7 +235,7 @@ async function integrity(app: FastifyInstance) {
           'Tree sizes out of order',
           `from (${from}) is larger than to (${to})`,
         );
-      const later = to === undefined ? await checkpoints.latest() : await ofSize(checkpoints, to);
+      const later = to === undefined ? await lastKept(checkpoints) : await ofSize(checkpoints, to);
       const earlier = await ofSize(checkpoints, from);
       return {
         from: checkpointBody(earlier),

@@ -1,5 +1,7 @@
 import { writeFileSync } from 'node:fs';
+import { CheckpointHistoryMissingError } from '../../integrity/ledger-checkpoints.ts';
 import type { Cli } from '../cli.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
 import { checkpointsOf } from '../integrity.ts';
 import { openStore } from '../open-ledger.ts';
 import { keyDirOption } from '../options.ts';
@@ -16,16 +18,22 @@ export function checkpointCommand(cli: Cli): void {
       '--out <file>',
       'write the signed note to a file (e.g. the trusted checkpoint of an audit)',
     )
+    .option(
+      '--start-new-history',
+      'sign although no checkpoint is kept and the ledger has events (after `ledger import`, or a lost history): only when you know why',
+    )
     .addOption(keyDirOption(cli.config))
-    .action(async (o: { out?: string; keyDir: string }) => {
+    .action(async (o: { out?: string; keyDir: string; startNewHistory?: boolean }) => {
       const url = globals().store;
       const store = await openStore(url);
       try {
-        const { origin, treeSize, rootHash, note } = await checkpointsOf(
-          store,
-          url,
-          o.keyDir,
-        ).latest();
+        const { origin, treeSize, rootHash, note } = await checkpointsOf(store, url, o.keyDir)
+          .latest({ startNewHistory: o.startNewHistory === true })
+          .catch((error: unknown) => {
+            if (error instanceof CheckpointHistoryMissingError)
+              throw new CliError(EXIT.refused, error.message);
+            throw error;
+          });
         if (o.out) {
           writeFileSync(o.out, note);
           process.stderr.write(`checkpoint of tree size ${treeSize} written to ${o.out}\n`);

@@ -6,7 +6,7 @@
  * same file and is extended in the same savepoint as each append's rows, so the tree and the
  * events cannot disagree after a refused append or a crash, and opening reads it, never rebuilds.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { canonicalJson } from '../../core/canonical-json.ts';
@@ -24,7 +24,6 @@ import {
 } from '../append-rules.ts';
 import { ledgerMerkleTree } from '../ledger-merkle-tree.ts';
 import type { EventStore, RecordedEvent } from '../port.ts';
-import { signedCheckpointFile } from '../signed-checkpoint-log.ts';
 import { catchUpSubscription, createCommitFeed } from '../subscription.ts';
 import Database from './driver.ts';
 import {
@@ -35,6 +34,7 @@ import {
 } from './group-commit.ts';
 import { checkSchemaVersion, migrate } from './migrations/index.ts';
 import { toRecordedEvent } from './rows.ts';
+import { sqliteSignedCheckpoints } from './signed-checkpoints.ts';
 import { prepareStatements } from './statements.ts';
 import { appendingStorage, appendLeaf, sqliteMerkleStorage } from './tree-storage.ts';
 
@@ -226,8 +226,8 @@ export function openSqliteEventStore(
             const position = statements.positionOf.get(eventId);
             return position === undefined ? null : position - 1;
           }),
-          // Beside the ledger file, so a copy of the ledger's folder keeps its checkpoints.
-          signedCheckpoints: signedCheckpointFile(`${path}.signed-checkpoints`),
+          // In the ledger file, so the history goes wherever the tree goes.
+          signedCheckpoints: sqliteSignedCheckpoints(db),
         }
       : {}),
     close: async () => {
@@ -241,7 +241,7 @@ export function openSqliteEventStore(
 }
 
 function openWritable(path: string): BetterSqlite3.Database {
-  mkdirSync(dirname(path), { recursive: true });
+  createPrivately(path);
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
@@ -251,6 +251,15 @@ function openWritable(path: string): BetterSqlite3.Database {
     throw error;
   }
   return db;
+}
+
+/**
+ * The ledger is for its owner alone: its folder is created 0700 and the file 0600 before SQLite
+ * opens it, and SQLite gives the -wal and -shm files the mode of the database file.
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
 }
 
 /** SQLite file header bytes 18 and 19: the file format's write and read versions (2 = WAL). */

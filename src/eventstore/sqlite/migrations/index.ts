@@ -2,9 +2,14 @@
 import type Database from 'better-sqlite3';
 import { createEvents } from './001-events.ts';
 import { createMerkleNodes } from './002-merkle-nodes.ts';
+import { createSignedCheckpoints } from './003-signed-checkpoints.ts';
 
-/** One file per version, in order. Append, never edit. */
-const migrations: readonly ((db: Database.Database) => void)[] = [createEvents, createMerkleNodes];
+/** One file per version, in order. Append, never edit. A step gets the file's path too, for side files it takes in. */
+const migrations: readonly ((db: Database.Database, path: string) => void)[] = [
+  createEvents,
+  createMerkleNodes,
+  createSignedCheckpoints,
+];
 
 export const SCHEMA_VERSION = migrations.length;
 
@@ -29,7 +34,7 @@ export function migrate(db: Database.Database, path: string): void {
     if (version > migrations.length) {
       throw new LedgerSchemaVersionError(path, version, migrations.length);
     }
-    for (const step of migrations.slice(version)) step(db);
+    for (const step of migrations.slice(version)) step(db, path);
     if (version < migrations.length) db.pragma(`user_version = ${migrations.length}`);
   }).immediate();
 }

@@ -1,0 +1,25 @@
+/**
+ * The signed-checkpoint history in the ledger file itself (the port's SignedCheckpointLog), in
+ * the table migration 003 creates: as durable as the events and copied with them, so it cannot
+ * be deleted apart from the ledger. A note gets the next index in an IMMEDIATE transaction, as
+ * on PostgreSQL, so two processes signing at once both keep theirs. Any connection to the file
+ * will do (a signature is rare): it needs nothing of the store's writer.
+ */
+import type Database from 'better-sqlite3';
+import type { SignedCheckpointLog } from '../port.ts';
+
+export function sqliteSignedCheckpoints(db: Database.Database): SignedCheckpointLog {
+  const select = db
+    .prepare<[number], string>('SELECT note FROM signed_checkpoints WHERE idx >= ? ORDER BY idx')
+    .pluck();
+  const insert = db.prepare<[string]>(
+    'INSERT INTO signed_checkpoints (idx, note) SELECT coalesce(max(idx) + 1, 0), ? FROM signed_checkpoints',
+  );
+  const append = db.transaction((note: string) => insert.run(note));
+  return {
+    notes: async (from = 0) => select.all(from),
+    append: async (note) => {
+      append.immediate(note);
+    },
+  };
+}
