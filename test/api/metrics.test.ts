@@ -11,6 +11,7 @@ import {
   metricValue,
   paths,
   recordFoundingCase,
+  signCheckpoint,
   startApi,
   type TestApi,
 } from './support.ts';
@@ -52,7 +53,7 @@ describe('/metrics', () => {
     expect(await metricValue(api, 'ledger_last_verify_ok')).toBeNaN();
     expect(await metricValue(api, 'ledger_last_verify_timestamp_seconds')).toBe(0);
 
-    expect((await api.get('/v1/ledger/checkpoint')).statusCode).toBe(200);
+    await signCheckpoint(api);
     await api.post(paths.program('end'), { endedOn: '2008-01-01', reason: 'done' });
     expect(await metricValue(api, 'ledger_tree_size')).toBe(6);
     expect(await metricValue(api, 'ledger_checkpoint_tree_size')).toBe(5);

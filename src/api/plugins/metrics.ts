@@ -140,13 +140,12 @@ function ledgerGauges(registry: Registry, ledger: Ledger): void {
     },
   });
   if (!checkpoints) return;
-  const lastKept = async () => (await checkpoints.all()).at(-1);
   new Gauge({
     name: 'ledger_checkpoint_tree_size',
     help: 'Tree size of the last signed checkpoint (0: none signed yet)',
     registers: [registry],
     async collect() {
-      this.set((await lastKept())?.treeSize ?? 0);
+      this.set((await checkpoints.lastKept())?.treeSize ?? 0);
     },
   });
   new Gauge({
@@ -154,7 +153,7 @@ function ledgerGauges(registry: Registry, ledger: Ledger): void {
     help: 'Seconds since the last event the last signed checkpoint covers was recorded (0: none signed)',
     registers: [registry],
     async collect() {
-      const size = (await lastKept())?.treeSize ?? 0;
+      const size = (await checkpoints.lastKept())?.treeSize ?? 0;
       if (size === 0) return this.set(0);
       const position = (await tree.positionOf?.(size - 1)) ?? size;
       const [event] = await store.readAll({ fromPosition: position, limit: 1 });
