@@ -1,0 +1,105 @@
+/**
+ * The SQLite ledger's write side: one connection that commits batches of appends, each checked
+ * on its own in a savepoint against the state the earlier ones in the batch left, and extends
+ * the Merkle tree in the same transaction. It runs in the writer thread (writer-worker.ts), so
+ * the fsync of a commit never stalls the event loop that answers requests.
+ */
+import type Database from 'better-sqlite3';
+import { GENESIS_HASH, sealEvent } from '../../core/event-hash.ts';
+import { MerkleTree } from '../../core/merkle/tree.ts';
+import {
+  appendResult,
+  checkExpectedRevision,
+  commitInstant,
+  retriedAppendResult,
+} from '../append-rules.ts';
+import type { Outcome, PendingAppend } from './group-commit.ts';
+import { multiRowInsert } from './multi-row-insert.ts';
+import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './rows.ts';
+import { prepareStatements } from './statements.ts';
+import { appendLeaf, bufferedStorage, nodeInserter, sqliteMerkleStorage } from './tree-storage.ts';
+
+export interface SqliteWriter {
+  /** Writes a batch in one IMMEDIATE transaction; throws when the transaction itself failed. */
+  commitBatch(batch: readonly PendingAppend[]): Outcome[];
+}
+
+export function sqliteWriter(db: Database.Database, options: { merkle: boolean }): SqliteWriter {
+  const statements = prepareStatements(db);
+  const insertRows = multiRowInsert<EventRow>(db, `events (${EVENT_COLUMNS})`, 7, 128);
+  const nodes = options.merkle ? bufferedStorage(sqliteMerkleStorage(db), nodeInserter(db)) : null;
+  const tree = nodes && new MerkleTree(nodes);
+
+  /** Checks and writes one append; throws on refusal. Runs inside the batch transaction. */
+  function writeAppend(append: PendingAppend, lastPosition: number, recordedAt: string): Outcome {
+    const { stream, events, expectedRevision } = append;
+    const stored = events.map(({ event }) => {
+      const row = statements.byEventId.get(event.eventId);
+      return row === undefined ? undefined : toRecordedEvent(row);
+    });
+    if (stored.some((event) => event !== undefined)) {
+      const retried = retriedAppendResult(
+        stream,
+        events.map(({ event }) => event),
+        expectedRevision,
+        stored,
+      );
+      if (retried !== undefined) return { ok: true, result: retried, written: 0 };
+    }
+
+    const head = statements.streamHead.get(stream);
+    checkExpectedRevision(stream, expectedRevision, head?.revision ?? -1);
+
+    let prevHash = head?.hash ?? GENESIS_HASH;
+    let revision = head?.revision ?? -1;
+    let position = lastPosition;
+    const rows: EventRow[] = [];
+    const appended = events.map(({ event, dataJson }) => {
+      const sealed = sealEvent(stream, ++revision, prevHash, recordedAt, event, dataJson);
+      prevHash = sealed.metadata.hash;
+      position++;
+      rows.push([
+        position,
+        stream,
+        revision,
+        event.eventId,
+        event.type,
+        dataJson,
+        JSON.stringify(sealed.metadata),
+      ]);
+      if (tree) appendLeaf(tree, { ...sealed, position }, dataJson);
+      return { eventId: event.eventId, revision, position };
+    });
+    // In this append's savepoint, so the next append of the batch reads its stream head.
+    insertRows(rows);
+    return { ok: true, result: appendResult(stream, appended), written: appended.length };
+  }
+
+  // A nested better-sqlite3 transaction is a savepoint: a failing append undoes only its rows.
+  const writeAppendAtomically = db.transaction(writeAppend);
+
+  const commitBatch = db.transaction((batch: readonly PendingAppend[]): Outcome[] => {
+    // Another process may have appended since the last batch: read the tree's edge afresh.
+    nodes?.forget();
+    const last = statements.lastEvent.get();
+    const recordedAt = commitInstant(last?.recordedAt);
+    let lastPosition = last?.position ?? 0;
+    const outcomes = batch.map((append): Outcome => {
+      const mark = nodes?.mark();
+      try {
+        const outcome = writeAppendAtomically(append, lastPosition, recordedAt);
+        if (outcome.ok) lastPosition += outcome.written;
+        return outcome;
+      } catch (error) {
+        // Its savepoint took back its rows; its nodes were not written yet: drop them.
+        if (mark !== undefined) nodes?.rollBack(mark);
+        return { ok: false, error };
+      }
+    });
+    // The batch's nodes in a few multi-row INSERTs, in the transaction of its events.
+    nodes?.write();
+    return outcomes;
+  });
+
+  return { commitBatch: (batch) => commitBatch.immediate(batch) };
+}
