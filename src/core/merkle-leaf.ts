@@ -20,7 +20,7 @@ import type { RecordedEvent } from './envelope.ts';
  * store, so an append canonicalizes its data once.
  */
 export function leafInput(
-  event: RecordedEvent,
+  event: Omit<RecordedEvent, 'data'> & { data?: unknown },
   dataJson: string = canonicalJson(event.data),
 ): Uint8Array {
   const { eventId, stream, revision, position, type, metadata } = event;

@@ -99,7 +99,11 @@ export function bufferedStorage(
 }
 
 /** Leaf i is the event at position i + 1: a tree that lags or leads the events is refused. */
-export function appendLeaf(tree: MerkleTree, event: RecordedEvent, dataJson?: string): void {
+export function appendLeaf(
+  tree: MerkleTree,
+  event: Omit<RecordedEvent, 'data'> & { data?: unknown },
+  dataJson?: string,
+): void {
   const leafIndex = tree.append(leafHash(leafInput(event, dataJson)));
   if (leafIndex !== event.position - 1) {
     throw new Error(

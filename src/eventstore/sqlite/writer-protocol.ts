@@ -4,7 +4,7 @@
  * refusals callers tell apart by class are sent as their fields and rebuilt on arrival.
  */
 import { EventIdConflictError, StreamRevisionConflictError } from '../errors.ts';
-import type { AppendResult, ExpectedRevision } from '../port.ts';
+import type { AppendResult, EventToAppend, ExpectedRevision } from '../port.ts';
 import type { Outcome, PendingAppend } from './group-commit.ts';
 
 /** What the writer thread is started with. */
@@ -14,7 +14,28 @@ export interface WriterSettings {
   merkle: boolean;
 }
 
-export type ToWriter = { type: 'commit'; batch: readonly PendingAppend[] } | { type: 'close' };
+/**
+ * An append as sent to the writer: its data only as the canonical text, the one thing the
+ * writer stores and hashes (cloning a string costs less than cloning the parsed value).
+ */
+export interface WireAppend {
+  stream: string;
+  expectedRevision: ExpectedRevision;
+  events: { event: Omit<EventToAppend, 'data'>; dataJson: string }[];
+}
+
+export function toWireAppend({ stream, events, expectedRevision }: PendingAppend): WireAppend {
+  return {
+    stream,
+    expectedRevision,
+    events: events.map(({ event: { eventId, type, metadata }, dataJson }) => ({
+      event: { eventId, type, metadata },
+      dataJson,
+    })),
+  };
+}
+
+export type ToWriter = { type: 'commit'; batch: readonly WireAppend[] } | { type: 'close' };
 
 export type FromWriter =
   | { type: 'committed'; outcomes: WireOutcome[] }

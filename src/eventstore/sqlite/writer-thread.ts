@@ -10,6 +10,7 @@ import {
   fromWireError,
   fromWireOutcome,
   type ToWriter,
+  toWireAppend,
   type WriterSettings,
 } from './writer-protocol.ts';
 
@@ -58,13 +59,7 @@ export function writerThread(settings: WriterSettings): WriterThread {
   return {
     commit: (batch) =>
       new Promise((resolve, reject) => {
-        // Only the appends' data crosses: the queue's entries also carry their callbacks.
-        const appends = batch.map(({ stream, events, expectedRevision }) => ({
-          stream,
-          events,
-          expectedRevision,
-        }));
-        send({ type: 'commit', batch: appends }).ref();
+        send({ type: 'commit', batch: batch.map(toWireAppend) }).ref();
         waiting.push({ resolve, reject });
       }),
     close: async () => {

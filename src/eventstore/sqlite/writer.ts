@@ -5,7 +5,7 @@
  * the fsync of a commit never stalls the event loop that answers requests.
  */
 import type Database from 'better-sqlite3';
-import { GENESIS_HASH, sealEvent } from '../../core/event-hash.ts';
+import { GENESIS_HASH, sealMetadata } from '../../core/event-hash.ts';
 import { MerkleTree } from '../../core/merkle/tree.ts';
 import {
   appendResult,
@@ -13,15 +13,16 @@ import {
   commitInstant,
   retriedAppendResult,
 } from '../append-rules.ts';
-import type { Outcome, PendingAppend } from './group-commit.ts';
+import type { Outcome } from './group-commit.ts';
 import { multiRowInsert } from './multi-row-insert.ts';
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './rows.ts';
 import { prepareStatements } from './statements.ts';
 import { appendLeaf, bufferedStorage, nodeInserter, sqliteMerkleStorage } from './tree-storage.ts';
+import type { WireAppend } from './writer-protocol.ts';
 
 export interface SqliteWriter {
   /** Writes a batch in one IMMEDIATE transaction; throws when the transaction itself failed. */
-  commitBatch(batch: readonly PendingAppend[]): Outcome[];
+  commitBatch(batch: readonly WireAppend[]): Outcome[];
 }
 
 export function sqliteWriter(db: Database.Database, options: { merkle: boolean }): SqliteWriter {
@@ -31,7 +32,7 @@ export function sqliteWriter(db: Database.Database, options: { merkle: boolean }
   const tree = nodes && new MerkleTree(nodes);
 
   /** Checks and writes one append; throws on refusal. Runs inside the batch transaction. */
-  function writeAppend(append: PendingAppend, lastPosition: number, recordedAt: string): Outcome {
+  function writeAppend(append: WireAppend, lastPosition: number, recordedAt: string): Outcome {
     const { stream, events, expectedRevision } = append;
     const stored = events.map(({ event }) => {
       const row = statements.byEventId.get(event.eventId);
@@ -40,7 +41,8 @@ export function sqliteWriter(db: Database.Database, options: { merkle: boolean }
     if (stored.some((event) => event !== undefined)) {
       const retried = retriedAppendResult(
         stream,
-        events.map(({ event }) => event),
+        // Only a retry compares content: its data is parsed back for that.
+        events.map(({ event, dataJson }) => ({ ...event, data: JSON.parse(dataJson) })),
         expectedRevision,
         stored,
       );
@@ -55,20 +57,13 @@ export function sqliteWriter(db: Database.Database, options: { merkle: boolean }
     let position = lastPosition;
     const rows: EventRow[] = [];
     const appended = events.map(({ event, dataJson }) => {
-      const sealed = sealEvent(stream, ++revision, prevHash, recordedAt, event, dataJson);
-      prevHash = sealed.metadata.hash;
+      const metadata = sealMetadata(stream, ++revision, prevHash, recordedAt, event, dataJson);
+      prevHash = metadata.hash;
       position++;
-      rows.push([
-        position,
-        stream,
-        revision,
-        event.eventId,
-        event.type,
-        dataJson,
-        JSON.stringify(sealed.metadata),
-      ]);
-      if (tree) appendLeaf(tree, { ...sealed, position }, dataJson);
-      return { eventId: event.eventId, revision, position };
+      const { eventId, type } = event;
+      rows.push([position, stream, revision, eventId, type, dataJson, JSON.stringify(metadata)]);
+      if (tree) appendLeaf(tree, { eventId, stream, revision, position, type, metadata }, dataJson);
+      return { eventId, revision, position };
     });
     // In this append's savepoint, so the next append of the batch reads its stream head.
     insertRows(rows);
@@ -78,7 +73,7 @@ export function sqliteWriter(db: Database.Database, options: { merkle: boolean }
   // A nested better-sqlite3 transaction is a savepoint: a failing append undoes only its rows.
   const writeAppendAtomically = db.transaction(writeAppend);
 
-  const commitBatch = db.transaction((batch: readonly PendingAppend[]): Outcome[] => {
+  const commitBatch = db.transaction((batch: readonly WireAppend[]): Outcome[] => {
     // Another process may have appended since the last batch: read the tree's edge afresh.
     nodes?.forget();
     const last = statements.lastEvent.get();
