@@ -87,6 +87,23 @@ describe('sqlite event store', () => {
       expect((await store.readStream('program-a')).map((event) => event.revision)).toEqual([0, 1]);
     });
 
+    it('recognises a retry in the same batch as its original, and the stream head it left', async () => {
+      const event = anEvent();
+      const [original, retry, next] = await Promise.all([
+        store.append('program-a', [event], { expectedRevision: 'no-stream' }),
+        store.append('program-a', [event], { expectedRevision: 'no-stream' }),
+        store.append('program-a', [anEvent()], { expectedRevision: 0 }),
+      ]);
+
+      expect(commits).toEqual([{ appends: 3, events: 2 }]);
+      expect(retry).toEqual(original);
+      expect(next).toMatchObject({ position: 2, nextExpectedRevision: 1 });
+      expect(await verifyLedger(await store.readAll(), { densePositions: true })).toMatchObject({
+        ok: true,
+        events: 2,
+      });
+    });
+
     it('undoes only the rows of an append that fails halfway through a batch', async () => {
       // A trigger stands in for a failure no check foresees (disk full, a constraint).
       const raw = new Database(path);

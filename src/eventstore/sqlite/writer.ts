@@ -25,17 +25,33 @@ export interface SqliteWriter {
   commitBatch(batch: readonly WireAppend[]): Outcome[];
 }
 
+/** The rows a batch will insert, and what they change for the appends after them. */
+interface PendingRows {
+  rows: EventRow[];
+  byEventId: Map<string, EventRow>;
+  heads: Map<string, { revision: number; hash: string }>;
+}
+
 export function sqliteWriter(db: Database.Database, options: { merkle: boolean }): SqliteWriter {
   const statements = prepareStatements(db);
   const insertRows = multiRowInsert<EventRow>(db, `events (${EVENT_COLUMNS})`, 7, 128);
   const nodes = options.merkle ? bufferedStorage(sqliteMerkleStorage(db), nodeInserter(db)) : null;
   const tree = nodes && new MerkleTree(nodes);
 
-  /** Checks and writes one append; throws on refusal. Runs inside the batch transaction. */
-  function writeAppend(append: WireAppend, lastPosition: number, recordedAt: string): Outcome {
+  /**
+   * Checks and writes one append; throws on refusal. With `pending`, its rows join the batch's
+   * (one INSERT at the end) and the stream heads and event ids it wrote are kept there for the
+   * appends after it; without, they are inserted at once.
+   */
+  function writeAppend(
+    append: WireAppend,
+    lastPosition: number,
+    recordedAt: string,
+    pending: PendingRows | null,
+  ): Outcome {
     const { stream, events, expectedRevision } = append;
     const stored = events.map(({ event }) => {
-      const row = statements.byEventId.get(event.eventId);
+      const row = pending?.byEventId.get(event.eventId) ?? statements.byEventId.get(event.eventId);
       return row === undefined ? undefined : toRecordedEvent(row);
     });
     if (stored.some((event) => event !== undefined)) {
@@ -49,7 +65,7 @@ export function sqliteWriter(db: Database.Database, options: { merkle: boolean }
       if (retried !== undefined) return { ok: true, result: retried, written: 0 };
     }
 
-    const head = statements.streamHead.get(stream);
+    const head = pending?.heads.get(stream) ?? statements.streamHead.get(stream);
     checkExpectedRevision(stream, expectedRevision, head?.revision ?? -1);
 
     let prevHash = head?.hash ?? GENESIS_HASH;
@@ -65,12 +81,47 @@ export function sqliteWriter(db: Database.Database, options: { merkle: boolean }
       if (tree) appendLeaf(tree, { eventId, stream, revision, position, type, metadata }, dataJson);
       return { eventId, revision, position };
     });
-    // In this append's savepoint, so the next append of the batch reads its stream head.
-    insertRows(rows);
+    if (pending) {
+      pending.rows.push(...rows);
+      for (const row of rows) pending.byEventId.set(row[3], row);
+      pending.heads.set(stream, { revision, hash: prevHash });
+    } else {
+      insertRows(rows);
+    }
     return { ok: true, result: appendResult(stream, appended), written: appended.length };
   }
 
-  // A nested better-sqlite3 transaction is a savepoint: a failing append undoes only its rows.
+  /** Each append in turn; a refused one writes nothing (its tree nodes are dropped). */
+  function writeEach(
+    batch: readonly WireAppend[],
+    lastPosition: number,
+    write: (append: WireAppend, lastPosition: number) => Outcome,
+  ): Outcome[] {
+    let position = lastPosition;
+    return batch.map((append): Outcome => {
+      const mark = nodes?.mark();
+      try {
+        const outcome = write(append, position);
+        if (outcome.ok) position += outcome.written;
+        return outcome;
+      } catch (error) {
+        if (mark !== undefined) nodes?.rollBack(mark);
+        return { ok: false, error };
+      }
+    });
+  }
+
+  // Nested better-sqlite3 transactions are savepoints.
+  const writeAllAtOnce = db.transaction(
+    (batch: readonly WireAppend[], lastPosition: number, recordedAt: string) => {
+      const pending: PendingRows = { rows: [], byEventId: new Map(), heads: new Map() };
+      const outcomes = writeEach(batch, lastPosition, (append, position) =>
+        writeAppend(append, position, recordedAt, pending),
+      );
+      insertRows(pending.rows);
+      return outcomes;
+    },
+  );
   const writeAppendAtomically = db.transaction(writeAppend);
 
   const commitBatch = db.transaction((batch: readonly WireAppend[]): Outcome[] => {
@@ -78,19 +129,21 @@ export function sqliteWriter(db: Database.Database, options: { merkle: boolean }
     nodes?.forget();
     const last = statements.lastEvent.get();
     const recordedAt = commitInstant(last?.recordedAt);
-    let lastPosition = last?.position ?? 0;
-    const outcomes = batch.map((append): Outcome => {
-      const mark = nodes?.mark();
-      try {
-        const outcome = writeAppendAtomically(append, lastPosition, recordedAt);
-        if (outcome.ok) lastPosition += outcome.written;
-        return outcome;
-      } catch (error) {
-        // Its savepoint took back its rows; its nodes were not written yet: drop them.
-        if (mark !== undefined) nodes?.rollBack(mark);
-        return { ok: false, error };
-      }
-    });
+    const lastPosition = last?.position ?? 0;
+    const start = nodes?.mark();
+    let outcomes: Outcome[];
+    try {
+      // The checks refuse in memory, so the batch's rows go in one multi-row INSERT.
+      outcomes = writeAllAtOnce(batch, lastPosition, recordedAt);
+    } catch {
+      // A row failed that no check foresees (a constraint, a trigger, a full disk): its
+      // savepoint took back every row; append by append, each in its own savepoint, only the
+      // appends whose rows fail are refused.
+      if (start !== undefined) nodes?.rollBack(start);
+      outcomes = writeEach(batch, lastPosition, (append, position) =>
+        writeAppendAtomically(append, position, recordedAt, null),
+      );
+    }
     // The batch's nodes in a few multi-row INSERTs, in the transaction of its events.
     nodes?.write();
     return outcomes;
