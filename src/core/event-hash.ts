@@ -26,7 +26,7 @@ export function hashEvent(event: HashableEvent): string {
 }
 
 /** hashEvent, given the canonical JSON of `event.data`, so appends canonicalize data once. */
-function hashWithData(event: HashableEvent, dataJson: string): string {
+function hashWithData(event: Omit<HashableEvent, 'data'>, dataJson: string): string {
   const { hash: _ignored, ...metadata } = event.metadata;
   // Keys in RFC 8785 order (by UTF-16 code units): data, eventId, metadata, revision, stream, type.
   const canonical =
@@ -49,18 +49,29 @@ export function sealEvent(
   event: EventToAppend,
   dataJson: string = canonicalJson(event.data),
 ): Omit<RecordedEvent, 'position'> {
-  const unsealed = {
-    eventId: event.eventId,
+  const { eventId, type, data } = event;
+  return {
+    eventId,
     stream,
     revision,
-    type: event.type,
-    data: event.data,
-    metadata: { ...writerMetadata(event.metadata), recordedAt, prevHash },
+    type,
+    data,
+    metadata: sealMetadata(stream, revision, prevHash, recordedAt, event, dataJson),
   };
-  return {
-    ...unsealed,
-    metadata: { ...unsealed.metadata, hash: hashWithData(unsealed, dataJson) },
-  };
+}
+
+/** sealEvent's metadata alone, for a writer that holds the data only as `dataJson`. */
+export function sealMetadata(
+  stream: string,
+  revision: number,
+  prevHash: string,
+  recordedAt: string,
+  event: Omit<EventToAppend, 'data'>,
+  dataJson: string,
+): RecordedMetadata {
+  const metadata = { ...writerMetadata(event.metadata), recordedAt, prevHash };
+  const hashed = { eventId: event.eventId, stream, revision, type: event.type, metadata };
+  return { ...metadata, hash: hashWithData(hashed, dataJson) };
 }
 
 /** True when `candidate` is a faithful retry of the append that stored `stored`. */

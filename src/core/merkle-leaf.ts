@@ -20,22 +20,22 @@ import type { RecordedEvent } from './envelope.ts';
  * store, so an append canonicalizes its data once.
  */
 export function leafInput(
-  event: RecordedEvent,
+  event: Omit<RecordedEvent, 'data'> & { data?: unknown },
   dataJson: string = canonicalJson(event.data),
 ): Uint8Array {
   const { eventId, stream, revision, position, type, metadata } = event;
-  // Written out member by member in RFC 8785 order (by UTF-16 code units): an append hashes
-  // every event, and the general canonicalizer would cost it more than the tree itself.
+  // Written out member by member in RFC 8785 order (by UTF-16 code units): only the members
+  // the leaf covers, without sorting keys.
   let metadataJson = '';
   for (const key of METADATA_KEYS) {
     const value = metadata[key];
     // canonicalJson drops members whose value is undefined: an absent idempotencyKey or keyId.
-    if (value !== undefined) metadataJson += `,"${key}":${canonicalScalar(value)}`;
+    if (value !== undefined) metadataJson += `,"${key}":${canonicalJson(value)}`;
   }
   const text =
-    `{"data":${dataJson},"eventId":${canonicalScalar(eventId)},"metadata":{${metadataJson.slice(1)}},` +
-    `"position":${canonicalScalar(position)},"revision":${canonicalScalar(revision)},` +
-    `"stream":${canonicalScalar(stream)},"type":${canonicalScalar(type)}}`;
+    `{"data":${dataJson},"eventId":${canonicalJson(eventId)},"metadata":{${metadataJson.slice(1)}},` +
+    `"position":${canonicalJson(position)},"revision":${canonicalJson(revision)},` +
+    `"stream":${canonicalJson(stream)},"type":${canonicalJson(type)}}`;
   return Buffer.from(text, 'utf8');
 }
 
@@ -51,24 +51,6 @@ const METADATA_KEYS = [
   'recordedBy',
   'schemaVersion',
 ] as const satisfies readonly (keyof RecordedEvent['metadata'])[];
-
-/**
- * canonicalJson(value), quickly for what envelopes hold: a string without lone surrogates, a
- * finite number or null serializes as JSON.stringify does (RFC 8785 section 3.2.2); anything
- * else goes through canonicalJson, with its refusals.
- */
-function canonicalScalar(value: unknown): string {
-  if (
-    value === null ||
-    (typeof value === 'number' && Number.isFinite(value)) ||
-    (typeof value === 'string' && !LONE_SURROGATE.test(value))
-  ) {
-    return JSON.stringify(value);
-  }
-  return canonicalJson(value);
-}
-
-const LONE_SURROGATE = /\p{Cs}/u;
 
 /** RFC 6962 leaf hash of a leaf input: SHA-256(0x00 || input). */
 export function leafHash(input: Uint8Array): Uint8Array {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/core/canonical-json.ts';
 import {
   GENESIS_HASH,
   type HashableEvent,
@@ -100,6 +101,44 @@ describe('hashEvent', () => {
           expect(hashEvent(event as HashableEvent)).toBe(sha256(whole as string));
         },
       ),
+    );
+  });
+
+  it('writes canonical JSON exactly as the canonicalize package, and refuses what it refuses', () => {
+    // Lone surrogates, -0, NaN, undefined members, sparse arrays, dates, symbols, functions.
+    const value = fc.letrec((tie) => ({
+      leaf: fc.oneof(
+        fc.string({ unit: 'binary' }),
+        fc.double(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.constant(undefined),
+        fc.date({ noInvalidDate: true }),
+        fc.constant(Symbol('s')),
+        fc.constant(() => 1),
+      ),
+      node: fc.oneof(
+        { depthSize: 'small' },
+        tie('leaf'),
+        fc.array(tie('node'), { maxLength: 4 }),
+        fc.sparseArray(tie('node'), { maxLength: 4 }),
+        fc.dictionary(fc.string({ unit: 'binary' }), tie('node'), { maxKeys: 4 }),
+      ),
+    })).node;
+    const outcome = (write: () => string | undefined) => {
+      try {
+        return { text: write() };
+      } catch {
+        return { refused: true };
+      }
+    };
+    fc.assert(
+      fc.property(value, (v) => {
+        const library = outcome(() => canonicalize(v));
+        const ours = outcome(() => canonicalJson(v));
+        expect(ours).toEqual(library.text === undefined ? { refused: true } : library);
+      }),
+      { numRuns: 2000 },
     );
   });
 

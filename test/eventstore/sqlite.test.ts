@@ -12,6 +12,7 @@ import {
   SCHEMA_VERSION,
 } from '../../src/eventstore/sqlite/index.ts';
 import { readLedger, verifyLedger } from '../../src/integrity/verify-ledger.ts';
+import { createTestFiles, startApi } from '../api/support.ts';
 import { anEvent, describeEventStoreContract } from './contract.ts';
 
 describeEventStoreContract('sqlite', async () => {
@@ -86,6 +87,23 @@ describe('sqlite event store', () => {
       expect((await store.readStream('program-a')).map((event) => event.revision)).toEqual([0, 1]);
     });
 
+    it('recognises a retry in the same batch as its original, and the stream head it left', async () => {
+      const event = anEvent();
+      const [original, retry, next] = await Promise.all([
+        store.append('program-a', [event], { expectedRevision: 'no-stream' }),
+        store.append('program-a', [event], { expectedRevision: 'no-stream' }),
+        store.append('program-a', [anEvent()], { expectedRevision: 0 }),
+      ]);
+
+      expect(commits).toEqual([{ appends: 3, events: 2 }]);
+      expect(retry).toEqual(original);
+      expect(next).toMatchObject({ position: 2, nextExpectedRevision: 1 });
+      expect(await verifyLedger(await store.readAll(), { densePositions: true })).toMatchObject({
+        ok: true,
+        events: 2,
+      });
+    });
+
     it('undoes only the rows of an append that fails halfway through a batch', async () => {
       // A trigger stands in for a failure no check foresees (disk full, a constraint).
       const raw = new Database(path);
@@ -142,6 +160,47 @@ describe('sqlite event store', () => {
         expect(await reopened.readStream('program-a')).toHaveLength(1);
       } finally {
         await reopened.close();
+      }
+    });
+  });
+
+  describe('writer thread', () => {
+    it('answers a GET while a commit waits for the disk', async () => {
+      // Another connection holds the write lock: the writer's commit waits for it as it would
+      // for a slow fsync, and only the thread that commits may be stalled by that.
+      const files = createTestFiles();
+      const ledger = join(files.dir, 'ledger.sqlite');
+      const writing = openSqliteEventStore(ledger, { busyTimeoutMs: 60_000 });
+      const api = await startApi({ files, store: 'sqlite' });
+      const holder = new Database(ledger);
+      try {
+        holder.exec('BEGIN IMMEDIATE');
+        let settled = false;
+        const appending = writing
+          .append('program-a', [anEvent()], { expectedRevision: 'no-stream' })
+          .finally(() => {
+            settled = true;
+          });
+        // The group commit starts on the next turn of the event loop; this turn comes after it.
+        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setImmediate(resolve));
+
+        const answered = await api.get('/v1/events', { as: 'auditor' });
+        expect(answered.statusCode).toBe(200);
+        expect(answered.data.events).toEqual([]);
+        expect(settled).toBe(false);
+
+        holder.exec('COMMIT');
+        expect(await appending).toMatchObject({ position: 1 });
+        // Read your writes: the reporting thread's own connection sees the commit at once.
+        expect(await writing.readAll()).toHaveLength(1);
+        expect(await api.eventCount('auditor')).toBe(1);
+      } finally {
+        if (holder.inTransaction) holder.exec('ROLLBACK');
+        holder.close();
+        await writing.close();
+        await api.close();
+        files.remove();
       }
     });
   });

@@ -1,6 +1,7 @@
 /**
- * Group commit: appends arriving in the same turn of the event loop share one transaction and
- * one fsync, each still checked on its own against the state the earlier ones in the batch left.
+ * Group commit: appends arriving in the same turn of the event loop, or while the previous
+ * commit is in flight, share one transaction and one fsync, each still checked on its own
+ * against the state the earlier ones in the batch left.
  */
 import type { EventSnapshot } from '../append-rules.ts';
 import type { AppendResult, ExpectedRevision } from '../port.ts';
@@ -26,16 +27,17 @@ export type Outcome =
 export interface GroupCommitter {
   /** Queues an append for the next commit; settles when that commit did. */
   submit(append: PendingAppend): Promise<AppendResult>;
-  /** Commits what is queued now (the store calls it on close). */
-  flush(): void;
+  /** Resolves once every append submitted so far has settled (the store awaits it on close). */
+  drain(): Promise<void>;
 }
 
 /**
- * `commitBatch` writes a batch in one transaction and gives each append's outcome; if it throws,
- * nothing of the batch was written and every append of it fails with that error.
+ * `commitBatch` writes a batch in one transaction and gives each append's outcome; if it
+ * rejects, nothing of the batch was written and every append of it fails with that error. One
+ * batch is in flight at a time: appends arriving meanwhile queue up and form the next one.
  */
 export function groupCommitter(
-  commitBatch: (batch: readonly PendingAppend[]) => Outcome[],
+  commitBatch: (batch: readonly PendingAppend[]) => Promise<Outcome[]>,
   onCommit: (commit: GroupCommit) => void,
 ): GroupCommitter {
   type Waiting = PendingAppend & {
@@ -43,21 +45,39 @@ export function groupCommitter(
     reject: (error: unknown) => void;
   };
   let queue: Waiting[] = [];
-  let flushScheduled = false;
+  let scheduled = false;
+  let committing = false;
+  let idle: (() => void)[] = [];
 
-  function flush(): void {
-    flushScheduled = false;
-    if (queue.length === 0) return;
+  function scheduleCommit(): void {
+    if (scheduled || committing) return;
+    if (queue.length === 0) {
+      for (const wake of idle) wake();
+      idle = [];
+      return;
+    }
+    scheduled = true;
+    // Everything appended until the event loop comes round again joins this commit.
+    setImmediate(commitQueued);
+  }
+
+  async function commitQueued(): Promise<void> {
+    scheduled = false;
+    committing = true;
     const batch = queue;
     queue = [];
-    let outcomes: Outcome[];
     try {
-      outcomes = commitBatch(batch);
+      settle(batch, await commitBatch(batch));
     } catch (error) {
       // The transaction itself failed (disk, lock timeout): nothing of the batch was written.
       for (const append of batch) append.reject(error);
-      return;
+    } finally {
+      committing = false;
+      scheduleCommit();
     }
+  }
+
+  function settle(batch: readonly Waiting[], outcomes: readonly Outcome[]): void {
     let written = 0;
     outcomes.forEach((outcome, index) => {
       const append = batch[index] as Waiting;
@@ -75,12 +95,11 @@ export function groupCommitter(
     submit: (append) =>
       new Promise((resolve, reject) => {
         queue.push({ ...append, resolve, reject });
-        if (!flushScheduled) {
-          flushScheduled = true;
-          // Everything appended until the event loop comes round again joins this commit.
-          setImmediate(flush);
-        }
+        scheduleCommit();
       }),
-    flush,
+    drain: () =>
+      scheduled || committing || queue.length > 0
+        ? new Promise((resolve) => idle.push(resolve))
+        : Promise.resolve(),
   };
 }

@@ -1,42 +1,36 @@
 /**
  * SQLite EventStore (better-sqlite3): one file, WAL, synchronous=FULL, so a resolved append is
- * on disk. Appends arriving in the same burst are group-committed: one transaction and one fsync
- * for the whole batch, each append still checked on its own against the state the earlier ones
- * in the batch left. The RFC 6962 Merkle tree over the ledger (docs/design.md, "Integrity") lives in the
- * same file and is extended in the same savepoint as each append's rows, so the tree and the
+ * on disk. Appends arriving in the same burst, or while a commit is in flight, are
+ * group-committed: one transaction and one fsync for the whole batch, each append still checked
+ * on its own against the state the earlier ones in the batch left. The commit runs in a writer
+ * thread (writer.ts) that owns the write connection, so its fsync stalls no request; this
+ * thread keeps a connection for reads, and WAL lets a read here see every commit the writer
+ * reported. The RFC 6962 Merkle tree over the ledger (docs/design.md, "Integrity") lives in the
+ * same file and is extended in the transaction of each append's rows, so the tree and the
  * events cannot disagree after a refused append or a crash, and opening reads it, never rebuilds.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { canonicalJson } from '../../core/canonical-json.ts';
-import { GENESIS_HASH, sealEvent } from '../../core/event-hash.ts';
 import { MerkleTree } from '../../core/merkle/tree.ts';
 import {
-  appendResult,
   assertAppendable,
-  checkExpectedRevision,
   closedStoreError,
-  commitInstant,
   readAllRange,
-  retriedAppendResult,
   snapshotEvent,
 } from '../append-rules.ts';
 import { ledgerMerkleTree } from '../ledger-merkle-tree.ts';
 import type { EventStore, RecordedEvent } from '../port.ts';
 import { catchUpSubscription, createCommitFeed } from '../subscription.ts';
 import Database from './driver.ts';
-import {
-  type GroupCommit,
-  groupCommitter,
-  type Outcome,
-  type PendingAppend,
-} from './group-commit.ts';
+import { type GroupCommit, groupCommitter } from './group-commit.ts';
 import { checkSchemaVersion, migrate } from './migrations/index.ts';
 import { toRecordedEvent } from './rows.ts';
 import { sqliteSignedCheckpoints } from './signed-checkpoints.ts';
 import { prepareStatements } from './statements.ts';
-import { appendingStorage, appendLeaf, sqliteMerkleStorage } from './tree-storage.ts';
+import { appendLeaf, bufferedStorage, nodeInserter, sqliteMerkleStorage } from './tree-storage.ts';
+import { writerThread } from './writer-thread.ts';
 
 export interface SqliteEventStoreOptions {
   /** How long a write waits for another connection's lock before failing; default 5000 ms. */
@@ -64,13 +58,15 @@ export class LedgerFileMissingError extends Error {
   }
 }
 
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
 export function openSqliteEventStore(
   path: string,
   options: SqliteEventStoreOptions = {},
 ): EventStore {
   const db = options.readOnly ? openReadOnly(path) : openWritable(path);
   try {
-    db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+    db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)}`);
     if (options.readOnly) checkSchemaVersion(db, path);
     else migrate(db, path);
   } catch (error) {
@@ -83,90 +79,37 @@ export function openSqliteEventStore(
   const storage = options.merkle === false ? null : sqliteMerkleStorage(db);
   /** Read by the `merkle` capability: always what is committed, whoever wrote it. */
   const tree = storage && new MerkleTree(storage);
-  const appending = storage && appendingStorage(storage);
-  /** Extended by appends and imports, inside their transactions. */
-  const appendTree = appending && new MerkleTree(appending);
 
   const feed = createCommitFeed();
   let closed = false;
 
-  /** Checks and writes one append; throws on refusal. Runs inside the batch transaction. */
-  function writeAppend(append: PendingAppend, lastPosition: number, recordedAt: string): Outcome {
-    const { stream, events, expectedRevision } = append;
-    const retried = retriedAppendResult(
-      stream,
-      events.map((snapshot) => snapshot.event),
-      expectedRevision,
-      events.map(({ event }) => {
-        const row = statements.byEventId.get(event.eventId);
-        return row === undefined ? undefined : toRecordedEvent(row);
-      }),
-    );
-    if (retried !== undefined) return { ok: true, result: retried, written: 0 };
-
-    const head = statements.streamHead.get(stream);
-    checkExpectedRevision(stream, expectedRevision, head?.revision ?? -1);
-
-    let prevHash = head?.hash ?? GENESIS_HASH;
-    let revision = head?.revision ?? -1;
-    let position = lastPosition;
-    const appended = events.map(({ event, dataJson }) => {
-      const sealed = sealEvent(stream, ++revision, prevHash, recordedAt, event, dataJson);
-      prevHash = sealed.metadata.hash;
-      const metadata = JSON.stringify(sealed.metadata);
-      statements.insert.run(
-        ++position,
-        stream,
-        revision,
-        event.eventId,
-        event.type,
-        dataJson,
-        metadata,
-      );
-      if (appendTree) appendLeaf(appendTree, { ...sealed, position }, dataJson);
-      return { eventId: event.eventId, revision, position };
-    });
-    return { ok: true, result: appendResult(stream, appended), written: appended.length };
-  }
-
-  // A nested better-sqlite3 transaction is a savepoint: a failing append undoes only its rows.
-  const writeAppendAtomically = db.transaction(writeAppend);
-
-  const commitBatch = db.transaction((batch: readonly PendingAppend[]): Outcome[] => {
-    // Another process may have appended since the last batch: read the tree's edge afresh.
-    appending?.forget();
-    const last = statements.lastEvent.get();
-    const recordedAt = commitInstant(last?.recordedAt);
-    let lastPosition = last?.position ?? 0;
-    return batch.map((append): Outcome => {
-      try {
-        const outcome = writeAppendAtomically(append, lastPosition, recordedAt);
-        if (outcome.ok) lastPosition += outcome.written;
-        return outcome;
-      } catch (error) {
-        // Its savepoint took back the nodes it appended.
-        appending?.forget();
-        return { ok: false, error };
-      }
-    });
-  });
-
+  // Appends are committed by the writer thread; a read-only open has none and refuses them.
+  const writer = options.readOnly
+    ? null
+    : writerThread({
+        path,
+        busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+        merkle: options.merkle !== false,
+      });
   const committer = groupCommitter(
-    (batch) => commitBatch.immediate(batch),
+    (batch) => (writer ? writer.commit(batch) : Promise.reject(readOnlyError(path))),
     (commit) => {
+      // Posted back by the writer thread: subscriptions wake once the commit is readable here.
       if (commit.events > 0) feed.committed();
       options.onCommit?.(commit);
     },
   );
 
+  /** A rare write (`ledger import`) on this thread's connection, once the writer is idle. */
   const importIntoEmpty = db.transaction((events: readonly RecordedEvent[]) => {
-    appending?.forget();
     if ((statements.headPosition.get() as number) !== 0)
       throw new Error('import needs an empty store');
     events.forEach((e, index) => {
       if (e.position !== index + 1)
         throw new Error(`import needs positions 1, 2, 3, ...; got ${e.position} at ${index + 1}`);
     });
+    const nodes = storage && bufferedStorage(storage, nodeInserter(db));
+    const importTree = nodes && new MerkleTree(nodes);
     for (const e of events) {
       statements.insert.run(
         e.position,
@@ -177,8 +120,9 @@ export function openSqliteEventStore(
         canonicalJson(e.data),
         JSON.stringify(e.metadata),
       );
-      if (appendTree) appendLeaf(appendTree, e);
+      if (importTree) appendLeaf(importTree, e);
     }
+    nodes?.write();
   });
 
   function assertOpen(): void {
@@ -217,7 +161,8 @@ export function openSqliteEventStore(
     },
     importRecorded: async (events) => {
       assertOpen();
-      importIntoEmpty(events);
+      await committer.drain();
+      importIntoEmpty.immediate(events);
       if (events.length > 0) feed.committed();
     },
     ...(tree
@@ -232,12 +177,18 @@ export function openSqliteEventStore(
       : {}),
     close: async () => {
       if (closed) return;
-      committer.flush();
       closed = true;
+      // No acknowledged append is lost: what was submitted commits before the thread ends.
+      await committer.drain();
+      await writer?.close();
       feed.end();
       db.close();
     },
   };
+}
+
+function readOnlyError(path: string): Error {
+  return new Error(`the ledger ${path} is open read-only: appends are refused`);
 }
 
 function openWritable(path: string): BetterSqlite3.Database {

@@ -4,45 +4,65 @@ import type { RecordedEvent } from '../../core/envelope.ts';
 import { leavesOfNodes, nodeKey } from '../../core/merkle/nodes.ts';
 import type { MerkleNode, MerkleStorage, MerkleTree } from '../../core/merkle/tree.ts';
 import { leafHash, leafInput } from '../../core/merkle-leaf.ts';
+import { multiRowInsert } from './multi-row-insert.ts';
 
 /**
  * MerkleStorage in the `merkle_nodes` table, each node under its post-order position, the order
  * in which an append-only tree completes its nodes (as Merkle Mountain Ranges number them): every
  * insert goes at the end of the table's B-tree, so a commit writes a page or two of nodes, not a
  * page per level. The size comes from the last key (one seek), never from counting rows.
- * Appends must run inside the caller's transaction, which makes them all or nothing: the store
- * runs each in the savepoint of the append whose events it covers.
+ * Appends must run inside the caller's transaction, which makes them all or nothing.
  */
 export function sqliteMerkleStorage(db: Database.Database): MerkleStorage {
   const lastNode = db.prepare<[], number | null>('SELECT max(node) FROM merkle_nodes').pluck();
   const node = db.prepare<[number], Buffer>('SELECT hash FROM merkle_nodes WHERE node = ?').pluck();
-  const insert = db.prepare<[number, Buffer]>(
-    'INSERT INTO merkle_nodes (node, hash) VALUES (?, ?)',
-  );
   return {
     size: () => leavesOfNodes((lastNode.get() ?? -1) + 1),
     get: (level, index) => node.get(nodeKey(level, index)),
-    append: (nodes) => {
-      if (!db.inTransaction) throw new Error('Merkle nodes are appended inside a transaction');
-      for (const { level, index, hash } of nodes) {
-        insert.run(
-          nodeKey(level, index),
-          Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength),
-        );
-      }
-    },
+    append: nodeInserter(db),
   };
 }
 
+/** Inserts nodes, a multi-row INSERT per 128, inside the caller's transaction. */
+export function nodeInserter(db: Database.Database): (nodes: readonly MerkleNode[]) => void {
+  const insertRows = multiRowInsert<[number, Buffer]>(db, 'merkle_nodes (node, hash)', 2, 128);
+  return (nodes) => {
+    if (!db.inTransaction) throw new Error('Merkle nodes are appended inside a transaction');
+    insertRows(
+      nodes.map(({ level, index, hash }) => [
+        nodeKey(level, index),
+        Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength),
+      ]),
+    );
+  };
+}
+
+/** Where a buffered tree stood before an append, to go back there when the append fails. */
+export interface BufferMark {
+  readonly pending: number;
+  readonly size: number | undefined;
+  readonly lastOfLevel: readonly (MerkleNode | undefined)[];
+}
+
 /**
- * `storage` for the writer: it remembers the size and the last node of each level, the only
- * nodes an append reads, so an append costs its inserts and no query. `forget()` drops what it
- * remembers: at the start of each transaction (another process may have appended) and after a
- * rolled-back savepoint (its nodes are gone).
+ * `storage` for a writer: appends are kept in memory until `write()` stores them all at once
+ * with `insert` (at the end of a commit, in its transaction), and it remembers the size and the last node of
+ * each level, the only nodes an append reads, so an append costs no query. `mark()` and
+ * `rollBack(mark)` undo the appends of a refused append; `forget()` drops what it remembers, at
+ * the start of each transaction (another process may have appended).
  */
-export function appendingStorage(storage: MerkleStorage): MerkleStorage & { forget(): void } {
+export function bufferedStorage(
+  storage: MerkleStorage,
+  insert: (nodes: readonly MerkleNode[]) => void,
+): MerkleStorage & {
+  mark(): BufferMark;
+  rollBack(mark: BufferMark): void;
+  write(): void;
+  forget(): void;
+} {
   let size: number | undefined;
-  const lastOfLevel: (MerkleNode | undefined)[] = [];
+  let lastOfLevel: (MerkleNode | undefined)[] = [];
+  let pending: MerkleNode[] = [];
   return {
     size: () => {
       size ??= storage.size();
@@ -53,20 +73,37 @@ export function appendingStorage(storage: MerkleStorage): MerkleStorage & { forg
       return node?.index === index ? Uint8Array.from(node.hash) : storage.get(level, index);
     },
     append: (nodes) => {
-      storage.append(nodes);
-      for (const node of nodes)
-        lastOfLevel[node.level] = { ...node, hash: Uint8Array.from(node.hash) };
+      for (const node of nodes) {
+        const kept = { ...node, hash: Uint8Array.from(node.hash) };
+        pending.push(kept);
+        lastOfLevel[node.level] = kept;
+      }
       size = (nodes[0] as MerkleNode).index + 1;
+    },
+    mark: () => ({ pending: pending.length, size, lastOfLevel: [...lastOfLevel] }),
+    rollBack: (mark) => {
+      pending.length = mark.pending;
+      size = mark.size;
+      lastOfLevel = [...mark.lastOfLevel];
+    },
+    write: () => {
+      if (pending.length > 0) insert(pending);
+      pending = [];
     },
     forget: () => {
       size = undefined;
-      lastOfLevel.length = 0;
+      lastOfLevel = [];
+      pending = [];
     },
   };
 }
 
 /** Leaf i is the event at position i + 1: a tree that lags or leads the events is refused. */
-export function appendLeaf(tree: MerkleTree, event: RecordedEvent, dataJson?: string): void {
+export function appendLeaf(
+  tree: MerkleTree,
+  event: Omit<RecordedEvent, 'data'> & { data?: unknown },
+  dataJson?: string,
+): void {
   const leafIndex = tree.append(leafHash(leafInput(event, dataJson)));
   if (leafIndex !== event.position - 1) {
     throw new Error(
