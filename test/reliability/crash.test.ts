@@ -110,9 +110,17 @@ const describeCrashes = (store: string, storeUrl?: () => Promise<string>) =>
       const ready = await live.get('/readyz');
       expect(ready.json).toMatchObject({ ready: true, headPosition: events.length });
       for (const programId of PROGRAMS) {
-        const trail = await live.get(`/v1/programs/${programId}/audit-trail`, { key: recorderKey });
-        expect(trail.status).toBe(200);
-        const own = trail.json.entries.filter(
+        // The trail is paged ("Paging" in docs/design.md): follow `next` to its end.
+        const entries: { stream: string }[] = [];
+        let cursor: string | null = null;
+        do {
+          const page = `/v1/programs/${programId}/audit-trail?limit=1000${cursor ? `&cursor=${cursor}` : ''}`;
+          const trail = await live.get(page, { key: recorderKey });
+          expect(trail.status).toBe(200);
+          entries.push(...trail.json.entries);
+          cursor = trail.json.next;
+        } while (cursor !== null);
+        const own = entries.filter(
           (entry: { stream: string }) => entry.stream === `program-${programId}`,
         );
         expect(own.length).toBe(events.filter((e) => e.stream === `program-${programId}`).length);
