@@ -143,6 +143,16 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
       'seed-example',
     );
     expect(seeded.code, seeded.stderr).toBe(0);
+    // A ledger seeded without a signer starts its checkpoint history by an admin's say-so.
+    const started = await ledgerBinary(ROOT)(
+      '--store',
+      `sqlite:${join(dir, 'ledger.sqlite')}`,
+      'checkpoint',
+      '--key-dir',
+      join(dir, 'checkpoint-key'),
+      '--start-new-history',
+    );
+    expect(started.code, started.stderr).toBe(0);
     await startServer();
     expect(Object.keys(keys).sort()).toEqual(['auditor', 'recorder']);
     mkdirSync(SHOTS, { recursive: true });
