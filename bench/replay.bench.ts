@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteEventStore } from '../src/eventstore/sqlite/index.ts';
 import { ledgerProjections } from '../src/projections/ledger-queries.ts';
-import { startProjections } from '../src/projections/runtime.ts';
+import { type ProjectionRuntime, startProjections } from '../src/projections/runtime.ts';
 import { generateLedger } from './generated-ledger.ts';
 import {
   benchRow,
@@ -20,10 +20,10 @@ import {
   interleavedRow,
   measureInChild,
   mib,
-  peakRssBytes,
-  perSecond,
+  type Phase,
+  phaseInChild,
   report,
-  type Sample,
+  timedPhase,
 } from './support.ts';
 
 const TOTAL = Number(process.env.LEDGER_BENCH_EVENTS ?? 1_000_000);
@@ -31,7 +31,7 @@ const ROUNDS = 5;
 
 const [mode, path] = process.argv.slice(2);
 if (mode === 'generate') console.log(JSON.stringify(await generateLedger(path as string, TOTAL)));
-else if (mode === 'baseline') console.log(JSON.stringify(baseline(path as string)));
+else if (mode === 'baseline') console.log(JSON.stringify(await baseline(path as string)));
 else if (mode === 'replay') console.log(JSON.stringify(await replay(path as string)));
 else await main();
 
@@ -42,24 +42,19 @@ async function main(): Promise<void> {
     const script = new URL(import.meta.url);
     const generated = measureInChild<{ events: number; ms: number }>(script, ['generate', file]);
     console.log(`generated ${generated.events} events in ${(generated.ms / 1000).toFixed(1)} s`);
-    const peaks = { baseline: [] as number[], ours: [] as number[] };
-    let events = 0;
-    const phase = (side: 'baseline' | 'replay', peak: number[]) => (): Sample => {
-      const run = measureInChild<Phase>(script, [side, file]);
-      peak.push(run.peakRss);
-      events = run.events;
-      return { value: perSecond(run.events, run.ms), cpuMicros: run.cpuMicros / run.events };
-    };
+    const phases = { baseline: [] as Phase[], ours: [] as Phase[] };
     const measured = await interleaved(ROUNDS, {
-      baseline: phase('baseline', peaks.baseline),
-      ours: phase('replay', peaks.ours),
+      baseline: phaseInChild(script, ['baseline', file], phases.baseline),
+      ours: phaseInChild(script, ['replay', file], phases.ours),
     });
+    const events = phases.ours[0]?.events;
     const measure = `replay through every projection (${events} events)`;
     const row = interleavedRow(measure, 'events/s', measured, 'raw SELECT + JSON.parse', {
       aim: '>= 0.60',
       cpuUnit: 'µs/event',
     });
-    const peakRss = Math.max(...peaks.ours);
+    const peak = (seen: Phase[]) => Math.max(...seen.map((p) => p.peakRss));
+    const peakRss = peak(phases.ours);
     report('replay', [
       row,
       benchRow(
@@ -67,7 +62,7 @@ async function main(): Promise<void> {
         'MiB',
         peakRss / 2 ** 20,
         'raw SELECT + JSON.parse',
-        Math.max(...peaks.baseline) / 2 ** 20,
+        peak(phases.baseline) / 2 ** 20,
         { aim: 'ours < 1024 MiB' },
       ),
     ]);
@@ -79,53 +74,38 @@ async function main(): Promise<void> {
   }
 }
 
-interface Phase {
-  events: number;
-  ms: number;
-  /** This process's CPU time (user + system, every thread) over the measured part. */
-  cpuMicros: number;
-  peakRss: number;
-}
-
-function cpuSince(start: NodeJS.CpuUsage): number {
-  const { user, system } = process.cpuUsage(start);
-  return user + system;
-}
-
-function baseline(file: string): Phase {
+async function baseline(file: string): Promise<Phase> {
   const db = new Database(file, { readonly: true });
-  const cpu = process.cpuUsage();
-  const started = performance.now();
   let events = 0;
   let check = 0;
-  for (const row of db
-    .prepare(
-      'SELECT position, stream, revision, event_id, type, data, metadata FROM events ORDER BY position',
-    )
-    .iterate()) {
-    const r = row as { data: string; metadata: string };
-    const data = JSON.parse(r.data);
-    const metadata = JSON.parse(r.metadata);
-    check += data ? 1 : 0;
-    check += metadata ? 1 : 0;
-    events++;
-  }
-  const ms = performance.now() - started;
-  const cpuMicros = cpuSince(cpu);
+  const phase = await timedPhase(() => {
+    for (const row of db
+      .prepare(
+        'SELECT position, stream, revision, event_id, type, data, metadata FROM events ORDER BY position',
+      )
+      .iterate()) {
+      const r = row as { data: string; metadata: string };
+      const data = JSON.parse(r.data);
+      const metadata = JSON.parse(r.metadata);
+      check += data ? 1 : 0;
+      check += metadata ? 1 : 0;
+      events++;
+    }
+    return events;
+  });
   db.close();
   if (check !== events * 2) throw new Error('baseline read fewer rows than it counted');
-  return { events, ms, cpuMicros, peakRss: peakRssBytes() };
+  return phase;
 }
 
 async function replay(file: string): Promise<Phase> {
   const store = openSqliteEventStore(file);
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const runtime = await startProjections(store, ledgerProjections);
-  const ms = performance.now() - started;
-  const cpuMicros = cpuSince(cpu);
-  const events = runtime.position;
-  await runtime.close();
+  let runtime: ProjectionRuntime | undefined;
+  const phase = await timedPhase(async () => {
+    runtime = await startProjections(store, ledgerProjections);
+    return runtime.position;
+  });
+  await runtime?.close();
   await store.close();
-  return { events, ms, cpuMicros, peakRss: peakRssBytes() };
+  return phase;
 }

@@ -17,6 +17,35 @@ export function measureInChild<T>(script: string | URL, args: string[]): T {
 
 export const peakRssBytes = () => process.resourceUsage().maxRSS * 1024;
 
+/** What one phase run in its own process reports: the work done, its time, CPU and peak RSS. */
+export interface Phase {
+  events: number;
+  ms: number;
+  /** This process's CPU time (user + system, every thread) over the measured part. */
+  cpuMicros: number;
+  peakRss: number;
+}
+
+/** Times `work` (which returns how many events it did) by the clock and by this process's CPU. */
+export async function timedPhase(work: () => number | Promise<number>): Promise<Phase> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const events = await work();
+  const ms = performance.now() - started;
+  const { user, system } = process.cpuUsage(cpu);
+  return { events, ms, cpuMicros: user + system, peakRss: peakRssBytes() };
+}
+
+/**
+ * The sample for interleaved(): runs `script args` in a fresh process (measureInChild) and gives
+ * its events per second and CPU time per event; `seen` collects the whole phase (peak RSS).
+ */
+export const phaseInChild = (script: URL, args: string[], seen: Phase[]) => (): Sample => {
+  const phase = measureInChild<Phase>(script, args);
+  seen.push(phase);
+  return { value: perSecond(phase.events, phase.ms), cpuMicros: phase.cpuMicros / phase.events };
+};
+
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 export const perSecond = (count: number, ms: number) => Math.round((count / ms) * 1000);
