@@ -139,8 +139,11 @@ export interface Rounds {
   baseline: Figure;
   /** Each round's ours / baseline, so a slow round of one side does not pair with a fast one. */
   ratio: Figure;
-  /** CPU microseconds per `cpuUnit` on each side. */
-  cpu: { unit: string; ours: Figure; baseline: Figure };
+  /**
+   * CPU microseconds per `cpuUnit` on each side, and each round's baseline / ours: the ratio
+   * ours would reach were both sides held only by CPU, steadier than `ratio` on a busy host.
+   */
+  cpu: { unit: string; ours: Figure; baseline: Figure; ratio: Figure };
   /** Set when any of the figures spread more than SPREAD_WARNING between rounds. */
   warning?: string;
 }
@@ -182,6 +185,9 @@ export function interleavedRow(
         unit: cpuUnit,
         ours: figure(measured.ours.map((s) => s.cpuMicros)),
         baseline: figure(measured.baseline.map((s) => s.cpuMicros)),
+        ratio: figure(
+          measured.ours.map((s, i) => (measured.baseline[i] as Sample).cpuMicros / s.cpuMicros),
+        ),
       },
       ...(warning === undefined ? {} : { warning }),
     },
@@ -259,6 +265,7 @@ export function printable(row: BenchRow): Record<string, string | number> {
     ...(r
       ? {
           cpu: `${formatFigure(r.cpu.ours)} vs ${formatFigure(r.cpu.baseline)} ${r.cpu.unit}`,
+          'cpu ratio': formatFigure(r.cpu.ratio),
           rounds: r.count,
         }
       : {}),
