@@ -2,7 +2,9 @@
  * `npm run bench:console`: the console on a big ledger. 10,000 programs (3 events each) and one
  * program of 5,000 events: the programs list one page at a time beside the whole list, and, in
  * headless Chromium when it is installed, how long the console takes to show the first page of
- * programs and the program page of 5,000 events. Figures only; no thresholds.
+ * programs and the program page of 5,000 events. Figures only; no thresholds. Each figure and
+ * its baseline alternate, ABAB… for ROUNDS rounds: medians with min–max, and the server's CPU
+ * time per page (from /proc) beside them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,11 +18,18 @@ import { addKey } from '../src/api/credentials.ts';
 import { streams } from '../src/domain/index.ts';
 import { openSqliteEventStore } from '../src/eventstore/sqlite/index.ts';
 import { append, generateLedger, programHistory } from './generated-ledger.ts';
-import { type BenchRow, benchRow, median, report } from './support.ts';
+import {
+  type BenchRow,
+  interleaved,
+  interleavedRow,
+  processCpuMicros,
+  report,
+  type Sample,
+} from './support.ts';
 
 const PROGRAMS = 10_000;
 const BIG = 5_000;
-const RUNS = 5;
+const ROUNDS = 5;
 const CHROMIUM = process.env.LEDGER_CHROMIUM ?? '/usr/bin/chromium';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ledger-console-bench-'));
@@ -69,33 +78,35 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
-  const timed = async (path: string) => {
-    const ms: number[] = [];
-    let bytes = 0;
-    for (let i = 0; i < RUNS; i++) {
-      const started = performance.now();
+  /** One round's figure: milliseconds of `work`, and the server's CPU time over it. */
+  const sample = async (work: () => Promise<void>): Promise<Sample> => {
+    const pid = server?.pid as number;
+    const cpu = processCpuMicros(pid);
+    const started = performance.now();
+    await work();
+    return { value: performance.now() - started, cpuMicros: processCpuMicros(pid) - cpu };
+  };
+  const bytes = new Map<string, number>();
+  const call = (path: string) => () =>
+    sample(async () => {
       const response = await fetch(`${base}${path}`, {
         headers: { authorization: `Bearer ${key}` },
       });
-      bytes = (await response.arrayBuffer()).byteLength;
+      bytes.set(path, (await response.arrayBuffer()).byteLength);
       if (!response.ok) throw new Error(`${path}: ${response.status}`);
-      ms.push(performance.now() - started);
-    }
-    return { ms: median(ms), bytes };
-  };
-  const page = await timed('/v1/programs?limit=50');
-  const all = await timed('/v1/programs');
-  const trail = await timed(`/v1/programs/${bigId}/audit-trail`);
+    });
+  const pagePath = '/v1/programs?limit=50';
+  const trailPath = `/v1/programs/${bigId}/audit-trail`;
   const rows: BenchRow[] = [
-    benchRow(
+    interleavedRow(
       `GET /v1/programs, first page of 50 of ${PROGRAMS + 21}`,
       'ms',
-      page.ms,
+      await interleaved(ROUNDS, { baseline: call('/v1/programs'), ours: call(pagePath) }),
       'the whole list unpaged',
-      all.ms,
       {
         aim: '< 1000',
-        note: `${page.bytes} bytes beside ${all.bytes}`,
+        note: `${bytes.get(pagePath)} bytes beside ${bytes.get('/v1/programs')}`,
+        cpuUnit: 'µs of server CPU per page',
       },
     ),
   ];
@@ -124,42 +135,45 @@ try {
       .getByRole('row', { name: /program-/ })
       .first()
       .waitFor();
-    const shown = async (hash: string, ready: () => Promise<void>) => {
-      const ms: number[] = [];
-      for (let i = 0; i < RUNS; i++) {
-        await tab.goto(`${base}/console/#/integrity`);
-        await tab.getByText(/^verified/).waitFor();
-        const started = performance.now();
+    /** Shows `hash` freshly: from another page, so nothing of it is on screen yet. */
+    const shown = (hash: string, ready: () => Promise<void>) => async () => {
+      await tab.goto(`${base}/console/#/integrity`);
+      await tab.getByText(/^verified/).waitFor();
+      return sample(async () => {
         await tab.goto(`${base}/console/${hash}`);
         await ready();
-        ms.push(performance.now() - started);
-      }
-      return median(ms);
+      });
     };
-    const programsPage = await shown('#/programs', () =>
-      tab.getByText(/^Programs 1–50 of/).waitFor(),
-    );
-    const programPage = await shown(`#/program/${bigId}`, async () => {
-      await tab.getByRole('button', { name: /^Show 200 more of/ }).waitFor();
-      await tab.getByRole('heading', { name: /^Status on/ }).waitFor();
+    const programsPage = await interleaved(ROUNDS, {
+      baseline: call(pagePath),
+      ours: shown('#/programs', () => tab.getByText(/^Programs 1–50 of/).waitFor()),
+    });
+    const programPage = await interleaved(ROUNDS, {
+      baseline: call(trailPath),
+      ours: shown(`#/program/${bigId}`, async () => {
+        await tab.getByRole('button', { name: /^Show 200 more of/ }).waitFor();
+        await tab.getByRole('heading', { name: /^Status on/ }).waitFor();
+      }),
     });
     await context.close();
+    const cpuUnit = 'µs of server CPU per page';
     rows.push(
-      benchRow(
+      interleavedRow(
         'console: Programs page shown (first 50)',
         'ms',
         programsPage,
         'its API call alone',
-        page.ms,
-        { aim: '< 1000' },
+        {
+          aim: '< 1000',
+          cpuUnit,
+        },
       ),
-      benchRow(
+      interleavedRow(
         `console: program page of ${BIG} events shown (status, timeline, first 200 of the trail)`,
         'ms',
         programPage,
         'its audit-trail call alone',
-        trail.ms,
-        { note: `audit trail ${trail.bytes} bytes` },
+        { note: `audit trail ${bytes.get(trailPath)} bytes`, cpuUnit },
       ),
     );
   } else console.warn(`no Chromium at ${CHROMIUM}: the browser figures are left out`);

@@ -42,6 +42,7 @@ const result = await autocannon({
 console.log(
   JSON.stringify({
     requestsPerSecond: result.requests.average,
+    requests: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     ok: result['2xx'],

@@ -2,7 +2,7 @@
  * `npm run bench:merkle`: what the Merkle tree costs the ledger (docs/design.md §7).
  * 1. Durable append throughput of the SQLite store, 64 concurrent appenders of single events,
  *    with the tree kept beside the events and with it disabled (`{ merkle: false }`), on the same
- *    disk in the same run, interleaved, medians of 3.
+ *    disk in the same run, interleaved over RUNS rounds: median (min–max), CPU time per event.
  * 2. Inclusion-proof latency at 1,000,000 leaves, read from the SQLite storage the store uses,
  *    beside the same tree in memory.
  * LEDGER_BENCH_EVENTS scales part 2 down for a quick look. Writes bench/results/merkle.json.
@@ -17,7 +17,15 @@ import type { EventStore } from '../src/eventstore/port.ts';
 import Database from '../src/eventstore/sqlite/driver.ts';
 import { openSqliteEventStore, sqliteMerkleStorage } from '../src/eventstore/sqlite/index.ts';
 import { verifyInclusion } from '../src/verify.ts';
-import { benchRow, benchShipment, median, perSecond, report } from './support.ts';
+import {
+  benchRow,
+  benchShipment,
+  interleavedRow,
+  median,
+  perSecond,
+  report,
+  type Sample,
+} from './support.ts';
 
 const APPENDERS = 64;
 const APPENDS_PER_APPENDER = 313;
@@ -25,14 +33,8 @@ const RUNS = 3;
 const LEAVES = Number(process.env.LEDGER_BENCH_EVENTS ?? 1_000_000);
 const PROOFS = 10_000;
 
-interface AppendRun {
-  eventsPerSecond: number;
-  /** This process's CPU time (user + system) per event: steadier than the rate on a busy host. */
-  cpuMicrosPerEvent: number;
-}
-
 /** 64 appenders, each appending single events to its own stream. */
-async function appendRun(store: EventStore): Promise<AppendRun> {
+async function appendRun(store: EventStore): Promise<Sample> {
   const events = APPENDERS * APPENDS_PER_APPENDER;
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -46,7 +48,7 @@ async function appendRun(store: EventStore): Promise<AppendRun> {
   );
   const ms = performance.now() - started;
   const { user, system } = process.cpuUsage(cpu);
-  return { eventsPerSecond: perSecond(events, ms), cpuMicrosPerEvent: (user + system) / events };
+  return { value: perSecond(events, ms), cpuMicros: (user + system) / events };
 }
 
 function percentile(values: readonly number[], p: number): number {
@@ -54,10 +56,8 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number;
 }
 
-async function compareAppends(
-  folder: string,
-): Promise<Record<'withTree' | 'without', AppendRun[]>> {
-  const runs: Record<'withTree' | 'without', AppendRun[]> = { withTree: [], without: [] };
+async function compareAppends(folder: string): Promise<Record<'withTree' | 'without', Sample[]>> {
+  const runs: Record<'withTree' | 'without', Sample[]> = { withTree: [], without: [] };
   for (let run = 0; run < RUNS; run++) {
     // Alternate which goes first, so neither always gets the warmer disk.
     const order = run % 2 === 0 ? [true, false] : [false, true];
@@ -116,9 +116,14 @@ function buildSqliteTree(path: string): {
 const folder = mkdtempSync(join(tmpdir(), 'ledger-bench-merkle-'));
 try {
   const appends = await compareAppends(folder);
-  const rate = (runs: AppendRun[]) => median(runs.map((r) => r.eventsPerSecond));
-  const cpu = (runs: AppendRun[]) => median(runs.map((r) => r.cpuMicrosPerEvent));
-  const cost = 1 - rate(appends.withTree) / rate(appends.without);
+  const appendRow = interleavedRow(
+    `durable append, ${APPENDERS} appenders x ${APPENDS_PER_APPENDER} single events, Merkle tree kept`,
+    'events/s',
+    { ours: appends.withTree, baseline: appends.without },
+    'the same store and workload, tree disabled',
+    { aim: '>= 0.90 (cost < 10%)', cpuUnit: 'µs/event' },
+  );
+  const cost = 1 - appendRow.ratio;
 
   const { db, tree: onDisk, ms: buildMs } = buildSqliteTree(join(folder, 'tree.sqlite'));
   const inMemory = new MerkleTree(new MemoryMerkleStorage());
@@ -137,21 +142,7 @@ try {
 
   const leaves = LEAVES.toLocaleString('en-US');
   const rows = [
-    benchRow(
-      `durable append, ${APPENDERS} appenders x ${APPENDS_PER_APPENDER} single events, Merkle tree kept`,
-      'events/s',
-      rate(appends.withTree),
-      'the same store and workload, tree disabled',
-      rate(appends.without),
-      { aim: '>= 0.90 (cost < 10%)' },
-    ),
-    benchRow(
-      `CPU time per durable append, ${APPENDERS} appenders, Merkle tree kept`,
-      'us/event',
-      cpu(appends.withTree),
-      'the same store and workload, tree disabled',
-      cpu(appends.without),
-    ),
+    appendRow,
     benchRow(
       `inclusion proof at ${leaves} leaves from the SQLite storage, median`,
       'us',
@@ -178,7 +169,7 @@ try {
     sqliteTreeBuildLeavesPerSecond: perSecond(LEAVES, buildMs),
   });
   console.log(
-    `medians of ${RUNS} interleaved runs: keeping the tree costs ${(cost * 100).toFixed(1)}% of durable append throughput (aim < 10%); ${PROOFS} random proofs at ${leaves} leaves; root of the stored tree in ${rootUs.toFixed(0)} us; tree built in SQLite at ${perSecond(LEAVES, buildMs)} leaves/s`,
+    `medians of ${RUNS} interleaved rounds: keeping the tree costs ${(cost * 100).toFixed(1)}% of durable append throughput (aim < 10%); ${PROOFS} random proofs at ${leaves} leaves; root of the stored tree in ${rootUs.toFixed(0)} us; tree built in SQLite at ${perSecond(LEAVES, buildMs)} leaves/s`,
   );
 } finally {
   rmSync(folder, { recursive: true, force: true });

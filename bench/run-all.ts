@@ -3,11 +3,19 @@
  * process so none inherits another's heap or page cache warmth in-process; then one table of all
  * their rows, read back from bench/results/<name>.json, written to bench/results/all.json.
  * LEDGER_BENCH_EVENTS and LEDGER_BENCH_SECONDS pass through to every bench for a quick run.
+ * Interleaved rows print as median (min–max) of their rounds, flagged when they spread > 10%.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type BenchRow, isBenchRow, type LooseRow } from './support.ts';
+import {
+  type BenchRow,
+  formatFigure,
+  isBenchRow,
+  type LooseRow,
+  machine,
+  type Rounds,
+} from './support.ts';
 
 /** The issue's order; any other *.bench.ts runs after these. */
 const ORDER = ['store', 'replay', 'http', 'heavy-requests', 'peer', 'postgres', 'verify', 'merkle'];
@@ -41,6 +49,7 @@ interface CombinedRow {
   ratio: number | string;
   aim: string;
   note?: string;
+  rounds?: Rounds;
 }
 
 const started = performance.now();
@@ -72,14 +81,18 @@ for (const name of names) {
 const totalSeconds = (performance.now() - started) / 1000;
 console.log('\n=== all benches ===');
 console.table(
-  rows.map((row) => ({
+  rows.map(({ rounds, ...row }) => ({
     bench: row.bench,
     measure: row.measure,
-    ours: `${row.ours} ${row.unit}`.trim(),
+    // Interleaved figures as median (min–max); the others as their bench gave them.
+    ours: `${rounds ? formatFigure(rounds.ours) : row.ours} ${row.unit}`.trim(),
     baseline:
-      row.baseline === '' ? '' : `${`${row.baselineValue} ${row.unit}`.trim()} (${row.baseline})`,
-    ratio: row.ratio,
+      row.baseline === ''
+        ? ''
+        : `${`${rounds ? formatFigure(rounds.baseline) : row.baselineValue} ${row.unit}`.trim()} (${row.baseline})`,
+    ratio: rounds ? formatFigure(rounds.ratio) : row.ratio,
     aim: row.aim,
+    spread: rounds?.warning ? '> 10%' : '',
   })),
 );
 for (const bench of ran.filter((r) => r.exitCode !== 0 || !r.fresh))
@@ -92,7 +105,7 @@ console.log(
 writeFileSync(
   `${resultsDir}all.json`,
   `${JSON.stringify(
-    { measuredAt: new Date().toISOString(), node: process.version, env, totalSeconds, ran, rows },
+    { measuredAt: new Date().toISOString(), ...machine(), env, totalSeconds, ran, rows },
     null,
     2,
   )}\n`,
@@ -124,6 +137,7 @@ function combine(bench: string, row: BenchRow | LooseRow): CombinedRow {
       ratio: row.ratio,
       aim: row.aim ?? '',
       ...(row.note === undefined ? {} : { note: row.note }),
+      ...(row.rounds === undefined ? {} : { rounds: row.rounds }),
     };
   const figureBaseline = typeof row.baseline === 'number';
   return {

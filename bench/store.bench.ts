@@ -5,37 +5,43 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { EventStore } from '../src/eventstore/port.ts';
 import Database from '../src/eventstore/sqlite/driver.ts';
 import { type GroupCommit, openSqliteEventStore } from '../src/eventstore/sqlite/index.ts';
-import { benchRow, benchShipment, report } from './support.ts';
+import { benchShipment, interleavedRow, median, report, type Sample } from './support.ts';
 
 const SEQUENTIAL_APPENDS = 500;
 const CONCURRENT_APPENDERS = 64;
 const CONCURRENT_APPENDS = 20_032; // 313 per appender
 const RAW_BATCH = 1_000;
 const READ_PAGE = 1_000;
-/** Each measure runs this often, interleaved, and reports its median: the disk is noisy. */
-const RUNS = 3;
+/**
+ * Rounds: each runs ours and the raw baselines one after another (ABAB… over the rounds); rows
+ * report median (min–max): the disk is noisy.
+ */
+const ROUNDS = 3;
 const READ_PASSES = 5;
 
-async function timed(run: () => Promise<void> | void): Promise<number> {
+/** `count` events' worth of `run`: events per second, and this process's CPU time per event. */
+async function timed(count: number, run: () => Promise<void> | void): Promise<Sample> {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await run();
-  return (performance.now() - started) / 1000;
+  const seconds = (performance.now() - started) / 1000;
+  const { user, system } = process.cpuUsage(cpu);
+  return { value: count / seconds, cpuMicros: (user + system) / count };
 }
 
-async function appendSequentially(store: EventStore): Promise<number> {
-  const seconds = await timed(async () => {
+function appendSequentially(store: EventStore): Promise<Sample> {
+  return timed(SEQUENTIAL_APPENDS, async () => {
     for (let revision = 0; revision < SEQUENTIAL_APPENDS; revision++) {
       await store.append('sequential', [benchShipment()], {
         expectedRevision: revision === 0 ? 'no-stream' : revision - 1,
       });
     }
   });
-  return SEQUENTIAL_APPENDS / seconds;
 }
 
-async function appendConcurrently(store: EventStore): Promise<number> {
+function appendConcurrently(store: EventStore): Promise<Sample> {
   const perAppender = CONCURRENT_APPENDS / CONCURRENT_APPENDERS;
-  const seconds = await timed(() =>
+  return timed(CONCURRENT_APPENDS, () =>
     Promise.all(
       Array.from({ length: CONCURRENT_APPENDERS }, async (_, appender) => {
         for (let revision = 0; revision < perAppender; revision++) {
@@ -46,21 +52,22 @@ async function appendConcurrently(store: EventStore): Promise<number> {
       }),
     ).then(() => undefined),
   );
-  return CONCURRENT_APPENDS / seconds;
 }
 
-async function readEverything(store: EventStore): Promise<number> {
-  let count = 0;
-  const seconds = await timed(async () => {
+const STORED = SEQUENTIAL_APPENDS + CONCURRENT_APPENDS;
+
+function readEverything(store: EventStore): Promise<Sample> {
+  return timed(STORED, async () => {
+    let count = 0;
     for (let fromPosition = 1; ; ) {
       const page = await store.readAll({ fromPosition, limit: READ_PAGE });
       count += page.length;
       const last = page.at(-1);
-      if (last === undefined) return;
+      if (last === undefined) break;
       fromPosition = last.position + 1;
     }
+    if (count !== STORED) throw new Error(`read ${count} of ${STORED} events`);
   });
-  return count / seconds;
 }
 
 /** Rows shaped like the store's: same columns, same JSON sizes, same constraints. */
@@ -84,7 +91,7 @@ function rawRows(count: number) {
   });
 }
 
-async function rawInserts(path: string, count: number, batch: number): Promise<number> {
+async function rawInserts(path: string, count: number, batch: number): Promise<Sample> {
   await openSqliteEventStore(path).close(); // creates the same schema
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
@@ -96,43 +103,41 @@ async function rawInserts(path: string, count: number, batch: number): Promise<n
   const insertBatch = db.transaction((slice: typeof rows) => {
     for (const row of slice) insert.run(...row);
   });
-  const started = performance.now();
-  for (let offset = 0; offset < rows.length; offset += batch) {
-    insertBatch(rows.slice(offset, offset + batch));
-  }
-  const seconds = (performance.now() - started) / 1000;
+  const sample = await timed(count, () => {
+    for (let offset = 0; offset < rows.length; offset += batch) {
+      insertBatch(rows.slice(offset, offset + batch));
+    }
+  });
   db.close();
-  return count / seconds;
+  return sample;
 }
 
-function rawReads(db: BetterSqlite3.Database): number {
+function rawReads(db: BetterSqlite3.Database): Promise<Sample> {
   const select = db.prepare<[number, number], Record<string, unknown>>(
     'SELECT position, stream, revision, event_id, type, data, metadata FROM events WHERE position >= ? ORDER BY position LIMIT ?',
   );
-  let count = 0;
-  const started = performance.now();
-  for (let fromPosition = 1; ; ) {
-    const page = select.all(fromPosition, READ_PAGE);
-    if (page.length === 0) break;
-    for (const row of page) {
-      JSON.parse(row.data as string);
-      JSON.parse(row.metadata as string);
+  return timed(STORED, () => {
+    for (let fromPosition = 1; ; ) {
+      const page = select.all(fromPosition, READ_PAGE);
+      if (page.length === 0) break;
+      for (const row of page) {
+        JSON.parse(row.data as string);
+        JSON.parse(row.metadata as string);
+      }
+      fromPosition = (page.at(-1)?.position as number) + 1;
     }
-    count += page.length;
-    fromPosition = (page.at(-1)?.position as number) + 1;
-  }
-  return count / ((performance.now() - started) / 1000);
+  });
 }
 
 /** Reads are short and jittery: alternate ours and raw, drop a warm-up pass, keep the median. */
-async function compareReads(path: string): Promise<{ read: number; rawRead: number }> {
+async function compareReads(path: string): Promise<{ read: Sample; rawRead: Sample }> {
   const store = openSqliteEventStore(path);
   const db = new Database(path);
-  const ours: number[] = [];
-  const raw: number[] = [];
+  const ours: Sample[] = [];
+  const raw: Sample[] = [];
   for (let pass = 0; pass <= READ_PASSES; pass++) {
     const oursRate = await readEverything(store);
-    const rawRate = rawReads(db);
+    const rawRate = await rawReads(db);
     if (pass > 0) {
       ours.push(oursRate);
       raw.push(rawRate);
@@ -144,14 +149,14 @@ async function compareReads(path: string): Promise<{ read: number; rawRead: numb
 }
 
 interface Run {
-  sequential: number;
-  concurrent: number;
+  sequential: Sample;
+  concurrent: Sample;
   meanBatch: number;
-  read: number;
-  rawSingle: number;
-  rawRound: number;
-  rawBatched: number;
-  rawRead: number;
+  read: Sample;
+  rawSingle: Sample;
+  rawRound: Sample;
+  rawBatched: Sample;
+  rawRead: Sample;
 }
 
 async function measure(dir: string, run: number): Promise<Run> {
@@ -176,65 +181,74 @@ async function measure(dir: string, run: number): Promise<Run> {
   };
 }
 
-function middle(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
+/** The pass of median throughput, within one round. */
+function middle(samples: Sample[]): Sample {
+  const sorted = [...samples].sort((a, b) => a.value - b.value);
+  return sorted[Math.floor(sorted.length / 2)] as Sample;
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'ledger-bench-'));
 try {
   const runs: Run[] = [];
-  for (let run = 0; run < RUNS; run++) runs.push(await measure(dir, run));
-  const m = (pick: (run: Run) => number) => middle(runs.map(pick));
-
-  const rate = (measure: string, ours: number, baseline: string, baselineRate: number) =>
-    benchRow(measure, 'events/s', ours, baseline, baselineRate);
+  for (let round = 0; round < ROUNDS; round++) runs.push(await measure(dir, round));
+  const rate = (
+    measure: string,
+    ours: (run: Run) => Sample,
+    baseline: string,
+    base: (run: Run) => Sample,
+  ) =>
+    interleavedRow(
+      measure,
+      'events/s',
+      { ours: runs.map(ours), baseline: runs.map(base) },
+      baseline,
+      { cpuUnit: 'µs/event' },
+    );
   const sequential = `append, 1 appender (${SEQUENTIAL_APPENDS} sequential awaits)`;
   const concurrent = `append, ${CONCURRENT_APPENDERS} appenders (${CONCURRENT_APPENDS} events)`;
   const rawBatched = `raw insert, ${RAW_BATCH} rows per transaction`;
   const rows = [
     rate(
       sequential,
-      m((r) => r.sequential),
+      (r) => r.sequential,
       'raw insert, 1 row per transaction',
-      m((r) => r.rawSingle),
+      (r) => r.rawSingle,
     ),
     rate(
       sequential,
-      m((r) => r.sequential),
+      (r) => r.sequential,
       rawBatched,
-      m((r) => r.rawBatched),
+      (r) => r.rawBatched,
     ),
     rate(
       concurrent,
-      m((r) => r.concurrent),
+      (r) => r.concurrent,
       rawBatched,
-      m((r) => r.rawBatched),
+      (r) => r.rawBatched,
     ),
     rate(
       concurrent,
-      m((r) => r.concurrent),
+      (r) => r.concurrent,
       `raw insert, ${CONCURRENT_APPENDERS} rows per transaction`,
-      m((r) => r.rawRound),
+      (r) => r.rawRound,
     ),
     rate(
-      `readAll, pages of ${READ_PAGE} (${SEQUENTIAL_APPENDS + CONCURRENT_APPENDS} events)`,
-      m((r) => r.read),
+      `readAll, pages of ${READ_PAGE} (${STORED} events), median of ${READ_PASSES} passes`,
+      (r) => r.read,
       'raw SELECT + JSON.parse',
-      m((r) => r.rawRead),
+      (r) => r.rawRead,
     ),
   ];
-  const meanBatch = m((r) => r.meanBatch);
+  const meanBatch = median(runs.map((r) => r.meanBatch));
 
   report('store', rows, {
     sqlite: new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get(),
     pragmas: { journal_mode: 'WAL', synchronous: 'FULL' },
-    runs: RUNS,
     meanAppendsPerGroupCommit: meanBatch,
     raw: runs,
   });
   console.log(
-    `medians of ${RUNS} runs; ${CONCURRENT_APPENDERS} appenders: ${meanBatch.toFixed(1)} appends per group commit on average`,
+    `medians of ${ROUNDS} rounds; ${CONCURRENT_APPENDERS} appenders: ${meanBatch.toFixed(1)} appends per group commit on average`,
   );
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -46,12 +46,17 @@ export const programFacts: ProjectionDefinition<ProgramFactsIndex> = {
 export function factsOfProgram(index: ProgramFactsIndex, programId: string): Fact[] | null {
   const own = index.programs.get(programId);
   if (!own) return null;
-  const specifications = new Set<string>();
+  const related = specificationsNamed(own).flatMap((s) => index.specifications.get(s) ?? []);
+  return related.length === 0 ? own : [...own, ...related];
+}
+
+/** The specifications a program's status depends on: those its notices' triggers name. */
+export function specificationsNamed(own: readonly Fact[]): string[] {
+  const named = new Set<string>();
   for (const f of own) {
     if (f.type !== 'NoticeReceived') continue;
     for (const term of f.data.terms)
-      if (term.kind === 'sunset-after-trigger') specifications.add(term.trigger.specificationId);
+      if (term.kind === 'sunset-after-trigger') named.add(term.trigger.specificationId);
   }
-  const related = [...specifications].flatMap((s) => index.specifications.get(s) ?? []);
-  return related.length === 0 ? own : [...own, ...related];
+  return [...named];
 }

@@ -4,7 +4,11 @@ import { backdating } from '../../projections/backdating.ts';
 import { deadlines } from '../../projections/deadlines.ts';
 import type { ProjectionDefinition } from '../../projections/definition.ts';
 import { eventStreams } from '../../projections/event-streams.ts';
-import { factsOfProgram, programFacts } from '../../projections/program-facts.ts';
+import {
+  factsOfProgram,
+  type ProgramFactsIndex,
+  programFacts,
+} from '../../projections/program-facts.ts';
 import { knownAtPosition, recordClock } from '../../projections/record-clock.ts';
 import { shipments } from '../../projections/shipments.ts';
 import { timeline } from '../../projections/timeline.ts';
@@ -19,6 +23,7 @@ import {
   streams,
 } from '../domain/index.ts';
 import type { EventStore } from '../eventstore/port.ts';
+import { statusCache } from './status-cache.ts';
 
 /** Where the queries read projection states: the live runtime, or a one-off replay. */
 export interface ProjectionStates {
@@ -50,13 +55,35 @@ export function ledgerQueries(
   const facts = () => projections.state(programFacts);
   const shipped = () => projections.state(shipments);
   /** An instant as the prefix of the global order known then (record-clock.ts). */
-  const cut = (asKnownAt: AsKnownAt | undefined): AsKnownAt | undefined => {
+  const cut = (asKnownAt: AsKnownAt | undefined): { position: number } | undefined => {
     if (asKnownAt === undefined || 'position' in asKnownAt) return asKnownAt;
     const position = knownAtPosition(
       projections.state(recordClock),
       Temporal.Instant.from(asKnownAt.instant).epochMilliseconds,
     );
     return position === null ? undefined : { position };
+  };
+  const cache = statusCache();
+  /** The status from the cache while the program's facts are unchanged (status-cache.ts). */
+  const statusOf = (
+    index: ProgramFactsIndex,
+    programId: string,
+    options: { at: CalendarDate; asKnownAt?: AsKnownAt; ledgerSize?: number },
+  ): ProgramStatus | null => {
+    const asKnownAt = cut(options.asKnownAt);
+    return cache.answer(
+      index,
+      {
+        programId,
+        at: options.at,
+        ...(asKnownAt && { knownAtPosition: asKnownAt.position }),
+        ...(options.ledgerSize !== undefined && { ledgerSize: options.ledgerSize }),
+      },
+      () => {
+        const known = cutAtSize(factsOfProgram(index, programId), options.ledgerSize);
+        return known && evaluate(known, { at: options.at, ...(asKnownAt && { asKnownAt }) });
+      },
+    );
   };
 
   /**
@@ -81,7 +108,7 @@ export function ledgerQueries(
     matching.sort((a, b) => a.programId.localeCompare(b.programId));
     const withStatus = ({ programId, registered }: (typeof matching)[number]) => ({
       ...registered,
-      status: evaluate(factsOfProgram(index, programId) ?? [], { at: filter.at }),
+      status: statusOf(index, programId, { at: filter.at }) as ProgramStatus,
     });
     const page = <T>(all: T[]) =>
       all.slice(
@@ -99,8 +126,7 @@ export function ledgerQueries(
       programId: string,
       options: { at: CalendarDate; asKnownAt?: AsKnownAt; ledgerSize?: number },
     ): ProgramStatus | null {
-      const known = cutAtSize(factsOfProgram(facts(), programId), options.ledgerSize);
-      return known && evaluate(known, { at: options.at, asKnownAt: cut(options.asKnownAt) });
+      return statusOf(facts(), programId, options);
     },
 
     timeline(programId: string, asKnownAt?: AsKnownAt, ledgerSize?: number) {
