@@ -48,7 +48,8 @@ module.exports = {
     },
     {
       name: 'sqlite-driver-in-one-place',
-      comment: 'better-sqlite3 is loaded through src/eventstore/sqlite/driver.ts, which picks the version that works on this Node',
+      comment:
+        'better-sqlite3 is loaded through src/eventstore/sqlite/driver.ts, which picks the version that works on this Node',
       severity: 'error',
       from: { pathNot: '^src/eventstore/sqlite/driver\\.ts$' },
       to: { path: 'node_modules/better-sqlite3(-node22)?/', dependencyTypesNot: ['type-only'] },
