@@ -25,7 +25,7 @@ import type {
 import { signedCheckpointsInMemory } from './signed-checkpoint-log.ts';
 import { catchUpSubscription, createCommitFeed } from './subscription.ts';
 
-export function createMemoryEventStore(): EventStore {
+export function openMemoryEventStore(): EventStore {
   /** Global order: the event at position p is ledger[p - 1]. */
   const ledger: RecordedEvent[] = [];
   const streams = new Map<string, RecordedEvent[]>();

@@ -1,5 +1,5 @@
 /** Opens the EventStore a URL names (docs/design.md, "Stores"). */
-import { createMemoryEventStore } from './memory.ts';
+import { openMemoryEventStore } from './memory.ts';
 import type { EventStore } from './port.ts';
 import { openSqliteEventStore } from './sqlite/index.ts';
 
@@ -19,7 +19,7 @@ export function openEventStore(
 ): EventStore | Promise<EventStore> {
   const path = sqlitePath(url);
   if (path !== null) return openSqliteEventStore(path, options);
-  if (url === MEMORY_STORE_URL) return createMemoryEventStore();
+  if (url === MEMORY_STORE_URL) return openMemoryEventStore();
   if (/^postgres(ql)?:\/\//.test(url)) {
     return import('./postgres/store.ts').then(({ openPostgresEventStore }) =>
       openPostgresEventStore(url),

@@ -5,7 +5,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyStore } from '../../src/composition/open-ledger.ts';
 import { streams } from '../../src/domain/index.ts';
-import { createMemoryEventStore } from '../../src/eventstore/memory.ts';
+import { openMemoryEventStore } from '../../src/eventstore/memory.ts';
 import { generateSigningKey } from '../../src/integrity/checkpoint.ts';
 import { openLedgerCheckpoints } from '../../src/integrity/ledger-checkpoints.ts';
 import { ledgerProjections, ledgerQueries } from '../../src/projections/ledger-queries.ts';
@@ -36,7 +36,7 @@ afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 /** The founding case with a shipment after the end, a retracted shipment and a backdated one. */
 async function foundingCaseReport(): Promise<AuditReport> {
-  const store = createMemoryEventStore();
+  const store = openMemoryEventStore();
   const spec = streams.specification(SUCCESSOR_SPEC);
   const own = streams.program(PROGRAM_ID);
   await recordEvent(store, spec, { type: 'SpecificationRegistered', data: successorSpecification });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportLedger, importLedger } from '../../src/cli/transfer.ts';
 import { createEsdbEventStore } from '../../src/eventstore/esdb/index.ts';
-import { createMemoryEventStore } from '../../src/eventstore/memory.ts';
+import { openMemoryEventStore } from '../../src/eventstore/memory.ts';
 import { readLedger, verifyLedger } from '../../src/integrity/verify-ledger.ts';
 import { anEvent } from '../eventstore/contract.ts';
 import { FakeEsdbServer } from '../eventstore/esdb-fake.ts';
@@ -14,7 +14,7 @@ describe('importing an esdb export', () => {
   it('renumbers positions densely, keeps every hash, and says so', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'ledger-import-'));
     const source = createEsdbEventStore(new FakeEsdbServer().client());
-    const target = createMemoryEventStore();
+    const target = openMemoryEventStore();
     try {
       for (let i = 0; i < 5; i++) {
         await source.append(`program-${i % 2}`, [anEvent(), anEvent()], {

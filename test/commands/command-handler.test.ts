@@ -6,7 +6,7 @@ import {
 import { IdempotencyKeyReusedError } from '../../src/commands/idempotency.ts';
 import { DomainError, SCHEMA_VERSION, streams } from '../../src/domain/index.ts';
 import { StreamRevisionConflictError } from '../../src/eventstore/errors.ts';
-import { createMemoryEventStore } from '../../src/eventstore/memory.ts';
+import { openMemoryEventStore } from '../../src/eventstore/memory.ts';
 import type { EventStore } from '../../src/eventstore/port.ts';
 import { currentSpecification, PROGRAM_ID, program } from '../support/founding-case.ts';
 
@@ -19,7 +19,7 @@ const shipment = (n: number) => ({
 
 let store: EventStore;
 beforeEach(async () => {
-  store = createMemoryEventStore();
+  store = openMemoryEventStore();
   await handleSpecificationCommand(
     store,
     currentSpecification.specificationId,

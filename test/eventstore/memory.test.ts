@@ -1,7 +1,7 @@
-import { createMemoryEventStore } from '../../src/eventstore/memory.ts';
+import { openMemoryEventStore } from '../../src/eventstore/memory.ts';
 import { describeEventStoreContract } from './contract.ts';
 
 describeEventStoreContract('memory', async () => {
-  const store = createMemoryEventStore();
+  const store = openMemoryEventStore();
   return { store, cleanup: () => store.close() };
 });

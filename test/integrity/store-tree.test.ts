@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeKey } from '../../src/core/merkle/nodes.ts';
 import { MemoryMerkleStorage, type MerkleNode, MerkleTree } from '../../src/core/merkle/tree.ts';
 import { leafHash, leafInput } from '../../src/core/merkle-leaf.ts';
-import { createMemoryEventStore } from '../../src/eventstore/memory.ts';
+import { openMemoryEventStore } from '../../src/eventstore/memory.ts';
 import type { EventStore, LedgerMerkleTree, RecordedEvent } from '../../src/eventstore/port.ts';
 import Database from '../../src/eventstore/sqlite/driver.ts';
 import { openSqliteEventStore, SCHEMA_VERSION } from '../../src/eventstore/sqlite/index.ts';
@@ -39,7 +39,7 @@ function merkleOf(store: EventStore): LedgerMerkleTree {
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 const stores: [string, (name: string) => EventStore][] = [
-  ['memory', () => createMemoryEventStore()],
+  ['memory', () => openMemoryEventStore()],
   ['sqlite', (name) => openSqliteEventStore(join(dir, `${name}.sqlite`))],
 ];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { streams } from '../../src/domain/index.ts';
-import { createMemoryEventStore } from '../../src/eventstore/memory.ts';
+import { openMemoryEventStore } from '../../src/eventstore/memory.ts';
 import { ledgerProjections, ledgerQueries } from '../../src/projections/ledger-queries.ts';
 import { startProjections } from '../../src/projections/runtime.ts';
 import {
@@ -17,7 +17,7 @@ const programStream = streams.program(PROGRAM_ID);
 const specStream = streams.specification(SUCCESSOR_SPEC);
 
 async function foundingLedger() {
-  const store = createMemoryEventStore();
+  const store = openMemoryEventStore();
   await recordEvent(store, specStream, {
     type: 'SpecificationRegistered',
     data: successorSpecification,

@@ -9,7 +9,7 @@ import { eventStreams } from '../../projections/event-streams.ts';
 import { programFacts } from '../../projections/program-facts.ts';
 import { shipments } from '../../projections/shipments.ts';
 import type { Fact } from '../../src/domain/index.ts';
-import { createMemoryEventStore } from '../../src/eventstore/memory.ts';
+import { openMemoryEventStore } from '../../src/eventstore/memory.ts';
 import type { EventStore } from '../../src/eventstore/port.ts';
 import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.ts';
 import { fileCheckpointStore } from '../../src/projections/checkpoints.ts';
@@ -48,7 +48,7 @@ describe('projection runtime', () => {
   it('a rebuild from scratch equals the read models built live while events arrived', async () => {
     await fc.assert(
       fc.asyncProperty(ledgerHistory(100, { maxEvents: 60 }), async (facts) => {
-        const store = createMemoryEventStore();
+        const store = openMemoryEventStore();
         const live = await startProjections(store, ledgerProjections);
         await recordFacts(store, facts);
         await live.waitFor(facts.length);
@@ -75,7 +75,7 @@ describe('projection runtime', () => {
         fc.nat(),
         fc.array(calendarDate(), { minLength: 3, maxLength: 6 }),
         async (facts, k, dates) => {
-          const store = createMemoryEventStore();
+          const store = openMemoryEventStore();
           const runtime = await startProjections(store, ledgerProjections);
           const cut = facts.length === 0 ? 0 : k % facts.length;
           await recordFacts(store, facts.slice(0, cut));
@@ -148,7 +148,7 @@ describe('projection runtime', () => {
   });
 
   it('waitFor times out with a clear error when the position never comes', async () => {
-    const runtime = await startProjections(createMemoryEventStore(), ledgerProjections);
+    const runtime = await startProjections(openMemoryEventStore(), ledgerProjections);
     await expect(runtime.waitFor(5, 50)).rejects.toThrow(/did not reach position 5 within 50 ms/);
     await runtime.close();
   });

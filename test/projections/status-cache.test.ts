@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { streams } from '../../src/domain/index.ts';
-import { createMemoryEventStore } from '../../src/eventstore/memory.ts';
+import { openMemoryEventStore } from '../../src/eventstore/memory.ts';
 import { ledgerProjections, ledgerQueries } from '../../src/projections/ledger-queries.ts';
 import { startProjections } from '../../src/projections/runtime.ts';
 import {
@@ -19,7 +19,7 @@ const AT = { at: '2007-09-10' };
 
 /** The founding case before the TDP release, and a second program beside it. */
 async function twoPrograms() {
-  const store = createMemoryEventStore();
+  const store = openMemoryEventStore();
   await recordEvent(store, streams.specification('usps-b-1118e'), {
     type: 'SpecificationRegistered',
     data: currentSpecification,
