@@ -259,6 +259,9 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     await openProgram('at=2007-06-01');
     await page.getByLabel('ledger position').check();
     const slider = page.getByLabel(/^Ledger position/);
+    // The slider spans the ledger once the page knows its head: keys pressed before would be lost.
+    const { headPosition } = await api<{ headPosition: number }>('/readyz');
+    await expect.poll(() => slider.getAttribute('max')).toBe(String(headPosition));
     await slider.focus();
     await page.keyboard.press('Home');
     await page.keyboard.press('ArrowRight');
