@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { EventStore } from '../src/eventstore/port.ts';
 import Database from '../src/eventstore/sqlite/driver.ts';
-import { type GroupCommit, openSqliteEventStore } from '../src/eventstore/sqlite/index.ts';
+import { type CommittedBatch, openSqliteEventStore } from '../src/eventstore/sqlite/index.ts';
 import { benchShipment, interleavedRow, median, report, type Sample } from './support.ts';
 
 const SEQUENTIAL_APPENDS = 500;
@@ -161,7 +161,7 @@ interface Run {
 
 async function measure(dir: string, run: number): Promise<Run> {
   const file = (name: string) => join(dir, `${name}-${run}.sqlite`);
-  const commits: GroupCommit[] = [];
+  const commits: CommittedBatch[] = [];
   const store = openSqliteEventStore(file('ours'), { onCommit: (commit) => commits.push(commit) });
   const sequential = await appendSequentially(store);
   commits.length = 0;

@@ -183,9 +183,9 @@ export function appendResult(
 }
 
 /** The instant a commit is stamped with: now, but never before the previous commit. */
-export function commitInstant(previous: string | undefined): string {
+export function commitInstant(previous: string | undefined, now: number = Date.now()): string {
   const previousMs = previous === undefined ? Number.NEGATIVE_INFINITY : Date.parse(previous);
-  return new Date(Math.max(Date.now(), previousMs)).toISOString();
+  return new Date(Math.max(now, previousMs)).toISOString();
 }
 
 /** Validated readAll bounds: the first position to read (>= 1) and how many at most. */

@@ -1,82 +1,106 @@
-/** In-memory EventStore for unit tests: the same semantics as the durable adapters, no disk. */
+/**
+ * In-memory EventStore for unit tests: the same write path as the durable stores
+ * (write-path.ts), its driver a few arrays and maps, no disk.
+ */
 
-import { GENESIS_HASH, sealEvent } from '../core/event-hash.ts';
-import { MemoryMerkleStorage, MerkleTree } from '../core/merkle/tree.ts';
-import { leafHash, leafInput } from '../core/merkle-leaf.ts';
-import {
-  appendResult,
-  assertAppendable,
-  checkExpectedRevision,
-  closedStoreError,
-  commitInstant,
-  type EventSnapshot,
-  readAllRange,
-  retriedAppendResult,
-  snapshotEvent,
-} from './append-rules.ts';
+import { type MerkleNode, MerkleTree } from '../core/merkle/tree.ts';
+import type { LockedState, PlannedEvent } from './append-plan.ts';
+import { appendQueue } from './append-queue.ts';
+import { assertAppendable, closedStoreError, readAllRange, snapshotEvent } from './append-rules.ts';
+import { edgeNodes, treeKey } from './growing-tree.ts';
 import { ledgerMerkleTree } from './ledger-merkle-tree.ts';
-import type {
-  AppendOptions,
-  AppendResult,
-  EventStore,
-  EventToAppend,
-  RecordedEvent,
-} from './port.ts';
+import type { EventStore, RecordedEvent } from './port.ts';
 import { signedCheckpointsInMemory } from './signed-checkpoint-log.ts';
 import { catchUpSubscription, createCommitFeed } from './subscription.ts';
+import { commitBatch, importRecorded, type StoreDriver } from './write-path.ts';
 
 export function openMemoryEventStore(): EventStore {
   /** Global order: the event at position p is ledger[p - 1]. */
   const ledger: RecordedEvent[] = [];
   const streams = new Map<string, RecordedEvent[]>();
   const byEventId = new Map<string, RecordedEvent>();
-  /** Leaf i is ledger[i]: extended with every event, as the SQLite store does. */
-  const tree = new MerkleTree(new MemoryMerkleStorage());
+  /** The tree's nodes under treeKey; leaf i is ledger[i]. */
+  const nodes = new Map<string, Uint8Array>();
+  let treeSize = 0;
   const feed = createCommitFeed();
   let closed = false;
 
-  function assertOpen(): void {
-    if (closed) throw closedStoreError();
+  function lockedState(eventIds: readonly string[], names: readonly string[]): LockedState {
+    const last = ledger.at(-1);
+    return {
+      position: ledger.length,
+      recordedAt: last?.metadata.recordedAt,
+      stored: new Map(
+        eventIds.flatMap((id) => {
+          const event = byEventId.get(id);
+          return event ? [[id, event]] : [];
+        }),
+      ),
+      heads: new Map(
+        names.flatMap((stream) => {
+          const head = streams.get(stream)?.at(-1);
+          return head ? [[stream, { revision: head.revision, hash: head.metadata.hash }]] : [];
+        }),
+      ),
+      tree: {
+        size: treeSize,
+        edge: new Map(
+          edgeNodes(treeSize).map(({ level, index }) => {
+            const key = treeKey(level, index);
+            return [key, nodes.get(key) as Uint8Array];
+          }),
+        ),
+      },
+    };
   }
 
-  function append(stream: string, events: EventToAppend[], options: AppendOptions): AppendResult {
-    assertOpen();
-    assertAppendable(stream, events, options);
-    const snapshots = events.map((event) => snapshotEvent(stream, event));
-    const { expectedRevision } = options;
-    const retried = retriedAppendResult(
-      stream,
-      snapshots.map((snapshot) => snapshot.event),
-      expectedRevision,
-      events.map((event) => byEventId.get(event.eventId)),
+  /** Applies at once: nothing in it can fail part way, so a savepoint has nothing to undo. */
+  function write(events: readonly PlannedEvent[], added: readonly MerkleNode[]): void {
+    const recorded = events.map(({ event, dataJson }) =>
+      deepFreeze({ ...event, data: JSON.parse(dataJson) } as RecordedEvent),
     );
-    if (retried !== undefined) return retried;
-
-    const history = streams.get(stream) ?? [];
-    const head = history.at(-1);
-    checkExpectedRevision(stream, expectedRevision, head?.revision ?? -1);
-
-    const recordedAt = commitInstant(ledger.at(-1)?.metadata.recordedAt);
-    let prevHash = head?.metadata.hash ?? GENESIS_HASH;
-    const recorded = snapshots.map(({ event, dataJson }, index) => {
-      const revision = history.length + index;
-      const sealed = sealEvent(stream, revision, prevHash, recordedAt, event, dataJson);
-      prevHash = sealed.metadata.hash;
-      return deepFreeze({ ...sealed, position: ledger.length + index + 1 });
-    });
-    // Hashed before anything changes, so a failure leaves the store as it was.
-    const leaves = recorded.map((event, index) =>
-      leafHash(leafInput(event, (snapshots[index] as EventSnapshot).dataJson)),
-    );
-    recorded.forEach((event, index) => {
-      tree.append(leaves[index] as Uint8Array);
+    for (const event of recorded) {
       ledger.push(event);
-      history.push(event);
+      const history = streams.get(event.stream);
+      if (history) history.push(event);
+      else streams.set(event.stream, [event]);
       byEventId.set(event.eventId, event);
-    });
-    streams.set(stream, history);
-    feed.committed();
-    return appendResult(stream, recorded);
+    }
+    for (const { level, index, hash } of added) {
+      nodes.set(treeKey(level, index), Uint8Array.from(hash));
+      if (level === 0) treeSize = index + 1;
+    }
+  }
+
+  const driver: StoreDriver = {
+    transaction: (work) =>
+      work({
+        lockedState: async (eventIds, names) => lockedState(eventIds, names),
+        write: async (events, added) => write(events, added),
+        savepoint: (inner) => inner(),
+      }),
+    classify: () => 'failed',
+  };
+  const queue = appendQueue(
+    (batch) => commitBatch(driver, batch),
+    (commit) => {
+      if (commit.events > 0) feed.committed();
+    },
+  );
+
+  const tree = new MerkleTree({
+    size: () => treeSize,
+    get: (level, index) => {
+      const hash = nodes.get(treeKey(level, index));
+      return hash && Uint8Array.from(hash);
+    },
+    append: () => {
+      throw new Error('the tree grows only through the write path');
+    },
+  });
+
+  function assertOpen(): void {
+    if (closed) throw closedStoreError();
   }
 
   function readAll(from: number, limit: number): RecordedEvent[] {
@@ -85,7 +109,15 @@ export function openMemoryEventStore(): EventStore {
 
   return {
     capabilities: { densePositions: true, importRecorded: true },
-    append: async (stream, events, options) => append(stream, events, options),
+    append: async (stream, events, options) => {
+      assertOpen();
+      assertAppendable(stream, events, options);
+      return queue.submit({
+        stream,
+        events: events.map((event) => snapshotEvent(stream, event)),
+        expectedRevision: options.expectedRevision,
+      });
+    },
     readStream: async (stream, options) => {
       assertOpen();
       return (streams.get(stream) ?? []).slice(options?.fromRevision ?? 0);
@@ -98,21 +130,8 @@ export function openMemoryEventStore(): EventStore {
     subscribe: (options = {}) => catchUpSubscription(feed, readAll, options.fromPosition),
     importRecorded: async (events) => {
       assertOpen();
-      if (ledger.length > 0) throw new Error('import needs an empty store');
-      events.forEach((e, index) => {
-        if (e.position !== index + 1)
-          throw new Error(`import needs positions 1, 2, 3, ...; got ${e.position} at ${index + 1}`);
-      });
-      const copies = events.map((e) => deepFreeze(structuredClone(e)));
-      const leaves = copies.map((event) => leafHash(leafInput(event)));
-      copies.forEach((event, index) => {
-        tree.append(leaves[index] as Uint8Array);
-        ledger.push(event);
-        const history = streams.get(event.stream);
-        if (history) history.push(event);
-        else streams.set(event.stream, [event]);
-        byEventId.set(event.eventId, event);
-      });
+      await queue.drain();
+      await importRecorded(driver, events);
       if (events.length > 0) feed.committed();
     },
     headPosition: async () => {
@@ -125,6 +144,7 @@ export function openMemoryEventStore(): EventStore {
     }),
     signedCheckpoints: signedCheckpointsInMemory(),
     close: async () => {
+      await queue.drain();
       closed = true;
       feed.end();
     },

@@ -6,7 +6,7 @@ import { StreamRevisionConflictError } from '../../src/eventstore/errors.ts';
 import type { EventStore } from '../../src/eventstore/port.ts';
 import Database from '../../src/eventstore/sqlite/driver.ts';
 import {
-  type GroupCommit,
+  type CommittedBatch,
   LedgerSchemaVersionError,
   openSqliteEventStore,
   SCHEMA_VERSION,
@@ -32,7 +32,7 @@ describeEventStoreContract('sqlite', async () => {
 describe('sqlite event store', () => {
   let dir: string;
   let path: string;
-  let commits: GroupCommit[];
+  let commits: CommittedBatch[];
   let store: EventStore;
 
   beforeEach(async () => {

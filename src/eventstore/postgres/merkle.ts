@@ -1,12 +1,12 @@
 /**
  * The ledger's RFC 6962 tree in the `merkle_nodes` table. Writers extend it in the transaction
- * that inserts the events (append.ts); readers answer roots and proofs from it with one query
+ * that inserts the events (write-driver.ts); readers answer roots and proofs from it with one query
  * for all the nodes an answer needs: which nodes those are depends only on the sizes and the
  * leaf index, never on the hashes, so a first pass of the proof code over placeholder hashes
  * names them, and a second pass over the fetched ones computes the answer.
  */
 import type pg from 'pg';
-import { type MerkleNode, type MerkleStorage, MerkleTree } from '../../core/merkle/tree.ts';
+import { type MerkleStorage, MerkleTree } from '../../core/merkle/tree.ts';
 import type { LedgerMerkleTree } from '../port.ts';
 import { reachable } from './unavailable.ts';
 
@@ -100,41 +100,4 @@ export function postgresMerkleTree(db: Queryable): LedgerMerkleTree {
         return position === undefined ? null : position - 1;
       }),
   };
-}
-
-/**
- * A tree held by a writer inside its transaction: starts from the stored right edge (the nodes
- * its next appends read), extends in
- * memory, and hands out the nodes it completed, to be inserted with the events.
- */
-export class GrowingTree {
-  readonly #nodes: Map<string, Uint8Array>;
-  readonly #tree: MerkleTree;
-  #size: number;
-  readonly added: MerkleNode[] = [];
-
-  constructor(size: number, edge: Map<string, Uint8Array>) {
-    this.#size = size;
-    this.#nodes = edge;
-    this.#tree = new MerkleTree({
-      size: () => this.#size,
-      get: (level, index) => this.#nodes.get(key(level, index)),
-      append: (nodes) => {
-        for (const node of nodes) {
-          const hash = Uint8Array.from(node.hash);
-          this.#nodes.set(key(node.level, node.index), hash);
-          this.added.push({ level: node.level, index: node.index, hash });
-        }
-        this.#size++;
-      },
-    });
-  }
-
-  get size(): number {
-    return this.#size;
-  }
-
-  append(leafHash: Uint8Array): number {
-    return this.#tree.append(leafHash);
-  }
 }

@@ -9,6 +9,7 @@
  * acknowledged write.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { appendQueue, type CommittedBatch } from '../append-queue.ts';
 import {
   assertAppendable,
   closedStoreError,
@@ -17,7 +18,7 @@ import {
 } from '../append-rules.ts';
 import type { EventStore, RecordedEvent } from '../port.ts';
 import { catchUpSubscription, createCommitFeed } from '../subscription.ts';
-import { createAppender, type GroupCommit } from './append.ts';
+import { commitBatch, importRecorded } from '../write-path.ts';
 import { BACKOFF, listenForCommits } from './commit-listener.ts';
 import { createPool, postgresSettings } from './config.ts';
 import { postgresMerkleTree } from './merkle.ts';
@@ -25,12 +26,11 @@ import { migrate } from './migrations.ts';
 import * as read from './read.ts';
 import { postgresSignedCheckpoints } from './signed-checkpoints.ts';
 import { isUnavailable, reachable } from './unavailable.ts';
-
-export type { GroupCommit } from './append.ts';
+import { postgresWriteDriver } from './write-driver.ts';
 
 export interface PostgresEventStoreOptions {
   /** Called after each group commit, e.g. for metrics. */
-  onCommit?: (commit: GroupCommit) => void;
+  onCommit?: (commit: CommittedBatch) => void;
 }
 
 export async function openPostgresEventStore(
@@ -59,10 +59,14 @@ export async function openPostgresEventStore(
 
   const feed = createCommitFeed();
   const listener = listenForCommits(settings, feed);
-  const appender = createAppender(pool, (commit) => {
-    if (commit.events > 0) feed.committed();
-    options.onCommit?.(commit);
-  });
+  const driver = postgresWriteDriver(pool);
+  const queue = appendQueue(
+    (batch) => commitBatch(driver, batch),
+    (commit) => {
+      if (commit.events > 0) feed.committed();
+      options.onCommit?.(commit);
+    },
+  );
   const closing = new AbortController();
   let closed = false;
 
@@ -88,18 +92,15 @@ export async function openPostgresEventStore(
 
   return {
     capabilities: { densePositions: true, importRecorded: true },
-    append: (stream, events, appendOptions) =>
-      new Promise((resolve, reject) => {
-        assertOpen();
-        assertAppendable(stream, events, appendOptions);
-        appender.enqueue({
-          stream,
-          events: events.map((event) => snapshotEvent(stream, event)),
-          expectedRevision: appendOptions.expectedRevision,
-          resolve,
-          reject,
-        });
-      }),
+    append: async (stream, events, appendOptions) => {
+      assertOpen();
+      assertAppendable(stream, events, appendOptions);
+      return queue.submit({
+        stream,
+        events: events.map((event) => snapshotEvent(stream, event)),
+        expectedRevision: appendOptions.expectedRevision,
+      });
+    },
     readStream: async (stream, readOptions) => {
       assertOpen();
       return reachable(() => read.readStream(pool, stream, readOptions?.fromRevision ?? 0));
@@ -117,14 +118,15 @@ export async function openPostgresEventStore(
     },
     importRecorded: async (events) => {
       assertOpen();
-      await appender.importRecorded(events);
+      await queue.drain();
+      await importRecorded(driver, events);
       if (events.length > 0) feed.committed();
     },
     merkle: postgresMerkleTree(pool),
     signedCheckpoints: postgresSignedCheckpoints(pool),
     close: async () => {
       if (closed) return;
-      await appender.drain();
+      await queue.drain();
       closed = true;
       closing.abort();
       feed.end();

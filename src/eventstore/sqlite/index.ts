@@ -1,5 +1,5 @@
 /** The SQLite adapter: what the rest of the code base may use. */
-export type { GroupCommit } from './group-commit.ts';
+export type { CommittedBatch } from '../append-queue.ts';
 export { LedgerSchemaVersionError, SCHEMA_VERSION } from './migrations/index.ts';
 export {
   LedgerFileMissingError,

@@ -12,8 +12,8 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { canonicalJson } from '../../core/canonical-json.ts';
 import { MerkleTree } from '../../core/merkle/tree.ts';
+import { appendQueue, type CommittedBatch } from '../append-queue.ts';
 import {
   assertAppendable,
   closedStoreError,
@@ -23,20 +23,22 @@ import {
 import { ledgerMerkleTree } from '../ledger-merkle-tree.ts';
 import type { EventStore, RecordedEvent } from '../port.ts';
 import { catchUpSubscription, createCommitFeed } from '../subscription.ts';
+import { importRecorded } from '../write-path.ts';
 import Database from './driver.ts';
-import { type GroupCommit, groupCommitter } from './group-commit.ts';
+
 import { checkSchemaVersion, migrate } from './migrations/index.ts';
 import { toRecordedEvent } from './rows.ts';
 import { sqliteSignedCheckpoints } from './signed-checkpoints.ts';
 import { prepareStatements } from './statements.ts';
-import { appendLeaf, bufferedStorage, nodeInserter, sqliteMerkleStorage } from './tree-storage.ts';
+import { sqliteMerkleStorage } from './tree-storage.ts';
+import { sqliteWriteDriver } from './write-driver.ts';
 import { writerThread } from './writer-thread.ts';
 
 export interface SqliteEventStoreOptions {
   /** How long a write waits for another connection's lock before failing; default 5000 ms. */
   busyTimeoutMs?: number;
   /** Called after each group commit, e.g. for metrics. */
-  onCommit?: (commit: GroupCommit) => void;
+  onCommit?: (commit: CommittedBatch) => void;
   /**
    * Keep the Merkle tree (default true). `false` exists for benchmarks only: events appended
    * without it leave the file's tree behind, and appends with the tree are refused from then on.
@@ -91,7 +93,7 @@ export function openSqliteEventStore(
         busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
         merkle: options.merkle !== false,
       });
-  const committer = groupCommitter(
+  const committer = appendQueue(
     (batch) => (writer ? writer.commit(batch) : Promise.reject(readOnlyError(path))),
     (commit) => {
       // Posted back by the writer thread: subscriptions wake once the commit is readable here.
@@ -99,31 +101,6 @@ export function openSqliteEventStore(
       options.onCommit?.(commit);
     },
   );
-
-  /** A rare write (`ledger import`) on this thread's connection, once the writer is idle. */
-  const importIntoEmpty = db.transaction((events: readonly RecordedEvent[]) => {
-    if ((statements.headPosition.get() as number) !== 0)
-      throw new Error('import needs an empty store');
-    events.forEach((e, index) => {
-      if (e.position !== index + 1)
-        throw new Error(`import needs positions 1, 2, 3, ...; got ${e.position} at ${index + 1}`);
-    });
-    const nodes = storage && bufferedStorage(storage, nodeInserter(db));
-    const importTree = nodes && new MerkleTree(nodes);
-    for (const e of events) {
-      statements.insert.run(
-        e.position,
-        e.stream,
-        e.revision,
-        e.eventId,
-        e.type,
-        canonicalJson(e.data),
-        JSON.stringify(e.metadata),
-      );
-      if (importTree) appendLeaf(importTree, e);
-    }
-    nodes?.write();
-  });
 
   function assertOpen(): void {
     if (closed) throw closedStoreError();
@@ -162,7 +139,8 @@ export function openSqliteEventStore(
     importRecorded: async (events) => {
       assertOpen();
       await committer.drain();
-      importIntoEmpty.immediate(events);
+      // A rare write, on this thread's connection once the writer is idle.
+      await importRecorded(sqliteWriteDriver(db, { merkle: storage !== null }), events);
       if (events.length > 0) feed.committed();
     },
     ...(tree

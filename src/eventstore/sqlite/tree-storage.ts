@@ -37,67 +37,6 @@ export function nodeInserter(db: Database.Database): (nodes: readonly MerkleNode
   };
 }
 
-/** Where a buffered tree stood before an append, to go back there when the append fails. */
-export interface BufferMark {
-  readonly pending: number;
-  readonly size: number | undefined;
-  readonly lastOfLevel: readonly (MerkleNode | undefined)[];
-}
-
-/**
- * `storage` for a writer: appends are kept in memory until `write()` stores them all at once
- * with `insert` (at the end of a commit, in its transaction), and it remembers the size and the last node of
- * each level, the only nodes an append reads, so an append costs no query. `mark()` and
- * `rollBack(mark)` undo the appends of a refused append; `forget()` drops what it remembers, at
- * the start of each transaction (another process may have appended).
- */
-export function bufferedStorage(
-  storage: MerkleStorage,
-  insert: (nodes: readonly MerkleNode[]) => void,
-): MerkleStorage & {
-  mark(): BufferMark;
-  rollBack(mark: BufferMark): void;
-  write(): void;
-  forget(): void;
-} {
-  let size: number | undefined;
-  let lastOfLevel: (MerkleNode | undefined)[] = [];
-  let pending: MerkleNode[] = [];
-  return {
-    size: () => {
-      size ??= storage.size();
-      return size;
-    },
-    get: (level, index) => {
-      const node = lastOfLevel[level];
-      return node?.index === index ? Uint8Array.from(node.hash) : storage.get(level, index);
-    },
-    append: (nodes) => {
-      for (const node of nodes) {
-        const kept = { ...node, hash: Uint8Array.from(node.hash) };
-        pending.push(kept);
-        lastOfLevel[node.level] = kept;
-      }
-      size = (nodes[0] as MerkleNode).index + 1;
-    },
-    mark: () => ({ pending: pending.length, size, lastOfLevel: [...lastOfLevel] }),
-    rollBack: (mark) => {
-      pending.length = mark.pending;
-      size = mark.size;
-      lastOfLevel = [...mark.lastOfLevel];
-    },
-    write: () => {
-      if (pending.length > 0) insert(pending);
-      pending = [];
-    },
-    forget: () => {
-      size = undefined;
-      lastOfLevel = [];
-      pending = [];
-    },
-  };
-}
-
 /** Leaf i is the event at position i + 1: a tree that lags or leads the events is refused. */
 export function appendLeaf(
   tree: MerkleTree,

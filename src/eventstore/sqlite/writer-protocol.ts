@@ -3,9 +3,10 @@
  * refusal crosses between them: structured cloning keeps only an error's message, so the
  * refusals callers tell apart by class are sent as their fields and rebuilt on arrival.
  */
+
+import type { Outcome, QueuedAppend } from '../append-plan.ts';
 import { EventIdConflictError, StreamRevisionConflictError } from '../errors.ts';
-import type { AppendResult, EventToAppend, ExpectedRevision } from '../port.ts';
-import type { Outcome, PendingAppend } from './group-commit.ts';
+import type { AppendResult, ExpectedRevision } from '../port.ts';
 
 /** What the writer thread is started with. */
 export interface WriterSettings {
@@ -18,13 +19,9 @@ export interface WriterSettings {
  * An append as sent to the writer: its data only as the canonical text, the one thing the
  * writer stores and hashes (cloning a string costs less than cloning the parsed value).
  */
-export interface WireAppend {
-  stream: string;
-  expectedRevision: ExpectedRevision;
-  events: { event: Omit<EventToAppend, 'data'>; dataJson: string }[];
-}
+export type WireAppend = QueuedAppend;
 
-export function toWireAppend({ stream, events, expectedRevision }: PendingAppend): WireAppend {
+export function toWireAppend({ stream, events, expectedRevision }: QueuedAppend): WireAppend {
   return {
     stream,
     expectedRevision,

@@ -4,7 +4,7 @@
  * nothing) and holds the process open only while a commit is in flight.
  */
 import { Worker } from 'node:worker_threads';
-import type { Outcome, PendingAppend } from './group-commit.ts';
+import type { Outcome, QueuedAppend } from '../append-plan.ts';
 import {
   type FromWriter,
   fromWireError,
@@ -16,7 +16,7 @@ import {
 
 export interface WriterThread {
   /** Commits a batch in the writer thread; rejects when its transaction failed. */
-  commit(batch: readonly PendingAppend[]): Promise<Outcome[]>;
+  commit(batch: readonly QueuedAppend[]): Promise<Outcome[]>;
   /** Closes the write connection and ends the thread, once the commits sent have replied. */
   close(): Promise<void>;
 }

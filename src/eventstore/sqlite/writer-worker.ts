@@ -1,11 +1,12 @@
 /**
  * The writer thread's entry: it owns the ledger's write connection (synchronous=FULL, so a
- * commit it reports is on disk) and commits the batches the store sends, one at a time, in the
- * order sent. Its fsyncs block only this thread.
+ * commit it reports is on disk) and commits the batches the store sends through the write path
+ * (write-path.ts), one at a time, in the order sent. Its fsyncs block only this thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { commitBatch } from '../write-path.ts';
 import Database from './driver.ts';
-import { sqliteWriter } from './writer.ts';
+import { sqliteWriteDriver } from './write-driver.ts';
 import {
   type FromWriter,
   type ToWriter,
@@ -22,19 +23,27 @@ const db = new Database(settings.path, { fileMustExist: true });
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma(`busy_timeout = ${Math.trunc(settings.busyTimeoutMs)}`);
-const writer = sqliteWriter(db, { merkle: settings.merkle });
+const driver = sqliteWriteDriver(db, { merkle: settings.merkle });
+
+/** Messages are handled strictly one after the other, in the order they came. */
+let previous: Promise<void> = Promise.resolve();
 
 port.on('message', (message: ToWriter) => {
+  previous = previous.then(() => handle(message));
+});
+
+async function handle(message: ToWriter): Promise<void> {
   if (message.type === 'close') {
     db.close();
-    port.close();
+    port?.close();
     return;
   }
   let reply: FromWriter;
   try {
-    reply = { type: 'committed', outcomes: writer.commitBatch(message.batch).map(toWireOutcome) };
+    const outcomes = await commitBatch(driver, message.batch);
+    reply = { type: 'committed', outcomes: outcomes.map(toWireOutcome) };
   } catch (error) {
     reply = { type: 'failed', error: toWireError(error) };
   }
-  port.postMessage(reply);
-});
+  port?.postMessage(reply);
+}

@@ -1,46 +1,39 @@
 /**
- * Group commit: appends arriving in the same turn of the event loop, or while the previous
- * commit is in flight, share one transaction and one fsync, each still checked on its own
- * against the state the earlier ones in the batch left.
+ * The append queue (group commit): appends arriving in the same turn of the event loop, or while
+ * the previous commit is in flight, share one transaction and one fsync, each still checked on
+ * its own against the state the earlier ones in the batch left (append-plan.ts). One batch is in
+ * flight at a time; appends arriving meanwhile form the next one.
  */
-import type { EventSnapshot } from '../append-rules.ts';
-import type { AppendResult, ExpectedRevision } from '../port.ts';
+import type { Outcome, QueuedAppend } from './append-plan.ts';
+import type { AppendResult } from './port.ts';
 
-export interface GroupCommit {
+/** What one transaction of the queue settled, for metrics. */
+export interface CommittedBatch {
   /** Appends settled by this transaction, including refused ones and retries. */
   appends: number;
   /** Events newly written. */
   events: number;
 }
 
-/** One append waiting for the next commit. */
-export interface PendingAppend {
-  stream: string;
-  events: EventSnapshot[];
-  expectedRevision: ExpectedRevision;
-}
-
-export type Outcome =
-  | { ok: true; result: AppendResult; written: number }
-  | { ok: false; error: unknown };
-
-export interface GroupCommitter {
+export interface AppendQueue {
   /** Queues an append for the next commit; settles when that commit did. */
-  submit(append: PendingAppend): Promise<AppendResult>;
+  submit(append: QueuedAppend): Promise<AppendResult>;
   /** Resolves once every append submitted so far has settled (the store awaits it on close). */
   drain(): Promise<void>;
 }
 
+/** Bounds one transaction's statements; a longer queue is committed in several. */
+const MAX_APPENDS_PER_COMMIT = 1000;
+
 /**
  * `commitBatch` writes a batch in one transaction and gives each append's outcome; if it
- * rejects, nothing of the batch was written and every append of it fails with that error. One
- * batch is in flight at a time: appends arriving meanwhile queue up and form the next one.
+ * rejects, nothing of the batch was written and every append of it fails with that error.
  */
-export function groupCommitter(
-  commitBatch: (batch: readonly PendingAppend[]) => Promise<Outcome[]>,
-  onCommit: (commit: GroupCommit) => void,
-): GroupCommitter {
-  type Waiting = PendingAppend & {
+export function appendQueue(
+  commitBatch: (batch: readonly QueuedAppend[]) => Promise<Outcome[]>,
+  onCommit: (commit: CommittedBatch) => void,
+): AppendQueue {
+  type Waiting = QueuedAppend & {
     resolve: (result: AppendResult) => void;
     reject: (error: unknown) => void;
   };
@@ -64,12 +57,13 @@ export function groupCommitter(
   async function commitQueued(): Promise<void> {
     scheduled = false;
     committing = true;
-    const batch = queue;
-    queue = [];
+    const batch = queue.slice(0, MAX_APPENDS_PER_COMMIT);
+    queue = queue.slice(batch.length);
     try {
       settle(batch, await commitBatch(batch));
     } catch (error) {
-      // The transaction itself failed (disk, lock timeout): nothing of the batch was written.
+      // The transaction itself failed (disk, lock timeout, lost connection): nothing of the
+      // batch was acknowledged; a retry of the same events is recognised by their ids.
       for (const append of batch) append.reject(error);
     } finally {
       committing = false;

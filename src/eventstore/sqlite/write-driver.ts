@@ -1,0 +1,125 @@
+/**
+ * The SQLite ledger's driver for the write path (write-path.ts): an IMMEDIATE transaction is
+ * the append lock; the locked state is a few indexed point reads; rows and tree nodes go in
+ * multi-row INSERTs. Runs in the writer thread (writer-worker.ts) for appends, and on the
+ * store's own connection for a rare import. better-sqlite3 is synchronous: the promises here
+ * resolve at once, so a transaction never spans a turn of the event loop.
+ */
+import type Database from 'better-sqlite3';
+import type { MerkleNode } from '../../core/merkle/tree.ts';
+import type { LockedState, PlannedEvent } from '../append-plan.ts';
+import { edgeNodes, treeKey } from '../growing-tree.ts';
+import { isCannotWrite } from '../write-health.ts';
+import type { ErrorClass, StoreDriver, StoreTransaction } from '../write-path.ts';
+import { multiRowInsert } from './multi-row-insert.ts';
+import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './rows.ts';
+import { prepareStatements } from './statements.ts';
+import { nodeInserter, sqliteMerkleStorage } from './tree-storage.ts';
+
+export function sqliteWriteDriver(
+  db: Database.Database,
+  options: { merkle: boolean },
+): StoreDriver {
+  const statements = prepareStatements(db);
+  const insertEvents = multiRowInsert<EventRow>(db, `events (${EVENT_COLUMNS})`, 7, 128);
+  const insertNodes = nodeInserter(db);
+  const storage = options.merkle ? sqliteMerkleStorage(db) : null;
+  let savepoints = 0;
+
+  function lockedState(eventIds: readonly string[], streams: readonly string[]): LockedState {
+    const last = statements.lastEvent.get();
+    const size = storage?.size();
+    return {
+      position: last?.position ?? 0,
+      recordedAt: last?.recordedAt,
+      stored: new Map(
+        eventIds.flatMap((id) => {
+          const row = statements.byEventId.get(id);
+          return row ? [[id, toRecordedEvent(row)]] : [];
+        }),
+      ),
+      heads: new Map(
+        streams.flatMap((stream) => {
+          const head = statements.streamHead.get(stream);
+          return head ? [[stream, head]] : [];
+        }),
+      ),
+      tree:
+        storage && size !== undefined
+          ? {
+              size,
+              edge: new Map(
+                edgeNodes(size).flatMap(({ level, index }) => {
+                  const hash = storage.get(level, index);
+                  return hash ? [[treeKey(level, index), hash]] : [];
+                }),
+              ),
+            }
+          : null,
+    };
+  }
+
+  function write(events: readonly PlannedEvent[], nodes: readonly MerkleNode[]): void {
+    insertEvents(
+      events.map(({ event, dataJson }) => [
+        event.position,
+        event.stream,
+        event.revision,
+        event.eventId,
+        event.type,
+        dataJson,
+        JSON.stringify(event.metadata),
+      ]),
+    );
+    if (nodes.length > 0) insertNodes(nodes);
+  }
+
+  const tx: StoreTransaction = {
+    lockedState: async (eventIds, streams) => lockedState(eventIds, streams),
+    write: async (events, nodes) => write(events, nodes),
+    savepoint: async (work) => {
+      const name = `append_${++savepoints}`;
+      db.exec(`SAVEPOINT ${name}`);
+      try {
+        const result = await work();
+        db.exec(`RELEASE ${name}`);
+        return result;
+      } catch (error) {
+        db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+        throw error;
+      } finally {
+        savepoints--;
+      }
+    },
+  };
+
+  return {
+    transaction: async (work) => {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(tx);
+        db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        // A connection that cannot even roll back (its disk is gone) has nothing to take back.
+        if (db.inTransaction) {
+          try {
+            db.exec('ROLLBACK');
+          } catch {}
+        }
+        throw error;
+      }
+    },
+    classify: sqliteErrorClass,
+  };
+}
+
+/** SQLITE_BUSY: another connection holds the lock past the busy timeout. */
+function sqliteErrorClass(error: unknown): ErrorClass {
+  if (isCannotWrite(error)) return 'cannot-write';
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_BUSY') return 'unavailable';
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE')
+    return 'conflict';
+  return 'failed';
+}
