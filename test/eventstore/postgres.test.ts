@@ -180,6 +180,54 @@ describe.skipIf(!server)('postgres event store', () => {
     });
   });
 
+  describe('a row that fails where no check foresaw it', () => {
+    it('refuses only its own append: the batch is redone append by append, the tree keeps up', async () => {
+      const { url, stores } = await instances(1);
+      const store = stores[0] as EventStore;
+      try {
+        // A trigger stands in for a failure no check foresees (a constraint, a row too large).
+        await sql(
+          url,
+          `CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN IF NEW.type = 'Poison' THEN RAISE EXCEPTION 'poisoned row'; END IF; RETURN NEW; END $$;
+           CREATE TRIGGER poison BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION poison()`,
+        );
+        // One burst: committed as one batch, whose multi-row INSERT the poisoned row fails.
+        const outcomes = await Promise.allSettled([
+          store.append('a', [anEvent()], { expectedRevision: 'no-stream' }),
+          store.append('b', [anEvent(), anEvent({ type: 'Poison' })], {
+            expectedRevision: 'no-stream',
+          }),
+          store.append('c', [anEvent()], { expectedRevision: 'no-stream' }),
+          store.append('a', [anEvent()], { expectedRevision: 0 }),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual([
+          'fulfilled',
+          'rejected',
+          'fulfilled',
+          'fulfilled',
+        ]);
+        expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/poisoned row/);
+        const events = await store.readAll();
+        expect(events.map((e) => [e.stream, e.position])).toEqual([
+          ['a', 1],
+          ['c', 2],
+          ['a', 3],
+        ]);
+        const merkle = store.merkle as NonNullable<EventStore['merkle']>;
+        expect(await merkle.size()).toBe(3);
+        const tree = new MerkleTree();
+        for (const e of events) tree.append(leafHash(leafInput(e)));
+        expect(Buffer.from(await merkle.root())).toEqual(Buffer.from(tree.root()));
+        expect(await verifyLedger(readLedger(store), { densePositions: true })).toMatchObject({
+          ok: true,
+        });
+      } finally {
+        await closeAll(stores);
+      }
+    });
+  });
+
   describe('several instances on one database', () => {
     it('exactly one winner per revision, one chain, one tree, and every instance sees every write', async () => {
       const { stores } = await instances(3);
