@@ -18,11 +18,9 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
-import { GENESIS_HASH, sealEvent } from '../../core/event-hash.ts';
+import { type LockedState, type Outcome, planBatch } from '../append-plan.ts';
 import {
   assertAppendable,
-  checkExpectedRevision,
-  commitInstant,
   type EventSnapshot,
   retriedAppendResult,
   snapshotEvent,
@@ -48,9 +46,6 @@ import {
 } from './mapping.ts';
 import { esdbMetrics } from './metrics.ts';
 import { readStreamFrom } from './reads.ts';
-
-/** A stand-in instant of the same length as any stamp, for sizing a batch before it is stamped. */
-const EPOCH = '1970-01-01T00:00:00.000Z';
 
 export interface Appender {
   append(stream: string, events: EventToAppend[], options: AppendOptions): Promise<AppendResult>;
@@ -84,20 +79,22 @@ export function createAppender(client: EsdbClient, options: EsdbStoreOptions): A
     let reserved = false;
     for (let attempt = 1; ; attempt++) {
       const history = await readLedgerStream(stream);
-      const retried = retriedIn(stream, events, expectedRevision, history);
-      if (retried !== undefined) return retried;
-
-      const head = history.at(-1);
-      const actual = head?.revision ?? -1;
-      checkExpectedRevision(stream, expectedRevision, actual);
-      // Sized before anything is written, stamped right before it is sent: the stamps of this
-      // process's appends then follow the order in which they reach the server.
-      checkSize(stream, seal(stream, stored, head, head?.metadata.recordedAt ?? EPOCH));
+      // The plan every store runs, for one append: a retry is answered from the stream, the
+      // expectation checked, the events sealed; sized before anything is written.
+      const sized = planOn(stream, stored, expectedRevision, history);
+      if ('retried' in sized) return sized.retried;
+      checkSize(stream, sized.sealed);
       if (!reserved) {
         await reserve(stream, events);
         reserved = true;
       }
-      const sealed = seal(stream, stored, head, stamp(head));
+      // Stamped right before it is sent: the stamps of this process's appends then follow the
+      // order in which they reach the server.
+      const planned = planOn(stream, stored, expectedRevision, history);
+      if ('retried' in planned) return planned.retried;
+      const { sealed } = planned;
+      lastRecordedAt = sealed[0]?.metadata.recordedAt;
+      const actual = history.at(-1)?.revision ?? -1;
       try {
         await send(stream, sealed, actual);
       } catch (error) {
@@ -150,28 +147,41 @@ export function createAppender(client: EsdbClient, options: EsdbStoreOptions): A
     return history;
   }
 
-  /** Now, but never before the stream's head or this process's last stamp. */
-  function stamp(head: RecordedEvent | undefined): string {
-    const headAt = head?.metadata.recordedAt;
-    const last = lastRecordedAt;
-    lastRecordedAt = commitInstant(last === undefined || (headAt ?? '') > last ? headAt : last);
-    return lastRecordedAt;
-  }
-
-  /** The batch sealed on `head`, stamped `recordedAt`. */
-  function seal(
+  /**
+   * The append plan (append-plan.ts) on the stream as read. Where KurrentDB differs from the
+   * stores that hold a lock: the state is the one stream, read without a lock (the exact
+   * expected revision sent makes the server the judge, and a loss is planned again); positions
+   * are the server's commit offsets, so the plan's are dropped; the tree is the sidecar's
+   * (merkle.ts), extended from $all after the commit; the commit instant never goes before the
+   * stream's head nor this process's last stamp.
+   */
+  function planOn(
     stream: string,
     stored: readonly EventSnapshot[],
-    head: RecordedEvent | undefined,
-    recordedAt: string,
-  ): RecordedEvent[] {
-    const actual = head?.revision ?? -1;
-    let prevHash = head?.metadata.hash ?? GENESIS_HASH;
-    return stored.map(({ event, dataJson }, index) => {
-      const s = sealEvent(stream, actual + 1 + index, prevHash, recordedAt, event, dataJson);
-      prevHash = s.metadata.hash;
-      return { ...s, position: 0 };
-    });
+    expectedRevision: ExpectedRevision,
+    history: readonly RecordedEvent[],
+  ): { retried: AppendResult } | { sealed: RecordedEvent[] } {
+    const head = history.at(-1);
+    const headAt = head?.metadata.recordedAt;
+    const last = lastRecordedAt;
+    const state: LockedState = {
+      position: 0,
+      recordedAt: last === undefined || (headAt ?? '') > last ? headAt : last,
+      stored: new Map(history.map((event) => [event.eventId, event])),
+      heads: new Map(head ? [[stream, { revision: head.revision, hash: head.metadata.hash }]] : []),
+      tree: null,
+    };
+    const plan = planBatch([{ stream, expectedRevision, events: stored }], state);
+    const outcome = plan.outcomes[0] as Outcome;
+    if (!outcome.ok) throw outcome.error;
+    if (outcome.written === 0) return { retried: outcome.result };
+    return {
+      sealed: plan.events.map(({ event }, index) => ({
+        ...event,
+        data: (stored[index] as EventSnapshot).event.data,
+        position: 0,
+      })),
+    };
   }
 
   /** Refuses, before writing, what the server would refuse for its size. */
