@@ -9,7 +9,7 @@ import {
 import { EventIdConflictError, StreamRevisionConflictError } from '../eventstore/errors.ts';
 import type { AppendResult, EventStore } from '../eventstore/port.ts';
 import type { CommandContext, CommandResult } from './command-context.ts';
-import { type Folded, type FoldedStreams, foldedStreams, foldHistory } from './folded-streams.ts';
+import { type Folded, type FoldedStreams, foldedStreams } from './folded-streams.ts';
 import {
   earlierAttempt,
   IdempotencyKeyReusedError,
@@ -64,9 +64,9 @@ export function commandHandler<C, E extends DomainEvent, S>(
   }
 
   /**
-   * One attempt. A command with an Idempotency-Key reads its whole stream: a retry must find
-   * the events it recorded before (under the ids derived from the key) and compare itself
-   * with them.
+   * One attempt. A command with an Idempotency-Key first looks up the first event id derived
+   * from its key, by index: only a retry finds it, and only a retry then reads its stream to
+   * compare itself with the events it recorded before.
    */
   async function attempt(
     store: EventStore,
@@ -80,14 +80,13 @@ export function commandHandler<C, E extends DomainEvent, S>(
       key === undefined
         ? () => randomUUID()
         : (index: number) => idempotentEventId(idempotencyScope(context), key, index);
-    let current: Folded<S>;
-    if (key === undefined) current = await folded.catchUp(store, stream);
-    else {
-      const history = await store.readStream(stream);
-      const retried = earlierAttempt(decider, history, command, eventId, key);
-      if (retried) return retried;
-      current = foldHistory(decider, history);
+    if (key !== undefined && (await store.findEvent(eventId(0))) !== null) {
+      return (
+        earlierAttempt(decider, await store.readStream(stream), command, eventId, key) ??
+        reused(key)
+      );
     }
+    const current = await folded.catchUp(store, stream);
     checkExpected(stream, context, current.revision);
     const decided = decider.decide(command, current.state);
     if (decided instanceof DomainError) throw decided;
@@ -103,9 +102,10 @@ export function commandHandler<C, E extends DomainEvent, S>(
       // another process won the race (answer with its result), or the key was used for another
       // request (in this stream or another one).
       if (key === undefined || !(error instanceof EventIdConflictError)) throw error;
-      const again = earlierAttempt(decider, await store.readStream(stream), command, eventId, key);
-      if (again) return again;
-      throw new IdempotencyKeyReusedError(key);
+      return (
+        earlierAttempt(decider, await store.readStream(stream), command, eventId, key) ??
+        reused(key)
+      );
     }
     // The append proved nothing else was written since: fold our own events in.
     const state = identified.reduce(decider.evolve, current.state);
@@ -128,6 +128,11 @@ export function commandHandler<C, E extends DomainEvent, S>(
       ),
     );
   };
+}
+
+/** The key's events are stored, but in another stream: the key was used for another request. */
+function reused(key: string): never {
+  throw new IdempotencyKeyReusedError(key);
 }
 
 /** Another process moved the stream under a command that named no revision: decide again. */

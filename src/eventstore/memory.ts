@@ -127,6 +127,10 @@ export function openMemoryEventStore(): EventStore {
       const { from, limit } = readAllRange(options);
       return readAll(from, limit);
     },
+    findEvent: async (eventId) => {
+      assertOpen();
+      return byEventId.get(eventId) ?? null;
+    },
     subscribe: (options = {}) => catchUpSubscription(feed, readAll, options.fromPosition),
     importRecorded: async (events) => {
       assertOpen();

@@ -101,6 +101,8 @@ export interface EventStore {
   /** The stream's events in revision order, from `fromRevision` (default 0); [] for no stream. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** The event stored under `eventId`, found by index; null when there is none. */
+  findEvent(eventId: string): Promise<RecordedEvent | null>;
   subscribe(options?: SubscribeOptions): Subscription;
   /**
    * Writes events exactly as recorded elsewhere (ids, revisions, record times, hashes) into an

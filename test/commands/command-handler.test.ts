@@ -129,6 +129,28 @@ describe('command handler over the memory store', () => {
     expect(await store.readStream(stream)).toHaveLength(3);
   });
 
+  it('reads no more of a long stream for a keyed command than for an unkeyed one', async () => {
+    const read = { events: 0 };
+    const counting: EventStore = Object.create(store);
+    counting.readStream = async (...args) => {
+      const events = await store.readStream(...args);
+      read.events += events.length;
+      return events;
+    };
+    for (let i = 1; i <= 200; i++)
+      await handleProgramCommand(counting, PROGRAM_ID, shipment(i), as);
+    read.events = 0;
+    await handleProgramCommand(counting, PROGRAM_ID, shipment(201), as);
+    const unkeyed = read.events;
+    await handleProgramCommand(counting, PROGRAM_ID, shipment(202), {
+      ...as,
+      idempotencyKey: 'k-long',
+    });
+    // The key is looked up by index; the stream's state comes from what is already folded.
+    expect(read.events - unkeyed).toBe(unkeyed);
+    expect(unkeyed).toBe(0);
+  });
+
   it('refuses a program naming an unregistered specification, writing nothing', async () => {
     const other = { ...program, programId: 'p-2', specificationId: 'nowhere' };
     const refusal = await handleProgramCommand(

@@ -107,6 +107,15 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
         expect(await store.readStream(stream, { fromRevision: 3 })).toEqual([]);
       });
 
+      it('finds an event by its id, as stored, and nothing under an id never stored', async () => {
+        const stream = streamName('find');
+        const written = [anEvent(), anEvent()];
+        await store.append(stream, written, { expectedRevision: 'no-stream' });
+        const [, second] = await store.readStream(stream);
+        expect(await store.findEvent(written[1]?.eventId as string)).toEqual(second);
+        expect(await store.findEvent(randomUUID())).toBeNull();
+      });
+
       it('refuses an append of no events, writing nothing', async () => {
         const stream = streamName('empty');
         await expect(store.append(stream, [], { expectedRevision: 'any' })).rejects.toThrow(

@@ -49,6 +49,8 @@ import { readStreamFrom } from './reads.ts';
 
 export interface Appender {
   append(stream: string, events: EventToAppend[], options: AppendOptions): Promise<AppendResult>;
+  /** The event under `eventId`: its reservation names its stream, read to find it. */
+  findEvent(eventId: string): Promise<RecordedEvent | null>;
 }
 
 export function createAppender(client: EsdbClient, options: EsdbStoreOptions): Appender {
@@ -260,7 +262,15 @@ export function createAppender(client: EsdbClient, options: EsdbStoreOptions): A
     return events;
   }
 
-  return { append };
+  async function findEvent(eventId: string): Promise<RecordedEvent | null> {
+    const owner = await reservationOwner(reservationStream(eventId));
+    if (owner === undefined) return null;
+    // A reservation whose append never committed names a stream without the event.
+    const history = await readStreamFrom(client, owner, 'start');
+    return history.find((event) => event.eventId === eventId) ?? null;
+  }
+
+  return { append, findEvent };
 }
 
 function retriedIn(

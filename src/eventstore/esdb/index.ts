@@ -79,6 +79,11 @@ export function createEsdbEventStore(
       return (await scanAll(client, from, limit)).located.map(({ event }) => event);
     },
 
+    async findEvent(eventId: string): Promise<RecordedEvent | null> {
+      assertOpen();
+      return appender.findEvent(eventId);
+    },
+
     subscribe(subscribeOptions: SubscribeOptions = {}): Subscription {
       const subscription = new EsdbSubscription(client, {
         fromPosition: Math.max(1, subscribeOptions.fromPosition ?? 1),

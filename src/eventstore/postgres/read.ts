@@ -33,6 +33,11 @@ async function events(db: Queryable, text: string, values: unknown[]): Promise<R
   return rows.map(toRecordedEvent);
 }
 
+export async function findEvent(db: Queryable, eventId: string): Promise<RecordedEvent | null> {
+  const [event] = await events(db, `SELECT ${COLUMNS} FROM events WHERE event_id = $1`, [eventId]);
+  return event ?? null;
+}
+
 export function readAll(db: Queryable, from: number, limit: number): Promise<RecordedEvent[]> {
   return events(
     db,

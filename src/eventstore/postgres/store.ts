@@ -110,6 +110,10 @@ export async function openPostgresEventStore(
       const { from, limit } = readAllRange(readOptions);
       return reachable(() => read.readAll(pool, from, limit));
     },
+    findEvent: async (eventId) => {
+      assertOpen();
+      return reachable(() => read.findEvent(pool, eventId));
+    },
     subscribe: (subscribeOptions = {}) =>
       catchUpSubscription(feed, readPageRetrying, subscribeOptions.fromPosition),
     headPosition: async () => {

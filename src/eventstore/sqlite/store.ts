@@ -131,6 +131,11 @@ export function openSqliteEventStore(
       const { from, limit } = readAllRange(options);
       return readAll(from, limit);
     },
+    findEvent: async (eventId) => {
+      assertOpen();
+      const row = statements.byEventId.get(eventId);
+      return row === undefined ? null : toRecordedEvent(row);
+    },
     subscribe: (options = {}) => catchUpSubscription(feed, readAll, options.fromPosition),
     headPosition: async () => {
       assertOpen();
