@@ -13,6 +13,11 @@ export interface CommandContext {
   idempotencyKey?: string;
   /** The stream revision the client last saw; absent means "whatever it is now". */
   expectedRevision?: number;
+  /**
+   * When (epoch ms) a command without an expected revision stops deciding again after other
+   * writers moved its stream (StreamContendedError); the API sets it from its request timeout.
+   */
+  deadline?: number;
 }
 
 export interface CommandResult {

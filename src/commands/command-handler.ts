@@ -16,7 +16,7 @@ import {
   idempotencyScope,
   idempotentEventId,
 } from './idempotency.ts';
-import { retrying } from './retry.ts';
+import { DEFAULT_RETRY_MS, retrying } from './retry.ts';
 import { type StreamQueue, streamQueue } from './stream-queue.ts';
 
 /** Handles one command on the aggregate `id` names; a refusal is thrown as the DomainError. */
@@ -121,10 +121,13 @@ export function commandHandler<C, E extends DomainEvent, S>(
     await precondition?.(store, command);
     const stream = streamOf(id);
     const { queue, folded } = workOf(store);
+    const deadline = context.deadline ?? Date.now() + DEFAULT_RETRY_MS;
     return queue(stream, () =>
       retrying(
+        stream,
         () => attempt(store, folded, stream, command, context),
         (error) => retriable(error, context),
+        deadline,
       ),
     );
   };
@@ -135,7 +138,10 @@ function reused(key: string): never {
   throw new IdempotencyKeyReusedError(key);
 }
 
-/** Another process moved the stream under a command that named no revision: decide again. */
+/**
+ * Another process moved the stream under a command that named no revision: decide again, until
+ * the deadline. Only a command that stated its expected revision ever sees the conflict.
+ */
 const retriable = (error: unknown, context: CommandContext) =>
   error instanceof StreamRevisionConflictError && context.expectedRevision === undefined;
 

@@ -1,21 +1,46 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Attempts in all, the first included. */
-const MAX_ATTEMPTS = 5;
-/** The first wait; each further one doubles, with full jitter so racing writers spread out. */
+/** The first wait; each further one doubles up to MAX_BACKOFF_MS, with full jitter so racing writers spread out. */
 const FIRST_BACKOFF_MS = 5;
+const MAX_BACKOFF_MS = 100;
 
-/** Runs `attempt` until it succeeds, `retriable` says no, or the attempts are spent. */
+/** How long a command goes on deciding again when nobody gave it a deadline (the CLI). */
+export const DEFAULT_RETRY_MS = 30_000;
+
+/**
+ * Other writers kept moving the stream until the command's deadline: nothing was recorded. Not
+ * a conflict of the client's making (it stated no revision), so the API answers 503.
+ */
+export class StreamContendedError extends Error {
+  override readonly name = 'StreamContendedError';
+  constructor(
+    readonly stream: string,
+    readonly attempts: number,
+  ) {
+    super(
+      `stream ${stream} was written by others ${attempts} times while this command was being decided; nothing was recorded: send it again (with the same Idempotency-Key)`,
+    );
+  }
+}
+
+/**
+ * Runs `attempt` until it succeeds or fails with an error `retriable` does not retry; a
+ * retriable failure past `deadline` (epoch ms) becomes StreamContendedError.
+ */
 export async function retrying<T>(
+  stream: string,
   attempt: () => Promise<T>,
   retriable: (error: unknown) => boolean,
+  deadline: number,
 ): Promise<T> {
   for (let n = 1; ; n++) {
     try {
       return await attempt();
     } catch (error) {
-      if (n >= MAX_ATTEMPTS || !retriable(error)) throw error;
-      await sleep(Math.random() * FIRST_BACKOFF_MS * 2 ** (n - 1));
+      if (!retriable(error)) throw error;
+      const wait = Math.random() * Math.min(FIRST_BACKOFF_MS * 2 ** (n - 1), MAX_BACKOFF_MS);
+      if (Date.now() + wait >= deadline) throw new StreamContendedError(stream, n);
+      await sleep(wait);
     }
   }
 }

@@ -4,6 +4,7 @@ import {
   handleSpecificationCommand,
 } from '../../src/commands/handle-command.ts';
 import { IdempotencyKeyReusedError } from '../../src/commands/idempotency.ts';
+import { StreamContendedError } from '../../src/commands/retry.ts';
 import { DomainError, SCHEMA_VERSION, streams } from '../../src/domain/index.ts';
 import { StreamRevisionConflictError } from '../../src/eventstore/errors.ts';
 import { openMemoryEventStore } from '../../src/eventstore/memory.ts';
@@ -98,13 +99,17 @@ describe('command handler over the memory store', () => {
     expect((await store.readStream(stream)).map((e) => e.type)).toHaveLength(5);
   });
 
-  it('gives up after five attempts, and never retries when the client named a revision', async () => {
+  it('decides again until its deadline, then refuses as contended; never retries a stated revision', async () => {
     let n = 100;
     const always = interfering(Number.POSITIVE_INFINITY, () => writeElsewhere(n++));
     await expect(
-      handleProgramCommand(always.store, PROGRAM_ID, shipment(1), as),
-    ).rejects.toBeInstanceOf(StreamRevisionConflictError);
-    expect(always.calls.appends).toBe(5);
+      handleProgramCommand(always.store, PROGRAM_ID, shipment(1), {
+        ...as,
+        deadline: Date.now() + 300,
+      }),
+    ).rejects.toBeInstanceOf(StreamContendedError);
+    // Well past the five attempts it used to give up after (with a 409 the client never asked for).
+    expect(always.calls.appends).toBeGreaterThan(5);
 
     const once = interfering(1, () => writeElsewhere(n++));
     const revision = (await store.readStream(stream)).length - 1;
@@ -115,6 +120,14 @@ describe('command handler over the memory store', () => {
       }),
     ).rejects.toBeInstanceOf(StreamRevisionConflictError);
     expect(once.calls.appends).toBe(1);
+  });
+
+  it('succeeds however many times other writers overtake it before its deadline', async () => {
+    let n = 100;
+    const racy = interfering(12, () => writeElsewhere(n++));
+    const result = await handleProgramCommand(racy.store, PROGRAM_ID, shipment(1), as);
+    expect(racy.calls.appends).toBe(13);
+    expect(result.revision).toBe(13);
   });
 
   it('answers a retry under the same Idempotency-Key with the recorded result, refuses a reuse', async () => {

@@ -5,6 +5,7 @@ import {
   type ZodFastifySchemaValidationError,
 } from 'fastify-type-provider-zod';
 import { IdempotencyKeyReusedError } from '../../commands/idempotency.ts';
+import { StreamContendedError } from '../../commands/retry.ts';
 import { DomainError } from '../../domain/errors.ts';
 import {
   AppendTooLargeError,
@@ -38,7 +39,8 @@ export const errorsPlugin = fp(
       if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
       if (problem.status === 429 && !reply.hasHeader('retry-after'))
         reply.header('retry-after', '60');
-      if (error instanceof StoreUnavailableError) reply.header('retry-after', '1');
+      if (error instanceof StoreUnavailableError || error instanceof StreamContendedError)
+        reply.header('retry-after', '1');
       if (error instanceof StoreCannotWriteError) reply.header('retry-after', '60');
       return send(reply, { ...problem, instance: request.url.split('?')[0] });
     });
@@ -168,6 +170,13 @@ function toProblem(error: FastifyError): Problem {
       status: 503,
       detail:
         'the event store cannot be reached right now; retry with the same Idempotency-Key, which never records a command twice',
+    };
+  if (error instanceof StreamContendedError)
+    return {
+      type: problemType('stream-contended'),
+      title: 'Stream busy',
+      status: 503,
+      detail: error.message,
     };
   if (error instanceof ProjectionWaitTimeoutError)
     return {

@@ -232,6 +232,7 @@ async function commands(app: FastifyInstance) {
       ...((ifMatch ?? bodyRevision) !== undefined
         ? { expectedRevision: ifMatch ?? bodyRevision }
         : {}),
+      deadline: commandDeadline(app.server.requestTimeout),
     };
     const { store, projections } = app.ledger;
     let result: CommandResult;
@@ -278,3 +279,12 @@ export const commandRoutes = fp(commands, {
   dependencies: ['ledger', 'auth', 'rate-limit'],
   encapsulate: true,
 });
+
+/**
+ * A command that other writers keep overtaking decides again until shortly before the request
+ * timeout, then answers 503 itself, before the server would cut the request off.
+ */
+function commandDeadline(requestTimeoutMs: number | undefined): number | undefined {
+  if (!requestTimeoutMs) return undefined;
+  return Date.now() + requestTimeoutMs - Math.min(1_000, requestTimeoutMs / 10);
+}
