@@ -51,14 +51,42 @@ export const problemResponses = <S extends ProblemStatus>(...statuses: S[]) =>
 
 export const problemType = (name: string) => `urn:compliance-ledger:problem:${name}`;
 
-/** An error that already knows the problem it is. */
-export class ProblemError extends Error {
+/**
+ * An error that declares the API's answer for it where the error is defined (as fastify's
+ * createError gives its errors a statusCode): the error handler reads these fields and names no
+ * class, so a new error needs no edit elsewhere.
+ */
+export interface AnsweredError extends Error {
+  readonly problemStatus: number;
+  /** The problem type's last segment, under urn:compliance-ledger:problem:. */
+  readonly problemType: string;
+  readonly problemTitle: string;
+  /** What the answer says; the error's message when absent. */
+  readonly problemDetail?: string;
+  /** Further members of the problem (a domain refusal's `code`). */
+  readonly problemExtra?: Partial<Problem>;
+  /** Sent as Retry-After. */
+  readonly retryAfterSeconds?: number;
+}
+
+export function isAnsweredError(error: unknown): error is AnsweredError {
+  const e = error as Partial<AnsweredError> | null;
+  return (
+    error instanceof Error &&
+    typeof e?.problemStatus === 'number' &&
+    typeof e.problemType === 'string' &&
+    typeof e.problemTitle === 'string'
+  );
+}
+
+/** An error a route raises with its answer spelled out. */
+export class ProblemError extends Error implements AnsweredError {
   constructor(
-    readonly status: number,
-    readonly problem: string,
-    readonly title: string,
+    readonly problemStatus: number,
+    readonly problemType: string,
+    readonly problemTitle: string,
     detail: string,
-    readonly extra: Partial<Problem> = {},
+    readonly problemExtra: Partial<Problem> = {},
   ) {
     super(detail);
   }

@@ -31,6 +31,10 @@ export function idempotentEventId(scope: string, key: string, index: number): st
 /** The same Idempotency-Key came with a different request; nothing was written. */
 export class IdempotencyKeyReusedError extends Error {
   override readonly name = 'IdempotencyKeyReusedError';
+  /** The API's answer (api/plugins/errors.ts reads these; nothing there names this class). */
+  readonly problemStatus = 422;
+  readonly problemType = 'idempotency-key-reused';
+  readonly problemTitle = 'Idempotency-Key reused';
   constructor(readonly key: string) {
     super(`Idempotency-Key ${key} was already used for a different request`);
   }

@@ -13,6 +13,11 @@ export const DEFAULT_RETRY_MS = 30_000;
  */
 export class StreamContendedError extends Error {
   override readonly name = 'StreamContendedError';
+  /** The API's answer (api/plugins/errors.ts reads these; nothing there names this class). */
+  readonly problemStatus = 503;
+  readonly problemType = 'stream-contended';
+  readonly problemTitle = 'Stream busy';
+  readonly retryAfterSeconds = 1;
   constructor(
     readonly stream: string,
     readonly attempts: number,

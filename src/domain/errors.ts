@@ -17,6 +17,8 @@ export type DomainErrorCode =
   | 'already-retracted'
   | 'not-retractable';
 
+const NOT_FOUND_CODES: ReadonlySet<string> = new Set(['not-registered', 'unknown-event']);
+
 /** A refusal: returned (not thrown) by `decide`, so callers must handle it. */
 export class DomainError extends Error {
   override readonly name = 'DomainError';
@@ -25,6 +27,18 @@ export class DomainError extends Error {
     message: string,
   ) {
     super(message);
+  }
+
+  /** The API's answer: 422 with the code, 404 where the code says something does not exist. */
+  get problemStatus(): number {
+    return NOT_FOUND_CODES.has(this.code) ? 404 : 422;
+  }
+  get problemType(): string {
+    return `refused/${this.code}`;
+  }
+  readonly problemTitle = 'Command refused';
+  get problemExtra(): { code: string } {
+    return { code: this.code };
   }
 }
 

@@ -192,6 +192,13 @@ export function lastCheckpointFile(path: string): LastCheckpointStore {
 /** Signing would contradict the last checkpoint signed: no consistency proof can link them. */
 export class InconsistentCheckpointError extends Error {
   override readonly name = 'InconsistentCheckpointError';
+  /** The API's answer (api/plugins/errors.ts reads these; nothing there names this class). */
+  readonly problemStatus = 500;
+  readonly problemType = 'inconsistent-checkpoint';
+  readonly problemTitle = 'Refusing to sign an inconsistent checkpoint';
+  get problemDetail(): string {
+    return `${this.message}: the stored tree no longer extends the last checkpoint signed`;
+  }
 }
 
 export interface CheckpointSignerOptions {

@@ -47,6 +47,10 @@ export interface SignOptions {
 /** No checkpoint is kept, yet the tree has leaves: the history was lost or never started. */
 export class CheckpointHistoryMissingError extends Error {
   override readonly name = 'CheckpointHistoryMissingError';
+  /** The API's answer (api/plugins/errors.ts reads these; nothing there names this class). */
+  readonly problemStatus = 409;
+  readonly problemType = 'checkpoint-history-missing';
+  readonly problemTitle = 'The signed-checkpoint history is missing';
   constructor(readonly treeSize: number) {
     super(
       `no signed checkpoint is kept but the tree has ${treeSize} leaves: the checkpoint history is missing; an admin who knows why starts a new one with \`ledger checkpoint --start-new-history\``,

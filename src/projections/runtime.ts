@@ -30,6 +30,10 @@ export interface ProjectionRuntime {
 
 export class ProjectionWaitTimeoutError extends Error {
   override readonly name = 'ProjectionWaitTimeoutError';
+  /** The API's answer (api/plugins/errors.ts reads these; nothing there names this class). */
+  readonly problemStatus = 503;
+  readonly problemType = 'projections-behind';
+  readonly problemTitle = 'Read models are behind';
 }
 
 export interface StartedFrom {

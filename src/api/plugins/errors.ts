@@ -4,23 +4,7 @@ import {
   hasZodFastifySchemaValidationErrors,
   type ZodFastifySchemaValidationError,
 } from 'fastify-type-provider-zod';
-import { IdempotencyKeyReusedError } from '../../commands/idempotency.ts';
-import { StreamContendedError } from '../../commands/retry.ts';
-import { DomainError } from '../../domain/errors.ts';
-import {
-  AppendTooLargeError,
-  DeletedStreamError,
-  EventIdConflictError,
-  MerkleForkError,
-  MerkleTreeBehindError,
-  StoreCannotWriteError,
-  StoreUnavailableError,
-  StreamRevisionConflictError,
-} from '../../eventstore/errors.ts';
-import { InconsistentCheckpointError } from '../../integrity/checkpoint.ts';
-import { CheckpointHistoryMissingError } from '../../integrity/ledger-checkpoints.ts';
-import { ProjectionWaitTimeoutError } from '../../projections/runtime.ts';
-import { type Problem, ProblemError, problemType } from '../problems.ts';
+import { isAnsweredError, type Problem, problemType } from '../problems.ts';
 
 /** Turns every error into RFC 9457 problem+json; nothing internal (stack, message) leaves a 500. */
 export const errorsPlugin = fp(
@@ -39,9 +23,8 @@ export const errorsPlugin = fp(
       if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
       if (problem.status === 429 && !reply.hasHeader('retry-after'))
         reply.header('retry-after', '60');
-      if (error instanceof StoreUnavailableError || error instanceof StreamContendedError)
-        reply.header('retry-after', '1');
-      if (error instanceof StoreCannotWriteError) reply.header('retry-after', '60');
+      if (isAnsweredError(error) && error.retryAfterSeconds !== undefined)
+        reply.header('retry-after', String(error.retryAfterSeconds));
       return send(reply, { ...problem, instance: request.url.split('?')[0] });
     });
   },
@@ -65,19 +48,14 @@ function send(reply: FastifyReply, problem: Problem) {
   return reply.code(problem.status).type('application/problem+json').send(problem);
 }
 
-const DOMAIN_STATUS: Partial<Record<DomainError['code'], number>> = {
-  'not-registered': 404,
-  'unknown-event': 404,
-};
-
 function toProblem(error: FastifyError): Problem {
-  if (error instanceof ProblemError)
+  if (isAnsweredError(error))
     return {
-      type: problemType(error.problem),
-      title: error.title,
-      status: error.status,
-      detail: error.message,
-      ...error.extra,
+      type: problemType(error.problemType),
+      title: error.problemTitle,
+      status: error.problemStatus,
+      detail: error.problemDetail ?? error.message,
+      ...error.problemExtra,
     };
   if (hasZodFastifySchemaValidationErrors(error)) {
     const { shown, count } = boundedValidationErrors(error.validation, error.validationContext);
@@ -91,100 +69,6 @@ function toProblem(error: FastifyError): Problem {
       errorCount: count,
     };
   }
-  if (error instanceof DomainError)
-    return {
-      type: problemType(`refused/${error.code}`),
-      title: 'Command refused',
-      status: DOMAIN_STATUS[error.code] ?? 422,
-      detail: error.message,
-      code: error.code,
-    };
-  if (error instanceof StreamRevisionConflictError)
-    return {
-      type: problemType('revision-conflict'),
-      title: 'Revision conflict',
-      status: 409,
-      detail: error.message,
-    };
-  if (error instanceof IdempotencyKeyReusedError || error instanceof EventIdConflictError)
-    return {
-      type: problemType('idempotency-key-reused'),
-      title: 'Idempotency-Key reused',
-      status: 422,
-      detail: error.message,
-    };
-  if (error instanceof AppendTooLargeError)
-    return {
-      type: problemType('append-too-large'),
-      title: 'Append too large for the event store',
-      status: 413,
-      detail: error.message,
-    };
-  if (error instanceof DeletedStreamError)
-    return {
-      type: problemType('stream-deleted'),
-      title: 'Stream deleted in the event store',
-      status: 410,
-      detail: error.message,
-    };
-  if (error instanceof MerkleTreeBehindError)
-    return {
-      type: problemType('merkle-tree-behind'),
-      title: 'The Merkle tree is behind',
-      status: 503,
-      detail: error.message,
-    };
-  if (error instanceof MerkleForkError)
-    return {
-      type: problemType('merkle-fork'),
-      title: 'Merkle fork alarm',
-      status: 500,
-      detail: error.message,
-    };
-  if (error instanceof InconsistentCheckpointError)
-    return {
-      type: problemType('inconsistent-checkpoint'),
-      title: 'Refusing to sign an inconsistent checkpoint',
-      status: 500,
-      detail: `${error.message}: the stored tree no longer extends the last checkpoint signed`,
-    };
-  if (error instanceof CheckpointHistoryMissingError)
-    return {
-      type: problemType('checkpoint-history-missing'),
-      title: 'The signed-checkpoint history is missing',
-      status: 409,
-      detail: error.message,
-    };
-  if (error instanceof StoreCannotWriteError)
-    return {
-      type: problemType('store-cannot-write'),
-      title: 'Event store cannot write',
-      status: 503,
-      detail:
-        'the event store cannot write (disk full or an I/O error); nothing was recorded: retry with the same Idempotency-Key once an operator has freed space',
-    };
-  if (error instanceof StoreUnavailableError)
-    return {
-      type: problemType('store-unavailable'),
-      title: 'Event store unavailable',
-      status: 503,
-      detail:
-        'the event store cannot be reached right now; retry with the same Idempotency-Key, which never records a command twice',
-    };
-  if (error instanceof StreamContendedError)
-    return {
-      type: problemType('stream-contended'),
-      title: 'Stream busy',
-      status: 503,
-      detail: error.message,
-    };
-  if (error instanceof ProjectionWaitTimeoutError)
-    return {
-      type: problemType('projections-behind'),
-      title: 'Read models are behind',
-      status: 503,
-      detail: error.message,
-    };
   return fastifyProblem(error);
 }
 
