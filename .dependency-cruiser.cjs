@@ -1,7 +1,7 @@
 /**
  * The layer order (docs/design.md, "Architecture"): each layer imports only layers below it.
  *   domain → projections (pure) → core → eventstore | integrity → commands | projections runtime
- *   → composition root → api | cli
+ *   | reports → composition root (and startup.ts) → api | cli
  * Type-only imports of the envelope and the port are allowed downwards of the store layer: the
  * pure projections fold RecordedEvents and name the type where the port defines it.
  */
@@ -10,8 +10,11 @@ const layers = [
   { name: 'projections (pure)', path: '^projections/' },
   { name: 'core', path: '^src/(core/|verify\\.ts$)' },
   { name: 'eventstore | integrity', path: '^src/(eventstore|integrity)/' },
-  { name: 'commands | projections runtime', path: '^src/(commands|projections)/' },
-  { name: 'composition root', path: '^src/(composition/|config\\.ts$)' },
+  {
+    name: 'commands | projections runtime | reports',
+    path: '^src/(commands|projections|reports)/',
+  },
+  { name: 'composition root', path: '^src/(composition/|config\\.ts$|startup\\.ts$)' },
   { name: 'api | cli', path: '^src/(api/|cli/|main\\.ts$)' },
 ];
 
@@ -45,6 +48,14 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/eventstore/' },
       to: { path: '^src/integrity/' },
+    },
+    {
+      name: 'store-adapters-behind-their-index',
+      comment:
+        'outside src/eventstore, an adapter is reached through src/eventstore/*.ts or its index.ts, never its internals',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/eventstore/' },
+      to: { path: '^src/eventstore/[^/]+/', pathNot: '^src/eventstore/[^/]+/index\\.ts$' },
     },
     {
       name: 'sqlite-driver-in-one-place',

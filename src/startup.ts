@@ -4,7 +4,7 @@
  * a failure is told in that setting's words.
  */
 
-import { isUnavailable } from './eventstore/postgres/unavailable.ts';
+import { isUnavailable } from './eventstore/postgres/index.ts';
 import { isCannotWrite } from './eventstore/write-health.ts';
 
 /** The service's exit codes when it cannot start (BSD sysexits). */

@@ -85,7 +85,14 @@ export function planBatch(
     );
   }
   const recordedAt = commitInstant(state.recordedAt, now);
-  const stored = new Map(state.stored);
+  /** Events this batch writes, by id: a later append of the batch may repeat one. */
+  const written = new Map<string, PlannedEvent>();
+  const storedEvent = (eventId: string): RecordedEvent | undefined => {
+    const planned = written.get(eventId);
+    // Parsed back only for a retry, the one place content is compared.
+    if (planned) return { ...planned.event, data: JSON.parse(planned.dataJson) };
+    return state.stored.get(eventId);
+  };
   const heads = new Map(state.heads);
   const tree = state.tree && new GrowingTree(state.tree.size, new Map(state.tree.edge));
   let position = state.position;
@@ -95,7 +102,7 @@ export function planBatch(
     let planned: PlannedEvent[];
     let leaves: Uint8Array[];
     try {
-      const retried = retryOf(append, stored);
+      const retried = retryOf(append, storedEvent);
       if (retried !== undefined) return { ok: true, result: retried, written: 0 };
       const head = heads.get(append.stream);
       checkExpectedRevision(append.stream, append.expectedRevision, head?.revision ?? -1);
@@ -109,9 +116,7 @@ export function planBatch(
     }
     // Checked and sealed: from here on the append is part of the batch.
     for (const leaf of leaves) tree?.append(leaf);
-    for (const { event, dataJson } of planned) {
-      stored.set(event.eventId, { ...event, data: JSON.parse(dataJson) });
-    }
+    for (const event of planned) written.set(event.event.eventId, event);
     const last = planned.at(-1)?.event as PlannedEvent['event'];
     heads.set(append.stream, { revision: last.revision, hash: last.metadata.hash });
     position = last.position;
@@ -131,9 +136,9 @@ export function planBatch(
 /** The result of the earlier append this one repeats, when every id is stored already. */
 function retryOf(
   append: QueuedAppend,
-  stored: ReadonlyMap<string, RecordedEvent>,
+  stored: (eventId: string) => RecordedEvent | undefined,
 ): AppendResult | undefined {
-  const found = append.events.map(({ event }) => stored.get(event.eventId));
+  const found = append.events.map(({ event }) => stored(event.eventId));
   if (found.every((event) => event === undefined)) return undefined;
   return retriedAppendResult(
     append.stream,
