@@ -23,7 +23,7 @@ export function createCli(config: Config): Cli {
     .version(packageVersion(), '-V, --version')
     .option(
       '--store <url>',
-      'the store: sqlite:<path>, memory: or esdb://host:2113?tls=false',
+      'the store: sqlite:<path>, postgres://user:pw@host:5432/db, esdb://host:2113?tls=false or memory:',
       config.LEDGER_STORE,
     )
     .option('--json', 'machine-readable JSON instead of tables')

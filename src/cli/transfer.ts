@@ -37,7 +37,7 @@ export async function importLedger(
   if (!store.importRecorded)
     throw new CliError(
       EXIT.refused,
-      'this store cannot import recorded events (use a sqlite: or memory: store)',
+      'this store cannot import recorded events (use a sqlite:, postgres:// or memory: store)',
     );
   if ((await store.headPosition()) !== 0)
     throw new CliError(EXIT.refused, 'the target store is not empty; import only into a new store');
