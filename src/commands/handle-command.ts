@@ -1,11 +1,11 @@
 import {
   type ProgramCommand,
   programDecider,
-  refuse,
   type SpecificationCommand,
   specificationDecider,
   specificationsNamedBy,
   streams,
+  unregisteredSpecification,
 } from '../domain/index.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import { type CommandHandler, commandHandler } from './command-handler.ts';
@@ -18,20 +18,21 @@ export const handleSpecificationCommand: CommandHandler<SpecificationCommand> = 
 export const handleProgramCommand: CommandHandler<ProgramCommand> = commandHandler({
   decider: programDecider,
   streamOf: streams.program,
-  precondition: (store, command) => requireRegistered(store, specificationsNamedBy(command)),
+  precondition: async (store, command) => {
+    const refusal = unregisteredSpecification(
+      command,
+      await registeredAmong(store, specificationsNamedBy(command)),
+    );
+    if (refusal) throw refusal;
+  },
 });
 
-/**
- * Refuses a program command naming a specification the ledger does not hold. A specification
- * is never removed once registered, so checking before deciding cannot go stale.
- */
-async function requireRegistered(store: EventStore, specificationIds: string[]): Promise<void> {
-  for (const id of specificationIds) {
+/** Which of the specifications `ids` the ledger holds. */
+async function registeredAmong(store: EventStore, ids: readonly string[]): Promise<Set<string>> {
+  const registered = new Set<string>();
+  for (const id of ids) {
     const events = await store.readStream(streams.specification(id));
-    if (!events.some((e) => e.type === 'SpecificationRegistered'))
-      throw refuse(
-        'unknown-specification',
-        `specification ${id} is not registered; register it before naming it`,
-      );
+    if (events.some((e) => e.type === 'SpecificationRegistered')) registered.add(id);
   }
+  return registered;
 }

@@ -1,4 +1,5 @@
 import type { ProgramCommand } from './commands.ts';
+import { type DomainError, refuse } from './errors.ts';
 
 /**
  * The specifications a program command names: the one a program is registered against, and
@@ -12,4 +13,22 @@ export function specificationsNamedBy(command: ProgramCommand): string[] {
   for (const term of command.data.terms)
     if (term.kind === 'sunset-after-trigger') named.add(term.trigger.specificationId);
   return [...named];
+}
+
+/**
+ * The refusal of a program command naming a specification the ledger does not hold, or null:
+ * `registered` tells which ids are registered. A specification is never removed once
+ * registered, so checking before deciding cannot go stale.
+ */
+export function unregisteredSpecification(
+  command: ProgramCommand,
+  registered: ReadonlySet<string>,
+): DomainError | null {
+  const missing = specificationsNamedBy(command).find((id) => !registered.has(id));
+  return missing === undefined
+    ? null
+    : refuse(
+        'unknown-specification',
+        `specification ${missing} is not registered; register it before naming it`,
+      );
 }
