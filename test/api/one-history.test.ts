@@ -6,12 +6,18 @@
  * with a note the server signed exits 1 naming the size and both roots. A genuinely new ledger
  * with the same key folder starts cleanly. Run on SQLite and on a real PostgreSQL server.
  */
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashEvent } from '../../src/core/event-hash.ts';
 import { openEventStore } from '../../src/eventstore/open.ts';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
+import { START_EXIT } from '../../src/startup.ts';
+import { verifyReceipt } from '../../src/verify.ts';
+import { REPO_ROOT } from '../reliability/support.ts';
+import { PROGRAM_ID } from '../support/founding-case.ts';
 import { ledgerBinary } from '../support/ledger-binary.ts';
 import { postgresForSuite } from '../support/postgres-server.ts';
 import {
@@ -141,7 +147,11 @@ function rewritten(events: RecordedEvent[], position: number): RecordedEvent[] {
 }
 
 async function start(files: TestFiles, url: string): Promise<TestApi> {
-  const api = await startApi({ files, env: { LEDGER_STORE: url } });
+  // No cadence: every signature in these tests is one the test asked for.
+  const api = await startApi({
+    files,
+    env: { LEDGER_STORE: url, LEDGER_CHECKPOINT_INTERVAL_MS: '0' },
+  });
   cleanups.push(() => api.close());
   return api;
 }
@@ -325,5 +335,74 @@ describe.each(backends)('one history on $name', (backend) => {
     expect((await fresh.get('/readyz', { as: null })).statusCode).toBe(200);
     expect(fresh.app.ledger.alarm.raised).toBeNull();
     await fresh.close();
+  });
+
+  it('a store whose kept checkpoints another key signed refuses to start: one line, exit 78', async () => {
+    const files = createTestFiles();
+    cleanups.push(files.remove);
+    const url = await backend.empty(files);
+    const api = await start(files, url);
+    await recordFoundingCase(api);
+    await signCheckpoint(api);
+    await api.close();
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LEDGER_STORE: url,
+        LEDGER_CREDENTIALS: files.credentialsPath,
+        LEDGER_CHECKPOINT_KEY: join(files.dir, 'another-key'),
+        LOG_LEVEL: 'warn',
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(START_EXIT.config);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^compliance-ledger: cannot start: LEDGER_CHECKPOINT_KEY \S+another-key: kept checkpoint 1 does not verify with .*signed with another key/,
+    );
+  });
+});
+
+describe('reading never signs', () => {
+  it('100 receipts and reports read while writes arrive sign nothing; they cite the last kept checkpoint', async () => {
+    const files = createTestFiles();
+    cleanups.push(files.remove);
+    const api = await start(files, files.sqliteUrl);
+    await recordFoundingCase(api, { tdp: true });
+    const cited: Note = await signCheckpoint(api);
+    const before = await keptNotes(api);
+    const key = (await api.get('/v1/ledger/checkpoint/public-key', { as: 'auditor' })).data
+      .verifierKey;
+    // A write before every fifth read: each of those reads finds the ledger grown.
+    for (let i = 0; i < 100; i++) {
+      if (i % 5 === 0)
+        expectRecorded(await api.post(paths.program('shipments'), shipment(`while-reading-${i}`)));
+      const response = await api.get(
+        i % 2 === 0
+          ? `/v1/programs/${PROGRAM_ID}/status/receipt?at=2007-09-10`
+          : `/v1/programs/${PROGRAM_ID}/audit-report?format=json&at=2007-09-10`,
+        { as: 'auditor' },
+      );
+      expect(response.statusCode, response.body).toBe(200);
+      const checkpoint =
+        i % 2 === 0 ? verifyReceipt(response.body, key).checkpoint : response.data.checkpoint;
+      expect(checkpoint).toMatchObject({ treeSize: cited.treeSize, rootHash: cited.rootHash });
+    }
+    expect(await keptNotes(api)).toEqual(before);
+    // Once the writes are in, a read says how far the ledger grew past the cited checkpoint.
+    const receipt = await api.get(`/v1/programs/${PROGRAM_ID}/status/receipt?at=2007-09-10`, {
+      as: 'auditor',
+    });
+    expect(receipt.headers['ledger-events-since-checkpoint']).toBe('20');
+    const report = await api.get(`/v1/programs/${PROGRAM_ID}/audit-report?format=json`, {
+      as: 'auditor',
+    });
+    expect(report.data.checkpoint.eventsSince).toBe(20);
+    await api.close();
   });
 });
