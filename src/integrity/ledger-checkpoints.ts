@@ -151,6 +151,9 @@ export function ledgerCheckpoints(options: {
       const fork = await forkFrom(checkpoint, treeSize);
       if (fork !== null) return raise(fork);
     }
+    // A ledger signed before records were kept, or by another instance, is recorded up to here.
+    if (record && ledger !== null && last && last.treeSize > (recorded?.treeSize ?? 0))
+      record.save({ ledger, treeSize: last.treeSize, rootHash: last.rootHash });
     return alarm.raised;
   }
 
