@@ -70,7 +70,10 @@ export interface OpenOptions {
    * server's read-model key is readable here; else every read model is rebuilt from the events.
    */
   readOnly?: boolean;
-  /** Told of every projection checkpoint refused (then rebuilt), e.g. to log it. */
+  /**
+   * Told of every projection checkpoint refused (then rebuilt), e.g. to log it. One that shows
+   * this ledger was rewritten or cut raises the integrity alarm too.
+   */
   onRefused?: (name: string, reason: string) => void;
   /** Told when a ledger gets its first record of a signed size beside the key, e.g. to log it. */
   onNewLedger?: (ledger: string, recordPath: string) => void;
@@ -102,7 +105,13 @@ export async function openLedger(config: LedgerConfig, options: OpenOptions = {}
       ...(options.checkpointEvery === undefined
         ? {}
         : { checkpointEvery: options.checkpointEvery }),
-      ...(options.onRefused ? { onRefused: options.onRefused } : {}),
+      onRefused: (name, reason, rewritten) => {
+        options.onRefused?.(name, reason);
+        if (rewritten)
+          alarm.raise(
+            `the read-model checkpoint ${name} was sealed by this server for this ledger, but ${reason}: the ledger was rewritten or cut`,
+          );
+      },
     });
     const verifier =
       readOnly || sqlitePath(config.LEDGER_STORE) === null

@@ -7,7 +7,7 @@
  */
 
 export interface IntegrityAlarm {
-  /** What was found, or null while the ledger is intact as far as the server knows. */
+  /** What was found (every finding, oldest first), or null while the ledger is intact. */
   readonly raised: string | null;
   raise(detail: string): void;
   /** Calls `listener` for every alarm raised, those raised before it listened first. */
@@ -19,7 +19,7 @@ export function integrityAlarm(): IntegrityAlarm {
   const listeners: ((detail: string) => void)[] = [];
   return {
     get raised() {
-      return details[0] ?? null;
+      return details.length === 0 ? null : details.join('; ');
     },
     raise(detail) {
       if (details.includes(detail)) return;
