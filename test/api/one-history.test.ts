@@ -8,14 +8,21 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkAtStart, checkpointsOf, type Ledger } from '../../src/composition/open-ledger.ts';
 import { hashEvent } from '../../src/core/event-hash.ts';
+import { createEsdbEventStore } from '../../src/eventstore/esdb/index.ts';
 import { openEventStore } from '../../src/eventstore/open.ts';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
-import { START_EXIT } from '../../src/startup.ts';
+import { generateSigningKey } from '../../src/integrity/checkpoint.ts';
+import { openLedgerCheckpoints } from '../../src/integrity/ledger-checkpoints.ts';
+import { START_EXIT, StartupError } from '../../src/startup.ts';
 import { verifyReceipt } from '../../src/verify.ts';
+import { anEvent } from '../eventstore/contract.ts';
+import { FakeEsdbServer } from '../eventstore/esdb-fake.ts';
 import { REPO_ROOT } from '../reliability/support.ts';
 import { PROGRAM_ID } from '../support/founding-case.ts';
 import { ledgerBinary } from '../support/ledger-binary.ts';
@@ -40,6 +47,7 @@ afterAll(async () => {
   await pg?.destroy();
 });
 
+const ORIGIN = 'compliance-ledger.local/ledger';
 const shipment = (shipmentId: string) => ({ shipmentId, shippedOn: '2006-03-01', units: 5 });
 
 interface Note {
@@ -435,5 +443,42 @@ describe('reading never signs', () => {
     });
     expect(report.data.checkpoint.eventsSince).toBe(20);
     await api.close();
+  });
+});
+
+describe('on KurrentDB (the double)', () => {
+  it('a database whose kept checkpoints another key signed refuses to start: one line, exit 78', async () => {
+    const server = new FakeEsdbServer();
+    const folder = mkdtempSync(join(tmpdir(), 'ledger-esdb-key-'));
+    cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
+    const config = {
+      LEDGER_STORE: 'esdb://fake:2113?tls=false',
+      LEDGER_CHECKPOINT_KEY: folder,
+      LEDGER_ORIGIN: ORIGIN,
+    };
+    const first = createEsdbEventStore(server.client(), {
+      retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    });
+    const signing = openLedgerCheckpoints(first, {
+      key: () => generateSigningKey(ORIGIN),
+      origin: ORIGIN,
+    });
+    await first.append('program-1', [anEvent()], { expectedRevision: 'any' });
+    await signing?.latest();
+    await first.close();
+
+    const store = createEsdbEventStore(server.client(), {
+      retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    });
+    cleanups.push(() => store.close());
+    const checkpoints = checkpointsOf(store, config);
+    const refused = checkAtStart({ checkpoints } as Ledger, config);
+    await expect(refused).rejects.toThrow(StartupError);
+    await expect(refused).rejects.toMatchObject({ exitCode: START_EXIT.config });
+    await expect(refused).rejects.toThrow(
+      new RegExp(
+        `^LEDGER_CHECKPOINT_KEY ${folder}: kept checkpoint 1 does not verify with [^\\n]*signed with another key`,
+      ),
+    );
   });
 });
