@@ -3,13 +3,15 @@
  * ledger now is that ledger plus appends (a signed checkpoint and a consistency proof, checked
  * with src/verify.ts) and that the events themselves hash to the signed root: every leaf is
  * recomputed from the events, so an event changed or removed is caught even when the stored
- * tree was left alone.
+ * tree was left alone. A ledger that no longer gives the trusted root (rolled back, cut or
+ * rewritten, whatever checkpoints it now keeps) fails naming the size and both roots.
  */
 
 import { MemoryMerkleStorage, MerkleTree } from '../core/merkle/tree.ts';
 import { leafHash, leafInput } from '../core/merkle-leaf.ts';
 import type { LedgerMerkleTree, RecordedEvent } from '../eventstore/port.ts';
 import { type VerifiedCheckpoint, verifyCheckpoint, verifyConsistency } from '../verify.ts';
+import { CliError, EXIT } from './exit-codes.ts';
 
 /** What the audit reads: from a store file or from a server. */
 export interface AuditedLedger {
@@ -37,6 +39,62 @@ export async function auditLedger(
   ledger: AuditedLedger,
 ): Promise<AuditResult> {
   const trusted = verified('the trusted checkpoint', trustedNote, publicKey);
+  let latest: VerifiedCheckpoint & { note: string };
+  try {
+    latest = await extending(trusted, publicKey, ledger);
+  } catch (error) {
+    if (!(error instanceof AuditFailure || isNoCheckpointKept(error))) throw error;
+    // The plainest evidence first: the events no longer give the root the server signed.
+    const fork = await forkFrom(trusted, ledger);
+    if (fork === null) throw error;
+    throw new AuditFailure(fork);
+  }
+  const recomputed = new MerkleTree(new MemoryMerkleStorage());
+  for await (const event of ledger.events()) {
+    if (recomputed.size === latest.treeSize) break;
+    recomputed.append(leafHash(leafInput(event)));
+  }
+  if (
+    recomputed.size !== latest.treeSize ||
+    !Buffer.from(recomputed.root()).equals(latest.rootHash)
+  )
+    throw new AuditFailure(await describeMismatch(recomputed, latest, ledger));
+  return { trusted, latest };
+}
+
+/** The store keeps no signed checkpoint at all, though the auditor holds one: it was removed. */
+const isNoCheckpointKept = (error: unknown) =>
+  error instanceof CliError && error.exitCode === EXIT.notFound;
+
+/**
+ * How the ledger's events part from the trusted checkpoint: too few of them (rolled back or
+ * cut), or another root at its size (rewritten); null when they still give its root.
+ */
+async function forkFrom(
+  trusted: VerifiedCheckpoint,
+  ledger: AuditedLedger,
+): Promise<string | null> {
+  const recomputed = new MerkleTree(new MemoryMerkleStorage());
+  for await (const event of ledger.events()) {
+    if (recomputed.size === trusted.treeSize) break;
+    recomputed.append(leafHash(leafInput(event)));
+  }
+  const signed = `the server signed tree size ${trusted.treeSize} with root ${base64(trusted.rootHash)} (the trusted checkpoint)`;
+  if (recomputed.size < trusted.treeSize)
+    return `${signed}, but the ledger holds only ${recomputed.size} events (root ${base64(recomputed.root())}): it was rolled back or cut`;
+  const root = recomputed.root(trusted.treeSize);
+  if (Buffer.from(root).equals(trusted.rootHash)) return null;
+  return `${signed}, but the ledger's events give root ${base64(root)} at that size: it was rewritten`;
+}
+
+const base64 = (hash: Uint8Array) => Buffer.from(hash).toString('base64');
+
+/** The latest checkpoint, checked to extend the trusted one by the signature and proof alone. */
+async function extending(
+  trusted: VerifiedCheckpoint,
+  publicKey: string,
+  ledger: AuditedLedger,
+): Promise<VerifiedCheckpoint & { note: string }> {
   const { note, proof } = await ledger.consistency(trusted.treeSize);
   const latest = verified('the latest checkpoint', note, publicKey);
   if (latest.origin !== trusted.origin)
@@ -53,18 +111,7 @@ export async function auditLedger(
     throw new AuditFailure(
       `the consistency proof from tree size ${trusted.treeSize} to ${latest.treeSize} does not verify: the ledger is not the trusted one plus appends`,
     );
-
-  const recomputed = new MerkleTree(new MemoryMerkleStorage());
-  for await (const event of ledger.events()) {
-    if (recomputed.size === latest.treeSize) break;
-    recomputed.append(leafHash(leafInput(event)));
-  }
-  if (
-    recomputed.size !== latest.treeSize ||
-    !Buffer.from(recomputed.root()).equals(latest.rootHash)
-  )
-    throw new AuditFailure(await describeMismatch(recomputed, latest, ledger));
-  return { trusted, latest: { ...latest, note } };
+  return { ...latest, note };
 }
 
 function verified(what: string, note: string, publicKey: string): VerifiedCheckpoint {

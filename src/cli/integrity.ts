@@ -108,6 +108,11 @@ export function storeLedger(store: EventStore, checkpoints: KeptCheckpoints): Au
   return {
     consistency: async (fromSize) => {
       const latest = await checkpoints.latest();
+      const treeSize = await checkpoints.tree.size();
+      if (latest.treeSize > treeSize)
+        throw new AuditFailure(
+          `the ledger holds ${treeSize} events, fewer than the ${latest.treeSize} of the last checkpoint it keeps: events were removed`,
+        );
       // Proofs come from the stored tree: it must give the signed root, or they mean nothing.
       if (!Buffer.from(await checkpoints.tree.root(latest.treeSize)).equals(latest.rootHash))
         throw new AuditFailure(

@@ -8,7 +8,9 @@ import type { RecordedEvent } from '../core/envelope.ts';
 import { MEMORY_STORE_URL, openEventStore, sqlitePath } from '../eventstore/open.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import { watchingWrites } from '../eventstore/write-health.ts';
+import { type IntegrityAlarm, integrityAlarm } from '../integrity/alarm.ts';
 import { generateSigningKey, loadOrCreateSigningKey } from '../integrity/checkpoint.ts';
+import { lastSignedRecords } from '../integrity/last-signed-record.ts';
 import {
   type LedgerCheckpoints,
   openLedgerCheckpoints,
@@ -29,6 +31,7 @@ import {
 } from '../projections/ledger-queries.ts';
 import { existingReadModelKey, loadOrCreateReadModelKey } from '../projections/read-model-key.ts';
 import { type ProjectionRuntime, startProjections } from '../projections/runtime.ts';
+import { START_EXIT, StartupError } from '../startup.ts';
 
 /** The settings a ledger is opened from: part of the service's Config. */
 export type LedgerConfig = Pick<Config, 'LEDGER_STORE' | 'LEDGER_CHECKPOINT_KEY' | 'LEDGER_ORIGIN'>;
@@ -40,6 +43,11 @@ export interface Ledger {
   queries: LedgerQueries;
   /** Signed checkpoints of the store's Merkle tree; null when the store keeps none or read only. */
   checkpoints: LedgerCheckpoints | null;
+  /**
+   * Raised when the ledger does not extend what the server signed, or a sealed read model shows
+   * it was rewritten: the service is then not ready and signs nothing (docs/design.md §7).
+   */
+  alarm: IntegrityAlarm;
   /**
    * verifyStore of this ledger's store; for a SQLite file opened to write (the server), in a worker
    * thread on a read-only connection of its own, so the checks never hold the event loop (the
@@ -62,8 +70,13 @@ export interface OpenOptions {
    * server's read-model key is readable here; else every read model is rebuilt from the events.
    */
   readOnly?: boolean;
-  /** Told of every projection checkpoint refused (then rebuilt), e.g. to log it. */
+  /**
+   * Told of every projection checkpoint refused (then rebuilt), e.g. to log it. One that shows
+   * this ledger was rewritten or cut raises the integrity alarm too.
+   */
   onRefused?: (name: string, reason: string) => void;
+  /** Told when a ledger gets its first record of a signed size beside the key, e.g. to log it. */
+  onNewLedger?: (ledger: string, recordPath: string) => void;
 }
 
 export async function openLedger(config: LedgerConfig, options: OpenOptions = {}): Promise<Ledger> {
@@ -71,7 +84,13 @@ export async function openLedger(config: LedgerConfig, options: OpenOptions = {}
   const opened = await openEventStore(config.LEDGER_STORE, { readOnly });
   const store = readOnly ? opened : watchingWrites(opened);
   try {
-    const checkpoints = readOnly ? null : checkpointsOf(store, config);
+    const alarm = integrityAlarm();
+    const checkpoints = readOnly
+      ? null
+      : checkpointsOf(store, config, {
+          alarm,
+          ...(options.onNewLedger ? { onNewLedger: options.onNewLedger } : {}),
+        });
     const files = sideFilesOf(config.LEDGER_STORE);
     const key =
       files === null
@@ -86,7 +105,13 @@ export async function openLedger(config: LedgerConfig, options: OpenOptions = {}
       ...(options.checkpointEvery === undefined
         ? {}
         : { checkpointEvery: options.checkpointEvery }),
-      ...(options.onRefused ? { onRefused: options.onRefused } : {}),
+      onRefused: (name, reason, rewritten) => {
+        options.onRefused?.(name, reason);
+        if (rewritten)
+          alarm.raise(
+            `the read-model checkpoint ${name} was sealed by this server for this ledger, but ${reason}: the ledger was rewritten or cut`,
+          );
+      },
     });
     const verifier =
       readOnly || sqlitePath(config.LEDGER_STORE) === null
@@ -97,6 +122,7 @@ export async function openLedger(config: LedgerConfig, options: OpenOptions = {}
       projections,
       queries: ledgerQueries(store, projections),
       checkpoints,
+      alarm,
       verify: () => (verifier ? verifier.verify() : verifyStore(store)),
       close: async () => {
         try {
@@ -117,17 +143,55 @@ export async function openLedger(config: LedgerConfig, options: OpenOptions = {}
  * The store's signed checkpoints, signed under LEDGER_ORIGIN with the key in
  * LEDGER_CHECKPOINT_KEY (created on first use); a memory store's key lives as long as it does.
  * A first checkpoint of a tree with leaves is refused unless a new history is started
- * (requiringHistory). Null for stores that keep no Merkle tree.
+ * (requiringHistory); the last size signed is also recorded beside the key. Null for stores
+ * that keep no Merkle tree.
  */
-export function checkpointsOf(store: EventStore, config: LedgerConfig): LedgerCheckpoints | null {
+export function checkpointsOf(
+  store: EventStore,
+  config: LedgerConfig,
+  options: {
+    alarm?: IntegrityAlarm;
+    onNewLedger?: (ledger: string, recordPath: string) => void;
+  } = {},
+): LedgerCheckpoints | null {
+  const inMemory = config.LEDGER_STORE === MEMORY_STORE_URL;
   const checkpoints = openLedgerCheckpoints(store, {
     origin: config.LEDGER_ORIGIN,
     key: () =>
-      config.LEDGER_STORE === MEMORY_STORE_URL
+      inMemory
         ? generateSigningKey(config.LEDGER_ORIGIN)
         : loadOrCreateSigningKey(config.LEDGER_CHECKPOINT_KEY, config.LEDGER_ORIGIN),
+    ...(options.alarm ? { alarm: options.alarm } : {}),
+    // A key kept in memory signs for one process only: nothing outlives it to be contradicted.
+    ...(inMemory
+      ? {}
+      : {
+          record: (key) =>
+            lastSignedRecords(config.LEDGER_CHECKPOINT_KEY, key, options.onNewLedger),
+        }),
   });
   return checkpoints && requiringHistory(checkpoints);
+}
+
+/**
+ * What the service checks before it takes requests (docs/design.md §7): every kept checkpoint
+ * verifies with the key in LEDGER_CHECKPOINT_KEY, else it does not start (a one-line
+ * StartupError, exit 78: a store of another key would answer 500 to every signature); then
+ * whether the tree extends everything signed, which raises the alarm (the service starts, not
+ * ready, so the operator can look) rather than stopping.
+ */
+export async function checkAtStart(ledger: Ledger, config: LedgerConfig): Promise<void> {
+  const checkpoints = ledger.checkpoints;
+  if (checkpoints === null) return;
+  try {
+    await checkpoints.all();
+  } catch (error) {
+    throw new StartupError(
+      `LEDGER_CHECKPOINT_KEY ${config.LEDGER_CHECKPOINT_KEY}: ${(error as Error).message}: the store's checkpoints were signed with another key; start with the key folder they were signed with`,
+      START_EXIT.config,
+    );
+  }
+  await checkpoints.check();
 }
 
 /**

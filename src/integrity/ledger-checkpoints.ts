@@ -4,13 +4,18 @@
  * signed only when the tree changed since the last, never one inconsistent with the last
  * (createCheckpointSigner refuses it), and never the first of a tree that already has leaves
  * unless an admin starts a new history: the kept history was lost, and a new first checkpoint
- * could sign another root for a size already signed.
+ * could sign another root for a size already signed. Nothing is signed while the tree does not
+ * extend every checkpoint the server knows it signed (the kept ones and the record beside the
+ * key): that raises the integrity alarm instead.
  */
 
 import { leafHash, leafInput } from '../core/merkle-leaf.ts';
+import { MerkleForkError } from '../eventstore/errors.ts';
 import type { EventStore, LedgerMerkleTree, SignedCheckpointLog } from '../eventstore/port.ts';
 import { type VerifiedCheckpoint, verifyCheckpoint } from '../verify.ts';
+import { type IntegrityAlarm, integrityAlarm } from './alarm.ts';
 import { type CheckpointKey, createCheckpointSigner } from './checkpoint.ts';
+import type { LastSignedRecords } from './last-signed-record.ts';
 
 export interface KeptCheckpoint extends VerifiedCheckpoint {
   /** The signed note itself, for the auditor to store and verify. */
@@ -34,6 +39,11 @@ export interface LedgerCheckpoints {
   ofSize(treeSize: number): Promise<KeptCheckpoint | undefined>;
   /** Every checkpoint kept, oldest first. */
   all(): Promise<readonly KeptCheckpoint[]>;
+  /**
+   * Whether the tree extends every checkpoint signed that the server can find: the last kept
+   * one and the record beside the key. The fork found (also raised as the alarm), or null.
+   */
+  check(): Promise<string | null>;
 }
 
 export interface SignOptions {
@@ -86,8 +96,13 @@ export function ledgerCheckpoints(options: {
   key: CheckpointKey;
   origin: string;
   log: SignedCheckpointLog;
+  /** The record of the last size signed, beside the key (absent for a key kept in memory). */
+  record?: LastSignedRecords;
+  /** Raised when a fork is found; the caller's, to be told (default: one of its own). */
+  alarm?: IntegrityAlarm;
 }): LedgerCheckpoints {
-  const { tree, key, origin, log } = options;
+  const { tree, key, origin, log, record } = options;
+  const alarm = options.alarm ?? integrityAlarm();
   const kept: KeptCheckpoint[] = [];
   const bySize = new Map<number, KeptCheckpoint>();
 
@@ -122,12 +137,57 @@ export function ledgerCheckpoints(options: {
     last: { load: async () => (await all()).at(-1)?.note, save: (note) => log.append(note) },
   });
 
+  /** The ledger's name in the record: the leaf hash of its first entry. */
+  const ledgerOf = async (treeSize: number) =>
+    treeSize === 0 ? null : Buffer.from(await tree.root(1)).toString('hex');
+
+  async function check(): Promise<string | null> {
+    const treeSize = await tree.size();
+    const signed: { treeSize: number; rootHash: Uint8Array; where: string }[] = [];
+    const last = (await all()).at(-1);
+    if (last) signed.push({ ...last, where: 'the last checkpoint kept in the store' });
+    const ledger = await ledgerOf(treeSize);
+    const recorded = record && ledger !== null ? loadRecord(record, ledger) : undefined;
+    if (typeof recorded === 'string') return raise(recorded);
+    if (recorded && ledger !== null)
+      signed.push({ ...recorded, where: `the record ${record?.pathOf(ledger)}` });
+    for (const checkpoint of signed) {
+      const fork = await forkFrom(checkpoint, treeSize);
+      if (fork !== null) return raise(fork);
+    }
+    // A ledger signed before records were kept, or by another instance, is recorded up to here.
+    if (record && ledger !== null && last && last.treeSize > (recorded?.treeSize ?? 0))
+      record.save({ ledger, treeSize: last.treeSize, rootHash: last.rootHash });
+    return alarm.raised;
+  }
+
+  function raise(detail: string): string {
+    alarm.raise(detail);
+    return detail;
+  }
+
+  async function forkFrom(
+    signed: { treeSize: number; rootHash: Uint8Array; where: string },
+    treeSize: number,
+  ): Promise<string | null> {
+    const root = (hash: Uint8Array) => Buffer.from(hash).toString('base64');
+    if (signed.treeSize > treeSize)
+      return `the server signed tree size ${signed.treeSize} with root ${root(signed.rootHash)} (${signed.where}), but the ledger holds only ${treeSize} events: it was rolled back or cut`;
+    const now = await tree.root(signed.treeSize);
+    if (Buffer.from(now).equals(signed.rootHash)) return null;
+    return `the server signed tree size ${signed.treeSize} with root ${root(signed.rootHash)} (${signed.where}), but the ledger now has root ${root(now)} at that size: it was rewritten`;
+  }
+
   async function latest(): Promise<KeptCheckpoint> {
+    const fork = await check();
+    if (fork !== null) throw new MerkleForkError(`refusing to sign: ${fork}`);
     const treeSize = await tree.size();
     const rootHash = await tree.root(treeSize);
     const last = (await all()).at(-1);
     if (last?.treeSize === treeSize && Buffer.from(last.rootHash).equals(rootHash)) return last;
     await signer.sign(treeSize, rootHash);
+    const ledger = await ledgerOf(treeSize);
+    if (record && ledger !== null) record.save({ ledger, treeSize, rootHash });
     // A store shared by several signers may have kept another's note covering more instead.
     return bySize.get(treeSize) ?? ((await all()).at(-1) as KeptCheckpoint);
   }
@@ -144,7 +204,20 @@ export function ledgerCheckpoints(options: {
       return bySize.get(treeSize);
     },
     all,
+    check,
   };
+}
+
+/** The record of `ledger`, or why it cannot be trusted (changed, another key): itself an alarm. */
+function loadRecord(
+  records: LastSignedRecords,
+  ledger: string,
+): ReturnType<LastSignedRecords['load']> | string {
+  try {
+    return records.load(ledger);
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 export const noCheckpointOfSize = (treeSize: number) =>
@@ -213,13 +286,21 @@ export async function proveInclusion(
  */
 export function openLedgerCheckpoints(
   store: Pick<EventStore, 'merkle' | 'signedCheckpoints'>,
-  settings: { key: () => CheckpointKey; origin: string },
+  settings: {
+    key: () => CheckpointKey;
+    origin: string;
+    alarm?: IntegrityAlarm;
+    record?: (key: CheckpointKey) => LastSignedRecords;
+  },
 ): LedgerCheckpoints | null {
   if (!store.merkle || !store.signedCheckpoints) return null;
+  const key = settings.key();
   return ledgerCheckpoints({
     tree: store.merkle,
     log: store.signedCheckpoints,
-    key: settings.key(),
+    key,
     origin: settings.origin,
+    ...(settings.alarm ? { alarm: settings.alarm } : {}),
+    ...(settings.record ? { record: settings.record(key) } : {}),
   });
 }

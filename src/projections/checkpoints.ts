@@ -5,15 +5,18 @@ import { z } from 'zod';
 import { canonicalJson } from '../core/canonical-json.ts';
 
 /**
- * A projection's state as of a position, bound to the ledger it was built from: the event at
- * `position` and the Merkle root of the tree of that size, and a MAC over all of it with a key
- * only the server holds. A checkpoint is a cache, never evidence: one that does not check is
- * rebuilt from the events.
+ * A projection's state as of a position, bound to the ledger it was built from: its first entry,
+ * the event at `position` and the Merkle root of the tree of that size, and a MAC over all of it
+ * with a key only the server holds. A checkpoint is a cache: one that does not check is rebuilt
+ * from the events. But one the server sealed for this very ledger that no longer matches it is
+ * evidence that the ledger was rewritten or cut (docs/design.md §7.3).
  */
 export interface Checkpoint {
   name: string;
   version: number;
   position: number;
+  /** The ledger: the Merkle root of its first entry, else that entry's id; null while empty. */
+  ledger: string | null;
   /** The id of the event at `position` (null at 0): a different ledger never matches. */
   eventId: string | null;
   /** Hex Merkle root of the ledger's first `position` events; null for stores without a tree. */
@@ -62,6 +65,7 @@ const macOf = (key: Uint8Array, checkpoint: UnsealedCheckpoint) =>
         name: checkpoint.name,
         version: checkpoint.version,
         position: checkpoint.position,
+        ledger: checkpoint.ledger,
         eventId: checkpoint.eventId,
         root: checkpoint.root,
         state: checkpoint.state,
@@ -77,21 +81,25 @@ const Saved = z.object({
   name: z.string(),
   version: z.number(),
   position: z.number().int().min(0),
+  ledger: z.string().nullable(),
   eventId: z.string().nullable(),
   root: z.string().nullable(),
   state: z.unknown(),
   mac: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
-/** What the ledger holds at a position: its event id and Merkle root (null where absent). */
+/** What the ledger holds at a position: its first entry, event id and Merkle root (or null). */
 export type LedgerAt = (
   position: number,
-) => Promise<{ eventId: string | null; root: string | null }>;
+) => Promise<{ ledger: string | null; eventId: string | null; root: string | null }>;
 
 export type Opened =
   | { ok: true; checkpoint: Checkpoint }
-  /** `stale`: a genuine checkpoint of an older projection version, an expected rebuild. */
-  | { ok: false; reason: string; stale?: true };
+  /**
+   * `stale`: a genuine checkpoint of an older projection version, an expected rebuild.
+   * `rewritten`: sealed by the server for this ledger, which no longer holds what it did.
+   */
+  | { ok: false; reason: string; stale?: true; rewritten?: true };
 
 /**
  * Checks a saved checkpoint against the key and the ledger: the reason it is refused, or the
@@ -112,13 +120,21 @@ export async function openCheckpoint(
   if (saved.name !== expected.name) return { ok: false, reason: `it is of ${saved.name}` };
   if (saved.version !== expected.version)
     return { ok: false, stale: true, reason: `version ${saved.version}, now ${expected.version}` };
+  const now = await ledgerAt(Math.min(saved.position, expected.head));
+  // Another first entry is another ledger: a cache miss. The same one is this ledger, changed.
+  const same = saved.ledger !== null && saved.ledger === now.ledger;
+  const evidence = same ? { rewritten: true as const } : {};
   if (saved.position > expected.head)
     return {
       ok: false,
       reason: `position ${saved.position} is past the ledger's ${expected.head}`,
+      ...evidence,
     };
-  const at = await ledgerAt(saved.position);
-  if (at.eventId !== saved.eventId || at.root !== saved.root)
-    return { ok: false, reason: `the ledger at position ${saved.position} is another one` };
+  if (now.eventId !== saved.eventId || now.root !== saved.root)
+    return {
+      ok: false,
+      reason: `the ledger at position ${saved.position} is ${same ? 'not the one sealed' : 'another one'}`,
+      ...evidence,
+    };
   return { ok: true, checkpoint: saved };
 }

@@ -61,8 +61,11 @@ export interface StartOptions {
   checkpointEvery?: number;
   /** Delays between resubscriptions after a failure: doubling, capped. */
   retry?: { baseDelayMs: number; maxDelayMs: number };
-  /** Told of every checkpoint refused, before its projection is rebuilt from the events. */
-  onRefused?: (name: string, reason: string) => void;
+  /**
+   * Told of every checkpoint refused, before its projection is rebuilt from the events;
+   * `rewritten` when the refusal is evidence that this ledger was rewritten or cut.
+   */
+  onRefused?: (name: string, reason: string, rewritten: boolean) => void;
 }
 
 export async function startProjections(
@@ -77,7 +80,7 @@ export async function startProjections(
   for (const d of definitions) {
     const restored = await restore(d, head, ledgerAt, options);
     if ('refused' in restored) {
-      options.onRefused?.(d.name, restored.refused);
+      options.onRefused?.(d.name, restored.refused, restored.rewritten === true);
       running.push({ definition: d, state: d.initialState(), position: 0 });
       startedFrom.set(d.name, { rebuilt: true, position: 0, refused: restored.refused });
     } else if (restored.state === undefined) {
@@ -183,13 +186,17 @@ export async function startProjections(
 
 /** The event id and Merkle root at a position, which bind a checkpoint to this ledger. */
 function ledgerAtOf(store: EventStore): LedgerAt {
-  return async (position) => {
-    if (position === 0) return { eventId: null, root: null };
-    const [at]: RecordedEvent[] = await store.readAll({ fromPosition: position, limit: 1 });
+  const at = async (position: number) => {
+    const [event]: RecordedEvent[] = await store.readAll({ fromPosition: position, limit: 1 });
     const root = store.merkle
       ? Buffer.from(await store.merkle.root(position)).toString('hex')
       : null;
-    return { eventId: at?.position === position ? at.eventId : null, root };
+    return { eventId: event?.position === position ? event.eventId : null, root };
+  };
+  return async (position) => {
+    if (position === 0) return { ledger: null, eventId: null, root: null };
+    const first = await at(1);
+    return { ledger: first.root ?? first.eventId, ...(await at(position)) };
   };
 }
 
@@ -203,7 +210,7 @@ async function restore(
   head: number,
   ledgerAt: LedgerAt,
   options: StartOptions,
-): Promise<{ state?: unknown; position: number } | { refused: string }> {
+): Promise<{ state?: unknown; position: number } | { refused: string; rewritten?: true }> {
   const kept = options.checkpoints;
   const raw = await kept?.store.load(definition.name);
   if (!kept || raw === null || raw === undefined) return { position: 0 };
@@ -213,7 +220,10 @@ async function restore(
     { name: definition.name, version: definition.version, head },
     ledgerAt,
   );
-  if (!opened.ok) return opened.stale ? { position: 0 } : { refused: opened.reason };
+  if (!opened.ok)
+    return opened.stale
+      ? { position: 0 }
+      : { refused: opened.reason, ...(opened.rewritten ? { rewritten: true as const } : {}) };
   try {
     return {
       state: definition.fromJSON(opened.checkpoint.state),

@@ -23,6 +23,8 @@ export interface ReportCheckpoint {
   /** The note's signature lines. */
   signatures: string[];
   note: string;
+  /** Events recorded after it, when the report was made: not in the report, not yet signed. */
+  eventsSince: number;
 }
 
 export interface AuditReport {
@@ -48,11 +50,19 @@ export interface ReportOptions {
   /** Default: the checkpoint's tree size (the report shows the ledger it was signed at). */
   asKnownAt?: AsKnownAt;
   checkpoint: KeptCheckpoint | null;
+  /** The ledger's size when the report is made, to tell how far it grew past the checkpoint. */
+  headPosition: number;
   verification: LedgerReport;
   tool: { name: string; version: string };
   generatedAt: string;
   backdatingThresholdDays?: number;
 }
+
+/** The words telling a reader that the ledger grew past the report's checkpoint, or nothing. */
+export const grownSince = (eventsSince: number) =>
+  eventsSince === 0
+    ? ''
+    : ` (the ledger has grown by ${eventsSince} event${eventsSince === 1 ? '' : 's'} since; they are in the next checkpoint)`;
 
 export async function buildAuditReport(
   queries: LedgerQueries,
@@ -102,6 +112,7 @@ export async function buildAuditReport(
         .trimEnd()
         .split('\n'),
       note: checkpoint.note,
+      eventsSince: Math.max(0, options.headPosition - checkpoint.treeSize),
     },
     verification: {
       ok: verification.ok,

@@ -1,6 +1,6 @@
 /** The audit report as JSON, CSV (RFC 4180, one table with a `section` column) or Markdown. */
 import { stringify } from 'csv-stringify/sync';
-import type { AuditReport } from './audit-report.ts';
+import { type AuditReport, grownSince } from './audit-report.ts';
 import { csvCell, markdownCell } from './neutralize.ts';
 
 export const REPORT_COLUMNS = [
@@ -77,7 +77,7 @@ export function reportRows(report: AuditReport): Row[] {
       'checkpoint',
       'signed checkpoint',
       checkpoint
-        ? `${checkpoint.origin}, tree size ${checkpoint.treeSize}, root ${checkpoint.rootHash}; ${checkpoint.signatures.join(' ')}`
+        ? `${checkpoint.origin}, tree size ${checkpoint.treeSize}, root ${checkpoint.rootHash}; ${checkpoint.signatures.join(' ')}${grownSince(checkpoint.eventsSince)}`
         : 'none signed yet',
     ),
     fact('verification', verification.ok ? 'passed' : 'FAILED', verification.detail),

@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../../projections/audit-trail.ts';
 import type { TimelineInterval } from '../../projections/timeline.ts';
-import type { AuditReport } from './audit-report.ts';
+import { type AuditReport, grownSince } from './audit-report.ts';
 import { escapeHtml } from './neutralize.ts';
 
 const COLORS: Record<string, string> = {
@@ -63,7 +63,7 @@ export function htmlReport(report: AuditReport): string {
 <dt>Channel</dt><dd>${escapeHtml(program.channel)}</dd>
 <dt>Regulator</dt><dd>${escapeHtml(program.regulator)}</dd>
 <dt>As known at</dt><dd>${escapeHtml(report.asKnownAt)}</dd>
-<dt>Signed checkpoint</dt><dd>${checkpoint ? `tree size ${checkpoint.treeSize}, root <code>${escapeHtml(checkpoint.rootHash)}</code>` : 'none signed yet'}</dd>
+<dt>Signed checkpoint</dt><dd>${checkpoint ? `tree size ${checkpoint.treeSize}, root <code>${escapeHtml(checkpoint.rootHash)}</code>${grownSince(checkpoint.eventsSince)}` : 'none signed yet'}</dd>
 <dt>Verification</dt><dd class="${verification.ok ? 'ok' : 'failed'}">${verification.ok ? 'passed' : 'FAILED'}: ${escapeHtml(verification.detail)}</dd>
 <dt>Generated</dt><dd>${escapeHtml(report.generatedAt)} by ${escapeHtml(report.tool.name)} ${escapeHtml(report.tool.version)}</dd>
 </dl>

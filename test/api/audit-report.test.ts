@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extensionNotice, PROGRAM_ID } from '../support/founding-case.ts';
-import { paths, recordFoundingCase, startApi, type TestApi } from './support.ts';
+import { paths, recordFoundingCase, signCheckpoint, startApi, type TestApi } from './support.ts';
 
 /** User text an attacker controls: a spreadsheet formula and raw HTML. */
 const hostile = {
@@ -16,6 +16,8 @@ describe('GET /v1/programs/:id/audit-report', () => {
     api = await startApi({ store: 'sqlite' });
     await recordFoundingCase(api, { tdp: true });
     expect((await api.post(paths.program('notices'), hostile)).statusCode).toBe(201);
+    // Reports cite the last checkpoint kept (the service's cadence, here an admin's request).
+    await signCheckpoint(api);
   });
   afterAll(() => api.close());
 

@@ -404,9 +404,13 @@ describe('on a sqlite store', () => {
         const refused = expectProblem(
           await api.post('/v1/ledger/checkpoints', undefined, { as: 'admin' }),
           500,
-          'inconsistent-checkpoint',
+          'merkle-fork',
         );
-        expect(refused.detail).toContain(`last signed: size ${signed.treeSize}`);
+        expect(refused.detail).toContain(
+          `the server signed tree size ${signed.treeSize} with root ${signed.rootHash}`,
+        );
+        expect(refused.detail).toContain('it was rewritten');
+        expect((await api.get('/readyz')).statusCode).toBe(503);
         expect((await api.get('/v1/ledger/checkpoints')).data.items.at(-1)).toEqual(signed);
       } finally {
         await api.close();

@@ -9,7 +9,14 @@ import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.ts';
 import { RECEIPT_HEADER, verifyReceipt } from '../../src/verify.ts';
 import { PROGRAM_ID } from '../support/founding-case.ts';
 import { ledgerBinary } from '../support/ledger-binary.ts';
-import { paths, recordFoundingCase, startApi, type TestApi, tdpReleaseBody } from './support.ts';
+import {
+  paths,
+  recordFoundingCase,
+  signCheckpoint,
+  startApi,
+  type TestApi,
+  tdpReleaseBody,
+} from './support.ts';
 
 describe('signed answers (receipts)', () => {
   let api: TestApi;
@@ -18,6 +25,8 @@ describe('signed answers (receipts)', () => {
   beforeAll(async () => {
     api = await startApi({ store: 'sqlite' });
     await recordFoundingCase(api, { tdp: true });
+    // Receipts cite the last checkpoint kept (the service's cadence, here an admin's request).
+    await signCheckpoint(api);
     publicKey = (await api.get('/v1/ledger/checkpoint/public-key', { as: 'auditor' })).data
       .verifierKey;
     const response = await api.get(`/v1/programs/${PROGRAM_ID}/status/receipt?at=2007-09-10`, {
@@ -90,6 +99,7 @@ describe('a receipt signed for a wrong answer', () => {
     api = await startApi({ store: 'sqlite' });
     await recordFoundingCase(api, { tdp: false });
     expect((await api.post(paths.tdpReleases(), tdpReleaseBody)).statusCode).toBe(201);
+    await signCheckpoint(api);
   });
   afterAll(() => api.close());
 

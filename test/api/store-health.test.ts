@@ -17,8 +17,9 @@ import {
 } from '../../src/eventstore/errors.ts';
 import type { FollowState } from '../../src/eventstore/follow.ts';
 import type { StoreHealth } from '../../src/eventstore/port.ts';
+import { integrityAlarm } from '../../src/integrity/alarm.ts';
 
-async function app(following: FollowState, health?: StoreHealth) {
+async function app(following: FollowState, health?: StoreHealth, alarm = integrityAlarm()) {
   const server = Fastify();
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
@@ -29,6 +30,7 @@ async function app(following: FollowState, health?: StoreHealth) {
       async (a) => {
         a.decorate('ledger', {
           projections: { position: 5, following },
+          alarm,
           store: { headPosition: async () => 5, ...(health ? { health: () => health } : {}) },
         } as unknown as Ledger);
       },
@@ -82,6 +84,20 @@ describe('health', () => {
     const ready = await server.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(503);
     expect(ready.json().detail).toBe('Merkle fork alarm: another root');
+    await server.close();
+  });
+
+  it('is not ready while the integrity alarm is raised, though live', async () => {
+    const alarm = integrityAlarm();
+    const server = await app(up, undefined, alarm);
+    expect((await server.inject({ url: '/readyz' })).statusCode).toBe(200);
+    alarm.raise('the server signed tree size 7 with root A, but the ledger holds only 5 events');
+    const ready = await server.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().detail).toBe(
+      'integrity alarm: the server signed tree size 7 with root A, but the ledger holds only 5 events',
+    );
+    expect((await server.inject({ url: '/healthz' })).statusCode).toBe(200);
     await server.close();
   });
 

@@ -70,6 +70,7 @@ async function foundingCaseReport(): Promise<AuditReport> {
   const report = await buildAuditReport(ledgerQueries(store, runtime), runtime, PROGRAM_ID, {
     at: '2007-06-01',
     checkpoint: (await checkpoints?.latest()) ?? null,
+    headPosition: await store.headPosition(),
     verification: await verifyStore(store),
     tool: { name: 'compliance-ledger', version: '0.1.0' },
     generatedAt: '2026-12-01T00:00:00Z',

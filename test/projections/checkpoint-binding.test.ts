@@ -10,7 +10,11 @@ import {
 } from '../../src/commands/handle-command.ts';
 import type { EventStore } from '../../src/eventstore/port.ts';
 import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.ts';
-import { fileCheckpointStore } from '../../src/projections/checkpoints.ts';
+import {
+  fileCheckpointStore,
+  openCheckpoint,
+  sealCheckpoint,
+} from '../../src/projections/checkpoints.ts';
 import { ledgerProjections, ledgerQueries } from '../../src/projections/ledger-queries.ts';
 import { type ProjectionRuntime, startProjections } from '../../src/projections/runtime.ts';
 import {
@@ -159,5 +163,54 @@ describe('read-model checkpoints are caches bound to the ledger', () => {
 
   it('the file written is readable by the owner only', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('a seal the server made for this very ledger, no longer matching it', () => {
+  const key = randomBytes(32);
+  const sealed = sealCheckpoint(key, {
+    name: 'program-facts',
+    version: 1,
+    position: 5,
+    ledger: 'first-entry',
+    eventId: 'event-5',
+    root: 'root-5',
+    state: {},
+  });
+  const expected = { name: 'program-facts', version: 1, head: 5 };
+  const ledger = (at: { ledger: string | null; eventId: string; root: string }) => async () => at;
+
+  it('is evidence of a rewrite when this ledger holds another event or root there', async () => {
+    const opened = await openCheckpoint(
+      key,
+      sealed,
+      expected,
+      ledger({ ledger: 'first-entry', eventId: 'event-5', root: 'another-root' }),
+    );
+    expect(opened).toEqual({
+      ok: false,
+      reason: 'the ledger at position 5 is not the one sealed',
+      rewritten: true,
+    });
+  });
+
+  it('is evidence of a cut when this ledger is shorter than the seal', async () => {
+    const opened = await openCheckpoint(
+      key,
+      sealed,
+      { ...expected, head: 3 },
+      ledger({ ledger: 'first-entry', eventId: 'event-3', root: 'root-3' }),
+    );
+    expect(opened).toMatchObject({ ok: false, rewritten: true });
+  });
+
+  it('is only a cache miss when it names another ledger', async () => {
+    const opened = await openCheckpoint(
+      key,
+      sealed,
+      expected,
+      ledger({ ledger: 'another-first-entry', eventId: 'event-x', root: 'root-x' }),
+    );
+    expect(opened).toEqual({ ok: false, reason: 'the ledger at position 5 is another one' });
   });
 });

@@ -1,6 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { type Ledger, type LedgerConfig, openLedger } from '../../composition/open-ledger.ts';
+import {
+  checkAtStart,
+  type Ledger,
+  type LedgerConfig,
+  openLedger,
+} from '../../composition/open-ledger.ts';
 import type { Config } from '../../config.ts';
 import { startCheckpointCadence } from '../../integrity/checkpoint-cadence.ts';
 
@@ -30,7 +35,24 @@ export const ledgerPlugin = fp(
           { projection: name, reason },
           `read-model checkpoint ${name} refused (${reason}): rebuilt from the events`,
         ),
+      onNewLedger: (id, path) =>
+        app.log.info(
+          { ledger: id, record: path },
+          `a new ledger (first entry ${id}): its record of the last size signed starts at ${path}`,
+        ),
     });
+    ledger.alarm.onRaise((detail) =>
+      app.log.error(
+        { alarm: 'ledger.integrity.alarm', detail },
+        `integrity alarm: ${detail}; the service is not ready and signs nothing until the ledger is restored`,
+      ),
+    );
+    try {
+      await checkAtStart(ledger, options.config);
+    } catch (error) {
+      await ledger.close();
+      throw error;
+    }
     const cadence =
       ledger.checkpoints &&
       (await startCheckpointCadence(

@@ -26,7 +26,7 @@ const VERIFY_ROUTE = '/v1/ledger/verify';
 /**
  * Prometheus metrics at /metrics, for the holder of the metrics token only (it shows request
  * volumes and refusals): request latency, refusals, appended events, projection lag, tree size,
- * the last checkpoint and the last verify outcome.
+ * the integrity alarm, the last checkpoint and the last verify outcome.
  */
 export const metricsPlugin = fp(
   async (app: FastifyInstance, options: { token?: string | undefined }) => {
@@ -128,7 +128,15 @@ function checkToken(
  * least as old as that (the checkpoint was signed after that event was recorded).
  */
 function ledgerGauges(registry: Registry, ledger: Ledger): void {
-  const { store, checkpoints } = ledger;
+  const { store, checkpoints, alarm } = ledger;
+  new Gauge({
+    name: 'ledger_integrity_alarm',
+    help: '1 when the ledger does not extend a checkpoint the server signed (it signs nothing then), else 0',
+    registers: [registry],
+    collect() {
+      this.set(alarm.raised === null ? 0 : 1);
+    },
+  });
   const tree = store.merkle;
   if (!tree) return;
   new Gauge({

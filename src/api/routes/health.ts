@@ -5,7 +5,9 @@ import { z } from 'zod';
 
 /**
  * Liveness (the store subscription is up, so a container whose subscription stays down is
- * restarted) and readiness (the store answers and the projections have caught up).
+ * restarted) and readiness (no integrity alarm, the store answers and the projections have
+ * caught up). An integrity alarm leaves the process alive: restarting it would not restore the
+ * ledger, and the operator needs it up to look.
  */
 async function health(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -40,6 +42,14 @@ async function health(app: FastifyInstance) {
     },
     async (_req, reply) => {
       const projectedPosition = app.ledger.projections.position;
+      const alarm = app.ledger.alarm.raised;
+      if (alarm !== null)
+        return reply.code(503).send({
+          ready: false,
+          headPosition: null,
+          projectedPosition,
+          detail: `integrity alarm: ${alarm}`,
+        });
       const following = app.ledger.projections.following;
       if (!following.up)
         return reply.code(503).send({

@@ -1,18 +1,23 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type AsKnownAt, CalendarDate, Slug, todayUtc } from '../../domain/index.ts';
+import type { KeptCheckpoint } from '../../integrity/ledger-checkpoints.ts';
 import { signReceipt } from '../../integrity/receipt.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, ProblemError, problemResponses } from '../problems.ts';
 import { AsKnownAtQuery } from '../schemas.ts';
 
+/** Events recorded after the checkpoint a receipt cites: answered, not yet signed. */
+export const EVENTS_SINCE_HEADER = 'ledger-events-since-checkpoint';
+
 const problems = problemResponses(400, 401, 403, 404, 429, 501);
 const IdParams = z.object({ id: Slug });
 const receiptResponse = {
   200: {
-    description: 'The receipt: a signed note (docs/receipts.md); keep it as it is',
+    description:
+      'The receipt: a signed note (docs/receipts.md); keep it as it is. The Ledger-Events-Since-Checkpoint header counts the events recorded after the checkpoint it cites',
     content: { 'text/plain': { schema: z.string() } },
   },
   ...problems,
@@ -26,9 +31,11 @@ const asText = (asKnownAt: AsKnownAt | undefined) =>
       : asKnownAt.instant;
 
 /**
- * Signed answers: the status or timeline computed from the ledger cut at the latest signed
- * checkpoint (asKnownAt further back still applies), signed with the checkpoint key together
- * with the query and that checkpoint's size and root. `ledger receipt verify` checks one offline.
+ * Signed answers: the status or timeline computed from the ledger cut at the last checkpoint
+ * kept (asKnownAt further back still applies), signed with the checkpoint key together with the
+ * query and that checkpoint's size and root. `ledger receipt verify` checks one offline. Reading
+ * never signs a checkpoint: the header Ledger-Events-Since-Checkpoint says how far the ledger
+ * grew past the one cited (the service signs the next on its cadence).
  */
 async function receipt(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -43,9 +50,25 @@ async function receipt(app: FastifyInstance) {
         'Receipts not supported',
         'this store keeps no Merkle tree (esdb): receipts need a sqlite: or memory: store',
       );
-    const checkpoint = await checkpoints.latest();
+    const checkpoint = await checkpoints.lastKept();
+    if (checkpoint === undefined)
+      throw new ProblemError(
+        404,
+        'unknown-checkpoint',
+        'No such checkpoint',
+        'no checkpoint is signed yet: the service signs one at start and on its cadence',
+      );
     await app.ledger.projections.waitFor(checkpoint.treeSize);
     return { checkpoints, checkpoint };
+  }
+
+  /** Sends a receipt, saying how many events were recorded after the checkpoint it cites. */
+  async function send(reply: FastifyReply, checkpoint: KeptCheckpoint, receipt: string) {
+    const since = (await app.ledger.store.headPosition()) - checkpoint.treeSize;
+    return reply
+      .type('text/plain; charset=utf-8')
+      .header(EVENTS_SINCE_HEADER, String(Math.max(0, since)))
+      .send(receipt);
   }
 
   r.get(
@@ -54,7 +77,7 @@ async function receipt(app: FastifyInstance) {
       config,
       schema: {
         tags: ['queries'],
-        summary: 'The status as a signed receipt, computed at the latest signed checkpoint',
+        summary: 'The status as a signed receipt, computed at the last checkpoint kept',
         params: IdParams,
         querystring: z.object({ at: CalendarDate.optional(), asKnownAt: AsKnownAtQuery }),
         response: receiptResponse,
@@ -82,7 +105,7 @@ async function receipt(app: FastifyInstance) {
         },
         new Date().toISOString(),
       );
-      return reply.type('text/plain; charset=utf-8').send(receipt);
+      return send(reply, checkpoint, receipt);
     },
   );
 
@@ -92,7 +115,7 @@ async function receipt(app: FastifyInstance) {
       config,
       schema: {
         tags: ['queries'],
-        summary: 'The timeline as a signed receipt, computed at the latest signed checkpoint',
+        summary: 'The timeline as a signed receipt, computed at the last checkpoint kept',
         params: IdParams,
         querystring: z.object({ asKnownAt: AsKnownAtQuery }),
         response: receiptResponse,
@@ -116,7 +139,7 @@ async function receipt(app: FastifyInstance) {
         },
         new Date().toISOString(),
       );
-      return reply.type('text/plain; charset=utf-8').send(receipt);
+      return send(reply, checkpoint, receipt);
     },
   );
 }

@@ -20,7 +20,8 @@ const MEDIA = {
 
 /**
  * The audit report an inspector files (the same as `ledger report`), for auditors: made at the
- * latest signed checkpoint, with the hash chains verified as it is made.
+ * last checkpoint kept, with the hash chains verified as it is made. Reading never signs: the
+ * report says how far the ledger grew since that checkpoint.
  */
 async function report(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -53,11 +54,14 @@ async function report(app: FastifyInstance) {
     },
     async (req, reply) => {
       const { format, at = todayUtc(), asKnownAt } = req.query;
-      const { queries, projections, checkpoints } = app.ledger;
+      const { queries, projections, checkpoints, store } = app.ledger;
+      const checkpoint = (await checkpoints?.lastKept()) ?? null;
+      if (checkpoint) await projections.waitFor(checkpoint.treeSize);
       const report = await buildAuditReport(queries, projections, req.params.id, {
         at,
         ...(asKnownAt ? { asKnownAt } : {}),
-        checkpoint: checkpoints ? await checkpoints.latest() : null,
+        checkpoint,
+        headPosition: await store.headPosition(),
         verification: await app.ledger.verify(),
         tool,
         generatedAt: new Date().toISOString(),

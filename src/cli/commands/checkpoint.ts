@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { MerkleForkError } from '../../eventstore/errors.ts';
 import { CheckpointHistoryMissingError } from '../../integrity/ledger-checkpoints.ts';
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
@@ -32,6 +33,8 @@ export function checkpointCommand(cli: Cli): void {
           .catch((error: unknown) => {
             if (error instanceof CheckpointHistoryMissingError)
               throw new CliError(EXIT.refused, error.message);
+            // The ledger does not extend what was signed: tampering, and nothing is signed.
+            if (error instanceof MerkleForkError) throw new CliError(EXIT.integrity, error.message);
             throw error;
           });
         if (o.out) {

@@ -39,6 +39,7 @@ export async function programReport(
       at,
       ...(asKnownAt ? { asKnownAt } : {}),
       checkpoint,
+      headPosition: await store.headPosition(),
       verification: await verifyStore(store),
       tool: toolVersion(),
       generatedAt: new Date().toISOString(),
