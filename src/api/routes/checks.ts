@@ -165,7 +165,10 @@ async function checks(app: FastifyInstance) {
     for (const [programId, indexes] of byProgram) {
       const own = indexes.map((i) => orderLine(lines[i] as Line));
       const context = record ? commandContext(req, programId, key) : null;
-      const earlier = context && (await keptEarlier(programId, context, own, asKnownAt));
+      const earlier =
+        context && key !== undefined
+          ? await keptEarlier(programId, context, own, asKnownAt, key)
+          : null;
       const answeredAtPosition = earlier?.answeredAtPosition ?? projections.position;
       const judged = queries.check(
         programId,
@@ -224,9 +227,13 @@ async function checks(app: FastifyInstance) {
     context: CommandContext,
     own: Shipped[],
     asKnownAt: AsKnownAt | undefined,
+    key: string,
   ): Promise<(EventData<'ShipmentChecked'> & { kept: Kept }) | null> {
-    if (context.idempotencyKey === undefined) return null;
-    const eventId = idempotentEventId(idempotencyScope(context), context.idempotencyKey, 0);
+    const eventId = idempotentEventId(
+      idempotencyScope(context),
+      context.idempotencyKey as string,
+      0,
+    );
     const stream = queries.streamOf(eventId);
     if (!stream) return null;
     const event = (await store.readStream(stream)).find((e) => e.eventId === eventId);
@@ -236,7 +243,7 @@ async function checks(app: FastifyInstance) {
       !sameContent(data?.lines.map(orderLine), own) ||
       !sameContent(data?.asKnownAt ?? null, asKnownAt ?? null)
     )
-      throw new IdempotencyKeyReusedError(context.idempotencyKey);
+      throw new IdempotencyKeyReusedError(key);
     return {
       ...(data as EventData<'ShipmentChecked'>),
       kept: { programId, eventId, position: event.position },
