@@ -40,7 +40,7 @@ export interface ShipmentViolation {
 }
 
 /**
- * Shipments made outside an authorization or over a limit (docs/design.md §5, "Limits"): a
+ * Shipments made outside an authorization or over a limit (docs/design.md §5, "Limits on units shipped"): a
  * shipment is compliant when the status on its `shippedOn` is `authorized` and every limit
  * judging it holds its units after the shipments recorded before it. Each is judged twice: on
  * what is known now, and on what was known when the shipment was recorded. A shipment

@@ -76,7 +76,7 @@ export const LicenseApplicationDecided = z
     decision: z.enum(['approved', 'rejected']),
     reasons: z.array(Text(2000)).max(50),
     resubmissionAllowed: z.boolean(),
-    /** Caps on the units an approval authorizes (docs/design.md "Limits"); approvals only. */
+    /** Caps on the units an approval authorizes (docs/design.md "Limits on units shipped"); approvals only. */
     limits: z.array(UnitLimit).max(50).optional(),
   })
   .strict();

@@ -6,7 +6,7 @@ export const LimitPeriod = z.enum(['month', 'quarter', 'year']);
 export type LimitPeriod = z.infer<typeof LimitPeriod>;
 
 /**
- * A cap on the units shipped (docs/design.md "Limits"), as a letter states it: in a notice's
+ * A cap on the units shipped (docs/design.md "Limits on units shipped"), as a letter states it: in a notice's
  * `limits-units` term or an approved license decision's `limits`. A customer or a destination
  * narrows it to the shipments naming the same one.
  */

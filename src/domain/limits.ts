@@ -6,7 +6,7 @@ import { type AsKnownAt, knownFacts, type NoticeFact, noticeEffectiveOn } from '
 
 /**
  * A limit a letter sets, with the valid-time range in which it judges shipments
- * (docs/design.md "Limits"): from the letter's effective date (a notice's `effectiveOn`, else its
+ * (docs/design.md "Limits on units shipped"): from the letter's effective date (a notice's `effectiveOn`, else its
  * receipt; an approval's decision date) until the earliest effective date of a notice
  * superseding it.
  */

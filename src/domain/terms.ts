@@ -28,7 +28,7 @@ export const RevokesTerm = z
   .object({ kind: z.literal('revokes'), effectiveOn: CalendarDate })
   .strict();
 
-/** A cap on the units shipped while the letter governs (docs/design.md "Limits"). */
+/** A cap on the units shipped while the letter governs (docs/design.md "Limits on units shipped"). */
 export const LimitsUnitsTerm = z
   .object({ kind: z.literal('limits-units'), ...UnitLimit.shape })
   .strict();

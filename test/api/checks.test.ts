@@ -10,7 +10,7 @@ import {
   type TestApi,
 } from './support.ts';
 
-/** Pre-shipment checks and limits through the API (docs/design.md "Limits", "Checks"). */
+/** Pre-shipment checks and limits through the API (docs/design.md "Limits on units shipped", "Checks"). */
 
 const letter = {
   noticeId: 'n-2025-01',

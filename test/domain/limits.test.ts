@@ -12,7 +12,7 @@ import {
 import { extensionNotice, PROGRAM_ID, program } from '../support/founding-case.ts';
 import { factLedger } from '../support/ledger.ts';
 
-/** Limits and checks (docs/design.md "Limits", "Checks") at the edges of windows and limits. */
+/** Limits and checks (docs/design.md "Limits on units shipped", "Checks") at the edges of windows and limits. */
 
 const stream = streams.program(PROGRAM_ID);
 
