@@ -241,6 +241,11 @@ describe('a recorded shipment over a limit', () => {
       compliant: false,
       limits: [{ limit: 100, used: 90, remaining: -10 }],
     });
+    const report = await api.get(`/v1/programs/${PROGRAM_ID}/audit-report?format=md`);
+    expect(report.statusCode).toBe(200);
+    expect(report.body).toContain(
+      'limits as known now: 100 per authorization set by notice n-2025-01 in the authorization from 2025-01-01: 90 used before, -10 left after',
+    );
   });
 });
 
