@@ -1,7 +1,8 @@
 /**
  * `npm run bench:http`: durable command throughput over HTTP (64 connections, shipments spread
- * over 1,000 programs), status query and pre-shipment check throughput and p99, each beside a bare fastify server
- * that parses the same JSON and answers. Servers and the load generator are separate processes.
+ * over 1,000 programs), status query and pre-shipment check (nothing written) throughput and
+ * p99, each beside a bare fastify server that parses the same JSON and answers. Servers and the
+ * load generator are separate processes.
  * The bare server and ours take turns, ABAB…, for ROUNDS rounds of each kind; rows give medians
  * with min–max, and each server's CPU time per request (read from /proc around each round).
  */
