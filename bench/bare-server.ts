@@ -13,5 +13,11 @@ app.get('/v1/programs/:id/status', async (request) => ({
   status: 'authorized',
   explanation: 'A fixed answer: the baseline measures HTTP and JSON alone.',
 }));
+app.post('/v1/programs/:id/checks', async (request) => ({
+  programId: (request.params as { id: string }).id,
+  ...(request.body as object),
+  decision: 'allowed',
+  explanation: 'A fixed answer: the baseline measures HTTP and JSON alone.',
+}));
 await app.listen({ host: '127.0.0.1', port: Number(process.argv[2]) });
 console.log('listening');

@@ -6,7 +6,7 @@ import autocannon from 'autocannon';
 
 interface LoadOptions {
   url: string;
-  kind: 'shipments' | 'status';
+  kind: 'shipments' | 'status' | 'checks';
   programs: number;
   connections: number;
   seconds: number;
@@ -24,11 +24,15 @@ const result = await autocannon({
   headers: { authorization: options.authorization, 'content-type': 'application/json' },
   requests: [
     {
-      method: options.kind === 'shipments' ? 'POST' : 'GET',
+      method: options.kind === 'status' ? 'GET' : 'POST',
       setupRequest: (request) => {
         sequence++;
         if (options.kind === 'status')
           return { ...request, path: `/v1/programs/${program()}/status?at=2007-06-01` };
+        if (options.kind === 'checks') {
+          const body = JSON.stringify({ shippedOn: '2007-06-01', units: 1 + (sequence % 50) });
+          return { ...request, path: `/v1/programs/${program()}/checks`, body };
+        }
         const body = JSON.stringify({
           shipmentId: `bench-${process.pid}-${sequence}`,
           shippedOn: '2007-06-01',

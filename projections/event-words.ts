@@ -1,4 +1,4 @@
-import type { Term } from '../src/domain/index.ts';
+import type { Term, UnitLimit } from '../src/domain/index.ts';
 import type { RecordedEvent } from '../src/eventstore/port.ts';
 
 /**
@@ -22,9 +22,11 @@ export function eventInWords(event: Pick<RecordedEvent, 'type' | 'data'>): strin
     case 'LicenseApplicationSubmitted':
       return `License application ${d.applicationId} submitted on ${d.submittedOn}, ${doc()}.`;
     case 'LicenseApplicationDecided':
-      return `License application ${d.applicationId} ${d.decision} on ${d.decidedOn}${d.reasons?.length ? `: ${d.reasons.join('; ')}` : ''}; resubmission ${d.resubmissionAllowed ? 'allowed' : 'not allowed'}.`;
+      return `License application ${d.applicationId} ${d.decision} on ${d.decidedOn}${d.reasons?.length ? `: ${d.reasons.join('; ')}` : ''}; resubmission ${d.resubmissionAllowed ? 'allowed' : 'not allowed'}.${d.limits?.length ? ` Limits: ${(d.limits as UnitLimit[]).map(limitInWords).join('; ')}.` : ''}`;
     case 'ShipmentRecorded':
-      return `Shipment ${d.shipmentId}: ${d.units} units shipped on ${d.shippedOn}${d.customerRef ? ` to customer ${d.customerRef}` : ''}.`;
+      return `Shipment ${d.shipmentId}: ${d.units} units shipped on ${d.shippedOn}${d.customerRef ? ` to customer ${d.customerRef}` : ''}${d.destination ? `, destination ${d.destination}` : ''}.`;
+    case 'ShipmentChecked':
+      return `Pre-shipment check of ${d.lines.length} order line${d.lines.length === 1 ? '' : 's'} at ledger position ${d.answeredAtPosition}: ${(d.lines as { decision: string; explanation: string }[]).map((l) => l.explanation).join(' ')}`;
     case 'ProgramEnded':
       return `Program ended on ${d.endedOn}: ${d.reason}`;
     case 'EventRetracted':
@@ -32,6 +34,16 @@ export function eventInWords(event: Pick<RecordedEvent, 'type' | 'data'>): strin
     default:
       return `${event.type}: ${JSON.stringify(event.data)}`;
   }
+}
+
+function limitInWords(limit: UnitLimit): string {
+  const to = [
+    limit.customerRef && ` to customer ${limit.customerRef}`,
+    limit.destination && ` to ${limit.destination}`,
+  ]
+    .filter(Boolean)
+    .join('');
+  return `limits shipments${to} to ${limit.units} units per ${limit.per ?? 'authorization'}`;
 }
 
 function termInWords(term: Term): string {
@@ -51,5 +63,7 @@ function termInWords(term: Term): string {
       return `suspends supply from ${term.from}${term.until ? ` until ${term.until}` : ''}`;
     case 'revokes':
       return `revokes the authorization from ${term.effectiveOn}`;
+    case 'limits-units':
+      return limitInWords(term);
   }
 }

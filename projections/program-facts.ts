@@ -3,9 +3,9 @@ import type { ProjectionDefinition } from './definition.ts';
 import { toFact } from './facts.ts';
 
 /**
- * The per-program facts index: every program's events except shipments (the status does not
- * depend on them; the shipments projection keeps those), and every specification's events, so
- * `evaluate` can answer for any `at` and `asKnownAt`.
+ * The per-program facts index: every program's events except shipments and checks (the status
+ * does not depend on them; the shipments projection keeps the shipments), and every
+ * specification's events, so `evaluate` can answer for any `at` and `asKnownAt`.
  */
 export interface ProgramFactsIndex {
   programs: Map<string, Fact[]>;
@@ -17,8 +17,8 @@ export const programFacts: ProjectionDefinition<ProgramFactsIndex> = {
   version: 1,
   initialState: () => ({ programs: new Map(), specifications: new Map() }),
   apply(state, event) {
-    // Most of a ledger is shipments: leave them before any other work.
-    if (event.type === 'ShipmentRecorded') return state;
+    // Most of a ledger is shipments (and checks of them): leave them before any other work.
+    if (event.type === 'ShipmentRecorded' || event.type === 'ShipmentChecked') return state;
     const owner = streamOwner(event.stream);
     if (!owner) return state;
     const fact = toFact(event);

@@ -8,6 +8,7 @@ export interface ShipmentEntry {
   shippedOn: string;
   units: number;
   customerRef?: string;
+  destination?: string;
   position: number;
   recordedAt: string;
   /** Position of the retraction that withdrew this shipment, if any. */
@@ -34,6 +35,7 @@ export const shipments: ProjectionDefinition<ShipmentsIndex> = {
         shippedOn: string;
         units: number;
         customerRef?: string;
+        destination?: string;
       };
       const entry: ShipmentEntry = {
         eventId: event.eventId,
@@ -45,6 +47,7 @@ export const shipments: ProjectionDefinition<ShipmentsIndex> = {
         retractedAt: null,
       };
       if (data.customerRef !== undefined) entry.customerRef = data.customerRef;
+      if (data.destination !== undefined) entry.destination = data.destination;
       const list = state.byProgram.get(owner.id);
       if (list) list.push(entry);
       else state.byProgram.set(owner.id, [entry]);

@@ -1,18 +1,28 @@
 import {
-  type AuthorizationPicture,
+  type Breach,
   type Fact,
+  judgeRecorded,
+  judgeShipment,
+  knowledgeOf,
+  type LimitUse,
+  type ProgramKnowledge,
   type Rule,
-  resolveAuthorization,
+  type ShipmentJudgment,
   type Status,
-  statusOn,
+  tally,
 } from '../src/domain/index.ts';
 import { factsOfProgram, type ProgramFactsIndex } from './program-facts.ts';
-import type { ShipmentEntry, ShipmentsIndex } from './shipments.ts';
+import { type ShipmentEntry, type ShipmentsIndex, shipmentKnownAt } from './shipments.ts';
 
 export interface ShipmentCheck {
   status: Status;
   rule: Rule;
   compliant: boolean;
+  /** What the shipment breaks: the authorization, or the tightest limit it goes over. */
+  breach: Breach | null;
+  explanation: string;
+  /** Every limit that judges the shipment: units used before it, left after it. */
+  limits: LimitUse[];
 }
 
 export interface ShipmentViolation {
@@ -21,6 +31,8 @@ export interface ShipmentViolation {
   eventId: string;
   shippedOn: string;
   units: number;
+  customerRef?: string;
+  destination?: string;
   position: number;
   recordedAt: string;
   asKnownNow: ShipmentCheck;
@@ -28,9 +40,11 @@ export interface ShipmentViolation {
 }
 
 /**
- * Shipments made outside an authorization (docs/design.md §5): a shipment is compliant when the status
- * on its `shippedOn` is `authorized`. Each is judged twice: on what is known now, and on what
- * was known when the shipment was recorded. A shipment violating either view is listed.
+ * Shipments made outside an authorization or over a limit (docs/design.md §5, "Limits on units shipped"): a
+ * shipment is compliant when the status on its `shippedOn` is `authorized` and every limit
+ * judging it holds its units after the shipments recorded before it. Each is judged twice: on
+ * what is known now, and on what was known when the shipment was recorded. A shipment
+ * violating either view is listed.
  */
 export function violations(
   facts: ProgramFactsIndex,
@@ -39,49 +53,69 @@ export function violations(
   const found: ShipmentViolation[] = [];
   for (const [programId, list] of shipments.byProgram) {
     const programFacts = factsOfProgram(facts, programId) ?? [];
-    const now = resolveAuthorization(programFacts);
-    const whenRecorded = picturesByKnowledge(programFacts);
-    for (const s of list) {
-      if (s.retractedAt !== null) continue;
-      const asKnownNow = check(now, s);
-      const asKnownWhenRecorded = check(whenRecorded(s.position), s);
-      if (asKnownNow.compliant && asKnownWhenRecorded.compliant) continue;
+    const live = list.filter((s) => s.retractedAt === null);
+    const now = judgeRecorded(knowledgeOf(programFacts), live);
+    const whenRecorded = knowledgeByPosition(programFacts);
+    live.forEach((s, i) => {
+      const asKnownNow = check(now[i] as ShipmentJudgment);
+      const asKnownWhenRecorded = check(judgedWhenRecorded(whenRecorded(s.position), list, s));
+      if (asKnownNow.compliant && asKnownWhenRecorded.compliant) return;
       found.push({
         programId,
         shipmentId: s.shipmentId,
         eventId: s.eventId,
         shippedOn: s.shippedOn,
         units: s.units,
+        ...(s.customerRef !== undefined && { customerRef: s.customerRef }),
+        ...(s.destination !== undefined && { destination: s.destination }),
         position: s.position,
         recordedAt: s.recordedAt,
         asKnownNow,
         asKnownWhenRecorded,
       });
-    }
+    });
   }
   return found.sort((a, b) => a.position - b.position);
 }
 
-function check(picture: AuthorizationPicture, s: ShipmentEntry): ShipmentCheck {
-  const { status, rule } = statusOn(picture, s.shippedOn);
-  return { status, rule, compliant: status === 'authorized' };
+/** A shipment judged as known when it was recorded, against the shipments on record then. */
+export function judgedWhenRecorded(
+  knowledge: ProgramKnowledge,
+  list: readonly ShipmentEntry[],
+  s: ShipmentEntry,
+): ShipmentJudgment {
+  const before = knowledge.limits.length
+    ? list.filter((e) => e.position < s.position && shipmentKnownAt(e, s.position))
+    : [];
+  return judgeShipment(knowledge, tally(before), s);
 }
 
+const check = (j: ShipmentJudgment): ShipmentCheck => ({
+  status: j.status,
+  rule: j.rule,
+  compliant: j.decision === 'allowed',
+  breach: j.breach,
+  explanation: j.explanation,
+  limits: j.remaining,
+});
+
 /**
- * The picture as known at any position, resolved once per distinct state of knowledge:
- * thousands of shipments share the few moments at which the program's facts changed.
+ * What was known at any position, resolved once per distinct state of knowledge: thousands of
+ * shipments share the few moments at which the program's facts changed.
  */
-function picturesByKnowledge(facts: readonly Fact[]): (position: number) => AuthorizationPicture {
+export function knowledgeByPosition(
+  facts: readonly Fact[],
+): (position: number) => ProgramKnowledge {
   const positions = facts.map((f) => f.position).sort((a, b) => a - b);
-  const cache = new Map<number, AuthorizationPicture>();
+  const cache = new Map<number, ProgramKnowledge>();
   return (position) => {
     const known = countAtOrBelow(positions, position);
-    let picture = cache.get(known);
-    if (!picture) {
-      picture = resolveAuthorization(facts, { position });
-      cache.set(known, picture);
+    let knowledge = cache.get(known);
+    if (!knowledge) {
+      knowledge = knowledgeOf(facts, { position });
+      cache.set(known, knowledge);
     }
-    return picture;
+    return knowledge;
   };
 }
 

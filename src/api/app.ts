@@ -10,6 +10,7 @@ import { metricsPlugin } from './plugins/metrics.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
+import { checkRoutes } from './routes/checks.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { healthRoutes } from './routes/health.ts';
 import { integrityRoutes } from './routes/integrity.ts';
@@ -65,6 +66,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   // The versioned API; /healthz, /readyz, /metrics and /docs stay unversioned.
   await app.register(commandRoutes, { prefix: '/v1' });
   await app.register(queryRoutes, { prefix: '/v1' });
+  await app.register(checkRoutes, { prefix: '/v1' });
   await app.register(integrityRoutes, { prefix: '/v1' });
   await app.register(receiptRoutes, { prefix: '/v1' });
   await app.register(reportRoutes, { prefix: '/v1' });

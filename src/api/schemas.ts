@@ -7,9 +7,11 @@ import type { Deadline } from '../../projections/deadlines.ts';
 import type { TimelineInterval } from '../../projections/timeline.ts';
 import type { ShipmentViolation } from '../../projections/violations.ts';
 import {
+  type Breach,
   CalendarDate,
   CalendarOffset,
   Channel,
+  type LimitUse,
   type ProgramStatus,
   Rule,
   Slug,
@@ -27,6 +29,38 @@ const fits =
   <S extends z.ZodType>(schema: S & (T extends z.input<S> ? unknown : never)) =>
     schema;
 
+export const LimitUseResponse = fits<LimitUse>()(
+  z
+    .object({
+      limitId: z.string().describe("The letter's event id and the limit's place in it"),
+      eventId: z.string(),
+      setBy: z.string().describe('The letter in words'),
+      limit: z.int().describe('The units the limit allows in its period'),
+      per: z.enum(['authorization', 'month', 'quarter', 'year']),
+      customerRef: z.string().optional(),
+      destination: z.string().optional(),
+      period: z.object({
+        from: CalendarDate,
+        until: CalendarDate.nullable(),
+        name: z.string(),
+      }),
+      used: z.int().describe('Units counted in the period before this shipment'),
+      remaining: z
+        .int()
+        .describe('Units left after this shipment; negative: by how much it goes over'),
+    })
+    .meta({ id: 'LimitUse' }),
+);
+
+export const BreachResponse = fits<Breach>()(
+  z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('outside-authorization'), status: Status, rule: Rule }),
+      z.object({ kind: z.literal('over-limit'), limit: LimitUseResponse }),
+    ])
+    .meta({ id: 'Breach' }),
+);
+
 export const CommandAccepted = z
   .object({
     eventId: z
@@ -38,6 +72,13 @@ export const CommandAccepted = z
     position: z.int().describe('The global position after the command'),
     alreadyRecorded: z.boolean(),
     events: z.array(z.object({ eventId: z.uuid(), revision: z.int(), position: z.int() })),
+    violation: z
+      .object({ breach: BreachResponse, explanation: z.string() })
+      .nullable()
+      .optional()
+      .describe(
+        'A recorded shipment only: what it breaks as known when recorded (an authorization or a limit), or null',
+      ),
   })
   .meta({ id: 'CommandAccepted' });
 
@@ -148,7 +189,14 @@ export const DeadlineResponse = fits<Deadline>()(
     .meta({ id: 'Deadline' }),
 );
 
-const ShipmentCheck = z.object({ status: Status, rule: Rule, compliant: z.boolean() });
+const ShipmentCheck = z.object({
+  status: Status,
+  rule: Rule,
+  compliant: z.boolean(),
+  breach: BreachResponse.nullable(),
+  explanation: z.string(),
+  limits: z.array(LimitUseResponse),
+});
 export const ViolationResponse = fits<ShipmentViolation>()(
   z
     .object({
@@ -157,6 +205,8 @@ export const ViolationResponse = fits<ShipmentViolation>()(
       eventId: z.string(),
       shippedOn: CalendarDate,
       units: z.int(),
+      customerRef: z.string().optional(),
+      destination: z.string().optional(),
       position: z.int(),
       recordedAt: z.string(),
       asKnownNow: ShipmentCheck,

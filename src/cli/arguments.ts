@@ -1,6 +1,6 @@
 import { Temporal } from 'temporal-polyfill';
 import { z } from 'zod';
-import { type AsKnownAt, CalendarDate, Slug } from '../domain/index.ts';
+import { type AsKnownAt, CalendarDate, RecordShipment, Slug } from '../domain/index.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
 /** Parses one argument with a schema; a bad value is a usage error naming the option. */
@@ -18,6 +18,11 @@ export const programId = (value: string) => parse(Slug, value, 'program');
 export const date = (value: string, name: string) => parse(CalendarDate, value, name);
 export const count = (value: string, name: string) =>
   parse(z.coerce.number().int().min(0), value, name);
+export const units = (value: string, name: string) =>
+  parse(z.coerce.number().pipe(RecordShipment.shape.units), value, name);
+/** A customer or a destination, checked as a shipment's are. */
+export const reference = (value: string, name: string) =>
+  parse(RecordShipment.shape.customerRef.unwrap(), value, name);
 
 /** `--as-known-at`: digits are a global position, anything else must be an ISO 8601 instant. */
 export function asKnownAt(value: string | undefined): AsKnownAt | undefined {

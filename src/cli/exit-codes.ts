@@ -15,6 +15,8 @@ export const EXIT = {
   credentials: 6,
   /** a file the auditor trusts (checkpoint, public key, receipt, API key file) cannot be read or parsed. */
   trustedFile: 7,
+  /** `check`: the planned shipment would be blocked (outside an authorization, or over a limit). */
+  blocked: 8,
 } as const;
 
 /** An error that knows its exit code; its message is the one line the user sees. */

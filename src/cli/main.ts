@@ -4,6 +4,7 @@ import { createCli } from './cli.ts';
 import { auditCommand } from './commands/audit.ts';
 import { auditTrailCommand } from './commands/audit-trail.ts';
 import { backdatingCommand } from './commands/backdating.ts';
+import { checkCommand } from './commands/check.ts';
 import { checkpointCommand } from './commands/checkpoint.ts';
 import { deadlinesCommand } from './commands/deadlines.ts';
 import { documentsCommand } from './commands/documents.ts';
@@ -25,6 +26,7 @@ import { cliConfig } from './open-ledger.ts';
 try {
   const cli = createCli(cliConfig());
   statusCommand(cli);
+  checkCommand(cli);
   auditTrailCommand(cli);
   timelineCommand(cli);
   replayCommand(cli);

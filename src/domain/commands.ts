@@ -6,6 +6,7 @@ import {
   NoticeReceived,
   ProgramEnded,
   ProgramRegistered,
+  ShipmentChecked,
   ShipmentRecorded,
   SpecificationRegistered,
   TechnicalDataPackageReleased,
@@ -27,6 +28,7 @@ export const RecordNotice = NoticeReceived;
 export const SubmitLicenseApplication = LicenseApplicationSubmitted;
 export const DecideLicenseApplication = LicenseApplicationDecided;
 export const RecordShipment = ShipmentRecorded;
+export const RecordCheck = ShipmentChecked;
 export const EndProgram = ProgramEnded;
 export const RetractEvent = EventRetracted;
 
@@ -42,6 +44,7 @@ export const ProgramCommand = z.discriminatedUnion('type', [
   command('SubmitLicenseApplication', SubmitLicenseApplication),
   command('DecideLicenseApplication', DecideLicenseApplication),
   command('RecordShipment', RecordShipment),
+  command('RecordCheck', RecordCheck),
   command('EndProgram', EndProgram),
   command('RetractEvent', RetractEvent),
 ]);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CalendarDate } from './calendar.ts';
 import { EventId, Slug, Text } from './identifiers.ts';
+import { UnitLimit } from './limit.ts';
 import { Term } from './terms.ts';
 
 /** Event payloads of docs/design.md §4; every type below is inferred from these schemas. */
@@ -75,6 +76,8 @@ export const LicenseApplicationDecided = z
     decision: z.enum(['approved', 'rejected']),
     reasons: z.array(Text(2000)).max(50),
     resubmissionAllowed: z.boolean(),
+    /** Caps on the units an approval authorizes (docs/design.md "Limits on units shipped"); approvals only. */
+    limits: z.array(UnitLimit).max(50).optional(),
   })
   .strict();
 
@@ -84,6 +87,38 @@ export const ShipmentRecorded = z
     shippedOn: CalendarDate,
     units: z.int().positive().max(1_000_000_000),
     customerRef: Text(200).optional(),
+    /** Where the units go: a limit naming a destination counts only shipments naming it. */
+    destination: Text(200).optional(),
+  })
+  .strict();
+
+/** One order line a check answered, with the answer (docs/design.md "Checks"). */
+export const CheckedLine = z
+  .object({
+    shippedOn: CalendarDate,
+    units: z.int().positive().max(1_000_000_000),
+    customerRef: Text(200).optional(),
+    destination: Text(200).optional(),
+    decision: z.enum(['allowed', 'blocked']),
+    explanation: Text(4000),
+    /** The events the answer rests on: the letters that decide. */
+    basis: z.array(EventId).max(1000),
+  })
+  .strict();
+
+/** A pre-shipment check kept as evidence: what was asked, what the ledger answered, as of when. */
+export const ShipmentChecked = z
+  .object({
+    /** The global position the answer was given at (what the ledger held). */
+    answeredAtPosition: z.int().min(0),
+    /** The record time asked about, when the check asked as the ledger knew then. */
+    asKnownAt: z
+      .union([
+        z.object({ position: z.int().min(0) }).strict(),
+        z.object({ instant: z.iso.datetime({ offset: true }) }).strict(),
+      ])
+      .optional(),
+    lines: z.array(CheckedLine).min(1).max(5000),
   })
   .strict();
 
@@ -106,6 +141,7 @@ export const ProgramEvent = z.discriminatedUnion('type', [
   event('LicenseApplicationSubmitted', LicenseApplicationSubmitted),
   event('LicenseApplicationDecided', LicenseApplicationDecided),
   event('ShipmentRecorded', ShipmentRecorded),
+  event('ShipmentChecked', ShipmentChecked),
   event('ProgramEnded', ProgramEnded),
   event('EventRetracted', EventRetracted),
 ]);

@@ -89,6 +89,8 @@ export function decideProgram(
             );
       return [{ type: 'ShipmentRecorded', data: command.data }];
     }
+    case 'RecordCheck':
+      return [{ type: 'ShipmentChecked', data: command.data }];
     case 'EndProgram':
       return [{ type: 'ProgramEnded', data: command.data }];
     case 'RetractEvent': {
@@ -172,6 +174,11 @@ function decideLicense(
           'application-already-decided',
           `application ${decision.applicationId} is already decided (event ${existing.eventId}); retract that decision to correct it`,
         );
+  if (decision.limits?.length && decision.decision !== 'approved')
+    return refuse(
+      'contradictory-terms',
+      `a rejection cannot set limits: limits cap what an approval authorizes`,
+    );
   if (decision.decidedOn < application.data.submittedOn)
     return refuse(
       'decision-before-submission',
@@ -200,6 +207,8 @@ export function evolveProgram(state: ProgramState, event: Identified<ProgramEven
       return state;
     case 'ShipmentRecorded':
       state.shipments.set(event.data.shipmentId, event);
+      return state;
+    case 'ShipmentChecked':
       return state;
     case 'ProgramEnded':
       return { ...state, endedBy: event.eventId };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CalendarDate, CalendarOffset } from './calendar.ts';
 import { Slug } from './identifiers.ts';
+import { UnitLimit } from './limit.ts';
 
 /** The conditions a notice sets (docs/design.md §4 "Notice terms"), a union on `kind`. */
 export const AuthorizesTerm = z
@@ -27,14 +28,21 @@ export const RevokesTerm = z
   .object({ kind: z.literal('revokes'), effectiveOn: CalendarDate })
   .strict();
 
+/** A cap on the units shipped while the letter governs (docs/design.md "Limits on units shipped"). */
+export const LimitsUnitsTerm = z
+  .object({ kind: z.literal('limits-units'), ...UnitLimit.shape })
+  .strict();
+
 export const Term = z.discriminatedUnion('kind', [
   AuthorizesTerm,
   SunsetAfterTriggerTerm,
   EndsOnTerm,
   SuspendsTerm,
   RevokesTerm,
+  LimitsUnitsTerm,
 ]);
 
 export type Term = z.infer<typeof Term>;
 export type SunsetAfterTriggerTerm = z.infer<typeof SunsetAfterTriggerTerm>;
 export type SuspendsTerm = z.infer<typeof SuspendsTerm>;
+export type LimitsUnitsTerm = z.infer<typeof LimitsUnitsTerm>;

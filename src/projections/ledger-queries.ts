@@ -10,16 +10,21 @@ import {
   programFacts,
 } from '../../projections/program-facts.ts';
 import { knownAtPosition, recordClock } from '../../projections/record-clock.ts';
-import { shipments } from '../../projections/shipments.ts';
+import { shipmentKnownAt, shipments } from '../../projections/shipments.ts';
 import { timeline } from '../../projections/timeline.ts';
-import { violations } from '../../projections/violations.ts';
+import { judgedWhenRecorded, violations } from '../../projections/violations.ts';
 import {
   type AsKnownAt,
+  type Breach,
   type CalendarDate,
+  checkLines,
   type EventData,
   evaluate,
   type Fact,
+  knowledgeOf,
   type ProgramStatus,
+  type ShipmentJudgment,
+  type Shipped,
   streams,
 } from '../domain/index.ts';
 import type { EventStore } from '../eventstore/port.ts';
@@ -151,6 +156,34 @@ export function ledgerQueries(
     /** The stream that holds an event, or null when the ledger has no such event. */
     streamOf: (eventId: string): string | null =>
       projections.state(eventStreams).get(eventId) ?? null,
+
+    /**
+     * Order lines of one program checked in order against its letters and the shipments on
+     * record, as known at `asKnownAt` (docs/design.md "Checks"). A program the ledger does not
+     * hold has no authorization: every line is blocked.
+     */
+    check(programId: string, lines: readonly Shipped[], asKnownAt?: AsKnownAt): ShipmentJudgment[] {
+      const at = cut(asKnownAt);
+      const onRecord = (shipped().byProgram.get(programId) ?? []).filter((e) =>
+        at ? shipmentKnownAt(e, at.position) : e.retractedAt === null,
+      );
+      return checkLines(knowledgeOf(factsOfProgram(facts(), programId) ?? [], at), onRecord, lines);
+    },
+
+    /** What a recorded shipment breaks as known when it was recorded; null when nothing. */
+    shipmentViolation(
+      programId: string,
+      eventId: string,
+    ): { breach: Breach; explanation: string } | null {
+      const list = shipped().byProgram.get(programId) ?? [];
+      const entry = shipped().byEventId.get(eventId);
+      if (!entry) return null;
+      const known = knowledgeOf(factsOfProgram(facts(), programId) ?? [], {
+        position: entry.position,
+      });
+      const judged = judgedWhenRecorded(known, list, entry);
+      return judged.breach && { breach: judged.breach, explanation: judged.explanation };
+    },
 
     deadlines: (options: { today: CalendarDate; withinDays: number }) =>
       deadlines(facts(), options),

@@ -1,5 +1,6 @@
 /** The audit report as JSON, CSV (RFC 4180, one table with a `section` column) or Markdown. */
 import { stringify } from 'csv-stringify/sync';
+import type { LimitUse } from '../domain/index.ts';
 import { type AuditReport, grownSince } from './audit-report.ts';
 import { csvCell, markdownCell } from './neutralize.ts';
 
@@ -58,7 +59,7 @@ export function reportRows(report: AuditReport): Row[] {
         recordedAt: v.recordedAt,
         type: 'ShipmentRecorded',
         validDate: v.shippedOn,
-        content: `shipment ${v.shipmentId}, ${v.units} units: as known now ${v.asKnownNow.status} (${v.asKnownNow.rule}); as known when recorded ${v.asKnownWhenRecorded.status} (${v.asKnownWhenRecorded.rule})`,
+        content: `shipment ${v.shipmentId}, ${v.units} units: as known now ${v.asKnownNow.status} (${v.asKnownNow.rule}); as known when recorded ${v.asKnownWhenRecorded.status} (${v.asKnownWhenRecorded.rule})${limitsInWords(v.asKnownNow.limits)}`,
         eventId: v.eventId,
       }),
     ),
@@ -116,3 +117,14 @@ export function formatReport(report: AuditReport, format: 'json' | 'csv' | 'md')
     }
   }
 }
+
+/** Units used and left under each limit judging a shipment, as known now. */
+export const limitsInWords = (limits: readonly LimitUse[]): string =>
+  limits.length === 0
+    ? ''
+    : `; limits as known now: ${limits
+        .map(
+          (l) =>
+            `${l.limit} per ${l.per} set by ${l.setBy} in the ${l.period.name}: ${l.used} used before, ${l.remaining} left after`,
+        )
+        .join('; ')}`;

@@ -1,6 +1,7 @@
 import type { AuditEntry } from '../../projections/audit-trail.ts';
 import type { TimelineInterval } from '../../projections/timeline.ts';
 import { type AuditReport, grownSince } from './audit-report.ts';
+import { limitsInWords } from './formats.ts';
 import { escapeHtml } from './neutralize.ts';
 
 const COLORS: Record<string, string> = {
@@ -90,10 +91,10 @@ ${report.entries.map(eventRow).join('\n')}
 ${
   report.violations.length === 0
     ? '<p>No shipment outside an authorization.</p>'
-    : `<table><thead><tr><th>#</th><th>Shipment</th><th>Shipped on</th><th>Units</th><th>As known now</th><th>As known when recorded</th></tr></thead><tbody>${report.violations
+    : `<table><thead><tr><th>#</th><th>Shipment</th><th>Shipped on</th><th>Units</th><th>As known now</th><th>As known when recorded</th><th>Why, and the limits</th></tr></thead><tbody>${report.violations
         .map(
           (v) =>
-            `<tr><td>${v.position}</td><td>${escapeHtml(v.shipmentId)}</td><td>${escapeHtml(v.shippedOn)}</td><td>${v.units}</td><td>${escapeHtml(`${v.asKnownNow.status} (${v.asKnownNow.rule})`)}</td><td>${escapeHtml(`${v.asKnownWhenRecorded.status} (${v.asKnownWhenRecorded.rule})`)}</td></tr>`,
+            `<tr><td>${v.position}</td><td>${escapeHtml(v.shipmentId)}</td><td>${escapeHtml(v.shippedOn)}</td><td>${v.units}</td><td>${escapeHtml(`${v.asKnownNow.status} (${v.asKnownNow.rule})`)}</td><td>${escapeHtml(`${v.asKnownWhenRecorded.status} (${v.asKnownWhenRecorded.rule})`)}</td><td>${escapeHtml(v.asKnownNow.explanation + limitsInWords(v.asKnownNow.limits))}</td></tr>`,
         )
         .join('')}</tbody></table>`
 }

@@ -47,7 +47,7 @@ describe('GET /openapi.json', () => {
 
   it('documents every /v1 route fastify serves, with its method', () => {
     const routes = v1Routes();
-    expect(routes.length).toBe(29);
+    expect(routes.length).toBe(31);
     for (const { method, url } of routes) {
       const operation = spec.paths[openApiPath(url)]?.[method.toLowerCase()];
       expect(operation, `${method} ${url}`).toBeDefined();
@@ -69,9 +69,12 @@ describe('GET /openapi.json', () => {
           : url === '/v1/ledger/checkpoints' && method === 'POST'
             ? // An admin's signing takes no body: it signs, or gives the latest, or finds no history.
               ['200', '409', '403']
-            : method === 'POST'
-              ? ['201', '200', '409', '412', '413', '415', '422', '400', '403']
-              : ['200', '404', '400', '403'];
+            : url.endsWith('/checks')
+              ? // A check answers; with `record` it keeps evidence under an Idempotency-Key.
+                ['200', '422', '413', '415', '400', '403']
+              : method === 'POST'
+                ? ['201', '200', '409', '412', '413', '415', '422', '400', '403']
+                : ['200', '404', '400', '403'];
       for (const code of [...expected, '401', '429'])
         expect(codes, `${method} ${url}`).toContain(code);
       expect(JSON.stringify(operation.responses?.['401'])).toContain(

@@ -299,6 +299,13 @@ describe('GET /v1/compliance/violations and /backdating', () => {
           status: 'expired',
           rule: 'expired-by-sunset-after-trigger',
           compliant: false,
+          breach: {
+            kind: 'outside-authorization',
+            status: 'expired',
+            rule: 'expired-by-sunset-after-trigger',
+          },
+          explanation: expect.stringMatching(/^Blocked: expired on 2007-09-08/),
+          limits: [],
         },
         asKnownWhenRecorded: expect.objectContaining({ status: 'expired', compliant: false }),
       }),

@@ -21,8 +21,8 @@ interface Route {
   method: 'GET' | 'POST';
   /** As registered with fastify. */
   url: string;
-  /** command: recorder and admin; query: every reader; admin: admin only. */
-  kind: 'command' | 'query' | 'admin';
+  /** command: recorder and admin; query and check: every reader; admin: admin only. */
+  kind: 'command' | 'query' | 'check' | 'admin';
   /** A concrete request for it (ids of what the seeded ledger holds). */
   path: () => string;
   body?: () => unknown;
@@ -122,6 +122,20 @@ const ROUTES: Route[] = [
     url: '/v1/ledger/checkpoints',
     kind: 'admin',
     path: () => '/v1/ledger/checkpoints',
+  },
+  {
+    method: 'POST',
+    url: '/v1/programs/:id/checks',
+    kind: 'check',
+    path: () => `${P}/checks`,
+    body: () => ({ shippedOn: '2007-06-01', units: 1 }),
+  },
+  {
+    method: 'POST',
+    url: '/v1/checks',
+    kind: 'check',
+    path: () => '/v1/checks',
+    body: () => ({ lines: [{ programId: PROGRAM_ID, shippedOn: '2007-06-01', units: 1 }] }),
   },
   query('/v1/ledger/checkpoint/public-key', '/v1/ledger/checkpoint/public-key'),
   {
@@ -232,7 +246,7 @@ describe('authorization', () => {
     ...ROUTES.filter((r) => r.kind !== 'admin').flatMap((route) =>
       (['recorder', 'admin'] as const).map((as) => ({ label: `${as}: ${name(route)}`, route, as })),
     ),
-    ...QUERIES.map((route) => ({
+    ...[...QUERIES, ...ROUTES.filter((r) => r.kind === 'check')].map((route) => ({
       label: `auditor: ${name(route)}`,
       route,
       as: 'auditor' as const,

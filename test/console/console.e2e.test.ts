@@ -349,9 +349,10 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     await form.getByLabel('Shipped on').fill('2007-09-10');
     await form.getByLabel('Units').fill('120');
     await form.getByRole('button', { name: 'Record the shipment' }).click();
+    // The 201 carries the violation: the form warns at once, as an alert.
     await expect
-      .poll(() => form.getByRole('status').textContent())
-      .toContain('Recorded at position 7');
+      .poll(() => form.getByRole('alert').textContent())
+      .toMatch(/^Recorded at position 7, and it is a violation: Blocked: revoked on 2007-07-01/);
 
     await page.goto(`${base}/console/#/violations`);
     const row = page.getByRole('row', { name: /shipment-2007-09-10/ });
@@ -363,6 +364,26 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     expect(cells[4]).toMatch(/^violation\s+revoked/);
     await shoot('violations-laptop');
     await expectAccessible('the violations page');
+  });
+
+  it('checks a planned shipment before it ships: blocked after the revocation, allowed before', async () => {
+    await page.goto(`${base}/console/#/record`);
+    const form = page.locator('form', {
+      has: page.getByRole('heading', { name: 'Check before shipping' }),
+    });
+    await form.getByLabel('Program').fill(EXAMPLE_PROGRAM);
+    await form.getByLabel('Planned shipping date').fill('2007-07-01');
+    await form.getByLabel('Units').fill('5');
+    await form.getByRole('button', { name: 'Check' }).click();
+    await expect
+      .poll(() => form.getByRole('alert').textContent())
+      .toMatch(/^Blocked: revoked on 2007-07-01/);
+    await form.getByLabel('Planned shipping date').fill('2007-06-30');
+    await form.getByRole('button', { name: 'Check' }).click();
+    await expect
+      .poll(() => form.getByRole('status').textContent())
+      .toMatch(/^Allowed: authorized since/);
+    await expectAccessible('the check form');
   });
 
   it('shows the deadlines within 30, 60 or 90 days', async () => {

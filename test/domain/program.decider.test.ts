@@ -202,6 +202,37 @@ describe('program decider', () => {
         })
         .thenRefuses('decision-before-submission');
     });
+
+    it('records an approval with limits, and refuses limits on a rejection', () => {
+      const limits = [{ units: 500, per: 'year' as const }];
+      given(registered, application)
+        .when({ type: 'DecideLicenseApplication', data: { ...decision.data, limits } })
+        .thenRecords([{ type: 'LicenseApplicationDecided', data: { ...decision.data, limits } }]);
+      given(registered, application)
+        .when({
+          type: 'DecideLicenseApplication',
+          data: { ...decision.data, decision: 'rejected', limits },
+        })
+        .thenRefuses('contradictory-terms', /a rejection cannot set limits/);
+    });
+
+    it('records a check as evidence, after the end too', () => {
+      const checked = {
+        answeredAtPosition: 3,
+        lines: [
+          {
+            shippedOn: '2007-06-01',
+            units: 5,
+            decision: 'allowed' as const,
+            explanation: 'Allowed: authorized.',
+            basis: [notice.eventId],
+          },
+        ],
+      };
+      given(registered, ended)
+        .when({ type: 'RecordCheck', data: checked })
+        .thenRecords([{ type: 'ShipmentChecked', data: checked }]);
+    });
     it("records the regulator's decision on an ended program (rule 6)", () => {
       given(registered, application, ended)
         .when({ type: 'DecideLicenseApplication', data: decision.data })

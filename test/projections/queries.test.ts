@@ -47,16 +47,23 @@ describe('violations', () => {
       expect.objectContaining({
         shipmentId: 'sh-1',
         position: shipment.position,
-        asKnownNow: {
+        asKnownNow: expect.objectContaining({
           status: 'expired',
           rule: 'expired-by-sunset-after-trigger',
           compliant: false,
-        },
-        asKnownWhenRecorded: {
+          breach: {
+            kind: 'outside-authorization',
+            status: 'expired',
+            rule: 'expired-by-sunset-after-trigger',
+          },
+          limits: [],
+        }),
+        asKnownWhenRecorded: expect.objectContaining({
           status: 'authorized',
           rule: 'authorized-as-continued-by-notice',
           compliant: true,
-        },
+          breach: null,
+        }),
       }),
     ]);
     const retraction = await recordEvent(store, programStream, {

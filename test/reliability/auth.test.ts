@@ -163,7 +163,9 @@ describe('every route refuses requests without a valid key of an allowed role', 
   });
 
   const protectedRoutes = () => routes.filter((r) => r.template.startsWith('/v1/'));
-  const isCommand = (r: Route) => r.method === 'POST';
+  // A check is a question any reader may ask (its body and `record` in test/api/roles.test.ts).
+  const isCheck = (r: Route) => r.template.endsWith('/checks');
+  const isCommand = (r: Route) => r.method === 'POST' && !isCheck(r);
 
   /** Concrete URLs for a route: existing and unknown ids, and a garbage query string. */
   function urls(route: Route): string[] {
@@ -291,7 +293,7 @@ describe('every route refuses requests without a valid key of an allowed role', 
     const commands = protectedRoutes().filter(isCommand);
     expect(commands.length).toBeGreaterThanOrEqual(9);
     expect(await sweep('auditor on commands', commands, () => ({ key: auditor }), 403)).toEqual([]);
-    for (const route of protectedRoutes().filter((r) => !isCommand(r))) {
+    for (const route of protectedRoutes().filter((r) => !isCommand(r) && !isCheck(r))) {
       const url =
         route.template.replace('{id}', PROGRAM).replace('{eventId}', existingEventId) +
         (requiredQuery[route.label] ?? '');

@@ -345,6 +345,7 @@ const EVENT_TYPES = new Set([
   'LicenseApplicationSubmitted',
   'LicenseApplicationDecided',
   'ShipmentRecorded',
+  'ShipmentChecked',
   'ProgramEnded',
   'EventRetracted',
 ]);

@@ -12,7 +12,13 @@ export function OutcomeNote({ outcome, programId }: { outcome: Outcome; programI
       </p>
     );
   const { accepted } = outcome;
-  return (
+  const violation = accepted.violation;
+  return violation ? (
+    <p role="alert" class="error">
+      Recorded at position {accepted.position}, and it is a violation: {violation.explanation}{' '}
+      {programId && <a href={programHref(programId)}>Open the program</a>}
+    </p>
+  ) : (
     <p role="status" class="ok-note">
       {accepted.alreadyRecorded
         ? 'Already on record: nothing was written twice.'

@@ -15,6 +15,7 @@ export function ShipmentForm({ programIds }: { programIds: readonly string[] }) 
     shippedOn: '',
     units: '',
     customerRef: '',
+    destination: '',
   });
   const [errors, setErrors] = useState<FieldErrors>({});
   const { key, outcome, submit } = useSubmission();
@@ -29,6 +30,7 @@ export function ShipmentForm({ programIds }: { programIds: readonly string[] }) 
       shippedOn: fields.shippedOn,
       units: fields.units.trim() === '' ? undefined : Number(fields.units),
       ...(fields.customerRef.trim() ? { customerRef: fields.customerRef } : {}),
+      ...(fields.destination.trim() ? { destination: fields.destination } : {}),
     });
     const program = Slug.safeParse(fields.programId);
     setErrors({
@@ -85,9 +87,12 @@ export function ShipmentForm({ programIds }: { programIds: readonly string[] }) 
       <Field form={form} path="customerRef" label="Customer reference (optional)" errors={errors}>
         {(props) => <input {...props} value={fields.customerRef} onInput={set('customerRef')} />}
       </Field>
+      <Field form={form} path="destination" label="Destination (optional)" errors={errors}>
+        {(props) => <input {...props} value={fields.destination} onInput={set('destination')} />}
+      </Field>
       <OtherErrors
         errors={errors}
-        shown={['programId', 'shipmentId', 'shippedOn', 'units', 'customerRef']}
+        shown={['programId', 'shipmentId', 'shippedOn', 'units', 'customerRef', 'destination']}
       />
       <p class="muted">Idempotency-Key of this submission: {key}</p>
       <button type="submit" class="primary" disabled={outcome.state === 'sending'}>

@@ -1,4 +1,5 @@
 import { answer, api, type Role } from '../api';
+import { CheckForm } from '../forms/check-form';
 import { NoticeForm } from '../forms/notice-form';
 import { ShipmentForm } from '../forms/shipment-form';
 import { TdpReleaseForm } from '../forms/tdp-form';
@@ -26,6 +27,7 @@ export function RecordPage({ role }: { role: Role }) {
   return (
     <section aria-labelledby="record-title">
       <h1 id="record-title">Record a letter, a shipment, a TDP release</h1>
+      <CheckForm programIds={programIds} />
       <NoticeForm programIds={programIds} />
       <TdpReleaseForm />
       <ShipmentForm programIds={programIds} />

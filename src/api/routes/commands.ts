@@ -258,16 +258,20 @@ async function commands(app: FastifyInstance) {
     );
     if (!visible) reply.header('ledger-read-models', 'behind');
     const created = result.events.length > 0;
+    const eventId = result.events[0]?.eventId ?? null;
+    // A shipment's answer says at once whether it breaks an authorization or a limit.
+    const shipped = target.command.type === 'RecordShipment' && visible && eventId !== null;
     return reply
       .code(created ? 201 : 200)
       .header('etag', `"${result.revision}"`)
       .send({
-        eventId: result.events[0]?.eventId ?? null,
+        eventId,
         stream: result.stream,
         revision: result.revision,
         position: result.position,
         alreadyRecorded: !created,
         events: result.events,
+        ...(shipped && { violation: app.ledger.queries.shipmentViolation(target.id, eventId) }),
       });
   }
 }
