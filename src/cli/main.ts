@@ -4,6 +4,7 @@ import { createCli } from './cli.ts';
 import { auditCommand } from './commands/audit.ts';
 import { auditTrailCommand } from './commands/audit-trail.ts';
 import { backdatingCommand } from './commands/backdating.ts';
+import { backupCommand } from './commands/backup.ts';
 import { checkpointCommand } from './commands/checkpoint.ts';
 import { deadlinesCommand } from './commands/deadlines.ts';
 import { documentsCommand } from './commands/documents.ts';
@@ -36,6 +37,7 @@ try {
   documentsCommand(cli);
   reportCommand(cli);
   exportCommand(cli);
+  backupCommand(cli);
   importCommand(cli);
   deadlinesCommand(cli);
   violationsCommand(cli);

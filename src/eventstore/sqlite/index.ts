@@ -1,4 +1,5 @@
 /** The SQLite adapter: what the rest of the code base may use. */
+export { BackupTargetExistsError, backupSqliteLedger } from './backup.ts';
 export type { GroupCommit } from './group-commit.ts';
 export { LedgerSchemaVersionError, SCHEMA_VERSION } from './migrations/index.ts';
 export {
