@@ -17,7 +17,12 @@ export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
   if (format === 'json') return { level: config.LOG_LEVEL };
   return {
     level: config.LOG_LEVEL,
-    stream: pretty({ sync: true, colorize: process.stdout.isTTY, ignore: 'pid,hostname' }),
+    // The request line's fields are in its message already: shown once, on one line.
+    stream: pretty({
+      sync: true,
+      colorize: process.stdout.isTTY,
+      ignore: 'pid,hostname,reqId,method,url,statusCode,responseTime',
+    }),
   };
 }
 
