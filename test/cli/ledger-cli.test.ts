@@ -43,6 +43,8 @@ describe('the ledger binary', () => {
         as,
       );
     await s.close();
+    // Seeding began the checkpoint history; the grown tree is signed as the service would.
+    expect((await ledger('--store', main, 'checkpoint')).code).toBe(0);
   }, 60_000);
 
   it('status: a table by default, JSON with --json, as known at a position', async () => {
