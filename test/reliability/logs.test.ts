@@ -34,6 +34,13 @@ describe('request logs', () => {
       msg: expect.stringMatching(/^GET \/readyz\?probe=logs-1 200 \d+ ms$/),
     });
     expect(entry.reqId).toMatch(/\S/);
+    // The listening line names the version, the store and where to go.
+    const { version } = (await import('../../package.json', { with: { type: 'json' } })).default;
+    expect(all.find((line) => line.includes('listening at'))).toMatch(
+      new RegExp(
+        `compliance-ledger ${version} listening at (http://127\\.0\\.0\\.1:\\d+) on sqlite:\\S+: console \\1/console/, API docs \\1/docs, metrics \\1/metrics`,
+      ),
+    );
     // fastify's own "incoming request" / "request completed" pair is off.
     expect(all.some((line) => /incoming request|request completed/.test(line))).toBe(false);
     await server.stop('SIGTERM');
