@@ -63,7 +63,10 @@ module.exports = {
         'better-sqlite3 is loaded through src/eventstore/sqlite/driver.ts, which picks the version that works on this Node',
       severity: 'error',
       from: { pathNot: '^src/eventstore/sqlite/driver\\.ts$' },
-      to: { path: 'node_modules/better-sqlite3(-node22)?/', dependencyTypesNot: ['type-only'] },
+      to: {
+        path: '(node_modules/better-sqlite3(-node22)?|drivers/sqlite-node20)/',
+        dependencyTypesNot: ['type-only'],
+      },
     },
     {
       name: 'no-circular',

@@ -9,9 +9,11 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json tsconfig.verify.json ./
 COPY scripts ./scripts
+# The Node 20 SQLite driver's wrapper: npm reads it, and on Node 24 installs nothing from it.
+COPY drivers ./drivers
 COPY src ./src
 COPY projections ./projections
-# The build makes the console too (console/dist/, from the app's own OpenAPI document).
+# The build makes the console too (dist/console/, from the app's own OpenAPI document).
 COPY console ./console
 RUN npm ci --no-audit --no-fund
 # Production dependencies only, for the final image (prepare finds no compiler and skips).
@@ -26,7 +28,6 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
-COPY --from=build /app/console/dist ./console/dist
 # The default store is sqlite:./data/ledger.sqlite, i.e. /app/data; LEDGER_STORE can point
 # elsewhere (esdb://... in docker-compose.yml).
 RUN mkdir -p /app/data && chown node:node /app/data

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainWords } from './core/plain-words.ts';
 import { DEFAULT_STORE_URL } from './eventstore/open.ts';
 import { isKeyName } from './verify.ts';
 
@@ -49,6 +50,8 @@ export const Config = z.object({
   /** Whole-ledger requests (verify, violations, backdating, deadlines, audit trails) one API key may have in flight. */
   LEDGER_HEAVY_PER_KEY: z.coerce.number().int().min(1).default(2),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty` (one coloured line per entry) or `json`; unset: pretty on a terminal, else JSON. */
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -58,9 +61,12 @@ export type Config = z.infer<typeof Config>;
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const parsed = Config.safeParse(set);
+  const parsed = Config.safeParse(set, { error: plainWords });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    const problems = parsed.error.issues.map((i) => {
+      const name = i.path.join('.');
+      return `${name}: ${i.message}${name in set ? ` (got ${JSON.stringify(set[name])})` : ''}`;
+    });
     throw new Error(`invalid configuration: ${problems.join('; ')}`);
   }
   return parsed.data;

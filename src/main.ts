@@ -3,6 +3,7 @@ import { buildApp } from './api/app.ts';
 import { ensureCredentials } from './api/credentials.ts';
 import { saveFirstStartKeys } from './api/first-start-keys.ts';
 import { type Config, loadConfig } from './config.ts';
+import { toolVersion } from './reports/tool.ts';
 import { START_EXIT, StartupError, startStep } from './startup.ts';
 
 /** Starts the service: `npm start`. Settings come from the environment (README). */
@@ -27,7 +28,13 @@ async function start() {
     );
   await startStep(`HOST:PORT ${config.HOST}:${config.PORT}`, async () => {
     try {
-      await app.listen({ host: config.HOST, port: config.PORT });
+      // The first line a newcomer reads: what runs, on which ledger, and where to go next.
+      await app.listen({
+        host: config.HOST,
+        port: config.PORT,
+        listenTextResolver: (address) =>
+          `compliance-ledger ${toolVersion().version} listening at ${address} on ${redacted(config.LEDGER_STORE)}: console ${address}/console/, API docs ${address}/docs, metrics ${address}/metrics`,
+      });
     } catch (error) {
       await app.close();
       throw error;

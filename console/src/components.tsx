@@ -96,3 +96,33 @@ export function CommittedInput({
     />
   );
 }
+
+/**
+ * A new ledger's first screen: what to record first, in the order the domain requires it (a
+ * program names a registered specification; notices and shipments name a program).
+ */
+export function EmptyLedgerGuide() {
+  return (
+    <section class="panel empty-guide" aria-labelledby="empty-guide-title">
+      <h2 id="empty-guide-title">This ledger has no program yet</h2>
+      <ol>
+        <li>
+          Register the specification a program supplies (<code>POST /v1/specifications</code>, an
+          admin or recorder key).
+        </li>
+        <li>
+          Register the supply program under it (<code>POST /v1/programs</code>).
+        </li>
+        <li>
+          Then record what happens to it on the <a href="#/record">Record</a> page: the regulator's
+          notices, TDP releases and shipments.
+        </li>
+      </ol>
+      <p>
+        To look around first, load the founding case (American Locker's 1118E program) into an empty
+        ledger on the server's machine:
+      </p>
+      <pre class="commands">npx compliance-ledger seed-example</pre>
+    </section>
+  );
+}

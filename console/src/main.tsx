@@ -1,3 +1,5 @@
+// First: zod's settings, before any schema is made.
+import './zod-setup';
 import { render } from 'preact';
 import { App } from './app';
 import './styles.css';

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
+import { loggerOptions, OneLinePerRequest } from './log-format.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { consolePlugin } from './plugins/console.ts';
 import { errorsPlugin, frameworkErrorAsProblem } from './plugins/errors.ts';
@@ -27,7 +28,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     config.LEDGER_REQUEST_TIMEOUT_MS,
   );
   const app = Fastify({
-    logger: { level: config.LOG_LEVEL },
+    logger: loggerOptions(config),
+    logController: new OneLinePerRequest(),
     bodyLimit: config.LEDGER_BODY_LIMIT,
     // Graceful shutdown: close() stops accepting, lets in-flight requests (appends) finish.
     forceCloseConnections: 'idle',

@@ -35,6 +35,11 @@ export class CredentialsFileError extends Error {
   override readonly name = 'CredentialsFileError';
 }
 
+/** A key id the credentials file does not hold (`compliance-ledger keys revoke`: exit 3). */
+export class UnknownKeyError extends Error {
+  override readonly name = 'UnknownKeyError';
+}
+
 /** `ledger keys add` with a name another key (active or revoked) already has. */
 export class DuplicateKeyNameError extends Error {
   override readonly name = 'DuplicateKeyNameError';
@@ -163,7 +168,7 @@ export function addKey(path: string, name: string, role: Role): { key: string; e
 export function revokeKey(path: string, id: string): StoredKey {
   return updateCredentials(path, (keys) => {
     const entry = keys.find((k) => k.id === id);
-    if (!entry) throw new Error(`no key with id ${id}`);
+    if (!entry) throw new UnknownKeyError(`no key with id ${id}`);
     if (entry.revokedAt) throw new Error(`key ${id} is already revoked`);
     entry.revokedAt = new Date().toISOString();
     return entry;

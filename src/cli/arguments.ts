@@ -1,11 +1,12 @@
 import { Temporal } from 'temporal-polyfill';
 import { z } from 'zod';
+import { plainWords } from '../core/plain-words.ts';
 import { type AsKnownAt, CalendarDate, RecordShipment, Slug } from '../domain/index.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
 /** Parses one argument with a schema; a bad value is a usage error naming the option. */
 function parse<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
-  const parsed = schema.safeParse(value);
+  const parsed = schema.safeParse(value, { error: plainWords });
   if (!parsed.success)
     throw new CliError(
       EXIT.usage,

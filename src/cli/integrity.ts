@@ -30,6 +30,28 @@ export function checkpointsOf(store: EventStore, url: string, keyDir: string): L
   return checkpoints;
 }
 
+/**
+ * For a command that fills a ledger (`seed-example`, `import`): `fill` runs inside the ledger's
+ * checkpoint history. A ledger with no events begins its history first (the checkpoint of the
+ * empty tree, as the server's first start would sign), and the filled tree is signed after, so
+ * the server finds a history to sign on from. A ledger that already has events keeps its history
+ * as it is; a store that keeps no Merkle tree (esdb) has none to begin.
+ */
+export async function fillingWithinHistory<T>(
+  store: EventStore,
+  url: string,
+  keyDir: string,
+  fill: () => Promise<T>,
+): Promise<T> {
+  if (!store.merkle || !store.signedCheckpoints) return fill();
+  const checkpoints = checkpointsOf(store, url, keyDir);
+  const begins = (await checkpoints.tree.size()) === 0;
+  if (begins) await checkpoints.latest();
+  const filled = await fill();
+  if (begins || (await checkpoints.lastKept()) !== undefined) await checkpoints.latest();
+  return filled;
+}
+
 /** What read-only commands use of the checkpoints: the kept ones, never a new one. */
 export type KeptCheckpoints = Pick<LedgerCheckpoints, 'tree' | 'latest' | 'ofSize' | 'all'>;
 

@@ -4,6 +4,7 @@ import { createCli } from './cli.ts';
 import { auditCommand } from './commands/audit.ts';
 import { auditTrailCommand } from './commands/audit-trail.ts';
 import { backdatingCommand } from './commands/backdating.ts';
+import { backupCommand } from './commands/backup.ts';
 import { checkCommand } from './commands/check.ts';
 import { checkpointCommand } from './commands/checkpoint.ts';
 import { deadlinesCommand } from './commands/deadlines.ts';
@@ -38,6 +39,7 @@ try {
   documentsCommand(cli);
   reportCommand(cli);
   exportCommand(cli);
+  backupCommand(cli);
   importCommand(cli);
   deadlinesCommand(cli);
   violationsCommand(cli);

@@ -1,7 +1,7 @@
 /** How CLI commands open the ledger: through the composition root, with the service's Config. */
 import { type Ledger, openLedger } from '../composition/open-ledger.ts';
 import { type Config, loadConfig } from '../config.ts';
-import { openEventStore } from '../eventstore/open.ts';
+import { openEventStore, UnknownStoreSchemeError } from '../eventstore/open.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
@@ -30,6 +30,8 @@ export async function openStore(
   try {
     return await openEventStore(url, options);
   } catch (error) {
+    if (error instanceof UnknownStoreSchemeError)
+      throw new CliError(EXIT.usage, `--store ${(error as Error).message}`);
     throw new CliError(EXIT.failure, `cannot open store ${url}: ${(error as Error).message}`);
   }
 }

@@ -31,9 +31,14 @@ export function openEventStore(
   }
   // Only the scheme is echoed: an esdb-like URL may carry credentials.
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? '(none)';
-  throw new Error(
+  throw new UnknownStoreSchemeError(
     `unknown event store URL scheme ${scheme}: use sqlite:<path>, memory:, postgres://user@host/db or esdb://host:2113?tls=false`,
   );
+}
+
+/** A store URL of no scheme the ledger knows: a usage error, not a store that failed. */
+export class UnknownStoreSchemeError extends Error {
+  override readonly name = 'UnknownStoreSchemeError';
 }
 
 /** The file a `sqlite:` URL names (an empty path means ./data/ledger.sqlite); null for other stores. */

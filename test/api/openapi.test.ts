@@ -3,11 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registeredRoutes, startApi, type TestApi } from './support.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Operation = { responses?: Record<string, Json>; parameters?: { name: string; in: string }[] };
+type Operation = {
+  responses?: Record<string, Json>;
+  parameters?: { name: string; in: string }[];
+  operationId?: string;
+  summary?: string;
+  security?: Json[];
+};
 
 let api: TestApi;
 let spec: {
   openapi: string;
+  info: { version: string };
+  servers?: { url: string }[];
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, Json> };
 };
@@ -98,6 +106,61 @@ describe('GET /openapi.json', () => {
     }
     for (const [status, descriptions] of byStatus)
       expect([...descriptions], status).toHaveLength(1);
+  });
+
+  it('names every operation by one rule (method, then the path words), each name once', () => {
+    const ids: string[] = [];
+    for (const [path, operations] of Object.entries(spec.paths))
+      for (const [method, operation] of Object.entries(operations)) {
+        expect(operation.operationId, `${method} ${path}`).toMatch(
+          /^(get|post|put|patch|delete)[A-Z]\w*$/,
+        );
+        ids.push(operation.operationId as string);
+      }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(spec.paths['/v1/programs/{id}/status']?.get?.operationId).toBe('getProgramsStatus');
+    expect(spec.paths['/v1/events/{eventId}']?.get?.operationId).toBe('getEventsByEventId');
+  });
+
+  it('states the server, the package version, and open health routes with summaries', async () => {
+    const { version } = (await import('../../package.json', { with: { type: 'json' } })).default;
+    expect(spec.info.version).toBe(version);
+    expect(spec.servers).toEqual([expect.objectContaining({ url: '/' })]);
+    for (const path of ['/healthz', '/readyz']) {
+      const operation = spec.paths[path]?.get as Operation;
+      expect(operation.summary, path).toMatch(/\w/);
+      expect(operation.security, path).toEqual([]);
+    }
+  });
+
+  it('describes every response in words, and declares the 503 of a store that cannot answer on every keyed operation', () => {
+    for (const [path, operations] of Object.entries(spec.paths))
+      for (const [method, operation] of Object.entries(operations)) {
+        for (const [status, response] of Object.entries(operation.responses ?? {}))
+          expect(
+            (response as { description: string }).description,
+            `${method} ${path} ${status}`,
+          ).not.toMatch(/^Default Response$/);
+        if (operation.security?.length)
+          expect(JSON.stringify(operation.responses?.['503']), `${method} ${path}`).toContain(
+            '#/components/schemas/Problem',
+          );
+      }
+  });
+
+  it('keeps no component schema nothing refers to', () => {
+    const text = JSON.stringify({ ...spec, components: undefined });
+    const schemas = spec.components.schemas;
+    const referenced = new Set<string>();
+    const visit = (json: string) => {
+      for (const [, name] of json.matchAll(/"#\/components\/schemas\/([^"]+)"/g))
+        if (name !== undefined && !referenced.has(name)) {
+          referenced.add(name);
+          visit(JSON.stringify(schemas[name]));
+        }
+    };
+    visit(text);
+    expect(Object.keys(schemas).filter((name) => !referenced.has(name))).toEqual([]);
   });
 
   it('names every path parameter and resolves every $ref', () => {

@@ -3,7 +3,7 @@
  * dist/, no tsx), stopped by SIGTERM; and the built CLI bin.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -90,6 +90,64 @@ describe('the built service', () => {
     expect(output).toContain('SIGTERM: finishing in-flight requests, then closing the ledger');
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
   }, 120_000);
+
+  it('a production install (npm ci --omit=dev beside the built dist/) serves the console', async () => {
+    // What the README ships: the package files and the build output; no sources, no console/.
+    const prod = join(folder, 'production');
+    mkdirSync(prod);
+    for (const each of ['package.json', 'package-lock.json', 'drivers', 'scripts', 'bin', 'dist'])
+      cpSync(join(REPO_ROOT, each), join(prod, each), { recursive: true });
+    await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], {
+      cwd: prod,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    expect(existsSync(join(prod, 'node_modules', 'typescript'))).toBe(false);
+    expect(existsSync(join(prod, 'console'))).toBe(false);
+
+    const port = await freePort();
+    const server = spawn(process.execPath, ['dist/src/main.js'], {
+      cwd: prod,
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        HOST,
+        PORT: String(port),
+        LEDGER_STORE: `sqlite:${join(prod, 'data', 'ledger.sqlite')}`,
+        LEDGER_CREDENTIALS: join(prod, 'data', 'credentials.json'),
+        LEDGER_CHECKPOINT_KEY: join(prod, 'data', 'checkpoint-key'),
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    server.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    server.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+    try {
+      const base = `http://${HOST}:${port}`;
+      let page: Response | undefined;
+      for (let attempt = 0; attempt < 600 && page === undefined; attempt++) {
+        page = await fetch(`${base}/console/`).catch(() => undefined);
+        if (page === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(page?.status, output).toBe(200);
+      const html = (await page?.text()) ?? '';
+      expect(html).toContain('<script');
+      // The page's own script, from the build output.
+      const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      expect(script, html).toBeDefined();
+      const asset = await fetch(`${base}${script}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    } finally {
+      server.kill('SIGTERM');
+      await exited;
+    }
+  }, 600_000);
 
   it('runs the CLI bin with plain node, without tsx', async () => {
     const { stdout } = await run(process.execPath, ['bin/compliance-ledger.js', '--version'], {

@@ -69,13 +69,12 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
     const path = join(folder, `${name}.sqlite`);
     const store = `sqlite:${path}`;
     const trusted = join(folder, `${name}.note`);
-    expect((await ledger('--store', store, 'seed-example')).code).toBe(0);
-    // Seeded without a signer: the first checkpoint starts the history, as the admin says so.
+    // Seeding begins the checkpoint history itself (the empty tree, then the seeded one).
+    expect((await ledger('--store', store, 'seed-example', '--key-dir', keyDir)).code).toBe(0);
     const saved = await ledger(
       '--store',
       store,
       'checkpoint',
-      '--start-new-history',
       '--key-dir',
       keyDir,
       '--out',
@@ -90,13 +89,67 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
   }
 
   it('checkpoint refuses a first checkpoint of a ledger with events (exit 4) unless a new history is started', async () => {
-    const store = `sqlite:${join(folder, 'no-history.sqlite')}`;
-    expect((await ledger('--store', store, 'seed-example')).code).toBe(0);
+    // Events written with no signer at all: a history lost, or never begun.
+    const path = join(folder, 'no-history.sqlite');
+    const store = `sqlite:${path}`;
+    await appendEvents(path, 4);
     const refused = await ledger('--store', store, 'checkpoint', '--key-dir', keyDir);
     expect(refused.code).toBe(4);
     expect(refused.stderr).toMatch(
       /^ledger: no signed checkpoint is kept but the tree has 4 leaves: .*--start-new-history`\n$/,
     );
+    const started = await ledger(
+      '--store',
+      store,
+      '--json',
+      'checkpoint',
+      '--start-new-history',
+      '--key-dir',
+      keyDir,
+    );
+    expect(started.code).toBe(0);
+    expect(JSON.parse(started.stdout).treeSize).toBe(4);
+  });
+
+  it('seed-example and import begin the checkpoint history themselves: the empty tree, then the filled one', async () => {
+    const seeded = join(folder, 'seeded-history.sqlite');
+    expect(
+      (await ledger('--store', `sqlite:${seeded}`, 'seed-example', '--key-dir', keyDir)).code,
+    ).toBe(0);
+    const keptSizes = (path: string) => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return (
+          db.prepare('SELECT note FROM signed_checkpoints ORDER BY idx').all() as { note: string }[]
+        ).map((row) => verifyCheckpoint(row.note, vkey()).treeSize);
+      } finally {
+        db.close();
+      }
+    };
+    expect(keptSizes(seeded)).toEqual([0, 4]);
+    // No --start-new-history needed: the history is there.
+    const signed = await ledger(
+      '--store',
+      `sqlite:${seeded}`,
+      '--json',
+      'checkpoint',
+      '--key-dir',
+      keyDir,
+    );
+    expect(signed.code, signed.stderr).toBe(0);
+    expect(JSON.parse(signed.stdout).treeSize).toBe(4);
+    // Seeding again records nothing and signs nothing new.
+    expect(
+      (await ledger('--store', `sqlite:${seeded}`, 'seed-example', '--key-dir', keyDir)).code,
+    ).toBe(0);
+    expect(keptSizes(seeded)).toEqual([0, 4]);
+
+    const file = join(folder, 'seeded-history.ndjson');
+    expect((await ledger('--store', `sqlite:${seeded}`, 'export', '--out', file)).code).toBe(0);
+    const imported = join(folder, 'imported-history.sqlite');
+    const run = await ledger('--store', `sqlite:${imported}`, 'import', file, '--key-dir', keyDir);
+    expect(run.code, run.stderr).toBe(0);
+    expect(keptSizes(imported)).toEqual([0, 4]);
   });
 
   it('audit passes on a ledger that grew and replaces the trusted checkpoint; then catches a changed event', async () => {
@@ -221,8 +274,9 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
       'ledger: audit failed: the consistency proof from tree size 4 to 8 does not verify: the ledger is not the trusted one plus appends\n',
     );
     expect(readFileSync(trusted, 'utf8')).toBe(original);
+    // Sizes 0 and 4 (seeding), 8 (the grown tree): the failed audit signed nothing.
     const db = new Database(path, { readonly: true });
-    expect(db.prepare('SELECT count(*) FROM signed_checkpoints').pluck().get()).toBe(2);
+    expect(db.prepare('SELECT count(*) FROM signed_checkpoints').pluck().get()).toBe(3);
     db.close();
   });
 

@@ -43,6 +43,8 @@ describe('the ledger binary', () => {
         as,
       );
     await s.close();
+    // Seeding began the checkpoint history; the grown tree is signed as the service would.
+    expect((await ledger('--store', main, 'checkpoint')).code).toBe(0);
   }, 60_000);
 
   it('status: a table by default, JSON with --json, as known at a position', async () => {
@@ -81,6 +83,8 @@ describe('the ledger binary', () => {
       ['deadlines', '--within', '-3'],
       ['bogus'],
       ['audit-trail', PROGRAM_ID, '--format', 'pdf'],
+      // An unknown store scheme is a bad argument too (README's exit codes), not a failed store.
+      ['--store', 'mysql://db', 'verify'],
     ]) {
       const run = await ledger('--store', main, ...bad);
       expect(run.code, bad.join(' ')).toBe(2);
@@ -266,5 +270,7 @@ describe('the ledger binary', () => {
       'root',
     );
     expect(bad.code).toBe(2);
+    const unknown = await ledger('keys', '--credentials', credentials, 'revoke', 'no-such-id');
+    expect(unknown).toMatchObject({ code: 3, stderr: 'ledger: no key with id no-such-id\n' });
   });
 });

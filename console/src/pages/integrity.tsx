@@ -102,10 +102,12 @@ export function IntegrityPage() {
         </Answered>
         <p>
           Keep <code>trusted.note</code> outside this system. Later, with the project's CLI and any
-          reader key in <code>LEDGER_API_KEY</code>, check that today's ledger extends it:
+          reader key saved in a file only you can read (<code>reader.key</code>; never on the
+          command line, where other users and the shell's history see it), check that today's ledger
+          extends it:
         </p>
         <pre class="commands">{`npx compliance-ledger audit --trusted trusted.note --url ${origin} \\
-  --key "$LEDGER_API_KEY" --public-key checkpoint-key.pub.pem`}</pre>
+  --api-key-file reader.key --public-key checkpoint-key.pub.pem`}</pre>
         <p>
           Or on the server's machine, on its files (here the default paths of LEDGER_STORE and
           LEDGER_CHECKPOINT_KEY), without the API:

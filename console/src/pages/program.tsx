@@ -3,6 +3,7 @@ import { allPages, type PageQuery } from '../all-pages';
 import { answer, api, type Schemas } from '../api';
 import { Answered, LastAuthorizedDay, StatusBadge } from '../components';
 import { todayUtc } from '../dates';
+import { download } from '../download';
 import { type Route, replaceParams } from '../route';
 import { useAnswer } from '../use-answer';
 import { AUDIT_PAGE, AuditTrail, showEntry } from './audit-trail';
@@ -67,6 +68,21 @@ function StatusPanel({
       </ul>
     </section>
   );
+}
+
+/**
+ * The printable HTML audit report of the program as the page shows it (same date, same "as
+ * known at"), saved as a file: the report route needs the key in a header, so no plain link.
+ */
+async function downloadAuditReport(programId: string, at: string, knownAt: KnownAt) {
+  const { data } = await api.GET('/v1/programs/{id}/audit-report', {
+    params: {
+      path: { id: programId },
+      query: { format: 'html', at, ...(knownAt ? { asKnownAt: knownAt } : {}) },
+    },
+    parseAs: 'text',
+  });
+  if (typeof data === 'string') download(`${programId}-audit-report.html`, data, 'text/html');
 }
 
 /**
@@ -154,6 +170,11 @@ export function ProgramPage({ route }: { route: Route }) {
         marks={entries.map((e) => e.position)}
         onChange={(next) => replaceParams(route, { at: next.at, known: next.knownAt })}
       />
+      <p>
+        <button type="button" onClick={() => void downloadAuditReport(programId, at, knownAt)}>
+          Download the audit report (HTML, to print or file)
+        </button>
+      </p>
       <p class="as-of" aria-live="polite">
         Answers for {at}, as known{' '}
         {knownAt === null

@@ -3,6 +3,7 @@ import { answer, api, type Schemas } from '../api';
 import {
   Answered,
   CommittedInput,
+  EmptyLedgerGuide,
   LastAuthorizedDay,
   StatusBadge,
   TableRegion,
@@ -107,75 +108,79 @@ export function ProgramsPage() {
         </div>
       </form>
       <Answered answer={found}>
-        {({ programs, total }) => (
-          <>
-            <p aria-live="polite">
-              {total === 0
-                ? 'No program matches.'
-                : `Programs ${offset + 1}–${offset + programs.length} of ${total}, status on ${at}.`}
-            </p>
-            <TableRegion label="Programs">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Program</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Last authorized day</th>
-                    <th scope="col">Pending conditions</th>
-                    <th scope="col">Specification</th>
-                    <th scope="col">Channel</th>
-                    <th scope="col">Supplier</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {programs.map((p) => (
-                    <tr key={p.programId}>
-                      <th scope="row">
-                        <a href={programHref(p.programId)}>{p.programId}</a>
-                      </th>
-                      <td>
-                        <StatusBadge status={p.status.status} />
-                      </td>
-                      <td>
-                        <LastAuthorizedDay answer={p.status} />
-                      </td>
-                      <td>
-                        {p.status.pendingConditions.length === 0 ? (
-                          <span class="muted">none</span>
-                        ) : (
-                          <ul class="plain">
-                            {p.status.pendingConditions.map((c) => (
-                              <li key={c.eventId}>{c.description}</li>
-                            ))}
-                          </ul>
-                        )}
-                      </td>
-                      <td>{p.specificationId}</td>
-                      <td>{p.channel}</td>
-                      <td>{p.supplierId}</td>
+        {({ programs, total }) =>
+          total === 0 && !status && !supplierId && !specificationId && !idContains ? (
+            <EmptyLedgerGuide />
+          ) : (
+            <>
+              <p aria-live="polite">
+                {total === 0
+                  ? 'No program matches.'
+                  : `Programs ${offset + 1}–${offset + programs.length} of ${total}, status on ${at}.`}
+              </p>
+              <TableRegion label="Programs">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Program</th>
+                      <th scope="col">Status</th>
+                      <th scope="col">Last authorized day</th>
+                      <th scope="col">Pending conditions</th>
+                      <th scope="col">Specification</th>
+                      <th scope="col">Channel</th>
+                      <th scope="col">Supplier</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableRegion>
-            <nav class="pager" aria-label="Pages of programs">
-              <button
-                type="button"
-                disabled={offset === 0}
-                onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}
-              >
-                Previous page
-              </button>
-              <button
-                type="button"
-                disabled={offset + PAGE_SIZE >= total}
-                onClick={() => setOffset(offset + PAGE_SIZE)}
-              >
-                Next page
-              </button>
-            </nav>
-          </>
-        )}
+                  </thead>
+                  <tbody>
+                    {programs.map((p) => (
+                      <tr key={p.programId}>
+                        <th scope="row">
+                          <a href={programHref(p.programId)}>{p.programId}</a>
+                        </th>
+                        <td>
+                          <StatusBadge status={p.status.status} />
+                        </td>
+                        <td>
+                          <LastAuthorizedDay answer={p.status} />
+                        </td>
+                        <td>
+                          {p.status.pendingConditions.length === 0 ? (
+                            <span class="muted">none</span>
+                          ) : (
+                            <ul class="plain">
+                              {p.status.pendingConditions.map((c) => (
+                                <li key={c.eventId}>{c.description}</li>
+                              ))}
+                            </ul>
+                          )}
+                        </td>
+                        <td>{p.specificationId}</td>
+                        <td>{p.channel}</td>
+                        <td>{p.supplierId}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </TableRegion>
+              <nav class="pager" aria-label="Pages of programs">
+                <button
+                  type="button"
+                  disabled={offset === 0}
+                  onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}
+                >
+                  Previous page
+                </button>
+                <button
+                  type="button"
+                  disabled={offset + PAGE_SIZE >= total}
+                  onClick={() => setOffset(offset + PAGE_SIZE)}
+                >
+                  Next page
+                </button>
+              </nav>
+            </>
+          )
+        }
       </Answered>
     </section>
   );

@@ -17,8 +17,11 @@ function packageRoot(): string {
   return folder;
 }
 
-/** Where `npm run build:console` (run by `npm install` through `prepare`) writes the console. */
-export const CONSOLE_DIST = join(packageRoot(), 'console', 'dist');
+/**
+ * Where `npm run build` (run by `npm install` through `prepare`) writes the console: inside the
+ * build output, so a production install (`npm ci --omit=dev` beside dist/) serves it.
+ */
+export const CONSOLE_DIST = join(packageRoot(), 'dist', 'console');
 
 /**
  * The compliance console at /console/: static files only, built with the service. It reads the
@@ -40,7 +43,7 @@ export const consolePlugin = fp(
           503,
           'console-not-built',
           'The console is not built',
-          'run npm run build:console (npm install runs it) and restart',
+          'run npm run build (npm install runs it) and restart',
         );
       });
       return;

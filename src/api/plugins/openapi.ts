@@ -3,6 +3,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { toolVersion } from '../../reports/tool.ts';
+import { problemResponses } from '../problems.ts';
+import { describedResponses, operationIdOf, withoutUnusedSchemas } from './openapi-rules.ts';
+
+type Transform = Parameters<typeof jsonSchemaTransform>[0];
+type Responses = Record<string, unknown> | undefined;
 
 /** OpenAPI 3.1 derived from the routes' zod schemas, at /openapi.json, with Swagger UI at /docs. */
 export const openApiPlugin = fp(
@@ -12,25 +18,41 @@ export const openApiPlugin = fp(
         openapi: '3.1.0',
         info: {
           title: 'Compliance ledger',
-          version: '1.0.0',
+          version: toolVersion().version,
           description:
             'Record regulator notices, TDP releases, shipments and program decisions; ask whether a program is authorized, until when and why, as known at any moment.',
         },
+        // This document is served by the ledger it describes: its paths are on the same server.
+        servers: [{ url: '/', description: 'the ledger serving this document' }],
         components: {
           securitySchemes: {
             apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: lk_<id>_<secret>' },
           },
         },
       },
-      // Routes that need a key say so, so generated clients send it.
-      transform: (input) => {
-        const transformed = jsonSchemaTransform(input);
+      // Every operation by the same rules (openapi-rules.ts), so a route added later gets them
+      // too: an operationId, a description on each response, and, where a key is needed, the
+      // security requirement and the 503 of a store that cannot be reached or written.
+      transform: (input: Transform) => {
         const roles = (input.route.config as { roles?: readonly string[] } | undefined)?.roles;
-        return roles
-          ? { ...transformed, schema: { ...transformed.schema, security: [{ apiKey: [] }] } }
-          : transformed;
+        const schema = {
+          ...input.schema,
+          operationId: input.schema.operationId ?? operationIdOf(input.route.method, input.url),
+          ...(roles && {
+            response: { ...problemResponses(503), ...(input.schema.response as Responses) },
+          }),
+        };
+        const transformed = jsonSchemaTransform({ ...input, schema });
+        return {
+          ...transformed,
+          schema: {
+            ...transformed.schema,
+            response: describedResponses(transformed.schema.response as Responses),
+            security: roles ? [{ apiKey: [] }] : (transformed.schema.security ?? []),
+          },
+        };
       },
-      transformObject: jsonSchemaTransformObject,
+      transformObject: (input) => withoutUnusedSchemas(jsonSchemaTransformObject(input)),
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -17,7 +17,11 @@ async function health(app: FastifyInstance) {
     '/healthz',
     {
       config: { rateLimit: false },
-      schema: { tags: ['operations'], response: { 200: Live, 503: Down } },
+      schema: {
+        tags: ['operations'],
+        summary: 'Is the service alive (its store subscription up)?',
+        response: { 200: Live, 503: Down },
+      },
     },
     async (_req, reply) => {
       const following = app.ledger.projections.following;
@@ -38,7 +42,11 @@ async function health(app: FastifyInstance) {
     '/readyz',
     {
       config: { rateLimit: false },
-      schema: { tags: ['operations'], response: { 200: Readiness, 503: Readiness } },
+      schema: {
+        tags: ['operations'],
+        summary: 'Is the service ready (store answering, read models caught up)?',
+        response: { 200: Readiness, 503: Readiness },
+      },
     },
     async (_req, reply) => {
       const projectedPosition = app.ledger.projections.position;

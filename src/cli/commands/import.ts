@@ -1,5 +1,7 @@
 import type { Cli } from '../cli.ts';
+import { fillingWithinHistory } from '../integrity.ts';
 import { openStore } from '../open-ledger.ts';
+import { keyDirOption } from '../options.ts';
 import { importLedger } from '../transfer.ts';
 
 export function importCommand(cli: Cli): void {
@@ -9,10 +11,14 @@ export function importCommand(cli: Cli): void {
     .description(
       'load an NDJSON export into an empty store, preserving ids, hashes and record times',
     )
-    .action(async (file: string) => {
-      const store = await openStore(globals().store);
+    .addOption(keyDirOption(cli.config))
+    .action(async (file: string, o: { keyDir: string }) => {
+      const url = globals().store;
+      const store = await openStore(url);
       try {
-        const report = await importLedger(store, file);
+        const report = await fillingWithinHistory(store, url, o.keyDir, () =>
+          importLedger(store, file),
+        );
         out(
           report,
           () =>

@@ -5,6 +5,7 @@ import {
   Role,
   readCredentials,
   revokeKey,
+  UnknownKeyError,
 } from '../../api/credentials.ts';
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
@@ -45,7 +46,13 @@ export function keysCommand(cli: Cli): void {
     .command('revoke <id>')
     .description('revoke a key; the server stops accepting it at once')
     .action((id: string) => {
-      const entry = revokeKey(credentials(), id);
+      let entry: ReturnType<typeof revokeKey>;
+      try {
+        entry = revokeKey(credentials(), id);
+      } catch (error) {
+        if (error instanceof UnknownKeyError) throw new CliError(EXIT.notFound, error.message);
+        throw error;
+      }
       out(entry, () => `revoked key ${entry.id} (${entry.name}) at ${entry.revokedAt}`);
     });
 }

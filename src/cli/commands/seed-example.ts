@@ -1,5 +1,7 @@
 import type { Cli } from '../cli.ts';
+import { fillingWithinHistory } from '../integrity.ts';
 import { openStore } from '../open-ledger.ts';
+import { keyDirOption } from '../options.ts';
 import { EXAMPLE_PROGRAM, seedExample } from '../seed-example.ts';
 
 export function seedExampleCommand(cli: Cli): void {
@@ -7,14 +9,16 @@ export function seedExampleCommand(cli: Cli): void {
   program
     .command('seed-example')
     .description('record the founding case as the 2005-12-08 press release knew it')
-    .action(async () => {
-      const store = await openStore(globals().store);
+    .addOption(keyDirOption(cli.config))
+    .action(async (o: { keyDir: string }) => {
+      const url = globals().store;
+      const store = await openStore(url);
       try {
-        const position = await seedExample(store);
+        const position = await fillingWithinHistory(store, url, o.keyDir, () => seedExample(store));
         out(
           { programId: EXAMPLE_PROGRAM, position },
           () =>
-            `recorded the founding case: try \`ledger status ${EXAMPLE_PROGRAM} --at 2006-06-01\``,
+            `recorded the founding case: try \`compliance-ledger status ${EXAMPLE_PROGRAM} --at 2006-06-01\``,
         );
       } finally {
         await store.close();

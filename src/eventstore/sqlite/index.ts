@@ -1,5 +1,6 @@
 /** The SQLite adapter: what the rest of the code base may use. */
 export type { CommittedBatch } from '../append-queue.ts';
+export { BackupTargetExistsError, backupSqliteLedger } from './backup.ts';
 export { LedgerSchemaVersionError, SCHEMA_VERSION } from './migrations/index.ts';
 export {
   LedgerFileMissingError,
