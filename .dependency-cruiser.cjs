@@ -1,7 +1,7 @@
 /**
  * The layer order (docs/design.md, "Architecture"): each layer imports only layers below it.
  *   domain → projections (pure) → core → eventstore | integrity → commands | projections runtime
- *   → composition root → api | cli
+ *   → composition root → alerts → api | cli
  * Type-only imports of the envelope and the port are allowed downwards of the store layer: the
  * pure projections fold RecordedEvents and name the type where the port defines it.
  */
@@ -12,6 +12,7 @@ const layers = [
   { name: 'eventstore | integrity', path: '^src/(eventstore|integrity)/' },
   { name: 'commands | projections runtime', path: '^src/(commands|projections)/' },
   { name: 'composition root', path: '^src/(composition/|config\\.ts$)' },
+  { name: 'alerts', path: '^src/alerts/' },
   { name: 'api | cli', path: '^src/(api/|cli/|main\\.ts$)' },
 ];
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone } from './domain/calendar.ts';
 import { DEFAULT_STORE_URL } from './eventstore/open.ts';
 import { isKeyName } from './verify.ts';
 
@@ -48,6 +49,23 @@ export const Config = z.object({
   LEDGER_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(1000),
   /** Whole-ledger requests (verify, violations, backdating, deadlines, audit trails) one API key may have in flight. */
   LEDGER_HEAVY_PER_KEY: z.coerce.number().int().min(1).default(2),
+  /**
+   * The office's time zone (IANA name): when "today" turns into tomorrow, for alerts, deadlines
+   * and every default date.
+   */
+  LEDGER_TIME_ZONE: z.string().refine(isTimeZone, 'is not an IANA time zone').default('UTC'),
+  /** Hosts alert subscriptions may name over plain http (besides loopback), comma-separated. */
+  LEDGER_ALERT_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((hosts) =>
+      hosts
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h !== ''),
+    ),
+  /** Longest time one alert delivery may take (connect, send, answer), in ms. */
+  LEDGER_ALERT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof Config>;

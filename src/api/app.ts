@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
+import { alertsPlugin } from './plugins/alerts.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { consolePlugin } from './plugins/console.ts';
 import { errorsPlugin, frameworkErrorAsProblem } from './plugins/errors.ts';
@@ -17,10 +18,16 @@ import { queryRoutes } from './routes/queries.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { refuseUnknownQueryParameters } from './schemas.ts';
 
+export interface AppOptions {
+  /** The alert clock, ms since the epoch: "today" and when deliveries are due (tests inject one). */
+  now?: () => number;
+}
+
 /** The HTTP API: each concern an encapsulated plugin, registered here in order. */
-export async function buildApp(config: Config): Promise<FastifyInstance> {
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const headersTimeout = Math.min(
     config.LEDGER_HEADERS_TIMEOUT_MS,
     config.LEDGER_REQUEST_TIMEOUT_MS,
@@ -51,6 +58,10 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
 
   await app.register(errorsPlugin);
   await app.register(ledgerPlugin, { config });
+  await app.register(alertsPlugin, {
+    settings: config,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
   // Before auth: its first hook counts every request against its address before any work.
   await app.register(rateLimitPlugin, {
     perAddress: config.LEDGER_ADDRESS_RATE_LIMIT,
@@ -69,6 +80,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(receiptRoutes, { prefix: '/v1' });
   await app.register(reportRoutes, { prefix: '/v1' });
   await app.register(sessionRoutes, { prefix: '/v1' });
+  await app.register(subscriptionRoutes, { prefix: '/v1' });
   await app.register(consolePlugin);
   await app.ready();
   return app;
