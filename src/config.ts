@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isTimeZone } from './domain/calendar.ts';
+import { type CalendarDate, isTimeZone, todayIn } from './domain/calendar.ts';
 import { DEFAULT_STORE_URL } from './eventstore/open.ts';
 import { isKeyName } from './verify.ts';
 
@@ -69,6 +69,10 @@ export const Config = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof Config>;
+
+/** Today in the office's time zone: the default date of every CLI command. */
+export const officeToday = (config: Pick<Config, 'LEDGER_TIME_ZONE'>): CalendarDate =>
+  todayIn(config.LEDGER_TIME_ZONE, new Date());
 
 /**
  * Parses the environment; a bad value stops the start with every problem named. A variable set

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
+import { type CalendarDate, todayIn } from '../domain/index.ts';
 import { alertsPlugin } from './plugins/alerts.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { consolePlugin } from './plugins/console.ts';
@@ -20,6 +21,13 @@ import { reportRoutes } from './routes/reports.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { refuseUnknownQueryParameters } from './schemas.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Today in the office's time zone (LEDGER_TIME_ZONE): every default date of the API. */
+    today(): CalendarDate;
+  }
+}
 
 export interface AppOptions {
   /** The alert clock, ms since the epoch: "today" and when deliveries are due (tests inject one). */
@@ -47,6 +55,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     http: { headersTimeout, connectionsCheckingInterval: Math.min(1_000, headersTimeout) },
   });
   app.server.maxConnections = config.LEDGER_MAX_CONNECTIONS;
+  const now = options.now ?? Date.now;
+  app.decorate('today', () => todayIn(config.LEDGER_TIME_ZONE, new Date(now())));
   app.addHook('onRequest', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
   });
@@ -58,10 +68,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   await app.register(errorsPlugin);
   await app.register(ledgerPlugin, { config });
-  await app.register(alertsPlugin, {
-    settings: config,
-    ...(options.now === undefined ? {} : { now: options.now }),
-  });
+  await app.register(alertsPlugin, { settings: config, now });
   // Before auth: its first hook counts every request against its address before any work.
   await app.register(rateLimitPlugin, {
     perAddress: config.LEDGER_ADDRESS_RATE_LIMIT,

@@ -14,7 +14,7 @@ declare module 'fastify' {
  * alert clock `now` (tests inject one), and stops them before the ledger closes.
  */
 export const alertsPlugin = fp(
-  async (app: FastifyInstance, options: { settings: AlertSettings; now?: () => number }) => {
+  async (app: FastifyInstance, options: { settings: AlertSettings; now: () => number }) => {
     const alerts = await startAlerts(app.ledger, options.settings, app.log, options.now);
     app.decorate('alerts', alerts);
     app.addHook('preClose', async () => {

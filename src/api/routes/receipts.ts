@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type AsKnownAt, CalendarDate, Slug, todayUtc } from '../../domain/index.ts';
+import { type AsKnownAt, CalendarDate, Slug } from '../../domain/index.ts';
 import { signReceipt } from '../../integrity/receipt.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, ProblemError, problemResponses } from '../problems.ts';
@@ -61,7 +61,7 @@ async function receipt(app: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      const { at = todayUtc(), asKnownAt } = req.query;
+      const { at = app.today(), asKnownAt } = req.query;
       const { checkpoints, checkpoint } = await signedCheckpoint();
       const answer = app.ledger.queries.status(req.params.id, {
         at,

@@ -14,7 +14,8 @@ import { Slug } from '../../domain/index.ts';
 import { NextCursor, PageQuery, pageOf } from '../paging.ts';
 import { notFound, ProblemError, problemResponses } from '../problems.ts';
 
-const problems = problemResponses(400, 401, 403, 404, 422, 429, 500, 501);
+const problems = problemResponses(400, 401, 403, 404, 429, 500, 501);
+const bodyProblems = problemResponses(413, 415, 422);
 const admin = { roles: ['admin'] as const };
 const ms = z.number().int().nullable();
 
@@ -100,6 +101,7 @@ async function subscriptions(app: FastifyInstance) {
             secret: z.string().describe('Standard Webhooks signing secret (whsec_...): keep it'),
           }),
           ...problems,
+          ...bodyProblems,
         },
       },
     },
