@@ -7,6 +7,8 @@
  * the same key, so the same webhook-id.
  */
 import { programFacts, specificationsNamed } from '../../projections/program-facts.ts';
+import { shipments } from '../../projections/shipments.ts';
+import { violations } from '../../projections/violations.ts';
 import type { Ledger } from '../composition/open-ledger.ts';
 import type { RecordedEvent } from '../core/envelope.ts';
 import { type CalendarDate, daysBetween, isBefore, streamOwner, todayIn } from '../domain/index.ts';
@@ -173,6 +175,52 @@ export async function startAlertEngine(options: EngineOptions): Promise<AlertEng
       .map(([programId]) => programId);
   }
 
+  /**
+   * Shipments outside an authorization (the violations projection, asked about only the
+   * shipments this event can change): a shipment recorded on a day not authorized, or earlier
+   * shipments of a program a later fact turns into violations. Each is told once.
+   */
+  function violationAlerts(event: RecordedEvent, programIds: readonly string[]): Alert[] {
+    const time = new Date(options.now()).toISOString();
+    const shipped = ledger.projections.state(shipments);
+    const recorded = shipped.byEventId.get(event.eventId);
+    const concerned = new Map(
+      event.type === 'ShipmentRecorded'
+        ? programIds.map((id) => [id, recorded ? [recorded] : []])
+        : programIds.map((id) => [id, shipped.byProgram.get(id) ?? []]),
+    );
+    const found = violations(ledger.projections.state(programFacts), {
+      byProgram: concerned,
+      byEventId: shipped.byEventId,
+    }).filter(
+      (v) =>
+        !v.asKnownNow.compliant && v.position <= position && !memory.has(`violation:${v.eventId}`),
+    );
+    return found.map((v) => {
+      remember(`violation:${v.eventId}`, String(position));
+      return {
+        key: `violation|${v.eventId}`,
+        type: 'ledger.violation.recorded',
+        subject: v.programId,
+        programId: v.programId,
+        time,
+        data: {
+          programId: v.programId,
+          shipmentId: v.shipmentId,
+          shipmentEventId: v.eventId,
+          shippedOn: v.shippedOn,
+          units: v.units,
+          status: v.asKnownNow.status,
+          rule: v.asKnownNow.rule,
+          asKnownWhenRecorded: v.asKnownWhenRecorded,
+          /** The event that made it a violation: the shipment itself, or a later fact. */
+          madeByEventId: event.eventId,
+          position,
+        },
+      };
+    });
+  }
+
   async function onEvent(event: RecordedEvent): Promise<void> {
     await ledger.projections.waitFor(event.position);
     position = event.position;
@@ -183,8 +231,9 @@ export async function startAlertEngine(options: EngineOptions): Promise<AlertEng
     const programId = owner?.kind === 'program' ? owner.id : null;
     const alerts: Alert[] = [];
     if (LETTER_TYPES.has(event.type)) alerts.push(letterAlert(event, programId));
-    for (const id of programsOf(event))
-      alerts.push(...programAlerts(id, day, `event:${event.position}`));
+    const programs = programsOf(event);
+    for (const id of programs) alerts.push(...programAlerts(id, day, `event:${event.position}`));
+    alerts.push(...violationAlerts(event, programs));
     await write(alerts);
   }
 

@@ -147,6 +147,21 @@ describe('delivery', () => {
   });
 });
 
+describe('integrity alarm', () => {
+  it('tells subscribers when a verify or checkpoint check failed, once per check and position', async () => {
+    const r = await receiver();
+    const on = await api();
+    const sub = await subscribe(on, r.url, ['ledger.integrity.alarm']);
+    const alarm = { check: 'verify', position: 12, detail: 'hash chain broken at position 12' };
+    await on.app.alerts?.raiseIntegrityAlarm(alarm);
+    await on.app.alerts?.raiseIntegrityAlarm(alarm);
+    await vi.waitFor(() => expect(r.received).toHaveLength(1), { timeout: 10_000 });
+    const told = verifiedEvent(sub.secret, r.received[0] as (typeof r.received)[number]);
+    expect(told).toMatchObject({ type: 'ledger.integrity.alarm', subject: 'ledger', data: alarm });
+    expect(await deliveries(on, sub.id)).toHaveLength(1);
+  });
+});
+
 describe('outbound safety', () => {
   it('refuses plain http to other hosts, URLs with credentials, and other schemes; allows https, loopback and admin-allowed hosts', async () => {
     const on = await api(undefined, { LEDGER_ALERT_ALLOWED_HOSTS: 'receiver.internal' });

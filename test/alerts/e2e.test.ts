@@ -143,4 +143,50 @@ describe('alerts end to end', () => {
       receiver.received.length,
     );
   });
+
+  it('tells of a shipment outside an authorization when recorded, and when a later letter turns an earlier shipment into one', async () => {
+    const files = createTestFiles();
+    opened.files = files;
+    const clock = { now: at('2007-10-15') };
+    const receiver = await startReceiver();
+    opened.receivers.push(receiver);
+    const api = await start(files, clock);
+    const sub = await subscribe(api, receiver, ['ledger.violation.recorded']);
+    await recordFoundingCase(api);
+    // Before the TDP release is known, supply on 2007-10-01 is authorized: no violation.
+    const early = expectRecorded(
+      await api.post(paths.program('shipments'), {
+        shipmentId: 'sh-1',
+        shippedOn: '2007-10-01',
+        units: 3,
+      }),
+    );
+    const tdp = expectRecorded(await api.post(paths.tdpReleases(), tdpReleaseBody));
+    const late = expectRecorded(
+      await api.post(paths.program('shipments'), {
+        shipmentId: 'sh-2',
+        shippedOn: '2007-10-02',
+        units: 4,
+      }),
+    );
+    await vi.waitFor(() => expect(receiver.received).toHaveLength(2), { timeout: 10_000 });
+    const told = receiver.received.map((d) => verifiedEvent(sub.secret, d));
+    expect(
+      told.map((e) => [
+        e.type,
+        e.subject,
+        e.data?.shipmentId,
+        e.data?.madeByEventId,
+        e.data?.position,
+      ]),
+    ).toEqual([
+      ['ledger.violation.recorded', PROGRAM_ID, 'sh-1', tdp.eventId, tdp.position],
+      ['ledger.violation.recorded', PROGRAM_ID, 'sh-2', late.eventId, late.position],
+    ]);
+    expect(told[0]?.data).toMatchObject({
+      shipmentEventId: early.eventId,
+      status: 'expired',
+      asKnownWhenRecorded: { compliant: true },
+    });
+  });
 });
