@@ -53,7 +53,9 @@ export async function startAlertEngine(options: EngineOptions): Promise<AlertEng
   const { ledger, outbox } = options;
   const memory = await outbox.memory();
   const changed = new Map<string, string>();
-  let position = Number(memory.get(POSITION) ?? 0);
+  // A ledger that had no alerts yet starts them at its head: its history is not announced.
+  let position = Number(memory.get(POSITION) ?? (await ledger.store.headPosition()));
+  if (!memory.has(POSITION)) changed.set(POSITION, String(position));
   let queue: Promise<unknown> = Promise.resolve();
 
   /** Runs steps one at a time: events, date checks and raised alarms never interleave. */
@@ -68,8 +70,15 @@ export async function startAlertEngine(options: EngineOptions): Promise<AlertEng
     changed.set(key, value);
   };
 
-  /** Fans alerts out and writes them with what changed in memory. */
-  async function write(alerts: readonly Alert[]): Promise<void> {
+  /**
+   * Fans alerts out and writes them with what changed in memory. An event that changed nothing
+   * but the position is not written on its own (each write is a durable transaction beside the
+   * store's): the position follows with the next write, or the next date check (each second).
+   * Should the process die before, those events are looked at again, to the same effect.
+   */
+  async function write(alerts: readonly Alert[], flush = false): Promise<void> {
+    const onlyPosition = [...changed.keys()].every((key) => key === POSITION);
+    if (alerts.length === 0 && onlyPosition && !flush) return;
     const subscriptions = alerts.length === 0 ? [] : await outbox.subscriptions();
     const deliveries: NewDelivery[] = [];
     for (const alert of alerts)
@@ -240,7 +249,7 @@ export async function startAlertEngine(options: EngineOptions): Promise<AlertEng
   async function checkDate(): Promise<void> {
     const day = today();
     const last = memory.get(DAY);
-    if (last === day) return;
+    if (last === day) return write([], changed.size > 0);
     remember(DAY, day);
     const alerts: Alert[] = [];
     if (last !== undefined && isBefore(last, day)) {
@@ -264,7 +273,7 @@ export async function startAlertEngine(options: EngineOptions): Promise<AlertEng
       serially(() => write([{ ...alert, time: new Date(options.now()).toISOString() }])),
     async close() {
       await follower.close();
-      await queue;
+      await serially(() => write([], changed.size > 0));
     },
   };
 }
