@@ -25,6 +25,9 @@ afterAll(async () => {
 
 describe('compliance-ledger subscriptions', () => {
   it('adds, lists, shows deliveries, retries and removes, with one-line errors and documented exit codes', async () => {
+    const missing = await ledger(...store, 'subscriptions', 'list');
+    expect(missing.code).toBe(5);
+    expect(missing.stderr).toMatch(/no ledger file at/);
     expect((await ledger(...store, 'seed-example')).code).toBe(0);
     const receiver = await startReceiver();
 

@@ -375,7 +375,10 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
 
   it('shows the signed checkpoint, the verify result and downloads the audit report', async () => {
     await page.goto(`${base}/console/#/integrity`);
-    await expect.poll(() => page.getByText(/^verified/).isVisible()).toBe(true);
+    // The whole-ledger verify runs in a worker: on a busy host it takes longer than poll's 1 s.
+    await expect
+      .poll(() => page.getByText(/^verified/).isVisible(), { timeout: WAIT_MS })
+      .toBe(true);
     const checkpoint = await api<{ origin: string; rootHash: string; note: string }>(
       '/v1/ledger/checkpoint',
     );

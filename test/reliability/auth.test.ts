@@ -163,7 +163,8 @@ describe('every route refuses requests without a valid key of an allowed role', 
   });
 
   const protectedRoutes = () => routes.filter((r) => r.template.startsWith('/v1/'));
-  const isCommand = (r: Route) => r.method === 'POST';
+  /** Routes an auditor may not use: the commands, and the admin's alert subscriptions. */
+  const isCommand = (r: Route) => r.method === 'POST' || r.template.startsWith('/v1/subscriptions');
 
   /** Concrete URLs for a route: existing and unknown ids, and a garbage query string. */
   function urls(route: Route): string[] {

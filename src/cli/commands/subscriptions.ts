@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { AlertType } from '../../alerts/alert-types.ts';
 import { openOutbox } from '../../alerts/outbox/open.ts';
@@ -8,6 +9,7 @@ import {
   RefusedUrlError,
   withoutSecret,
 } from '../../alerts/subscriptions.ts';
+import { sqlitePath } from '../../eventstore/open.ts';
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { table } from '../render.ts';
@@ -16,6 +18,10 @@ const Types = z.array(AlertType).min(1);
 
 /** The outbox beside the store: subscriptions are kept there, as the server keeps them. */
 async function withOutbox<T>(url: string, use: (outbox: Outbox) => Promise<T>): Promise<T> {
+  const file = sqlitePath(url);
+  // The server creates the ledger file (owner-only); the CLI never creates one by accident.
+  if (file !== null && !existsSync(file))
+    throw new CliError(EXIT.failure, `cannot open store ${url}: no ledger file at ${file}`);
   let outbox: Outbox | null;
   try {
     outbox = await openOutbox(url);
