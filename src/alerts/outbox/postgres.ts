@@ -21,6 +21,10 @@ const connectionOf = (url: string) => url.split('?')[0] as string;
 
 export async function openPostgresOutbox(url: string): Promise<Outbox> {
   const pool = new pg.Pool({ connectionString: connectionOf(url), max: 4 });
+  // An idle connection the server dropped (a restart): the next query connects again, and the
+  // engine and dispatcher retry what failed. Unheard, this event would end the process.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   // Instances starting together both create the tables: one at a time.
   await transaction(async (c) => {
     await c.query("SELECT pg_advisory_xact_lock(hashtext('alert_outbox_tables'))");
