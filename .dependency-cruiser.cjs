@@ -1,7 +1,7 @@
 /**
  * The layer order (docs/design.md, "Architecture"): each layer imports only layers below it.
  *   domain → projections (pure) → core → eventstore | integrity → commands | projections runtime
- *   | reports → composition root (and startup.ts) → api | cli
+ *   | reports → composition root (and startup.ts) → alerts → api | cli
  * Type-only imports of the envelope and the port are allowed downwards of the store layer: the
  * pure projections fold RecordedEvents and name the type where the port defines it.
  */
@@ -15,6 +15,7 @@ const layers = [
     path: '^src/(commands|projections|reports)/',
   },
   { name: 'composition root', path: '^src/(composition/|config\\.ts$|startup\\.ts$)' },
+  { name: 'alerts', path: '^src/alerts/' },
   { name: 'api | cli', path: '^src/(api/|cli/|main\\.ts$)' },
 ];
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { plainWords } from './core/plain-words.ts';
+import { type CalendarDate, isTimeZone, todayIn } from './domain/calendar.ts';
 import { DEFAULT_STORE_URL } from './eventstore/open.ts';
 import { isKeyName } from './verify.ts';
 
@@ -49,11 +50,32 @@ export const Config = z.object({
   LEDGER_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(1000),
   /** Whole-ledger requests (verify, violations, backdating, deadlines, audit trails) one API key may have in flight. */
   LEDGER_HEAVY_PER_KEY: z.coerce.number().int().min(1).default(2),
+  /**
+   * The office's time zone (IANA name): when "today" turns into tomorrow, for alerts, deadlines
+   * and every default date.
+   */
+  LEDGER_TIME_ZONE: z.string().refine(isTimeZone, 'is not an IANA time zone').default('UTC'),
+  /** Hosts alert subscriptions may name over plain http (besides loopback), comma-separated. */
+  LEDGER_ALERT_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((hosts) =>
+      hosts
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h !== ''),
+    ),
+  /** Longest time one alert delivery may take (connect, send, answer), in ms. */
+  LEDGER_ALERT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `pretty` (one coloured line per entry) or `json`; unset: pretty on a terminal, else JSON. */
   LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
 });
 export type Config = z.infer<typeof Config>;
+
+/** Today in the office's time zone: the default date of every CLI command. */
+export const officeToday = (config: Pick<Config, 'LEDGER_TIME_ZONE'>): CalendarDate =>
+  todayIn(config.LEDGER_TIME_ZONE, new Date());
 
 /**
  * Parses the environment; a bad value stops the start with every problem named. A variable set

@@ -6,6 +6,7 @@ import { ProgramPage } from './pages/program';
 import { ProgramsPage } from './pages/programs';
 import { mayRecord, RecordPage } from './pages/record';
 import { SignIn } from './pages/sign-in';
+import { mayManageSubscriptions, SubscriptionsPage } from './pages/subscriptions';
 import { ViolationsPage } from './pages/violations';
 import { type Route, useRoute } from './route';
 
@@ -17,6 +18,7 @@ const PAGES = [
   ['violations', 'Violations'],
   ['integrity', 'Integrity'],
   ['record', 'Record'],
+  ['subscriptions', 'Subscriptions'],
 ] as const;
 
 function Page({ route, principal }: { route: Route; principal: Principal }) {
@@ -29,6 +31,8 @@ function Page({ route, principal }: { route: Route; principal: Principal }) {
       return <IntegrityPage />;
     case 'record':
       return <RecordPage role={principal.role} />;
+    case 'subscriptions':
+      return <SubscriptionsPage />;
     case 'program':
       return <ProgramPage key={route.arg} route={route} />;
     default:
@@ -74,15 +78,17 @@ export function App() {
         <p class="brand">Compliance ledger</p>
         <nav aria-label="Pages">
           <ul>
-            {PAGES.filter(([page]) => page !== 'record' || mayRecord(principal.role)).map(
-              ([page, label]) => (
-                <li key={page}>
-                  <a href={`#/${page}`} aria-current={current === page ? 'page' : undefined}>
-                    {label}
-                  </a>
-                </li>
-              ),
-            )}
+            {PAGES.filter(
+              ([page]) =>
+                (page !== 'record' || mayRecord(principal.role)) &&
+                (page !== 'subscriptions' || mayManageSubscriptions(principal.role)),
+            ).map(([page, label]) => (
+              <li key={page}>
+                <a href={`#/${page}`} aria-current={current === page ? 'page' : undefined}>
+                  {label}
+                </a>
+              </li>
+            ))}
           </ul>
         </nav>
         <p class="who">

@@ -2,6 +2,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
 import { loggerOptions, OneLinePerRequest } from './log-format.ts';
+import { type CalendarDate, todayIn } from '../domain/index.ts';
+import { alertsPlugin } from './plugins/alerts.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { consolePlugin } from './plugins/console.ts';
 import { errorsPlugin, frameworkErrorAsProblem } from './plugins/errors.ts';
@@ -19,10 +21,23 @@ import { queryRoutes } from './routes/queries.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { refuseUnknownQueryParameters } from './schemas.ts';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Today in the office's time zone (LEDGER_TIME_ZONE): every default date of the API. */
+    today(): CalendarDate;
+  }
+}
+
+export interface AppOptions {
+  /** The alert clock, ms since the epoch: "today" and when deliveries are due (tests inject one). */
+  now?: () => number;
+}
+
 /** The HTTP API: each concern an encapsulated plugin, registered here in order. */
-export async function buildApp(config: Config): Promise<FastifyInstance> {
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const headersTimeout = Math.min(
     config.LEDGER_HEADERS_TIMEOUT_MS,
     config.LEDGER_REQUEST_TIMEOUT_MS,
@@ -43,6 +58,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     http: { headersTimeout, connectionsCheckingInterval: Math.min(1_000, headersTimeout) },
   });
   app.server.maxConnections = config.LEDGER_MAX_CONNECTIONS;
+  const now = options.now ?? Date.now;
+  app.decorate('today', () => todayIn(config.LEDGER_TIME_ZONE, new Date(now())));
   app.addHook('onRequest', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
   });
@@ -54,6 +71,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
 
   await app.register(errorsPlugin);
   await app.register(ledgerPlugin, { config });
+  await app.register(alertsPlugin, { settings: config, now });
   // Before auth: its first hook counts every request against its address before any work.
   await app.register(rateLimitPlugin, {
     perAddress: config.LEDGER_ADDRESS_RATE_LIMIT,
@@ -73,6 +91,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(receiptRoutes, { prefix: '/v1' });
   await app.register(reportRoutes, { prefix: '/v1' });
   await app.register(sessionRoutes, { prefix: '/v1' });
+  await app.register(subscriptionRoutes, { prefix: '/v1' });
   await app.register(consolePlugin);
   await app.ready();
   return app;

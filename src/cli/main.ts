@@ -18,6 +18,7 @@ import { replayCommand } from './commands/replay.ts';
 import { reportCommand } from './commands/report.ts';
 import { seedExampleCommand } from './commands/seed-example.ts';
 import { statusCommand } from './commands/status.ts';
+import { subscriptionsCommand } from './commands/subscriptions.ts';
 import { timelineCommand } from './commands/timeline.ts';
 import { verifyCommand } from './commands/verify.ts';
 import { violationsCommand } from './commands/violations.ts';
@@ -46,6 +47,7 @@ try {
   backdatingCommand(cli);
   seedExampleCommand(cli);
   keysCommand(cli);
+  subscriptionsCommand(cli);
   await cli.program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {

@@ -75,3 +75,20 @@ export const dateOfInstant = (instant: string): CalendarDate =>
 
 /** Today's date in UTC: the one clock read, done at the edges (routes, CLI) and passed in. */
 export const todayUtc = (): CalendarDate => dateOfInstant(new Date().toISOString());
+
+/** The calendar date at `now` in an IANA time zone: the office's "today". */
+export const todayIn = (timeZone: string, now: Date): CalendarDate =>
+  Temporal.Instant.fromEpochMilliseconds(now.getTime())
+    .toZonedDateTimeISO(timeZone)
+    .toPlainDate()
+    .toString();
+
+/** Whether `name` is an IANA time zone this runtime knows. */
+export function isTimeZone(name: string): boolean {
+  try {
+    Temporal.Now.instant().toZonedDateTimeISO(name);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -55,7 +55,7 @@ describe('GET /openapi.json', () => {
 
   it('documents every /v1 route fastify serves, with its method', () => {
     const routes = v1Routes();
-    expect(routes.length).toBe(31);
+    expect(routes.length).toBe(36);
     for (const { method, url } of routes) {
       const operation = spec.paths[openApiPath(url)]?.[method.toLowerCase()];
       expect(operation, `${method} ${url}`).toBeDefined();
@@ -74,12 +74,21 @@ describe('GET /openapi.json', () => {
       const expected =
         url === '/v1/me'
           ? ['200']
-          : url === '/v1/ledger/checkpoints' && method === 'POST'
-            ? // An admin's signing takes no body: it signs, or gives the latest, or finds no history.
-              ['200', '409', '403']
-            : url.endsWith('/checks')
-              ? // A check answers; with `record` it keeps evidence under an Idempotency-Key.
-                ['200', '422', '413', '415', '400', '403']
+          : url.startsWith('/v1/subscriptions')
+            ? // Admin only; a subscription or delivery named in the path may not exist.
+              ({
+                POST: url.endsWith('/retry')
+                  ? ['202', '404', '400', '403']
+                  : ['201', '413', '415', '422', '400', '403'],
+                GET: ['200', '404', '400', '403'],
+                DELETE: ['204', '404', '400', '403'],
+              }[method] ?? [])
+            : url === '/v1/ledger/checkpoints' && method === 'POST'
+              ? // An admin's signing takes no body: it signs, or gives the latest, or finds no history.
+                ['200', '409', '403']
+              : url.endsWith('/checks')
+                ? // A check answers; with `record` it keeps evidence under an Idempotency-Key.
+                  ['200', '422', '413', '415', '400', '403']
               : method === 'POST'
                 ? ['201', '200', '409', '412', '413', '415', '422', '400', '403']
                 : ['200', '404', '400', '403'];

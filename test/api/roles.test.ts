@@ -18,7 +18,7 @@ import {
 } from './support.ts';
 
 interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** As registered with fastify. */
   url: string;
   /** command: recorder and admin; query and check: every reader; admin: admin only. */
@@ -26,6 +26,32 @@ interface Route {
   /** A concrete request for it (ids of what the seeded ledger holds). */
   path: () => string;
   body?: () => unknown;
+}
+
+/** Alert subscriptions: admin only; an unknown subscription is 404 for the admin. */
+function subscriptionRoutes(): Route[] {
+  const unknown = '/v1/subscriptions/00000000-0000-4000-8000-000000000000';
+  const admin = (method: Route['method'], url: string, path: string, body?: unknown): Route => ({
+    method,
+    url,
+    kind: 'admin',
+    path: () => path,
+    ...(body === undefined ? {} : { body: () => body }),
+  });
+  return [
+    admin('POST', '/v1/subscriptions', '/v1/subscriptions', {
+      url: 'https://receiver.example/hook',
+      types: ['ledger.status.changed'],
+    }),
+    admin('GET', '/v1/subscriptions', '/v1/subscriptions'),
+    admin('DELETE', '/v1/subscriptions/:id', unknown),
+    admin('GET', '/v1/subscriptions/:id/deliveries', `${unknown}/deliveries`),
+    admin(
+      'POST',
+      '/v1/subscriptions/:id/deliveries/:deliveryId/retry',
+      `${unknown}/deliveries/msg_x/retry`,
+    ),
+  ];
 }
 
 let api: TestApi;
@@ -138,6 +164,7 @@ const ROUTES: Route[] = [
     body: () => ({ lines: [{ programId: PROGRAM_ID, shippedOn: '2007-06-01', units: 1 }] }),
   },
   query('/v1/ledger/checkpoint/public-key', '/v1/ledger/checkpoint/public-key'),
+  ...subscriptionRoutes(),
   {
     ...query('/v1/ledger/proofs/inclusion', ''),
     path: () => `/v1/ledger/proofs/inclusion?eventId=${noticeEventId}`,

@@ -63,7 +63,11 @@ export interface TestApi {
   app: FastifyInstance;
   files: TestFiles;
   keys: Record<KeyName, string>;
-  call(method: 'GET' | 'POST' | 'HEAD', url: string, options?: CallOptions): Promise<Response>;
+  call(
+    method: 'GET' | 'POST' | 'HEAD' | 'DELETE',
+    url: string,
+    options?: CallOptions,
+  ): Promise<Response>;
   get(url: string, options?: CallOptions): Promise<Response>;
   post(url: string, body: unknown, options?: CallOptions): Promise<Response>;
   /** How many events the ledger holds, read through GET /v1/events (as `as`, default recorder). */
@@ -94,6 +98,8 @@ export async function startApi(
     files?: TestFiles;
     store?: 'memory' | 'sqlite';
     env?: Record<string, string | undefined>;
+    /** The alert clock (ms since the epoch), for tests of "today" and retries. */
+    now?: () => number;
   } = {},
 ): Promise<TestApi> {
   const files = options.files ?? createTestFiles();
@@ -105,7 +111,7 @@ export async function startApi(
     LEDGER_METRICS_TOKEN: METRICS_TOKEN,
     ...options.env,
   });
-  const app = await buildApp(config);
+  const app = await buildApp(config, options.now ? { now: options.now } : {});
   const call: TestApi['call'] = async (method, url, callOptions = {}) => {
     const { as = 'recorder', authorization, body, headers = {} } = callOptions;
     const auth =

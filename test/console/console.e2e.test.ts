@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addKey } from '../../src/api/credentials.ts';
 import { EXAMPLE_PROGRAM } from '../../src/cli/seed-example.ts';
 import { firstStartKeys } from '../support/first-start-keys.ts';
 import { ledgerBinary } from '../support/ledger-binary.ts';
@@ -554,6 +555,36 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     await page.goto(`${base}/console/#/programs`);
     await page.getByRole('row', { name: new RegExp(EXAMPLE_PROGRAM) }).waitFor();
     await shoot('programs-laptop');
+  });
+
+  it('lets an admin subscribe a receiver, shows its secret once, and lists it (the auditor sees no Subscriptions page)', async () => {
+    const nav = await page.getByRole('navigation', { name: 'Pages', exact: true }).textContent();
+    expect(nav).not.toContain('Subscriptions');
+    keys.admin = addKey(join(dir, 'credentials.json'), 'console-admin', 'admin').key;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    // The server reads the credentials file again when it changes: retry until the new key works.
+    await expect
+      .poll(async () => {
+        await page.getByLabel('API key').fill(keys.admin as string);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        return page.getByRole('link', { name: 'Subscriptions' }).isVisible();
+      })
+      .toBe(true);
+    await page.getByRole('link', { name: 'Subscriptions' }).click();
+    await page.getByLabel('Receiver URL (https)').fill('https://compliance.example/hooks/ledger');
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    const secret = (await page.getByTestId('signing-secret').textContent()) ?? '';
+    expect(secret).toMatch(/^whsec_/);
+    keys.secret = secret;
+    await page.getByRole('row', { name: /compliance\.example/ }).waitFor();
+    await page.getByRole('button', { name: 'Deliveries' }).click();
+    await page.getByText('Nothing sent to this receiver yet.').waitFor();
+    await shoot('subscriptions');
+    await expectAccessible('the subscriptions page');
+    await page.reload();
+    await page.getByRole('row', { name: /compliance\.example/ }).waitFor();
+    expect(await page.getByTestId('signing-secret').count()).toBe(0);
   });
 
   it('never wrote a key into a log line', () => {

@@ -165,7 +165,9 @@ describe('every route refuses requests without a valid key of an allowed role', 
   const protectedRoutes = () => routes.filter((r) => r.template.startsWith('/v1/'));
   // A check is a question any reader may ask (its body and `record` in test/api/roles.test.ts).
   const isCheck = (r: Route) => r.template.endsWith('/checks');
-  const isCommand = (r: Route) => r.method === 'POST' && !isCheck(r);
+  /** Routes an auditor may not use: the commands, and the admin's alert subscriptions. */
+  const isCommand = (r: Route) =>
+    (r.method === 'POST' && !isCheck(r)) || r.template.startsWith('/v1/subscriptions');
 
   /** Concrete URLs for a route: existing and unknown ids, and a garbage query string. */
   function urls(route: Route): string[] {

@@ -222,7 +222,15 @@ const QUERIES: Record<string, { params: string[]; param: Param }> = {
 };
 
 /** Routes a recorder key may not call, so not fuzzed with one: an admin's, without a body. */
-const ADMIN_ONLY = new Set(['POST /v1/ledger/checkpoints']);
+const ADMIN_ONLY = new Set([
+  'POST /v1/ledger/checkpoints',
+  // Alert subscriptions (their bodies and refusals: test/alerts/delivery.test.ts).
+  'POST /v1/subscriptions',
+  'GET /v1/subscriptions',
+  'DELETE /v1/subscriptions/{id}',
+  'GET /v1/subscriptions/{id}/deliveries',
+  'POST /v1/subscriptions/{id}/deliveries/{deliveryId}/retry',
+]);
 /** Answers a line per program, any program: its line schema is fuzzed through the route above. */
 const NOT_FUZZED = new Set(['POST /v1/checks']);
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CalendarDate, EventId, Slug, todayUtc } from '../../domain/index.ts';
+import { CalendarDate, EventId, Slug } from '../../domain/index.ts';
 import { compareWithRebuild } from '../../projections/compare-answers.ts';
 import { answerAtPosition } from '../answer-at-position.ts';
 import { NextCursor, PageQuery, pageOf } from '../paging.ts';
@@ -59,7 +59,7 @@ async function queries(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const { at = todayUtc(), ...filter } = req.query;
+      const { at = app.today(), ...filter } = req.query;
       const { total, programs } = queries.programPage({ at, ...filter });
       return {
         total,
@@ -84,7 +84,7 @@ async function queries(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const { at = todayUtc(), asKnownAt } = req.query;
+      const { at = app.today(), asKnownAt } = req.query;
       const status = queries.status(req.params.id, { at, ...(asKnownAt ? { asKnownAt } : {}) });
       if (!status) throw notFound(`no program ${req.params.id}`);
       return { programId: req.params.id, ...status };
@@ -165,7 +165,7 @@ async function queries(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const { withinDays, today: on = todayUtc(), ...page } = req.query;
+      const { withinDays, today: on = app.today(), ...page } = req.query;
       const all = queries.deadlines({ today: on, withinDays });
       const { items, next } = pageOf(all, (d) => [d.until, d.programId], page);
       return { today: on, withinDays, deadlines: items, next };
@@ -293,7 +293,7 @@ async function queries(app: FastifyInstance) {
       const answers = await compareWithRebuild(
         app.ledger.store,
         app.ledger.projections,
-        todayUtc(),
+        app.today(),
       );
       return { ...report, ok: answers.ok, answers };
     },

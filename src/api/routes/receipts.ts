@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type AsKnownAt, CalendarDate, Slug, todayUtc } from '../../domain/index.ts';
+import { type AsKnownAt, CalendarDate, Slug } from '../../domain/index.ts';
 import type { KeptCheckpoint } from '../../integrity/ledger-checkpoints.ts';
 import { signReceipt } from '../../integrity/receipt.ts';
 import { READERS } from '../plugins/auth.ts';
@@ -84,7 +84,7 @@ async function receipt(app: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      const { at = todayUtc(), asKnownAt } = req.query;
+      const { at = app.today(), asKnownAt } = req.query;
       const { checkpoints, checkpoint } = await signedCheckpoint();
       const answer = app.ledger.queries.status(req.params.id, {
         at,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CalendarDate, Slug, todayUtc } from '../../domain/index.ts';
+import { CalendarDate, Slug } from '../../domain/index.ts';
 import { buildAuditReport } from '../../reports/audit-report.ts';
 import { formatReport } from '../../reports/formats.ts';
 import { htmlReport } from '../../reports/html.ts';
@@ -53,7 +53,7 @@ async function report(app: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      const { format, at = todayUtc(), asKnownAt } = req.query;
+      const { format, at = app.today(), asKnownAt } = req.query;
       const { queries, projections, checkpoints, store } = app.ledger;
       const checkpoint = (await checkpoints?.lastKept()) ?? null;
       if (checkpoint) await projections.waitFor(checkpoint.treeSize);

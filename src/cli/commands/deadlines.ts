@@ -1,11 +1,11 @@
-import { todayUtc } from '../../domain/index.ts';
+import { officeToday } from '../../config.ts';
 import * as args from '../arguments.ts';
 import type { Cli } from '../cli.ts';
 import { withLedger } from '../open-ledger.ts';
 import { table } from '../render.ts';
 
 export function deadlinesCommand(cli: Cli): void {
-  const { program, globals, out } = cli;
+  const { program, globals, out, config } = cli;
   program
     .command('deadlines')
     .description('programs whose authorization ends within N days')
@@ -13,7 +13,7 @@ export function deadlinesCommand(cli: Cli): void {
     .option('--today <date>', 'count from this date (default: today)')
     .action(async (o: { within: string; today?: string }) => {
       const withinDays = args.count(o.within, '--within');
-      const today = o.today === undefined ? todayUtc() : args.date(o.today, '--today');
+      const today = o.today === undefined ? officeToday(config) : args.date(o.today, '--today');
       await withLedger(globals().store, async ({ queries }) => {
         const found = queries.deadlines({ today, withinDays });
         out(found, () =>

@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option } from 'commander';
 import { verifyStore } from '../../composition/open-ledger.ts';
-import { todayUtc } from '../../domain/index.ts';
+import { officeToday } from '../../config.ts';
 import { KEY_FILES } from '../../integrity/checkpoint.ts';
 import { buildAuditReport } from '../../reports/audit-report.ts';
 import { formatReport } from '../../reports/formats.ts';
@@ -12,7 +12,7 @@ import * as args from '../arguments.ts';
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { keptCheckpointsOf, publicKeyOf } from '../integrity.ts';
-import { withLedger } from '../open-ledger.ts';
+import { cliConfig, withLedger } from '../open-ledger.ts';
 import { keyDirOption } from '../options.ts';
 
 export type ReportFormat = 'html' | 'json' | 'csv' | 'md';
@@ -26,7 +26,7 @@ export async function programReport(
   programId: string,
   o: { at?: string; asKnownAt?: string; publicKey?: string; keyDir: string; format: ReportFormat },
 ): Promise<string> {
-  const at = o.at === undefined ? todayUtc() : args.date(o.at, '--at');
+  const at = o.at === undefined ? officeToday(cliConfig()) : args.date(o.at, '--at');
   const asKnownAt = args.asKnownAt(o.asKnownAt);
   const hasKey = o.publicKey !== undefined || existsSync(join(o.keyDir, KEY_FILES.verifierKey));
   return withLedger(url, async ({ store, queries, projections }) => {

@@ -1,4 +1,5 @@
-import { type ProgramStatus, todayUtc } from '../../domain/index.ts';
+import { officeToday } from '../../config.ts';
+import type { ProgramStatus } from '../../domain/index.ts';
 import * as args from '../arguments.ts';
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
@@ -6,7 +7,7 @@ import { withLedger } from '../open-ledger.ts';
 import { table } from '../render.ts';
 
 export function statusCommand(cli: Cli): void {
-  const { program, globals, out } = cli;
+  const { program, globals, out, config } = cli;
   program
     .command('status <program>')
     .description('is the program authorized on a date, until when, and why')
@@ -14,7 +15,7 @@ export function statusCommand(cli: Cli): void {
     .option('--as-known-at <position|instant>', 'answer as the ledger knew it then')
     .action(async (id: string, o: { at?: string; asKnownAt?: string }) => {
       const programId = args.programId(id);
-      const at = o.at === undefined ? todayUtc() : args.date(o.at, '--at');
+      const at = o.at === undefined ? officeToday(config) : args.date(o.at, '--at');
       const asKnownAt = args.asKnownAt(o.asKnownAt);
       await withLedger(globals().store, async ({ queries }) => {
         const status = queries.status(programId, { at, ...(asKnownAt ? { asKnownAt } : {}) });

@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { type AlertSettings, type Alerts, startAlerts } from '../../alerts/service.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Null when the store keeps no outbox (esdb). */
+    alerts: Alerts | null;
+  }
+}
+
+/**
+ * Starts the alerts of the ledger the ledger plugin opened (docs/design.md, "Alerts"), on the
+ * alert clock `now` (tests inject one), and stops them before the ledger closes.
+ */
+export const alertsPlugin = fp(
+  async (app: FastifyInstance, options: { settings: AlertSettings; now: () => number }) => {
+    const alerts = await startAlerts(app.ledger, options.settings, app.log, options.now);
+    app.decorate('alerts', alerts);
+    app.addHook('preClose', async () => {
+      await alerts?.close();
+    });
+  },
+  { name: 'alerts', fastify: '5.x', dependencies: ['ledger'] },
+);
