@@ -1,8 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
-import { loggerOptions, OneLinePerRequest } from './log-format.ts';
 import { type CalendarDate, todayIn } from '../domain/index.ts';
+import { loggerOptions, OneLinePerRequest } from './log-format.ts';
 import { alertsPlugin } from './plugins/alerts.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { consolePlugin } from './plugins/console.ts';

@@ -89,9 +89,9 @@ describe('GET /openapi.json', () => {
               : url.endsWith('/checks')
                 ? // A check answers; with `record` it keeps evidence under an Idempotency-Key.
                   ['200', '422', '413', '415', '400', '403']
-              : method === 'POST'
-                ? ['201', '200', '409', '412', '413', '415', '422', '400', '403']
-                : ['200', '404', '400', '403'];
+                : method === 'POST'
+                  ? ['201', '200', '409', '412', '413', '415', '422', '400', '403']
+                  : ['200', '404', '400', '403'];
       for (const code of [...expected, '401', '429'])
         expect(codes, `${method} ${url}`).toContain(code);
       expect(JSON.stringify(operation.responses?.['401'])).toContain(
