@@ -10,6 +10,7 @@ import {
   CalendarDate,
   CalendarOffset,
   Channel,
+  EventId,
   type ProgramStatus,
   Rule,
   Slug,
@@ -17,6 +18,9 @@ import {
 } from '../domain/index.ts';
 import { RecordedEventSchema } from '../eventstore/envelope-schema.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
+
+/** An event id in a path, in either case: ids are recorded in lower case. */
+export const EventIdParams = z.object({ eventId: EventId.toLowerCase() });
 
 /**
  * Response shapes. `fits` checks at compile time that what the domain and projections return

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CalendarDate, EventId, Slug, todayUtc } from '../../domain/index.ts';
+import { CalendarDate, Slug, todayUtc } from '../../domain/index.ts';
+import { eventById } from '../../eventstore/event-by-id.ts';
 import { compareWithRebuild } from '../../projections/compare-answers.ts';
 import { answerAtPosition } from '../answer-at-position.ts';
 import { NextCursor, PageQuery, pageOf } from '../paging.ts';
@@ -13,6 +14,7 @@ import {
   AuditEntryResponse,
   BackdatedFactResponse,
   DeadlineResponse,
+  EventIdParams,
   ProgramStatusResponse,
   ProgramSummary,
   RecordedEventResponse,
@@ -29,6 +31,7 @@ async function queries(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const config = { roles: READERS };
   const heavy = { ...config, heavy: true };
+  const fromStore = { ...config, readsStore: true };
   const { queries, projections } = app.ledger;
   const violations = answerAtPosition(() => projections.position, queries.violations);
   const backdating = answerAtPosition(() => projections.position, queries.backdating);
@@ -225,7 +228,7 @@ async function queries(app: FastifyInstance) {
   r.get(
     '/events',
     {
-      config,
+      config: fromStore,
       schema: {
         tags: ['audit'],
         summary: 'The raw ledger in global order, for external replay',
@@ -255,19 +258,17 @@ async function queries(app: FastifyInstance) {
   r.get(
     '/events/:eventId',
     {
-      config,
+      config: fromStore,
       schema: {
         tags: ['audit'],
         summary: 'One recorded event with its content and envelope',
-        params: z.object({ eventId: EventId }),
+        params: EventIdParams,
         response: { 200: RecordedEventResponse, ...problems },
       },
     },
     async (req) => {
       const { eventId } = req.params;
-      const stream = queries.streamOf(eventId);
-      const event =
-        stream && (await app.ledger.store.readStream(stream)).find((e) => e.eventId === eventId);
+      const event = await eventById(app.ledger.store, eventId);
       if (!event) throw notFound(`the ledger holds no event ${eventId}`);
       return event;
     },
