@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { extensionNotice, PROGRAM_ID } from '../support/founding-case.ts';
+import { extensionNotice, PROGRAM_ID, program } from '../support/founding-case.ts';
 import { paths, recordFoundingCase, startApi, type TestApi } from './support.ts';
 
 /** User text an attacker controls: a spreadsheet formula and raw HTML. */
@@ -72,5 +72,46 @@ describe('GET /v1/programs/:id/audit-report', () => {
     expect(md.body).toContain('&#39;=HYPERLINK');
     expect(md.body).not.toMatch(/\| =HYPERLINK/);
     expect(md.body).toMatch(/^# Audit report: american-locker\.1118e\.private-market$/m);
+  });
+});
+
+describe('the audit report is whole-program work (issue 28, item 2)', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startApi({ store: 'sqlite', env: { LEDGER_HEAVY_PER_KEY: '1' } });
+    await recordFoundingCase(api, { tdp: true });
+    // A shipment of another program outside any authorization: a violation that is not ours.
+    const other = 'other-locker';
+    expect((await api.post(paths.programs, { ...program, programId: other })).statusCode).toBe(201);
+    const shipped = await api.post(`/v1/programs/${other}/shipments`, {
+      shipmentId: 'early',
+      shippedOn: '2001-01-01',
+      units: 1,
+    });
+    expect(shipped.statusCode, shipped.body).toBe(201);
+  });
+  afterAll(() => api.close());
+
+  it('is capped per API key like every heavy request: the second in flight is 429', async () => {
+    const url = `/v1/programs/${PROGRAM_ID}/audit-report?format=json`;
+    const answers = await Promise.all([
+      api.get(url, { as: 'auditor' }),
+      api.get(url, { as: 'auditor' }),
+    ]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 429]);
+  });
+
+  it("judges only the program's own shipments, as the whole ledger would", () => {
+    const { queries } = api.app.ledger;
+    const all = queries.violations();
+    expect(all.some((v) => v.programId === 'other-locker')).toBe(true);
+    expect(queries.violations('other-locker')).toEqual(
+      all.filter((v) => v.programId === 'other-locker'),
+    );
+    expect(queries.violations(PROGRAM_ID)).toEqual(all.filter((v) => v.programId === PROGRAM_ID));
+    const backdated = queries.backdating(0);
+    expect(queries.backdating(0, 'other-locker')).toEqual(
+      backdated.filter((b) => b.stream !== `program-${PROGRAM_ID}`),
+    );
   });
 });

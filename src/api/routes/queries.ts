@@ -33,8 +33,14 @@ async function queries(app: FastifyInstance) {
   const heavy = { ...config, heavy: true };
   const fromStore = { ...config, readsStore: true };
   const { queries, projections } = app.ledger;
-  const violations = answerAtPosition(() => projections.position, queries.violations);
-  const backdating = answerAtPosition(() => projections.position, queries.backdating);
+  const violations = answerAtPosition(
+    () => projections.position,
+    () => queries.violations(),
+  );
+  const backdating = answerAtPosition(
+    () => projections.position,
+    (thresholdDays: number) => queries.backdating(thresholdDays),
+  );
 
   r.get(
     '/programs',

@@ -29,7 +29,7 @@ async function report(app: FastifyInstance) {
   r.get(
     '/programs/:id/audit-report',
     {
-      config: { roles: READERS },
+      config: { roles: READERS, heavy: true },
       schema: {
         tags: ['audit'],
         summary:
