@@ -42,6 +42,9 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   app.server.maxConnections = config.LEDGER_MAX_CONNECTIONS;
   app.addHook('onRequest', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
+    // No answer is sniffed into another type, nor framed by another page (clickjacking).
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
   });
   // The API speaks JSON only: without this, a text/plain body reaches validation as a string.
   app.removeContentTypeParser('text/plain');

@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { showHidden } from '../reports/neutralize.ts';
 
 /** A human-readable table of rows (the default output); `--json` prints the rows as JSON instead. */
 export function table(rows: readonly object[], columns?: string[]): string {
@@ -9,10 +10,11 @@ export function table(rows: readonly object[], columns?: string[]): string {
   return t.toString();
 }
 
+/** A cell as text, a control or bidi character an older record holds shown as its code point. */
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'object') return showHidden(JSON.stringify(value));
+  return showHidden(String(value));
 }
 
 export function printJson(value: unknown): void {
