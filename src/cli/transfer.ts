@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { chmodSync, createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
 import { recordedEventProblem } from '../domain/index.ts';
@@ -9,9 +9,14 @@ import { readLedger, verifyLedger } from '../integrity/verify-ledger.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { describeProblem } from './verify.ts';
 
-/** Writes the raw ledger as NDJSON (one envelope per line) to a file or stdout; returns the count. */
+/** Writes the raw ledger as NDJSON (one envelope per line) to a file (mode 0600) or stdout; returns the count. */
 export async function exportLedger(store: EventStore, file?: string): Promise<number> {
-  const sink = file ? createWriteStream(file) : process.stdout;
+  // The whole ledger: readable by its owner only, like the store file (an existing file too).
+  const sink = file ? createWriteStream(file, { mode: 0o600 }) : process.stdout;
+  if (file) {
+    await once(sink, 'open');
+    chmodSync(file, 0o600);
+  }
   let count = 0;
   for await (const event of readLedger(store)) {
     if (!sink.write(`${JSON.stringify(event)}\n`)) await once(sink, 'drain');

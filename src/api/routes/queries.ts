@@ -123,7 +123,12 @@ async function queries(app: FastifyInstance) {
       const { asKnownAt, ...page } = req.query;
       const entries = await queries.auditTrail(req.params.id, asKnownAt);
       if (!entries) throw notFound(`no program ${req.params.id}`);
-      const { items, next } = pageOf(entries, (e) => [e.position], page);
+      const { items, next } = pageOf(
+        `audit-trail ${req.params.id}`,
+        entries,
+        (e) => [e.position],
+        page,
+      );
       return { programId: req.params.id, entries: items, next };
     },
   );
@@ -176,7 +181,7 @@ async function queries(app: FastifyInstance) {
     async (req) => {
       const { withinDays, today: on = todayUtc(), ...page } = req.query;
       const all = queries.deadlines({ today: on, withinDays });
-      const { items, next } = pageOf(all, (d) => [d.until, d.programId], page);
+      const { items, next } = pageOf('deadlines', all, (d) => [d.until, d.programId], page);
       return { today: on, withinDays, deadlines: items, next };
     },
   );
@@ -196,7 +201,7 @@ async function queries(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const { items, next } = pageOf(violations(), (v) => [v.position], req.query);
+      const { items, next } = pageOf('violations', violations(), (v) => [v.position], req.query);
       return { violations: items, next };
     },
   );
@@ -226,7 +231,7 @@ async function queries(app: FastifyInstance) {
     async (req) => {
       const { thresholdDays, ...page } = req.query;
       const all = backdating(thresholdDays);
-      const { items, next } = pageOf(all, (f) => [-f.lagDays, f.position], page);
+      const { items, next } = pageOf('backdating', all, (f) => [-f.lagDays, f.position], page);
       return { thresholdDays, facts: items, next };
     },
   );
