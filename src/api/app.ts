@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
+import { closeAfterAnswer, limitConnectionsPerAddress } from './connections-per-address.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { consolePlugin } from './plugins/console.ts';
 import { errorsPlugin, frameworkErrorAsProblem } from './plugins/errors.ts';
@@ -18,6 +19,9 @@ import { receiptRoutes } from './routes/receipts.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { refuseUnknownQueryParameters } from './schemas.ts';
+
+/** Refusals that answer before the body is read: their connection is not kept. */
+const REFUSED = new Set([401, 403, 429]);
 
 /** The HTTP API: each concern an encapsulated plugin, registered here in order. */
 export async function buildApp(config: Config): Promise<FastifyInstance> {
@@ -40,6 +44,13 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     http: { headersTimeout, connectionsCheckingInterval: Math.min(1_000, headersTimeout) },
   });
   app.server.maxConnections = config.LEDGER_MAX_CONNECTIONS;
+  limitConnectionsPerAddress(app.server, config.LEDGER_MAX_CONNECTIONS_PER_ADDRESS);
+  app.addHook('onSend', async (_req, reply) => {
+    if (REFUSED.has(reply.statusCode)) reply.header('connection', 'close');
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    if (REFUSED.has(reply.statusCode)) closeAfterAnswer(req.raw.socket);
+  });
   app.addHook('onRequest', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
     // No answer is sniffed into another type, nor framed by another page (clickjacking).
