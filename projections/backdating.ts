@@ -18,7 +18,17 @@ export function backdating(
   facts: ProgramFactsIndex,
   shipments: ShipmentsIndex,
   thresholdDays: number,
+  /** Only this program's facts and shipments (and the specifications'), as a report needs. */
+  onlyProgram?: string,
 ): BackdatedFact[] {
+  const programs =
+    onlyProgram === undefined
+      ? [...facts.programs.values()]
+      : [facts.programs.get(onlyProgram) ?? []];
+  const shipped =
+    onlyProgram === undefined
+      ? shipments.byProgram
+      : [[onlyProgram, shipments.byProgram.get(onlyProgram) ?? []] as const];
   const found: BackdatedFact[] = [];
   const consider = (
     f: Pick<Fact, 'eventId' | 'stream' | 'type' | 'position' | 'recordedAt'>,
@@ -37,9 +47,9 @@ export function backdating(
         lagDays,
       });
   };
-  for (const list of [...facts.programs.values(), ...facts.specifications.values()])
+  for (const list of [...programs, ...facts.specifications.values()])
     for (const f of list) consider(f, validDate(f));
-  for (const [programId, list] of shipments.byProgram)
+  for (const [programId, list] of shipped)
     for (const s of list)
       consider(
         {

@@ -49,9 +49,15 @@ export interface ShipmentViolation {
 export function violations(
   facts: ProgramFactsIndex,
   shipments: ShipmentsIndex,
+  /** Only this program's shipments: a report on one program pays for its own, not the ledger's. */
+  onlyProgram?: string,
 ): ShipmentViolation[] {
   const found: ShipmentViolation[] = [];
-  for (const [programId, list] of shipments.byProgram) {
+  const judged =
+    onlyProgram === undefined
+      ? shipments.byProgram
+      : [[onlyProgram, shipments.byProgram.get(onlyProgram) ?? []] as const];
+  for (const [programId, list] of judged) {
     const programFacts = factsOfProgram(facts, programId) ?? [];
     const live = list.filter((s) => s.retractedAt === null);
     const now = judgeRecorded(knowledgeOf(programFacts), live);

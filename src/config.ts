@@ -48,6 +48,8 @@ export const Config = z.object({
   LEDGER_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Open connections the server accepts at once; one more is closed on arrival. */
   LEDGER_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(1000),
+  /** Open connections from one address at once; one more is closed on arrival. */
+  LEDGER_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
   /** Whole-ledger requests (verify, violations, backdating, deadlines, audit trails) one API key may have in flight. */
   LEDGER_HEAVY_PER_KEY: z.coerce.number().int().min(1).default(2),
   /**

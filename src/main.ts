@@ -72,4 +72,6 @@ closeWithGrace({ delay: SHUTDOWN_DEADLINE_MS }, async ({ signal, err }) => {
   if (err) app.log.error(err);
   app.log.info(`${signal ?? 'error'}: finishing in-flight requests, then closing the ledger`);
   await app.close();
+  // The last line: whoever stopped it sees that it stopped, not only that it began to.
+  app.log.info('closed: no request in flight, the ledger closed');
 });

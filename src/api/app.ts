@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
 import { type CalendarDate, todayIn } from '../domain/index.ts';
+import { closeAfterAnswer, limitConnectionsPerAddress } from './connections-per-address.ts';
 import { loggerOptions, OneLinePerRequest } from './log-format.ts';
 import { alertsPlugin } from './plugins/alerts.ts';
 import { authPlugin } from './plugins/auth.ts';
@@ -36,6 +37,9 @@ export interface AppOptions {
   now?: () => number;
 }
 
+/** Refusals that answer before the body is read: their connection is not kept. */
+const REFUSED = new Set([401, 403, 429]);
+
 /** The HTTP API: each concern an encapsulated plugin, registered here in order. */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const headersTimeout = Math.min(
@@ -60,8 +64,18 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.server.maxConnections = config.LEDGER_MAX_CONNECTIONS;
   const now = options.now ?? Date.now;
   app.decorate('today', () => todayIn(config.LEDGER_TIME_ZONE, new Date(now())));
+  limitConnectionsPerAddress(app.server, config.LEDGER_MAX_CONNECTIONS_PER_ADDRESS);
+  app.addHook('onSend', async (_req, reply) => {
+    if (REFUSED.has(reply.statusCode)) reply.header('connection', 'close');
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    if (REFUSED.has(reply.statusCode)) closeAfterAnswer(req.raw.socket);
+  });
   app.addHook('onRequest', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
+    // No answer is sniffed into another type, nor framed by another page (clickjacking).
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
   });
   // The API speaks JSON only: without this, a text/plain body reaches validation as a string.
   app.removeContentTypeParser('text/plain');

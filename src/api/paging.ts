@@ -2,7 +2,8 @@
  * One paging shape for every list answer (docs/design.md, "Paging"): `limit` (default 100, at
  * most 1000) and an opaque `cursor` in the query; the answer's list plus `next`, the cursor of
  * the page after it, null on the last page. A cursor holds the sort key of the last item given,
- * so a page starts after that item even when the list grew or shrank in between.
+ * so a page starts after that item even when the list grew or shrank in between, and the name
+ * of its list: a cursor of one list is refused by another.
  */
 import { z } from 'zod';
 import { ProblemError } from './problems.ts';
@@ -38,18 +39,22 @@ export interface Page<T> {
   next: string | null;
 }
 
-/** The page of `sorted` (in `keyOf` order) after `cursor`, at most `limit` long. */
+/**
+ * The page of `sorted` (in `keyOf` order) after `cursor`, at most `limit` long. `list` names the
+ * list and whatever selects it (e.g. its program), so that only its own cursors are taken.
+ */
 export function pageOf<T>(
+  list: string,
   sorted: readonly T[],
   keyOf: (item: T) => SortKey,
   query: { limit: number; cursor?: string | undefined },
 ): Page<T> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, list);
   const start = after === undefined ? 0 : firstAfter(sorted, keyOf, after);
   const items = sorted.slice(start, start + query.limit);
   const last = items.at(-1);
   const more = start + items.length < sorted.length;
-  return { items, next: more && last !== undefined ? encodeCursor(keyOf(last)) : null };
+  return { items, next: more && last !== undefined ? encodeCursor(list, keyOf(last)) : null };
 }
 
 /**
@@ -75,24 +80,28 @@ function compareKeys(a: SortKey, b: SortKey): number {
   return 0;
 }
 
-const CursorKey = z.array(z.union([z.string(), z.number()])).min(1);
+const Cursor = z.object({
+  list: z.string(),
+  after: z.array(z.union([z.string(), z.number()])).min(1),
+});
 
-const encodeCursor = (key: SortKey) => Buffer.from(JSON.stringify(key)).toString('base64url');
+const encodeCursor = (list: string, after: SortKey) =>
+  Buffer.from(JSON.stringify({ list, after })).toString('base64url');
 
-function decodeCursor(cursor: string): SortKey {
+function decodeCursor(cursor: string, list: string): SortKey {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     parsed = undefined;
   }
-  const key = CursorKey.safeParse(parsed);
-  if (!key.success)
+  const decoded = Cursor.safeParse(parsed);
+  if (!decoded.success || decoded.data.list !== list)
     throw new ProblemError(
       400,
       'invalid-cursor',
       'Invalid cursor',
       'cursor is not one this list gave as `next`; omit it for the first page',
     );
-  return key.data;
+  return decoded.data.after;
 }

@@ -11,6 +11,7 @@ import {
   CalendarDate,
   CalendarOffset,
   Channel,
+  EventId,
   type LimitUse,
   type ProgramStatus,
   Rule,
@@ -19,6 +20,9 @@ import {
 } from '../domain/index.ts';
 import { RecordedEventSchema } from '../eventstore/envelope-schema.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
+
+/** An event id in a path, in either case: ids are recorded in lower case. */
+export const EventIdParams = z.object({ eventId: EventId.toLowerCase() });
 
 /**
  * Response shapes. `fits` checks at compile time that what the domain and projections return

@@ -10,7 +10,12 @@
 import { MemoryMerkleStorage, MerkleTree } from '../core/merkle/tree.ts';
 import { leafHash, leafInput } from '../core/merkle-leaf.ts';
 import type { LedgerMerkleTree, RecordedEvent } from '../eventstore/port.ts';
-import { type VerifiedCheckpoint, verifyCheckpoint, verifyConsistency } from '../verify.ts';
+import {
+  type VerifiedCheckpoint,
+  verifyCheckpoint,
+  verifyConsistency,
+  verifyInclusion,
+} from '../verify.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
 /** What the audit reads: from a store file or from a server. */
@@ -50,15 +55,19 @@ export async function auditLedger(
     throw new AuditFailure(fork);
   }
   const recomputed = new MerkleTree(new MemoryMerkleStorage());
+  const leaves: Uint8Array[] = [];
   for await (const event of ledger.events()) {
     if (recomputed.size === latest.treeSize) break;
-    recomputed.append(leafHash(leafInput(event)));
+    const leaf = leafHash(leafInput(event));
+    recomputed.append(leaf);
+    leaves.push(leaf);
   }
   if (
     recomputed.size !== latest.treeSize ||
     !Buffer.from(recomputed.root()).equals(latest.rootHash)
   )
     throw new AuditFailure(await describeMismatch(recomputed, latest, ledger));
+  if (ledger.storedTree) await checkStoredNodes(ledger.storedTree, leaves, latest);
   return { trusted, latest };
 }
 
@@ -112,6 +121,26 @@ async function extending(
       `the consistency proof from tree size ${trusted.treeSize} to ${latest.treeSize} does not verify: the ledger is not the trusted one plus appends`,
     );
   return { ...latest, note };
+}
+
+/**
+ * The stored tree serves inclusion proofs from nodes that no root reads (the left sibling of a
+ * right half is read by no prefix root): each leaf's proof from it must verify against the
+ * signed root, so a node altered after the fact is caught here, not by the first proof handed
+ * out from it. Every stored node lies on some leaf's proof.
+ */
+async function checkStoredNodes(
+  stored: LedgerMerkleTree,
+  leaves: readonly Uint8Array[],
+  signed: VerifiedCheckpoint,
+): Promise<void> {
+  for (const [index, leaf] of leaves.entries()) {
+    const proof = await stored.inclusionProof(index, signed.treeSize);
+    if (!verifyInclusion(leaf, index, signed.treeSize, proof, signed.rootHash))
+      throw new AuditFailure(
+        `the stored Merkle tree gives an inclusion proof for leaf ${index} that does not verify against the signed root: a stored node was altered`,
+      );
+  }
 }
 
 function verified(what: string, note: string, publicKey: string): VerifiedCheckpoint {

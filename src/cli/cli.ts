@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { Config } from '../config.ts';
-import { printJson } from './render.ts';
+import { limitTableRows, printJson } from './render.ts';
 
 export interface Cli {
   program: Command;
@@ -27,9 +27,11 @@ export function createCli(config: Config): Cli {
       config.LEDGER_STORE,
     )
     .option('--json', 'machine-readable JSON instead of tables')
+    .option('--all', 'every row of a table on a terminal, not only a screenful')
     .showHelpAfterError(false)
-    .exitOverride();
-  const globals = () => program.opts<{ store: string; json?: boolean }>();
+    .exitOverride()
+    .hook('preAction', () => limitTableRows(globals().all === true));
+  const globals = () => program.opts<{ store: string; json?: boolean; all?: boolean }>();
   return {
     program,
     config,

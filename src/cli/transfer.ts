@@ -1,16 +1,22 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { chmodSync, createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
+import { recordedEventProblem } from '../domain/index.ts';
 import { RecordedEventSchema } from '../eventstore/envelope-schema.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import { readLedger, verifyLedger } from '../integrity/verify-ledger.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { describeProblem } from './verify.ts';
 
-/** Writes the raw ledger as NDJSON (one envelope per line) to a file or stdout; returns the count. */
+/** Writes the raw ledger as NDJSON (one envelope per line) to a file (mode 0600) or stdout; returns the count. */
 export async function exportLedger(store: EventStore, file?: string): Promise<number> {
-  const sink = file ? createWriteStream(file) : process.stdout;
+  // The whole ledger: readable by its owner only, like the store file (an existing file too).
+  const sink = file ? createWriteStream(file, { mode: 0o600 }) : process.stdout;
+  if (file) {
+    await once(sink, 'open');
+    chmodSync(file, 0o600);
+  }
   let count = 0;
   for await (const event of readLedger(store)) {
     if (!sink.write(`${JSON.stringify(event)}\n`)) await once(sink, 'drain');
@@ -24,8 +30,10 @@ export async function exportLedger(store: EventStore, file?: string): Promise<nu
 }
 
 /**
- * Loads an export into an empty store. The file's chains are verified before anything is
- * written and the store after: a broken file or a non-empty target is refused. Positions in an
+ * Loads an export into an empty store. Every line is checked before anything is written: an
+ * event the domain could not have recorded (its stream, type, data or record time) or an event
+ * id seen before refuses the file, naming the first bad line. The file's chains are verified
+ * before anything is written and the store after: a broken file or a non-empty target is refused. Positions in an
  * export are the source store's (sparse on esdb): the import renumbers them 1, 2, 3, ... in
  * file order and says whether that changed any. Hashes do not cover positions, so the chains
  * stay valid; the Merkle leaves do, so the source's signed checkpoints do not carry over.
@@ -42,6 +50,8 @@ export async function importLedger(
   if ((await store.headPosition()) !== 0)
     throw new CliError(EXIT.refused, 'the target store is not empty; import only into a new store');
   const events: RecordedEvent[] = [];
+  /** Each event id and the line that holds it. */
+  const seen = new Map<string, number>();
   let line = 0;
   for await (const text of createInterface({
     input: createReadStream(file),
@@ -61,7 +71,16 @@ export async function importLedger(
         EXIT.refused,
         `${file}:${line}: not an event envelope: ${envelope.error.issues[0]?.path.join('.')} ${envelope.error.issues[0]?.message}`,
       );
-    events.push(envelope.data as RecordedEvent);
+    const event = envelope.data as RecordedEvent;
+    const problem = recordedEventProblem(event);
+    if (problem) throw new CliError(EXIT.refused, `${file}:${line}: ${problem}`);
+    if (seen.has(event.eventId))
+      throw new CliError(
+        EXIT.refused,
+        `${file}:${line}: event ${event.eventId} is already on line ${seen.get(event.eventId)}`,
+      );
+    seen.set(event.eventId, line);
+    events.push(event);
   }
   // The target stamps in commit order, so recordedAt must not go back along the file either.
   const checked = await verifyLedger(events, { monotonicRecordedAt: true });

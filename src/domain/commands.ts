@@ -11,6 +11,7 @@ import {
   SpecificationRegistered,
   TechnicalDataPackageReleased,
 } from './events.ts';
+import { recordable } from './recordable.ts';
 
 /**
  * Commands name what a client asks for. Their payloads are the event payloads they would
@@ -19,18 +20,20 @@ import {
 const command = <T extends string, D extends z.ZodType>(type: T, data: D) =>
   z.object({ type: z.literal(type), data });
 
-export const RegisterSpecification = SpecificationRegistered;
-export const ReleaseTechnicalDataPackage = TechnicalDataPackageReleased.omit({
-  specificationId: true,
-});
-export const RegisterProgram = ProgramRegistered;
-export const RecordNotice = NoticeReceived;
-export const SubmitLicenseApplication = LicenseApplicationSubmitted;
-export const DecideLicenseApplication = LicenseApplicationDecided;
-export const RecordShipment = ShipmentRecorded;
-export const RecordCheck = ShipmentChecked;
-export const EndProgram = ProgramEnded;
-export const RetractEvent = EventRetracted;
+export const RegisterSpecification = recordable(SpecificationRegistered);
+export const ReleaseTechnicalDataPackage = recordable(
+  TechnicalDataPackageReleased.omit({ specificationId: true }),
+);
+export const RegisterProgram = recordable(ProgramRegistered);
+export const RecordNotice = recordable(NoticeReceived);
+export const SubmitLicenseApplication = recordable(LicenseApplicationSubmitted);
+export const DecideLicenseApplication = recordable(LicenseApplicationDecided);
+export const RecordShipment = recordable(ShipmentRecorded);
+export const RecordCheck = recordable(ShipmentChecked);
+export const EndProgram = recordable(ProgramEnded);
+export const RetractEvent = recordable(EventRetracted);
+/** A retraction as the route takes it: the retracted event is named in its URL. */
+export const RetractionReason = recordable(EventRetracted.omit({ retractedEventId: true }));
 
 export const SpecificationCommand = z.discriminatedUnion('type', [
   command('RegisterSpecification', RegisterSpecification),

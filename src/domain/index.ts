@@ -9,6 +9,8 @@ export * from './identifiers.ts';
 export * from './limit.ts';
 export * from './limits.ts';
 export * from './program.ts';
+export * from './recordable.ts';
+export * from './recorded-event.ts';
 export * from './references.ts';
 export * from './specification.ts';
 export * from './status.ts';

@@ -53,6 +53,28 @@ export function createCommitFeed(): CommitFeed {
   };
 }
 
+/**
+ * Commits by other processes (a CLI `import` or `seed-example` on the server's SQLite file) reach
+ * this process by no event: `probe` reads a cheap counter of the store that changes with every
+ * commit (SQLite's `PRAGMA data_version`), every `intervalMs`, and wakes the feed when it moved.
+ * The timer does not keep the process alive.
+ */
+export function pollForCommits(
+  feed: CommitFeed,
+  probe: () => number,
+  intervalMs = 250,
+): { stop(): void } {
+  let last = probe();
+  const timer = setInterval(() => {
+    const now = probe();
+    if (now === last) return;
+    last = now;
+    feed.committed();
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
 /** Reads up to `limit` events from `from` (inclusive) in global order. */
 export type ReadPage = (
   from: number,

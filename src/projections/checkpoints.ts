@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { canonicalJson } from '../core/canonical-json.ts';
@@ -42,9 +42,9 @@ export function fileCheckpointStore(folder: string): CheckpointStore {
       try {
         return JSON.parse(await readFile(file(name), 'utf8')) as unknown;
       } catch (error) {
-        // A missing or unreadable checkpoint only costs a rebuild.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError)
-          return null;
+        // A missing or unreadable checkpoint (a folder in its place too) only costs a rebuild.
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'EISDIR' || error instanceof SyntaxError) return null;
         throw error;
       }
     },
@@ -53,6 +53,9 @@ export function fileCheckpointStore(folder: string): CheckpointStore {
       const target = file(checkpoint.name);
       const temporary = `${target}.${process.pid}.tmp`;
       await writeFile(temporary, JSON.stringify(checkpoint), { mode: 0o600 });
+      // Whatever stands in the file's place in the service's own folder (a folder) gives way.
+      if ((await stat(target).catch(() => null))?.isDirectory())
+        await rm(target, { recursive: true, force: true });
       await rename(temporary, target);
     },
   };

@@ -187,8 +187,10 @@ export function ledgerQueries(
 
     deadlines: (options: { today: CalendarDate; withinDays: number }) =>
       deadlines(facts(), options),
-    violations: () => violations(facts(), shipped()),
-    backdating: (thresholdDays: number) => backdating(facts(), shipped(), thresholdDays),
+    /** Every program's, or with `programId` only that program's (its cost, not the ledger's). */
+    violations: (programId?: string) => violations(facts(), shipped(), programId),
+    backdating: (thresholdDays: number, programId?: string) =>
+      backdating(facts(), shipped(), thresholdDays, programId),
   };
 }
 

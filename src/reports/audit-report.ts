@@ -96,11 +96,9 @@ export async function buildAuditReport(
     status,
     timeline,
     entries,
-    violations: queries
-      .violations()
-      .filter((v) => v.programId === programId && shown.has(v.eventId)),
+    violations: queries.violations(programId).filter((v) => shown.has(v.eventId)),
     backdated: queries
-      .backdating(threshold)
+      .backdating(threshold, programId)
       .filter((b) => streams.has(b.stream) && shown.has(b.eventId)),
     backdatingThresholdDays: threshold,
     checkpoint: checkpoint && {

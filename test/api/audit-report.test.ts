@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { extensionNotice, PROGRAM_ID } from '../support/founding-case.ts';
-import { paths, recordFoundingCase, signCheckpoint, startApi, type TestApi } from './support.ts';
+import { HIDDEN_CHARACTERS } from '../../src/domain/index.ts';
+import { anEvent } from '../eventstore/contract.ts';
+import { extensionNotice, PROGRAM_ID, program } from '../support/founding-case.ts';
+import {
+  expectProblem,
+  paths,
+  recordFoundingCase,
+  signCheckpoint,
+  startApi,
+  type TestApi,
+} from './support.ts';
 
 /** User text an attacker controls: a spreadsheet formula and raw HTML. */
 const hostile = {
@@ -74,5 +83,118 @@ describe('GET /v1/programs/:id/audit-report', () => {
     expect(md.body).toContain('&#39;=HYPERLINK');
     expect(md.body).not.toMatch(/\| =HYPERLINK/);
     expect(md.body).toMatch(/^# Audit report: american-locker\.1118e\.private-market$/m);
+  });
+});
+
+describe('the audit report is whole-program work (issue 28, item 2)', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startApi({ store: 'sqlite', env: { LEDGER_HEAVY_PER_KEY: '1' } });
+    await recordFoundingCase(api, { tdp: true });
+    // A shipment of another program outside any authorization: a violation that is not ours.
+    const other = 'other-locker';
+    expect((await api.post(paths.programs, { ...program, programId: other })).statusCode).toBe(201);
+    const shipped = await api.post(`/v1/programs/${other}/shipments`, {
+      shipmentId: 'early',
+      shippedOn: '2001-01-01',
+      units: 1,
+    });
+    expect(shipped.statusCode, shipped.body).toBe(201);
+  });
+  afterAll(() => api.close());
+
+  it('is capped per API key like every heavy request: the second in flight is 429', async () => {
+    const url = `/v1/programs/${PROGRAM_ID}/audit-report?format=json`;
+    const answers = await Promise.all([
+      api.get(url, { as: 'auditor' }),
+      api.get(url, { as: 'auditor' }),
+    ]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 429]);
+  });
+
+  it("judges only the program's own shipments, as the whole ledger would", () => {
+    const { queries } = api.app.ledger;
+    const all = queries.violations();
+    expect(all.some((v) => v.programId === 'other-locker')).toBe(true);
+    expect(queries.violations('other-locker')).toEqual(
+      all.filter((v) => v.programId === 'other-locker'),
+    );
+    expect(queries.violations(PROGRAM_ID)).toEqual(all.filter((v) => v.programId === PROGRAM_ID));
+    const backdated = queries.backdating(0);
+    expect(queries.backdating(0, 'other-locker')).toEqual(
+      backdated.filter((b) => b.stream !== `program-${PROGRAM_ID}`),
+    );
+  });
+});
+
+describe('output formats (issue 28, item 7)', () => {
+  let api: TestApi;
+  const reversed = 'Supply ends \u202Eorp 2020\u202C; see\u0000 letter';
+  beforeAll(async () => {
+    api = await startApi({ store: 'sqlite' });
+    await recordFoundingCase(api);
+    // An older record, from before the refusal: written to the store as it was then.
+    await api.app.ledger.store.append(
+      `program-${PROGRAM_ID}`,
+      [
+        anEvent({
+          type: 'NoticeReceived',
+          data: {
+            ...extensionNotice,
+            noticeId: 'old-1',
+            summary: reversed,
+            documentRef: '[x](javascript:alert(1)) ![](https://tracker.example/p.png)',
+          },
+        }),
+      ],
+      { expectedRevision: 'any' },
+    );
+  });
+  afterAll(() => api.close());
+
+  const report = (format: string) =>
+    api.get(`/v1/programs/${PROGRAM_ID}/audit-report?format=${format}`, { as: 'auditor' });
+
+  it('no format carries a bidi control or NUL of an older record; Markdown has no link or image', async () => {
+    for (const format of ['html', 'md', 'csv']) {
+      const body = (await report(format)).body;
+      expect(body, format).toContain('old-1');
+      expect(body, format).not.toMatch(HIDDEN_CHARACTERS);
+      expect(body, format).toMatch(/U\+202E/);
+    }
+    const md = (await report('md')).body;
+    expect(md).not.toMatch(/\[x\]\(javascript:/);
+    expect(md).not.toMatch(/!\[\]\(https:/);
+  });
+
+  it('free text with a control or bidi character is refused at input; tab and newline are kept', async () => {
+    for (const [i, summary] of ['a\u202Eb', 'a\u2066b', 'a\u0000b', 'a\u001Bb'].entries())
+      expectProblem(
+        await api.post(paths.program('notices'), {
+          ...extensionNotice,
+          noticeId: `hidden-${i}`,
+          summary,
+        }),
+        400,
+      );
+    const kept = await api.post(paths.program('notices'), {
+      ...extensionNotice,
+      noticeId: 'tabbed',
+      summary: 'line one\n\tline two',
+    });
+    expect(kept.statusCode, kept.body).toBe(201);
+  });
+
+  it('the HTML report and /docs send a content security policy, nosniff and frame protection', async () => {
+    const html = await report('html');
+    expect(html.headers['content-security-policy']).toMatch(/default-src 'none'/);
+    expect(html.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+    const docs = await api.get('/docs/', { as: null });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.headers['content-security-policy']).toBeTruthy();
+    for (const answer of [html, docs]) {
+      expect(answer.headers['x-content-type-options']).toBe('nosniff');
+      expect(answer.headers['x-frame-options']).toBe('DENY');
+    }
   });
 });

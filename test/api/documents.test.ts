@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDocuments } from '../../src/cli/documents.ts';
@@ -71,7 +71,7 @@ describe('documentSha256: evidence bound to the record', () => {
     ]);
   });
 
-  it('a reference that leads out of the folder is never opened', async () => {
+  it('a reference that leads out of the folder is refused, never opened', async () => {
     writeFileSync(join(api.files.dir, 'outside.txt'), letter);
     const events = (async function* () {
       yield* [
@@ -81,6 +81,69 @@ describe('documentSha256: evidence bound to the record', () => {
         },
       ] as never[];
     })();
-    expect((await checkDocuments(events, folder))[0]?.state).toBe('missing');
+    expect((await checkDocuments(events, folder))[0]?.state).toBe('refused');
+  });
+
+  it('each document gets its own verdict: NUL, an overlong name and a symlink do not stop the check (issue 28, item 4)', async () => {
+    writeFileSync(join(api.files.dir, 'secret.txt'), letter);
+    mkdirSync(join(folder, 'sub'));
+    symlinkSync(join(api.files.dir, 'secret.txt'), join(folder, 'linked.txt'));
+    symlinkSync(api.files.dir, join(folder, 'sub', 'up'));
+    writeFileSync(join(folder, 'sub', 'kept.txt'), letter);
+    const [first] = await api.app.ledger.store.readAll({ fromPosition: 1, limit: 1 });
+    const refs = [
+      'a\0b.txt',
+      `${'x'.repeat(300)}.txt`,
+      'linked.txt',
+      'sub/up/secret.txt',
+      '/etc/hostname',
+      'sub/kept.txt',
+    ];
+    const events = (async function* () {
+      for (const documentRef of refs)
+        yield { ...first, data: { documentRef, documentSha256: sha256(letter) } } as never;
+    })();
+    const checks = await checkDocuments(events, folder);
+    expect(checks.map((c) => [c.documentRef, c.state])).toEqual([
+      [refs[0], 'unreadable'],
+      [refs[1], 'unreadable'],
+      ['linked.txt', 'symlink'],
+      ['sub/up/secret.txt', 'symlink'],
+      ['/etc/hostname', 'refused'],
+      ['sub/kept.txt', 'matches'],
+    ]);
+    expect(checks.filter((c) => c.found !== null).map((c) => c.documentRef)).toEqual([
+      'sub/kept.txt',
+    ]);
+  });
+
+  it('at recording, a documentRef naming a file stays inside the folder; a plain reference passes (issue 28, item 4)', async () => {
+    const before = await api.eventCount();
+    for (const documentRef of [
+      '../etc/shadow',
+      'a/../../b',
+      '/etc/shadow',
+      `${'x'.repeat(256)}`,
+      'a\0b',
+    ])
+      expectProblem(
+        await api.post(paths.program('notices'), {
+          ...extensionNotice,
+          noticeId: 'bad-ref',
+          documentRef,
+        }),
+        400,
+      );
+    expect(await api.eventCount()).toBe(before);
+    for (const [i, documentRef] of ['8-K 2007-05-16 ex. 99.1', 'letters/2005/usps.pdf'].entries())
+      expect(
+        (
+          await api.post(paths.program('notices'), {
+            ...extensionNotice,
+            noticeId: `good-ref-${i}`,
+            documentRef,
+          })
+        ).statusCode,
+      ).toBe(201);
   });
 });

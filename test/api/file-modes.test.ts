@@ -3,9 +3,13 @@
  * the read-model checkpoints, the key folders and the folders created for them, 0600 and 0700
  * whatever the umask allows.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { seedExample } from '../../src/cli/seed-example.ts';
+import { exportLedger } from '../../src/cli/transfer.ts';
+import { openMemoryEventStore } from '../../src/eventstore/memory.ts';
+import { PROGRAM_ID } from '../support/founding-case.ts';
 import { createTestFiles, expectRecorded, paths, recordFoundingCase, startApi } from './support.ts';
 
 const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
@@ -46,6 +50,53 @@ describe('data files', () => {
       expect(modeOf(join(data, 'key'))).toBe('700');
     } finally {
       process.umask(previous);
+      files.remove();
+    }
+  });
+
+  it.skipIf(process.platform === 'win32')(
+    'export --out writes the ledger 0600, an existing file too (issue 28, item 8)',
+    async () => {
+      const files = createTestFiles();
+      const previous = process.umask(0o022);
+      try {
+        const store = openMemoryEventStore();
+        await seedExample(store);
+        const fresh = join(files.dir, 'fresh.ndjson');
+        const existing = join(files.dir, 'existing.ndjson');
+        writeFileSync(existing, '', { mode: 0o644 });
+        for (const out of [fresh, existing]) {
+          expect(await exportLedger(store, out)).toBe(4);
+          expect([out, modeOf(out)]).toEqual([out, '600']);
+        }
+        await store.close();
+      } finally {
+        process.umask(previous);
+        files.remove();
+      }
+    },
+  );
+
+  it('a folder in place of a read-model file: the service starts, rebuilds and saves it (issue 28, item 8)', async () => {
+    const files = createTestFiles();
+    try {
+      const first = await startApi({ files, store: 'sqlite' });
+      await recordFoundingCase(first);
+      await first.close();
+      const projections = `${files.sqliteUrl.slice('sqlite:'.length)}.projections`;
+      const saved = readdirSync(projections);
+      expect(saved.length).toBeGreaterThan(0);
+      for (const name of saved) {
+        rmSync(join(projections, name));
+        mkdirSync(join(projections, name, 'inside'), { recursive: true });
+      }
+      const again = await startApi({ files, store: 'sqlite' });
+      expect((await again.get(`/v1/programs/${PROGRAM_ID}/status?at=2006-01-01`)).statusCode).toBe(
+        200,
+      );
+      await again.close();
+      for (const name of saved) expect(statSync(join(projections, name)).isFile()).toBe(true);
+    } finally {
       files.remove();
     }
   });

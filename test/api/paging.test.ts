@@ -101,4 +101,31 @@ describe('every list answer is paged: limit and cursor in, the list and next out
     const response = await api.get('/v1/compliance/violations?cursor=not-a-cursor');
     expectProblem(response, 400, 'invalid-cursor');
   });
+
+  it('refuses a cursor another list gave (issue 28, item 8)', async () => {
+    const violations = await api.get('/v1/compliance/violations?limit=1');
+    const trail = await api.get(`/v1/programs/${PROGRAM_ID}/audit-trail?limit=1`);
+    const ofViolations = violations.data.next;
+    const ofTrail = trail.data.next;
+    expect(ofViolations).toEqual(expect.any(String));
+    expect(ofTrail).toEqual(expect.any(String));
+    expectProblem(
+      await api.get(`/v1/programs/${PROGRAM_ID}/audit-trail?cursor=${ofViolations}`),
+      400,
+      'invalid-cursor',
+    );
+    expectProblem(
+      await api.get(`/v1/compliance/violations?cursor=${ofTrail}`),
+      400,
+      'invalid-cursor',
+    );
+    expectProblem(
+      await api.get(`/v1/programs/${SECOND}/audit-trail?cursor=${ofTrail}`),
+      400,
+      'invalid-cursor',
+    );
+    expect((await api.get(`/v1/compliance/violations?cursor=${ofViolations}`)).statusCode).toBe(
+      200,
+    );
+  });
 });

@@ -280,6 +280,59 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
     db.close();
   });
 
+  it('audit fails on a stored tree node that only an inclusion proof reads (issue 28, item 5)', async () => {
+    const { path, store, trusted } = await ledgerWithTrustedCheckpoint('node-altered');
+    const original = readFileSync(trusted, 'utf8');
+    // Leaf 1 (post-order key 1): read by leaf 0's inclusion proof, by no root and no consistency proof.
+    onFile(path, 'UPDATE merkle_nodes SET hash = zeroblob(32) WHERE node = 1');
+    const failed = await ledger(
+      '--store',
+      store,
+      'audit',
+      '--trusted',
+      trusted,
+      '--key-dir',
+      keyDir,
+    );
+    expect(failed.stderr).toBe(
+      'ledger: audit failed: the stored Merkle tree gives an inclusion proof for leaf 0 that does not verify against the signed root: a stored node was altered\n',
+    );
+    expect(failed.code).toBe(1);
+    expect(readFileSync(trusted, 'utf8')).toBe(original);
+  });
+
+  it('audit --trusted with a receipt is exit 2, with an empty file exit 7 (issue 28, item 5)', async () => {
+    const { store } = await ledgerWithTrustedCheckpoint('trusted-mistakes');
+    const receipt = join(folder, 'a.receipt');
+    writeFileSync(receipt, 'compliance-ledger receipt v1\n{"kind":"status"}\n\n— key AAAA\n');
+    const mistaken = await ledger(
+      '--store',
+      store,
+      'audit',
+      '--trusted',
+      receipt,
+      '--key-dir',
+      keyDir,
+    );
+    expect(mistaken.stderr).toMatch(
+      /^ledger: --trusted: .*a\.receipt is a receipt, not a checkpoint/,
+    );
+    expect(mistaken.code).toBe(2);
+    const empty = join(folder, 'empty.note');
+    writeFileSync(empty, '\n');
+    const nothing = await ledger(
+      '--store',
+      store,
+      'audit',
+      '--trusted',
+      empty,
+      '--key-dir',
+      keyDir,
+    );
+    expect(nothing.stderr).toMatch(/^ledger: --trusted: .*empty\.note is empty/);
+    expect(nothing.code).toBe(7);
+  });
+
   it('proof inclusion prints a proof that verifies against the signed checkpoint', async () => {
     const store = `sqlite:${join(folder, 'grown.sqlite')}`;
     const exported = await ledger('--store', store, 'export');

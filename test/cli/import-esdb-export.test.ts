@@ -17,7 +17,13 @@ describe('importing an esdb export', () => {
     const target = openMemoryEventStore();
     try {
       for (let i = 0; i < 5; i++) {
-        await source.append(`program-${i % 2}`, [anEvent(), anEvent()], {
+        // Events the domain could record: import checks each against its schema.
+        const shipment = (n: number) =>
+          anEvent({
+            type: 'ShipmentRecorded',
+            data: { shipmentId: `s${n}`, shippedOn: '2007-06-01', units: 1 },
+          });
+        await source.append(`program-${i % 2}`, [shipment(2 * i), shipment(2 * i + 1)], {
           expectedRevision: 'any',
         });
       }

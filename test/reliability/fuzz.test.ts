@@ -17,7 +17,7 @@ import {
   RegisterProgram,
   RegisterSpecification,
   ReleaseTechnicalDataPackage,
-  RetractEvent,
+  RetractionReason,
   SubmitLicenseApplication,
 } from '../../src/domain/index.ts';
 import {
@@ -190,7 +190,7 @@ const COMMANDS: Record<string, CommandRoute> = {
     param: 'program',
   },
   'POST /v1/events/{eventId}/retractions': {
-    schema: RetractEvent.omit({ retractedEventId: true }).extend(revision),
+    schema: RetractionReason.extend(revision),
     valid: { reason: 'recorded by mistake' },
     fields: { reason: 'text', expectedRevision: 'revision' },
     required: ['reason'],

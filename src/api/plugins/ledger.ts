@@ -15,6 +15,24 @@ declare module 'fastify' {
   interface FastifyInstance {
     ledger: Ledger;
   }
+  interface FastifyContextConfig {
+    /** The route reads the store itself, never a read model: it need not wait for them. */
+    readsStore?: boolean;
+  }
+}
+
+/** How long a read waits for the read models to reach the store's head before it is a 503. */
+export const READ_WAIT_MS = 5_000;
+
+/**
+ * A read is answered once this instance's read models hold every event the store held when the
+ * read arrived (one cheap query for the head), so a client reads its own write wherever it
+ * lands: another instance, or another process on the same file. While the store cannot be
+ * reached the read models answer as they are: no write can be acknowledged meanwhile.
+ */
+async function readYourWrites(ledger: Ledger): Promise<void> {
+  const head = await ledger.store.headPosition().catch(() => 0);
+  await ledger.projections.waitFor(head, READ_WAIT_MS);
 }
 
 /**
@@ -61,6 +79,10 @@ export const ledgerPlugin = fp(
         (error) => app.log.error({ err: error }, 'signing a checkpoint failed'),
       ));
     app.decorate('ledger', ledger);
+    app.addHook('preHandler', async (request) => {
+      if (request.method !== 'GET' || !request.principal) return;
+      if (!request.routeOptions.config.readsStore) await readYourWrites(ledger);
+    });
     app.addHook('onClose', async () => {
       await cadence?.stop();
       await ledger.close();

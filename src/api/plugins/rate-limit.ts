@@ -21,9 +21,11 @@ export const rateLimitPlugin = fp(
       max: options.perKey,
       keyGenerator: (request) => `key:${request.principal?.keyId}`,
     });
-    app.addHook('onRequest', async (request, reply) =>
-      refuseOverLimit(perAddress, 'address', request, reply),
-    );
+    app.addHook('onRequest', async (request, reply) => {
+      // A liveness probe is never refused for its address's other traffic.
+      if (request.routeOptions.url === '/healthz') return;
+      await refuseOverLimit(perAddress, 'address', request, reply);
+    });
     app.addHook('preParsing', async (request, reply) => {
       if (request.principal) await refuseOverLimit(perKey, 'API key', request, reply);
     });

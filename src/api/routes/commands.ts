@@ -7,14 +7,13 @@ import { handleProgramCommand, handleSpecificationCommand } from '../../commands
 import {
   DecideLicenseApplication,
   EndProgram,
-  EventId,
   type ProgramCommand,
   RecordNotice,
   RecordShipment,
   RegisterProgram,
   RegisterSpecification,
   ReleaseTechnicalDataPackage,
-  RetractEvent,
+  RetractionReason,
   Slug,
   type SpecificationCommand,
   SubmitLicenseApplication,
@@ -24,7 +23,7 @@ import { StreamRevisionConflictError } from '../../eventstore/errors.ts';
 import { ProjectionWaitTimeoutError } from '../../projections/runtime.ts';
 import { WRITERS } from '../plugins/auth.ts';
 import { notFound, ProblemError, problemResponses } from '../problems.ts';
-import { CommandAccepted } from '../schemas.ts';
+import { CommandAccepted, EventIdParams } from '../schemas.ts';
 
 const ExpectedRevision = z
   .int()
@@ -181,9 +180,9 @@ async function commands(app: FastifyInstance) {
       schema: {
         tags: ['commands'],
         summary: 'Retract an event (it stays in the history; the audit trail shows both)',
-        params: z.object({ eventId: EventId }),
+        params: EventIdParams,
         headers: CommandHeaders,
-        body: RetractEvent.omit({ retractedEventId: true }).extend(revision),
+        body: RetractionReason.extend(revision),
         response: { 201: CommandAccepted, 200: CommandAccepted, ...problems },
       },
     },

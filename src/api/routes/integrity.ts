@@ -121,7 +121,12 @@ async function integrity(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const page = pageOf(await kept().all(), (checkpoint) => [checkpoint.treeSize], req.query);
+      const page = pageOf(
+        'checkpoints',
+        await kept().all(),
+        (checkpoint) => [checkpoint.treeSize],
+        req.query,
+      );
       return { items: page.items.map(checkpointBody), next: page.next };
     },
   );

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CalendarDate, EventId, Slug } from '../../domain/index.ts';
+import { eventById } from '../../eventstore/event-by-id.ts';
 import { compareWithRebuild } from '../../projections/compare-answers.ts';
 import { answerAtPosition } from '../answer-at-position.ts';
 import { NextCursor, PageQuery, pageOf } from '../paging.ts';
@@ -13,6 +14,7 @@ import {
   AuditEntryResponse,
   BackdatedFactResponse,
   DeadlineResponse,
+  EventIdParams,
   ProgramStatusResponse,
   ProgramSummary,
   RecordedEventResponse,
@@ -29,9 +31,16 @@ async function queries(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const config = { roles: READERS };
   const heavy = { ...config, heavy: true };
+  const fromStore = { ...config, readsStore: true };
   const { queries, projections } = app.ledger;
-  const violations = answerAtPosition(() => projections.position, queries.violations);
-  const backdating = answerAtPosition(() => projections.position, queries.backdating);
+  const violations = answerAtPosition(
+    () => projections.position,
+    () => queries.violations(),
+  );
+  const backdating = answerAtPosition(
+    () => projections.position,
+    (thresholdDays: number) => queries.backdating(thresholdDays),
+  );
 
   r.get(
     '/programs',
@@ -114,7 +123,12 @@ async function queries(app: FastifyInstance) {
       const { asKnownAt, ...page } = req.query;
       const entries = await queries.auditTrail(req.params.id, asKnownAt);
       if (!entries) throw notFound(`no program ${req.params.id}`);
-      const { items, next } = pageOf(entries, (e) => [e.position], page);
+      const { items, next } = pageOf(
+        `audit-trail ${req.params.id}`,
+        entries,
+        (e) => [e.position],
+        page,
+      );
       return { programId: req.params.id, entries: items, next };
     },
   );
@@ -167,7 +181,7 @@ async function queries(app: FastifyInstance) {
     async (req) => {
       const { withinDays, today: on = app.today(), ...page } = req.query;
       const all = queries.deadlines({ today: on, withinDays });
-      const { items, next } = pageOf(all, (d) => [d.until, d.programId], page);
+      const { items, next } = pageOf('deadlines', all, (d) => [d.until, d.programId], page);
       return { today: on, withinDays, deadlines: items, next };
     },
   );
@@ -187,7 +201,7 @@ async function queries(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const { items, next } = pageOf(violations(), (v) => [v.position], req.query);
+      const { items, next } = pageOf('violations', violations(), (v) => [v.position], req.query);
       return { violations: items, next };
     },
   );
@@ -217,7 +231,7 @@ async function queries(app: FastifyInstance) {
     async (req) => {
       const { thresholdDays, ...page } = req.query;
       const all = backdating(thresholdDays);
-      const { items, next } = pageOf(all, (f) => [-f.lagDays, f.position], page);
+      const { items, next } = pageOf('backdating', all, (f) => [-f.lagDays, f.position], page);
       return { thresholdDays, facts: items, next };
     },
   );
@@ -225,7 +239,7 @@ async function queries(app: FastifyInstance) {
   r.get(
     '/events',
     {
-      config,
+      config: fromStore,
       schema: {
         tags: ['audit'],
         summary: 'The raw ledger in global order, for external replay',
@@ -255,19 +269,17 @@ async function queries(app: FastifyInstance) {
   r.get(
     '/events/:eventId',
     {
-      config,
+      config: fromStore,
       schema: {
         tags: ['audit'],
         summary: 'One recorded event with its content and envelope',
-        params: z.object({ eventId: EventId }),
+        params: EventIdParams,
         response: { 200: RecordedEventResponse, ...problems },
       },
     },
     async (req) => {
       const { eventId } = req.params;
-      const stream = queries.streamOf(eventId);
-      const event =
-        stream && (await app.ledger.store.readStream(stream)).find((e) => e.eventId === eventId);
+      const event = await eventById(app.ledger.store, eventId);
       if (!event) throw notFound(`the ledger holds no event ${eventId}`);
       return event;
     },

@@ -18,6 +18,10 @@ const MEDIA = {
   md: 'text/markdown; charset=utf-8',
 } as const;
 
+/** The HTML report is one self-contained page: its inline style, nothing else, never framed. */
+const REPORT_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 /**
  * The audit report an inspector files (the same as `ledger report`), for auditors: made at the
  * last checkpoint kept, with the hash chains verified as it is made. Reading never signs: the
@@ -30,7 +34,7 @@ async function report(app: FastifyInstance) {
   r.get(
     '/programs/:id/audit-report',
     {
-      config: { roles: READERS },
+      config: { roles: READERS, heavy: true },
       schema: {
         tags: ['audit'],
         summary:
@@ -67,6 +71,7 @@ async function report(app: FastifyInstance) {
         generatedAt: new Date().toISOString(),
       });
       if (!report) throw notFound(`no program ${req.params.id}`);
+      if (format === 'html') reply.header('content-security-policy', REPORT_CSP);
       const body = format === 'html' ? htmlReport(report) : formatReport(report, format);
       return reply.type(MEDIA[format]).send(body);
     },

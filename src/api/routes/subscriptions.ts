@@ -134,7 +134,7 @@ async function subscriptions(app: FastifyInstance) {
     },
     async (req) => {
       const all = (await alerts().outbox.subscriptions()).map(withoutSecret);
-      return pageOf(all, (s) => [s.createdAt, s.id], req.query);
+      return pageOf('subscriptions', all, (s) => [s.createdAt, s.id], req.query);
     },
   );
 
@@ -173,6 +173,7 @@ async function subscriptions(app: FastifyInstance) {
       await existing(req.params.id);
       const { outbox } = alerts();
       const page = pageOf(
+        `deliveries/${req.params.id}`,
         await outbox.deliveries(req.params.id),
         (d) => [-d.createdAt, d.id],
         req.query,

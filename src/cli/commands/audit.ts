@@ -1,4 +1,5 @@
 import { sqlitePath } from '../../eventstore/open.ts';
+import { RECEIPT_HEADER } from '../../verify.ts';
 import { AuditFailure, auditLedger } from '../audit.ts';
 import { auditKeptAnswers, auditServedAnswers } from '../audit-answers.ts';
 import type { Cli } from '../cli.ts';
@@ -54,7 +55,7 @@ export function auditCommand(cli: Cli): void {
         if (o.url !== undefined && o.publicKey === undefined)
           throw new CliError(EXIT.usage, 'audit --url needs --public-key');
         const apiKey = o.url === undefined ? undefined : apiKeyOf(o);
-        const trustedNote = readTrusted(o.trusted, '--trusted');
+        const trustedNote = trustedCheckpointNote(o.trusted);
         const publicKey = publicKeyOf(o.publicKey, o.keyDir);
         const run = async () => {
           if (o.url !== undefined) {
@@ -118,6 +119,22 @@ export function auditCommand(cli: Cli): void {
         );
       },
     );
+}
+
+/**
+ * The trusted checkpoint's text. An empty file is no checkpoint to trust (exit 7, like one that
+ * cannot be read); a receipt is a mistaken argument, not tampering (exit 2).
+ */
+function trustedCheckpointNote(path: string): string {
+  const note = readTrusted(path, '--trusted');
+  if (note.trim() === '')
+    throw new CliError(EXIT.trustedFile, `--trusted: ${path} is empty: no checkpoint to trust`);
+  if (note.startsWith(`${RECEIPT_HEADER}\n`))
+    throw new CliError(
+      EXIT.usage,
+      `--trusted: ${path} is a receipt, not a checkpoint: give the checkpoint note you kept (a receipt is checked with \`ledger receipt verify\`)`,
+    );
+  return note;
 }
 
 /** The API key: from --api-key-file, else --key, else LEDGER_API_KEY; none is exit 6. */

@@ -5,7 +5,7 @@ import { EXIT } from '../exit-codes.ts';
 import { openStore } from '../open-ledger.ts';
 import { table } from '../render.ts';
 
-/** Exit 1 when a document differs from its recorded hash, else 3 when one is missing. */
+/** Exit 1 when a document differs from its recorded hash, else 3 when one is missing or not opened. */
 export function documentsCommand(cli: Cli): void {
   const { program, globals, out } = cli;
   program
@@ -20,14 +20,15 @@ export function documentsCommand(cli: Cli): void {
       try {
         const checks = await checkDocuments(readLedger(store), folder);
         const count = (state: string) => checks.filter((c) => c.state === state).length;
+        const unopened = count('refused') + count('symlink') + count('unreadable');
         out(checks, () =>
           [
             table(checks, ['position', 'type', 'documentRef', 'state', 'recorded', 'found']),
-            `${count('matches')} match, ${count('differs')} differ, ${count('missing')} missing, ${count('no-hash-recorded')} cited without a hash`,
+            `${count('matches')} match, ${count('differs')} differ, ${count('missing')} missing, ${count('no-hash-recorded')} cited without a hash, ${unopened} not opened (refused, a symbolic link, or unreadable)`,
           ].join('\n'),
         );
         if (count('differs') > 0) process.exitCode = EXIT.integrity;
-        else if (count('missing') > 0) process.exitCode = EXIT.notFound;
+        else if (count('missing') + unopened > 0) process.exitCode = EXIT.notFound;
       } finally {
         await store.close();
       }

@@ -22,7 +22,7 @@ import {
 } from '../append-rules.ts';
 import { ledgerMerkleTree } from '../ledger-merkle-tree.ts';
 import type { EventStore, RecordedEvent } from '../port.ts';
-import { catchUpSubscription, createCommitFeed } from '../subscription.ts';
+import { catchUpSubscription, createCommitFeed, pollForCommits } from '../subscription.ts';
 import { importRecorded } from '../write-path.ts';
 import Database from './driver.ts';
 
@@ -84,6 +84,8 @@ export function openSqliteEventStore(
 
   const feed = createCommitFeed();
   let closed = false;
+  /** Started by the first subscription: other processes' commits wake it within a second. */
+  let othersCommits: { stop(): void } | undefined;
 
   // Appends are committed by the writer thread; a read-only open has none and refuses them.
   const writer = options.readOnly
@@ -136,7 +138,13 @@ export function openSqliteEventStore(
       const row = statements.byEventId.get(eventId);
       return row === undefined ? null : toRecordedEvent(row);
     },
-    subscribe: (options = {}) => catchUpSubscription(feed, readAll, options.fromPosition),
+    subscribe: (options = {}) => {
+      othersCommits ??= pollForCommits(
+        feed,
+        () => db.pragma('data_version', { simple: true }) as number,
+      );
+      return catchUpSubscription(feed, readAll, options.fromPosition);
+    },
     headPosition: async () => {
       assertOpen();
       return statements.headPosition.get() as number;
@@ -164,6 +172,7 @@ export function openSqliteEventStore(
       // No acknowledged append is lost: what was submitted commits before the thread ends.
       await committer.drain();
       await writer?.close();
+      othersCommits?.stop();
       feed.end();
       db.close();
     },
