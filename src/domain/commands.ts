@@ -32,6 +32,13 @@ export const RecordShipment = recordable(ShipmentRecorded);
 export const RecordCheck = recordable(ShipmentChecked);
 export const EndProgram = recordable(ProgramEnded);
 export const RetractEvent = recordable(EventRetracted);
+/** An order line before it ships (a check): a shipment's terms, its date possibly ahead. */
+export const PlannedShipment = ShipmentRecorded.pick({
+  shippedOn: true,
+  units: true,
+  customerRef: true,
+  destination: true,
+});
 /** A retraction as the route takes it: the retracted event is named in its URL. */
 export const RetractionReason = recordable(EventRetracted.omit({ retractedEventId: true }));
 

@@ -1,20 +1,13 @@
 import { useState } from 'preact/hooks';
 import type { z } from 'zod';
-import { RecordShipment } from '../../../src/domain/commands.ts';
+import { PlannedShipment } from '../../../src/domain/commands.ts';
 import { Slug } from '../../../src/domain/identifiers.ts';
 import { answer, api, type Schemas } from '../api';
 import { isoDateInput } from '../dates';
 import { errorsOf, Field, type FieldErrors, OtherErrors } from './field';
 
-const OrderLine = RecordShipment.pick({
-  shippedOn: true,
-  units: true,
-  customerRef: true,
-  destination: true,
-});
-
 type Checked = Awaited<ReturnType<typeof check>>;
-const check = (programId: string, line: z.infer<typeof OrderLine>) =>
+const check = (programId: string, line: z.infer<typeof PlannedShipment>) =>
   answer(api.POST('/v1/programs/{id}/checks', { params: { path: { id: programId } }, body: line }));
 
 /** Before a shipment: would it be allowed, why, and what each limit leaves. Nothing is written. */
@@ -38,7 +31,7 @@ export function CheckForm({ programIds }: { programIds: readonly string[] }) {
 
   const onSubmit = async (event: Event) => {
     event.preventDefault();
-    const line = OrderLine.safeParse({
+    const line = PlannedShipment.safeParse({
       shippedOn: fields.shippedOn,
       units: fields.units.trim() === '' ? undefined : Number(fields.units),
       ...(fields.customerRef.trim() ? { customerRef: fields.customerRef } : {}),

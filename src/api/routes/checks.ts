@@ -13,8 +13,9 @@ import {
   type AsKnownAt,
   CalendarDate,
   type EventData,
-  RecordShipment,
+  PlannedShipment,
   Rule,
+  recordable,
   type ShipmentJudgment,
   type Shipped,
   Slug,
@@ -25,12 +26,6 @@ import { READERS, WRITERS } from '../plugins/auth.ts';
 import { notFound, ProblemError, problemResponses } from '../problems.ts';
 import { AsKnownAtQuery, BreachResponse, LimitUseResponse } from '../schemas.ts';
 
-const OrderLine = RecordShipment.pick({
-  shippedOn: true,
-  units: true,
-  customerRef: true,
-  destination: true,
-});
 const Record = z
   .boolean()
   .optional()
@@ -87,7 +82,7 @@ async function checks(app: FastifyInstance) {
         params: z.object({ id: Slug }),
         querystring: z.object({ asKnownAt: AsKnownAtQuery }),
         headers: Headers,
-        body: OrderLine.extend({ record: Record }).strict(),
+        body: recordable(PlannedShipment.extend({ record: Record }).strict()),
         response: { 200: Answer.extend({ recorded: Recorded.nullable() }), ...problems },
       },
     },
@@ -113,7 +108,7 @@ async function checks(app: FastifyInstance) {
         body: z
           .object({
             lines: z
-              .array(OrderLine.extend({ programId: Slug }).strict())
+              .array(recordable(PlannedShipment.extend({ programId: Slug }).strict()))
               .min(1)
               .max(5000),
             record: Record,
