@@ -13,10 +13,12 @@ import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { healthRoutes } from './routes/health.ts';
 import { integrityRoutes } from './routes/integrity.ts';
+import { peopleRoutes } from './routes/people.ts';
 import { queryRoutes } from './routes/queries.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { signatureRoutes } from './routes/signatures.ts';
 import { refuseUnknownQueryParameters } from './schemas.ts';
 
 /** The HTTP API: each concern an encapsulated plugin, registered here in order. */
@@ -69,6 +71,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(receiptRoutes, { prefix: '/v1' });
   await app.register(reportRoutes, { prefix: '/v1' });
   await app.register(sessionRoutes, { prefix: '/v1' });
+  await app.register(signatureRoutes, { prefix: '/v1' });
+  await app.register(peopleRoutes, { prefix: '/v1' });
   await app.register(consolePlugin);
   await app.ready();
   return app;

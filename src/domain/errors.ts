@@ -15,7 +15,8 @@ export type DomainErrorCode =
   | 'program-ended'
   | 'unknown-event'
   | 'already-retracted'
-  | 'not-retractable';
+  | 'not-retractable'
+  | 'not-signable';
 
 /** A refusal: returned (not thrown) by `decide`, so callers must handle it. */
 export class DomainError extends Error {

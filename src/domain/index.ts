@@ -7,6 +7,7 @@ export * from './events.ts';
 export * from './identifiers.ts';
 export * from './program.ts';
 export * from './references.ts';
+export * from './signature.ts';
 export * from './specification.ts';
 export * from './status.ts';
 export * from './streams.ts';
