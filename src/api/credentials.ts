@@ -129,7 +129,10 @@ export function updateCredentialsFile<T>(path: string, change: (file: Credential
   try {
     const file = readCredentialsOrNone(path);
     const result = change(file);
-    writeFileAtomic.sync(path, `${JSON.stringify(file, null, 2)}\n`, {
+    // Without people the file keeps the shape it had before people were kept in it.
+    const { people, ...rest } = file;
+    const text = JSON.stringify(people.length > 0 ? file : rest, null, 2);
+    writeFileAtomic.sync(path, `${text}\n`, {
       mode: 0o600,
       fsync: true,
     });

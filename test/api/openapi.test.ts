@@ -47,7 +47,7 @@ describe('GET /openapi.json', () => {
 
   it('documents every /v1 route fastify serves, with its method', () => {
     const routes = v1Routes();
-    expect(routes.length).toBe(29);
+    expect(routes.length).toBe(34);
     for (const { method, url } of routes) {
       const operation = spec.paths[openApiPath(url)]?.[method.toLowerCase()];
       expect(operation, `${method} ${url}`).toBeDefined();
@@ -66,12 +66,24 @@ describe('GET /openapi.json', () => {
       const expected =
         url === '/v1/me'
           ? ['200']
-          : url === '/v1/ledger/checkpoints' && method === 'POST'
-            ? // An admin's signing takes no body: it signs, or gives the latest, or finds no history.
-              ['200', '409', '403']
-            : method === 'POST'
-              ? ['201', '200', '409', '412', '413', '415', '422', '400', '403']
-              : ['200', '404', '400', '403'];
+          : url === '/v1/signatures' || url.startsWith('/v1/people')
+            ? // Signatures and people: a body (400, 413, 415), a refusal of the person (403, 409).
+              method === 'GET'
+              ? ['200', '403']
+              : [
+                  url === '/v1/people' || url === '/v1/signatures' ? '201' : '200',
+                  '400',
+                  '403',
+                  '409',
+                  '413',
+                  '415',
+                ]
+            : url === '/v1/ledger/checkpoints' && method === 'POST'
+              ? // An admin's signing takes no body: it signs, or gives the latest, or finds no history.
+                ['200', '409', '403']
+              : method === 'POST'
+                ? ['201', '200', '409', '412', '413', '415', '422', '400', '403']
+                : ['200', '404', '400', '403'];
       for (const code of [...expected, '401', '429'])
         expect(codes, `${method} ${url}`).toContain(code);
       expect(JSON.stringify(operation.responses?.['401'])).toContain(

@@ -6,31 +6,17 @@ import {
   expectProblem,
   expectRecorded,
   expectValidationProblem,
+  keyIdOf,
   paths,
   recordFoundingCase,
+  registerSigner,
+  SIGNING_PASSPHRASE,
   startApi,
   type TestApi,
 } from './support.ts';
 
-const PASSPHRASE = 'correct horse battery staple';
-const keyIdOf = (key: string) => /^lk_([0-9a-f]{8})_/.exec(key)?.[1] as string;
-
-/** Registers Jane Doe as the holder of the admin key, with a passphrase; returns her id. */
-async function registerJane(api: TestApi): Promise<string> {
-  const added = await api.post(
-    '/v1/people',
-    { name: 'Jane Doe', email: 'jane.doe@example.com', keyIds: [keyIdOf(api.keys.admin)] },
-    { as: 'admin' },
-  );
-  expect(added.statusCode, added.body).toBe(201);
-  const set = await api.call('PUT' as 'POST', `/v1/people/${added.data.id}/passphrase`, {
-    as: 'admin',
-    body: { passphrase: PASSPHRASE },
-  });
-  expect(set.statusCode, set.body).toBe(200);
-  expect(set.body).not.toContain(PASSPHRASE);
-  return added.data.id;
-}
+const PASSPHRASE = SIGNING_PASSPHRASE;
+const registerJane = registerSigner;
 
 async function allEvents(api: TestApi) {
   const page = await api.get('/v1/events?fromPosition=1&limit=1000');
@@ -138,7 +124,7 @@ describe('signatures (21 CFR 11.50, 11.70, 11.200)', () => {
     expect(await api.eventCount()).toBe(before);
 
     // An admin sets a new passphrase: unlocked, the count starts again.
-    const reset = await api.call('PUT' as 'POST', `/v1/people/${janeId}/passphrase`, {
+    const reset = await api.call('PUT', `/v1/people/${janeId}/passphrase`, {
       as: 'admin',
       body: { passphrase: 'a brand new passphrase' },
     });

@@ -102,7 +102,7 @@ describe('the ledger binary', () => {
       .trim()
       .split('\n');
     expect(csv[0]).toBe(
-      'position,recordedAt,recordedBy,stream,revision,type,validDate,content,documentRef,documentSha256,eventId,hash,retracts,retractedBy',
+      'position,recordedAt,recordedBy,stream,revision,type,validDate,content,documentRef,documentSha256,eventId,hash,retracts,retractedBy,signatures',
     );
     expect(csv).toHaveLength(7);
     const md = (await ledger('--store', main, 'audit-trail', PROGRAM_ID, '--format', 'md')).stdout
@@ -186,6 +186,7 @@ describe('the ledger binary', () => {
       ok: true,
       events: 7,
       streams: 3,
+      signatures: { signatures: 0, problems: [] },
     });
     const original = json(
       await ledger('--store', main, 'audit-trail', PROGRAM_ID, '--format', 'json'),
@@ -209,6 +210,7 @@ describe('the ledger binary', () => {
       ok: true,
       events: 0,
       streams: 0,
+      signatures: { signatures: 0, problems: [] },
     });
   });
 

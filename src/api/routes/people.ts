@@ -28,7 +28,7 @@ const Person = z
   })
   .meta({ id: 'Person' });
 const Passphrase = z.string().min(1).max(1000);
-const problems = problemResponses(400, 401, 403, 404, 409, 423, 429);
+const problems = problemResponses(400, 401, 403, 404, 409, 413, 415, 423, 429);
 
 /** People who sign (docs/design.md "Signatures"): admins register them; each changes their own passphrase. */
 async function people(app: FastifyInstance) {

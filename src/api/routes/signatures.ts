@@ -72,7 +72,7 @@ async function signatures(app: FastifyInstance) {
         body: SignRequest,
         response: {
           201: CommandAccepted,
-          ...problemResponses(400, 401, 403, 404, 409, 422, 423, 429),
+          ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 423, 429),
         },
       },
     },
