@@ -10,6 +10,7 @@ import { documentsCommand } from './commands/documents.ts';
 import { exportCommand } from './commands/export.ts';
 import { importCommand } from './commands/import.ts';
 import { keysCommand } from './commands/keys.ts';
+import { peopleCommand } from './commands/people.ts';
 import { proofCommand } from './commands/proof.ts';
 import { receiptCommand } from './commands/receipt.ts';
 import { replayCommand } from './commands/replay.ts';
@@ -42,6 +43,7 @@ try {
   backdatingCommand(cli);
   seedExampleCommand(cli);
   keysCommand(cli);
+  peopleCommand(cli);
   await cli.program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {

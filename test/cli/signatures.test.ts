@@ -1,4 +1,5 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -200,4 +201,118 @@ describe('verify and audit check every signature against the events it names', (
     expect(audited.code).toBe(1);
     expect(audited.stderr).toContain(signatureId);
   });
+});
+
+describe('ledger people', () => {
+  const credentials = join(folder, 'people.json');
+  /** The binary with `input` on its standard input (the passphrase is never an argument). */
+  const withInput = (input: string, ...args: string[]) => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        import.meta.resolve('tsx'),
+        join(import.meta.dirname, '../../src/cli/main.ts'),
+        ...args,
+      ],
+      { cwd: folder, input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+    );
+    return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+  };
+
+  it('adds a person for a key, sets a passphrase from standard input, lists without secrets', async () => {
+    const key = JSON.parse(
+      (
+        await ledger(
+          '--json',
+          'keys',
+          '--credentials',
+          credentials,
+          'add',
+          '--name',
+          'jane',
+          '--role',
+          'admin',
+        )
+      ).stdout,
+    );
+    const added = await ledger(
+      '--json',
+      'people',
+      '--credentials',
+      credentials,
+      'add',
+      '--name',
+      'Jane Doe',
+      '--email',
+      'jane@example.com',
+      '--key-id',
+      key.id,
+    );
+    expect(added.code, added.stderr).toBe(0);
+    const person = JSON.parse(added.stdout);
+    expect(person).toMatchObject({ name: 'Jane Doe', keyIds: [key.id], passphraseSetAt: null });
+
+    const set = withInput(
+      'a long signing passphrase\n',
+      'people',
+      '--credentials',
+      credentials,
+      'passphrase',
+      person.id,
+    );
+    expect(set, set.stderr).toMatchObject({
+      code: 0,
+      stdout: `signing passphrase set for Jane Doe (id ${person.id}); unlocked\n`,
+    });
+    const file = readFileSync(credentials, 'utf8');
+    expect(file).not.toContain('a long signing passphrase');
+    expect(JSON.parse(file).people[0].passphrase.scrypt).toEqual({ N: 2 ** 17, r: 8, p: 1 });
+
+    const listed = JSON.parse(
+      (await ledger('--json', 'people', '--credentials', credentials, 'list')).stdout,
+    );
+    expect(listed).toEqual([
+      expect.objectContaining({ id: person.id, passphraseSetAt: expect.any(String) }),
+    ]);
+    expect(JSON.stringify(listed)).not.toMatch(/salt|scrypt|hash/);
+
+    const short = withInput(
+      'short\n',
+      'people',
+      '--credentials',
+      credentials,
+      'passphrase',
+      person.id,
+    );
+    expect(short).toMatchObject({
+      code: 4,
+      stderr: 'ledger: a signing passphrase has at least 12 characters\n',
+    });
+    const twice = await ledger(
+      'people',
+      '--credentials',
+      credentials,
+      'add',
+      '--name',
+      'J D',
+      '--email',
+      'jd@example.com',
+      '--key-id',
+      key.id,
+    );
+    expect(twice).toMatchObject({
+      code: 4,
+      stderr: `ledger: key ${key.id} belongs to Jane Doe already\n`,
+    });
+    const unknown = withInput(
+      'a long signing passphrase\n',
+      'people',
+      '--credentials',
+      credentials,
+      'passphrase',
+      'nobody',
+    );
+    expect(unknown).toMatchObject({ code: 3, stderr: 'ledger: no person with id nobody\n' });
+  }, 60_000);
 });
