@@ -62,6 +62,11 @@ function StatusPanel({
               #{b.position} {b.type}
             </button>{' '}
             <span class="muted">({b.roles.join(', ')})</span>
+            {b.signatures?.map((signature) => (
+              <p key={signature.signatureId} class="signature">
+                {signature.statement}
+              </p>
+            ))}
           </li>
         ))}
       </ul>
@@ -80,6 +85,8 @@ export function ProgramPage({ route }: { route: Route }) {
   const asKnownAt = knownAt ? { asKnownAt: knownAt } : {};
   const [shown, setShown] = useState(AUDIT_PAGE);
   const [jumpTo, setJumpTo] = useState<string | null>(null);
+  /** Counts signatures made here: each one reads the status and the trail again. */
+  const [signings, setSignings] = useState(0);
 
   const status = useAnswer(
     () =>
@@ -88,7 +95,7 @@ export function ProgramPage({ route }: { route: Route }) {
           params: { path: { id: programId }, query: { at, ...asKnownAt } },
         }),
       ),
-    [programId, at, knownAt],
+    [programId, at, knownAt, signings],
   );
   const timeline = useAnswer(
     () =>
@@ -110,7 +117,7 @@ export function ProgramPage({ route }: { route: Route }) {
           ),
         'entries',
       ),
-    [programId, knownAt],
+    [programId, knownAt, signings],
   );
   const head = useAnswer(
     async () => (await answer(api.GET('/readyz'))).headPosition ?? 1,
@@ -183,6 +190,7 @@ export function ProgramPage({ route }: { route: Route }) {
               shown={shown}
               onShowMore={() => setShown(shown + AUDIT_PAGE)}
               onJump={jump}
+              onSigned={() => setSignings(signings + 1)}
             />
           )}
         </Answered>
