@@ -157,8 +157,11 @@ export function ledgerQueries(
       return auditTrail(events, cut(asKnownAt), signaturesOf);
     },
 
-    /** The signatures on an event, in record order (docs/design.md "Signatures"). */
-    signaturesOf,
+    /** The signatures on an event known at `asKnownAt` (default now), in record order (docs/design.md §9). */
+    signaturesOf(eventId: string, asKnownAt?: AsKnownAt): SignatureOnEvent[] {
+      const known = cut(asKnownAt);
+      return signaturesOf(eventId).filter((s) => !known || s.position <= known.position);
+    },
 
     /** The stream that holds an event, or null when the ledger has no such event. */
     streamOf: (eventId: string): string | null =>

@@ -89,6 +89,9 @@ describe('signatures (21 CFR 11.50, 11.70, 11.200)', () => {
     expect(basis.signatures.map((s: { statement: string }) => s.statement)).toEqual([
       notice.signatures[0].statement,
     ]);
+    // As known before the signature, the basis shows none.
+    const before = await api.get(paths.status(`at=2007-06-01&asKnownAt=${signature.position - 1}`));
+    for (const b of before.data.basis) expect(b.signatures).toEqual([]);
   });
 
   it('a wrong passphrase records nothing, is counted, and locks signing after the limit', async () => {

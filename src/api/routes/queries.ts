@@ -90,7 +90,7 @@ async function queries(app: FastifyInstance) {
       // Signatures are shown beside the basis, not evaluated: a status never depends on them.
       const basis = status.basis.map((b) => ({
         ...b,
-        signatures: [...queries.signaturesOf(b.eventId)],
+        signatures: queries.signaturesOf(b.eventId, asKnownAt),
       }));
       return { programId: req.params.id, ...status, basis };
     },
