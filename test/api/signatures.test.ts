@@ -28,7 +28,9 @@ async function allEvents(api: TestApi) {
   }[];
 }
 
-describe('signatures (21 CFR 11.50, 11.70, 11.200)', () => {
+// scrypt at N = 2^17 is slow by design (each check takes ~128 MiB and a fraction of a second,
+// more on a busy machine): these tests get room beyond the default 30 s.
+describe('signatures (21 CFR 11.50, 11.70, 11.200)', { timeout: 180_000 }, () => {
   let api: TestApi;
   beforeEach(async () => {
     api = await startApi();

@@ -49,7 +49,7 @@ describe('the audit report of the founding case with an approval signature', () 
       'release date checked against the USPS letter',
     );
     ids = { notice, tdp, signature: signature.eventId };
-  }, 60_000);
+  }, 120_000);
   afterAll(() => api?.close());
 
   it('JSON, CSV and Markdown show the signature beside each event it signs', async () => {
