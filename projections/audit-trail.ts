@@ -2,6 +2,7 @@ import { type AsKnownAt, knownAt, validDate } from '../src/domain/index.ts';
 import type { RecordedEvent } from '../src/eventstore/port.ts';
 import { eventInWords } from './event-words.ts';
 import { toFact } from './facts.ts';
+import type { SignatureOnEvent } from './signatures.ts';
 
 export interface AuditEntry {
   position: number;
@@ -23,6 +24,8 @@ export interface AuditEntry {
   retracts: string | null;
   /** For a retracted event: the retraction, if it is known at the asked moment. */
   retractedBy: string | null;
+  /** The signatures on the event known at the asked moment; they stay when it is retracted. */
+  signatures: SignatureOnEvent[];
 }
 
 /**
@@ -31,7 +34,11 @@ export interface AuditEntry {
  * folded on demand from the streams, which the store already keeps in full, rather than held
  * twice in memory.
  */
-export function auditTrail(events: readonly RecordedEvent[], asKnownAt?: AsKnownAt): AuditEntry[] {
+export function auditTrail(
+  events: readonly RecordedEvent[],
+  asKnownAt?: AsKnownAt,
+  signaturesOf: (eventId: string) => readonly SignatureOnEvent[] = () => [],
+): AuditEntry[] {
   const isKnown = asKnownAt ? knownAt(asKnownAt) : () => true;
   const known = events
     .filter((e) => isKnown({ position: e.position, recordedAt: e.metadata.recordedAt }))
@@ -61,6 +68,7 @@ export function auditTrail(events: readonly RecordedEvent[], asKnownAt?: AsKnown
       prevHash: e.metadata.prevHash,
       retracts,
       retractedBy: null,
+      signatures: signaturesOf(e.eventId).filter(isKnown),
     });
     const target = retracts ? entries.get(retracts) : undefined;
     if (target) target.retractedBy = e.eventId;

@@ -391,3 +391,70 @@ export function verifyReceipt(receipt: string, publicKey: string): ReceiptBody {
 function failReceipt(message: string): never {
   throw new CheckpointError(`receipt: ${message}`);
 }
+
+/** What verifySignatures reads of each event: the envelope as `GET /v1/events` serves it. */
+export interface LedgerEventEnvelope {
+  eventId: string;
+  position: number;
+  type: string;
+  data: unknown;
+  metadata: { hash: string };
+}
+
+/** A signature that does not match what it signs; the message names the signature and the event. */
+export interface SignatureProblem {
+  signatureId: string;
+  eventId: string | null;
+  message: string;
+}
+
+export interface SignatureReport {
+  /** The SignatureRecorded events checked. */
+  signatures: number;
+  problems: SignatureProblem[];
+}
+
+/**
+ * Checks every signature of the ledger (docs/design.md "Signatures"): each event it names is in
+ * the ledger, before it, with the hash the signature recorded. The events' own hashes are bound
+ * by the hash chains and the Merkle leaves, which cover `metadata.hash`; this binds each
+ * signature to exactly the events it names, so it cannot be moved to another one.
+ */
+export function verifySignatures(events: readonly LedgerEventEnvelope[]): SignatureReport {
+  const byId = new Map(events.map((e) => [e.eventId, e]));
+  const problems: SignatureProblem[] = [];
+  let signatures = 0;
+  for (const signature of events) {
+    if (signature.type !== 'SignatureRecorded') continue;
+    signatures++;
+    const problem = (eventId: string | null, text: string) =>
+      problems.push({
+        signatureId: signature.eventId,
+        eventId,
+        message: `signature ${signature.eventId} (position ${signature.position}) ${text}`,
+      });
+    const named = (signature.data as { events?: unknown } | null)?.events;
+    if (!Array.isArray(named) || named.length === 0) {
+      problem(null, 'names no events');
+      continue;
+    }
+    for (const entry of named as { eventId?: unknown; hash?: unknown }[]) {
+      const eventId = typeof entry?.eventId === 'string' ? entry.eventId : null;
+      const target = eventId === null ? undefined : byId.get(eventId);
+      if (eventId === null || typeof entry.hash !== 'string')
+        problem(eventId, 'names an event without id or hash');
+      else if (!target) problem(eventId, `names event ${eventId}, which the ledger does not hold`);
+      else if (target.position >= signature.position)
+        problem(
+          eventId,
+          `names event ${eventId}, recorded after it at position ${target.position}`,
+        );
+      else if (target.metadata.hash !== entry.hash)
+        problem(
+          eventId,
+          `signed event ${eventId} (position ${target.position}) when it had hash ${entry.hash}; it now has hash ${target.metadata.hash}: the event or the signature was altered`,
+        );
+    }
+  }
+  return { signatures, problems };
+}

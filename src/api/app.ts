@@ -18,10 +18,12 @@ import { checkRoutes } from './routes/checks.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { healthRoutes } from './routes/health.ts';
 import { integrityRoutes } from './routes/integrity.ts';
+import { peopleRoutes } from './routes/people.ts';
 import { queryRoutes } from './routes/queries.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { signatureRoutes } from './routes/signatures.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { refuseUnknownQueryParameters } from './schemas.ts';
 
@@ -106,6 +108,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(reportRoutes, { prefix: '/v1' });
   await app.register(sessionRoutes, { prefix: '/v1' });
   await app.register(subscriptionRoutes, { prefix: '/v1' });
+  await app.register(signatureRoutes, { prefix: '/v1' });
+  await app.register(peopleRoutes, { prefix: '/v1' });
   await app.register(consolePlugin);
   await app.ready();
   return app;

@@ -22,7 +22,39 @@ const StoredKey = z.object({
   revokedAt: z.string().nullable(),
 });
 export type StoredKey = z.infer<typeof StoredKey>;
-const CredentialsFile = z.object({ version: z.literal(1), keys: z.array(StoredKey) });
+
+/** A passphrase as scrypt (RFC 7914) left it: the parameters it was hashed with, salt and hash. */
+const StoredPassphrase = z.object({
+  scrypt: z.object({ N: z.int(), r: z.int(), p: z.int() }),
+  salt: z.string(),
+  hash: z.string(),
+  setAt: z.string(),
+});
+export type StoredPassphrase = z.infer<typeof StoredPassphrase>;
+
+/**
+ * A person who signs (docs/design.md "Signatures"): the printed name and email a signature shows,
+ * the API keys they use (the first identification component) and their signing passphrase (the
+ * second), with the wrong attempts counted since the last right one.
+ */
+const StoredPerson = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  keyIds: z.array(z.string()),
+  passphrase: StoredPassphrase.nullable(),
+  failedAttempts: z.int().min(0),
+  lockedAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type StoredPerson = z.infer<typeof StoredPerson>;
+
+const CredentialsFile = z.object({
+  version: z.literal(1),
+  keys: z.array(StoredKey),
+  people: z.array(StoredPerson).default([]),
+});
+export type Credentials = z.infer<typeof CredentialsFile>;
 
 export interface Principal {
   keyId: string;
@@ -48,6 +80,11 @@ export class DuplicateKeyNameError extends Error {
 const hash = (key: string) => createHash('sha256').update(key).digest('hex');
 
 export function readCredentials(path: string): StoredKey[] {
+  return readCredentialsFile(path).keys;
+}
+
+/** The whole credentials file: keys and people. */
+export function readCredentialsFile(path: string): Credentials {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -72,7 +109,7 @@ export function readCredentials(path: string): StoredKey[] {
       `credentials file ${path} is not valid: ${issue?.path.join('.') || 'file'}: ${issue?.message}`,
     );
   }
-  return parsed.data.keys;
+  return parsed.data;
 }
 
 /** How long a `ledger keys` waits for another one to finish with the file. */
@@ -87,12 +124,20 @@ const LOCK_STALE_MS = 5_000;
  * (file and folder fsynced before the lock is released). A missing file counts as no keys.
  */
 function updateCredentials<T>(path: string, change: (keys: StoredKey[]) => T): T {
+  return updateCredentialsFile(path, (file) => change(file.keys));
+}
+
+/** updateCredentials over the whole file, people included (src/api/people.ts). */
+export function updateCredentialsFile<T>(path: string, change: (file: Credentials) => T): T {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const release = acquireLock(path);
   try {
-    const keys = readCredentialsOrNone(path);
-    const result = change(keys);
-    writeFileAtomic.sync(path, `${JSON.stringify({ version: 1, keys }, null, 2)}\n`, {
+    const file = readCredentialsOrNone(path);
+    const result = change(file);
+    // Without people the file keeps the shape it had before people were kept in it.
+    const { people, ...rest } = file;
+    const text = JSON.stringify(people.length > 0 ? file : rest, null, 2);
+    writeFileAtomic.sync(path, `${text}\n`, {
       mode: 0o600,
       fsync: true,
     });
@@ -120,8 +165,8 @@ function acquireLock(path: string): () => void {
   }
 }
 
-const readCredentialsOrNone = (path: string): StoredKey[] =>
-  existsSync(path) ? readCredentials(path) : [];
+const readCredentialsOrNone = (path: string): Credentials =>
+  existsSync(path) ? readCredentialsFile(path) : { version: 1, keys: [], people: [] };
 
 /** A rename is durable once the folder holding it is on disk. */
 function fsyncFolder(folder: string): void {

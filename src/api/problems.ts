@@ -29,6 +29,7 @@ const PROBLEM_STATUSES = {
   413: 'The body is too large',
   415: 'The body is not application/json',
   422: 'Refused by a business rule (`code` names it), or an Idempotency-Key reused',
+  423: 'Signing is locked for this person after repeated wrong passphrases; an admin sets a new one',
   429: 'Too many requests; Retry-After says when to try again',
   500: 'The ledger failed; nothing internal is shown',
   501: 'This store does not offer it',

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AuditEntry } from '../../projections/audit-trail.ts';
 import type { BackdatedFact } from '../../projections/backdating.ts';
 import type { Deadline } from '../../projections/deadlines.ts';
+import type { SignatureOnEvent } from '../../projections/signatures.ts';
 import type { TimelineInterval } from '../../projections/timeline.ts';
 import type { ShipmentViolation } from '../../projections/violations.ts';
 import {
@@ -13,6 +14,7 @@ import {
   Channel,
   EventId,
   type LimitUse,
+  Meaning,
   type ProgramStatus,
   Rule,
   Slug,
@@ -86,11 +88,32 @@ export const CommandAccepted = z
   })
   .meta({ id: 'CommandAccepted' });
 
+export const SignatureOnEventResponse = fits<SignatureOnEvent>()(
+  z
+    .object({
+      signatureId: z.string().describe('The SignatureRecorded event'),
+      position: z.int(),
+      recordedAt: z.string(),
+      signer: z.string().describe('The printed name of the signer'),
+      email: z.string(),
+      meaning: Meaning,
+      signedAt: z.string(),
+      comment: z.string().nullable(),
+      hash: z.string().describe('The hash the signed event had when signed'),
+      statement: z.string().describe('"Approved by Jane Doe on 2007-05-16 14:02 UTC: …"'),
+    })
+    .meta({ id: 'SignatureOnEvent' }),
+);
+
 const BasisEntry = z.object({
   eventId: z.string(),
   position: z.int(),
   type: z.string(),
   roles: z.array(z.string()),
+  signatures: z
+    .array(SignatureOnEventResponse)
+    .optional()
+    .describe('The signatures on this event (status answers only)'),
 });
 
 export const ProgramStatusResponse = fits<ProgramStatus & { programId: string }>()(
@@ -160,6 +183,7 @@ export const AuditEntryResponse = fits<AuditEntry>()(
       prevHash: z.string(),
       retracts: z.string().nullable(),
       retractedBy: z.string().nullable(),
+      signatures: z.array(SignatureOnEventResponse),
     })
     .meta({ id: 'AuditEntry' }),
 );

@@ -18,10 +18,15 @@ export const AUDIT_COLUMNS = [
   'hash',
   'retracts',
   'retractedBy',
+  'signatures',
 ] as const satisfies readonly (keyof AuditEntry)[];
 
+/** A cell's text: signatures in words (docs/design.md "Signatures"), the rest as they are. */
+const cellOf = (e: AuditEntry, column: (typeof AUDIT_COLUMNS)[number]) =>
+  column === 'signatures' ? e.signatures.map((s) => s.statement).join('; ') : e[column];
+
 const asRows = (entries: readonly AuditEntry[]) =>
-  entries.map((e) => Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, csvCell(e[c])])));
+  entries.map((e) => Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, csvCell(cellOf(e, c))])));
 
 /** The audit trail as a terminal table, JSON, CSV (RFC 4180) or a Markdown table. */
 export function formatAuditTrail(

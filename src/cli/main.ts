@@ -12,6 +12,7 @@ import { documentsCommand } from './commands/documents.ts';
 import { exportCommand } from './commands/export.ts';
 import { importCommand } from './commands/import.ts';
 import { keysCommand } from './commands/keys.ts';
+import { peopleCommand } from './commands/people.ts';
 import { proofCommand } from './commands/proof.ts';
 import { receiptCommand } from './commands/receipt.ts';
 import { replayCommand } from './commands/replay.ts';
@@ -48,6 +49,7 @@ try {
   seedExampleCommand(cli);
   keysCommand(cli);
   subscriptionsCommand(cli);
+  peopleCommand(cli);
   await cli.program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {

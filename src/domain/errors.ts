@@ -15,7 +15,8 @@ export type DomainErrorCode =
   | 'program-ended'
   | 'unknown-event'
   | 'already-retracted'
-  | 'not-retractable';
+  | 'not-retractable'
+  | 'not-signable';
 
 const NOT_FOUND_CODES: ReadonlySet<string> = new Set(['not-registered', 'unknown-event']);
 

@@ -12,6 +12,7 @@ export * from './program.ts';
 export * from './recordable.ts';
 export * from './recorded-event.ts';
 export * from './references.ts';
+export * from './signature.ts';
 export * from './specification.ts';
 export * from './status.ts';
 export * from './streams.ts';

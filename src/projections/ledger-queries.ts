@@ -11,6 +11,7 @@ import {
 } from '../../projections/program-facts.ts';
 import { knownAtPosition, recordClock } from '../../projections/record-clock.ts';
 import { shipmentKnownAt, shipments } from '../../projections/shipments.ts';
+import { type SignatureOnEvent, signatures } from '../../projections/signatures.ts';
 import { timeline } from '../../projections/timeline.ts';
 import { judgedWhenRecorded, violations } from '../../projections/violations.ts';
 import {
@@ -36,7 +37,13 @@ export interface ProjectionStates {
 }
 
 /** Every projection the ledger runs. */
-export const ledgerProjections = [programFacts, shipments, eventStreams, recordClock] as const;
+export const ledgerProjections = [
+  programFacts,
+  shipments,
+  eventStreams,
+  recordClock,
+  signatures,
+] as const;
 
 export interface ProgramFilter {
   at: CalendarDate;
@@ -68,6 +75,8 @@ export function ledgerQueries(
     );
     return position === null ? undefined : { position };
   };
+  const signaturesOf = (eventId: string): readonly SignatureOnEvent[] =>
+    projections.state(signatures).get(eventId) ?? [];
   const cache = statusCache();
   /** The status from the cache while the program's facts are unchanged (status-cache.ts). */
   const statusOf = (
@@ -150,7 +159,13 @@ export function ledgerQueries(
       const names = new Set(known.map((f) => f.stream));
       names.add(streams.program(programId));
       const events = (await Promise.all([...names].map((s) => store.readStream(s)))).flat();
-      return auditTrail(events, cut(asKnownAt));
+      return auditTrail(events, cut(asKnownAt), signaturesOf);
+    },
+
+    /** The signatures on an event known at `asKnownAt` (default now), in record order (docs/design.md §10). */
+    signaturesOf(eventId: string, asKnownAt?: AsKnownAt): SignatureOnEvent[] {
+      const known = cut(asKnownAt);
+      return signaturesOf(eventId).filter((s) => !known || s.position <= known.position);
     },
 
     /** The stream that holds an event, or null when the ledger has no such event. */

@@ -46,12 +46,22 @@ export function reportRows(report: AuditReport): Row[] {
     ...report.timeline.map((i) =>
       fact('timeline', i.status, `[${i.from ?? '…'}, ${i.until ?? '…'}) ${i.explanation}`),
     ),
-    ...report.entries.map(
-      (e): Row => ({
-        section: e.retractedBy ? 'event (retracted)' : 'event',
-        ...e,
-      }),
-    ),
+    ...report.entries.flatMap((e): Row[] => [
+      { section: e.retractedBy ? 'event (retracted)' : 'event', ...e },
+      // Each signature after the event it signs (11.50: name, time, meaning), bound by its hash.
+      ...e.signatures.map(
+        (s): Row => ({
+          section: e.retractedBy ? 'signature (on a retracted event)' : 'signature',
+          position: s.position,
+          recordedAt: s.recordedAt,
+          recordedBy: s.signer,
+          type: s.meaning,
+          content: s.statement,
+          eventId: e.eventId,
+          hash: s.hash,
+        }),
+      ),
+    ]),
     ...report.violations.map(
       (v): Row => ({
         section: 'violation',

@@ -55,7 +55,7 @@ describe('GET /openapi.json', () => {
 
   it('documents every /v1 route fastify serves, with its method', () => {
     const routes = v1Routes();
-    expect(routes.length).toBe(36);
+    expect(routes.length).toBe(41);
     for (const { method, url } of routes) {
       const operation = spec.paths[openApiPath(url)]?.[method.toLowerCase()];
       expect(operation, `${method} ${url}`).toBeDefined();
@@ -83,15 +83,27 @@ describe('GET /openapi.json', () => {
                 GET: ['200', '404', '400', '403'],
                 DELETE: ['204', '404', '400', '403'],
               }[method] ?? [])
-            : url === '/v1/ledger/checkpoints' && method === 'POST'
-              ? // An admin's signing takes no body: it signs, or gives the latest, or finds no history.
-                ['200', '409', '403']
-              : url.endsWith('/checks')
-                ? // A check answers; with `record` it keeps evidence under an Idempotency-Key.
-                  ['200', '422', '413', '415', '400', '403']
-                : method === 'POST'
-                  ? ['201', '200', '409', '412', '413', '415', '422', '400', '403']
-                  : ['200', '404', '400', '403'];
+            : url === '/v1/signatures' || url.startsWith('/v1/people')
+              ? // Signatures and people: a body (400, 413, 415), a refusal of the person (403, 409).
+                method === 'GET'
+                ? ['200', '403']
+                : [
+                    url === '/v1/people' || url === '/v1/signatures' ? '201' : '200',
+                    '400',
+                    '403',
+                    '409',
+                    '413',
+                    '415',
+                  ]
+              : url === '/v1/ledger/checkpoints' && method === 'POST'
+                ? // An admin's signing takes no body: it signs, or gives the latest, or finds no history.
+                  ['200', '409', '403']
+                : url.endsWith('/checks')
+                  ? // A check answers; with `record` it keeps evidence under an Idempotency-Key.
+                    ['200', '422', '413', '415', '400', '403']
+                  : method === 'POST'
+                    ? ['201', '200', '409', '412', '413', '415', '422', '400', '403']
+                    : ['200', '404', '400', '403'];
       for (const code of [...expected, '401', '429'])
         expect(codes, `${method} ${url}`).toContain(code);
       expect(JSON.stringify(operation.responses?.['401'])).toContain(

@@ -18,11 +18,14 @@ import {
 } from './support.ts';
 
 interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** As registered with fastify. */
   url: string;
-  /** command: recorder and admin; query and check: every reader; admin: admin only. */
-  kind: 'command' | 'query' | 'check' | 'admin';
+  /**
+   * command: recorder and admin; query and check: every reader; admin: admin only; signer: any
+   * role whose key belongs to a registered person (the person is checked after the role).
+   */
+  kind: 'command' | 'query' | 'check' | 'admin' | 'signer';
   /** A concrete request for it (ids of what the seeded ledger holds). */
   path: () => string;
   body?: () => unknown;
@@ -165,6 +168,35 @@ const ROUTES: Route[] = [
   },
   query('/v1/ledger/checkpoint/public-key', '/v1/ledger/checkpoint/public-key'),
   ...subscriptionRoutes(),
+  { method: 'GET', url: '/v1/people', kind: 'admin', path: () => '/v1/people' },
+  {
+    method: 'POST',
+    url: '/v1/people',
+    kind: 'admin',
+    path: () => '/v1/people',
+    body: () => ({ name: 'Jane Doe', email: 'jane@example.com', keyIds: ['0000000a'] }),
+  },
+  {
+    method: 'PUT',
+    url: '/v1/people/:id/passphrase',
+    kind: 'admin',
+    path: () => '/v1/people/nobody/passphrase',
+    body: () => ({ passphrase: 'a long enough passphrase' }),
+  },
+  {
+    method: 'POST',
+    url: '/v1/people/me/passphrase',
+    kind: 'signer',
+    path: () => '/v1/people/me/passphrase',
+    body: () => ({ current: 'a long enough passphrase', passphrase: 'another long passphrase' }),
+  },
+  {
+    method: 'POST',
+    url: '/v1/signatures',
+    kind: 'signer',
+    path: () => '/v1/signatures',
+    body: () => ({ eventIds: [noticeEventId], meaning: 'review', passphrase: 'not registered' }),
+  },
   {
     ...query('/v1/ledger/proofs/inclusion', ''),
     path: () => `/v1/ledger/proofs/inclusion?eventId=${noticeEventId}`,
@@ -270,7 +302,7 @@ describe('authorization', () => {
 
   const allowed = [
     ...ADMIN_ONLY.map((route) => ({ label: `admin: ${name(route)}`, route, as: 'admin' as const })),
-    ...ROUTES.filter((r) => r.kind !== 'admin').flatMap((route) =>
+    ...ROUTES.filter((r) => r.kind === 'command' || r.kind === 'query').flatMap((route) =>
       (['recorder', 'admin'] as const).map((as) => ({ label: `${as}: ${name(route)}`, route, as })),
     ),
     ...[...QUERIES, ...ROUTES.filter((r) => r.kind === 'check')].map((route) => ({

@@ -64,7 +64,7 @@ export interface TestApi {
   files: TestFiles;
   keys: Record<KeyName, string>;
   call(
-    method: 'GET' | 'POST' | 'HEAD' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'HEAD' | 'DELETE',
     url: string,
     options?: CallOptions,
   ): Promise<Response>;
@@ -292,4 +292,38 @@ export function registeredRoutes(app: FastifyInstance): { method: string; url: s
     for (const method of match[3]?.split(', ') ?? []) found.push({ method, url });
   }
   return found;
+}
+
+/** The signing passphrase test signers get (docs/design.md "Signatures"). */
+export const SIGNING_PASSPHRASE = 'correct horse battery staple';
+
+/** The id part of an API key `lk_<id>_<secret>`. */
+export const keyIdOf = (key: string) => /^lk_([0-9a-f]{8})_/.exec(key)?.[1] as string;
+
+/** Registers Jane Doe as the holder of the admin key, with SIGNING_PASSPHRASE; returns her id. */
+export async function registerSigner(api: TestApi): Promise<string> {
+  const added = await api.post(
+    '/v1/people',
+    { name: 'Jane Doe', email: 'jane.doe@example.com', keyIds: [keyIdOf(api.keys.admin)] },
+    { as: 'admin' },
+  );
+  expect(added.statusCode, added.body).toBe(201);
+  const set = await api.call('PUT', `/v1/people/${added.data.id}/passphrase`, {
+    as: 'admin',
+    body: { passphrase: SIGNING_PASSPHRASE },
+  });
+  expect(set.statusCode, set.body).toBe(200);
+  expect(set.body).not.toContain(SIGNING_PASSPHRASE);
+  return added.data.id;
+}
+
+/** Jane Doe signs `eventIds` with `meaning` through POST /v1/signatures; returns the answer. */
+export async function sign(api: TestApi, eventIds: string[], meaning: string, comment?: string) {
+  return expectRecorded(
+    await api.post(
+      '/v1/signatures',
+      { eventIds, meaning, passphrase: SIGNING_PASSPHRASE, ...(comment ? { comment } : {}) },
+      { as: 'admin' },
+    ),
+  );
 }

@@ -194,6 +194,7 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
       programs: 0,
       unsigned: 0,
       skipped: [],
+      signatures: 0,
     });
 
     // One event changed in the file; the stored tree is left alone.

@@ -106,7 +106,7 @@ describe('the ledger binary', () => {
       .trim()
       .split('\n');
     expect(csv[0]).toBe(
-      'position,recordedAt,recordedBy,stream,revision,type,validDate,content,documentRef,documentSha256,eventId,hash,retracts,retractedBy',
+      'position,recordedAt,recordedBy,stream,revision,type,validDate,content,documentRef,documentSha256,eventId,hash,retracts,retractedBy,signatures',
     );
     expect(csv).toHaveLength(7);
     const md = (await ledger('--store', main, 'audit-trail', PROGRAM_ID, '--format', 'md')).stdout
@@ -190,6 +190,7 @@ describe('the ledger binary', () => {
       ok: true,
       events: 7,
       streams: 3,
+      signatures: { signatures: 0, problems: [] },
     });
     const original = json(
       await ledger('--store', main, 'audit-trail', PROGRAM_ID, '--format', 'json'),
@@ -213,6 +214,7 @@ describe('the ledger binary', () => {
       ok: true,
       events: 0,
       streams: 0,
+      signatures: { signatures: 0, problems: [] },
     });
   });
 

@@ -39,10 +39,28 @@ function EventContent({ eventId }: { eventId: string }) {
   );
 }
 
-function Row({ entry, onJump }: { entry: Entry; onJump: (eventId: string) => void }) {
+function Row({
+  entry,
+  onJump,
+  selected,
+  onSelect,
+}: {
+  entry: Entry;
+  onJump: (eventId: string) => void;
+  selected: boolean;
+  onSelect: (selected: boolean) => void;
+}) {
   const [open, setOpen] = useState(false);
   return (
     <tr id={entryAnchor(entry.eventId)} class={entry.retractedBy ? 'retracted' : undefined}>
+      <td>
+        <input
+          type="checkbox"
+          checked={selected}
+          aria-label={`select event ${entry.position} to sign`}
+          onChange={(event) => onSelect((event.currentTarget as HTMLInputElement).checked)}
+        />
+      </td>
       <td>{entry.position}</td>
       <td>{readableInstant(entry.recordedAt)}</td>
       <td>{entry.recordedBy}</td>
@@ -54,6 +72,12 @@ function Row({ entry, onJump }: { entry: Entry; onJump: (eventId: string) => voi
           </summary>
           {open && <EventContent eventId={entry.eventId} />}
         </details>
+        {entry.signatures.map((signature) => (
+          <p key={signature.signatureId} class="signature">
+            {signature.statement}
+            {entry.retractedBy ? ' (the event was retracted after it was signed)' : ''}
+          </p>
+        ))}
       </td>
       <td>{entry.documentRef ?? <span class="muted">—</span>}</td>
       <td>
@@ -81,18 +105,37 @@ export function AuditTrail({
   shown,
   onShowMore,
   onJump,
+  onSigned,
 }: {
   entries: readonly Entry[];
   shown: number;
   onShowMore: () => void;
   onJump: (eventId: string) => void;
+  onSigned: () => void;
 }) {
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const select = (eventId: string, on: boolean) => {
+    const next = new Set(selected);
+    if (on) next.add(eventId);
+    else next.delete(eventId);
+    setSelected(next);
+  };
   return (
     <>
+      {selected.size > 0 && (
+        <SignSelected
+          eventIds={[...selected]}
+          onSigned={() => {
+            setSelected(new Set());
+            onSigned();
+          }}
+        />
+      )}
       <TableRegion label="Audit trail">
         <table>
           <thead>
             <tr>
+              <th scope="col">Sign</th>
               <th scope="col">Position</th>
               <th scope="col">Recorded</th>
               <th scope="col">By</th>
@@ -103,7 +146,13 @@ export function AuditTrail({
           </thead>
           <tbody>
             {entries.slice(0, shown).map((entry) => (
-              <Row key={entry.eventId} entry={entry} onJump={onJump} />
+              <Row
+                key={entry.eventId}
+                entry={entry}
+                onJump={onJump}
+                selected={selected.has(entry.eventId)}
+                onSelect={(on) => select(entry.eventId, on)}
+              />
             ))}
           </tbody>
         </table>
@@ -118,3 +167,77 @@ export function AuditTrail({
 }
 
 export const AUDIT_PAGE = PAGE;
+
+type Meaning = Schemas['SignatureOnEvent']['meaning'];
+const MEANINGS: readonly Meaning[] = ['review', 'approval', 'responsibility', 'authorship'];
+
+/**
+ * "Sign selected events" (docs/design.md "Signatures"): the meaning, an optional comment and
+ * the signing passphrase, asked at each signing and never kept: it lives in this form's state
+ * until the answer, then is cleared, and is sent only in the body of POST /v1/signatures.
+ */
+function SignSelected({ eventIds, onSigned }: { eventIds: string[]; onSigned: () => void }) {
+  const [meaning, setMeaning] = useState<Meaning>('review');
+  const [comment, setComment] = useState('');
+  const [passphrase, setPassphrase] = useState('');
+  const [state, setState] = useState<{ busy: boolean; error: string | null }>({
+    busy: false,
+    error: null,
+  });
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setState({ busy: true, error: null });
+    const body = { eventIds, meaning, passphrase, ...(comment.trim() ? { comment } : {}) };
+    setPassphrase('');
+    try {
+      await answer(api.POST('/v1/signatures', { body }));
+      setComment('');
+      setState({ busy: false, error: null });
+      onSigned();
+    } catch (error) {
+      setState({ busy: false, error: (error as Error).message });
+    }
+  };
+  return (
+    <form class="panel sign-selected" aria-label="Sign selected events" onSubmit={submit}>
+      <h3>
+        Sign {eventIds.length} selected event{eventIds.length === 1 ? '' : 's'}
+      </h3>
+      <label for="sign-meaning">Meaning</label>
+      <select
+        id="sign-meaning"
+        value={meaning}
+        onChange={(e) => setMeaning((e.currentTarget as HTMLSelectElement).value as Meaning)}
+      >
+        {MEANINGS.map((m) => (
+          <option key={m} value={m}>
+            {m}
+          </option>
+        ))}
+      </select>
+      <label for="sign-comment">Comment (optional)</label>
+      <input
+        id="sign-comment"
+        value={comment}
+        onInput={(e) => setComment((e.currentTarget as HTMLInputElement).value)}
+      />
+      <label for="sign-passphrase">Your signing passphrase</label>
+      <input
+        id="sign-passphrase"
+        type="password"
+        autocomplete="off"
+        required
+        value={passphrase}
+        onInput={(e) => setPassphrase((e.currentTarget as HTMLInputElement).value)}
+      />
+      <button type="submit" disabled={state.busy || passphrase === ''}>
+        Sign
+      </button>
+      {state.error && (
+        <p class="error" role="alert">
+          {state.error}
+        </p>
+      )}
+    </form>
+  );
+}

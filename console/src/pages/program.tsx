@@ -63,6 +63,11 @@ function StatusPanel({
               #{b.position} {b.type}
             </button>{' '}
             <span class="muted">({b.roles.join(', ')})</span>
+            {b.signatures?.map((signature) => (
+              <p key={signature.signatureId} class="signature">
+                {signature.statement}
+              </p>
+            ))}
           </li>
         ))}
       </ul>
@@ -96,6 +101,8 @@ export function ProgramPage({ route }: { route: Route }) {
   const asKnownAt = knownAt ? { asKnownAt: knownAt } : {};
   const [shown, setShown] = useState(AUDIT_PAGE);
   const [jumpTo, setJumpTo] = useState<string | null>(null);
+  /** Counts signatures made here: each one reads the status and the trail again. */
+  const [signings, setSignings] = useState(0);
 
   const status = useAnswer(
     () =>
@@ -104,7 +111,7 @@ export function ProgramPage({ route }: { route: Route }) {
           params: { path: { id: programId }, query: { at, ...asKnownAt } },
         }),
       ),
-    [programId, at, knownAt],
+    [programId, at, knownAt, signings],
   );
   const timeline = useAnswer(
     () =>
@@ -126,7 +133,7 @@ export function ProgramPage({ route }: { route: Route }) {
           ),
         'entries',
       ),
-    [programId, knownAt],
+    [programId, knownAt, signings],
   );
   const head = useAnswer(
     async () => (await answer(api.GET('/readyz'))).headPosition ?? 1,
@@ -204,6 +211,7 @@ export function ProgramPage({ route }: { route: Route }) {
               shown={shown}
               onShowMore={() => setShown(shown + AUDIT_PAGE)}
               onJump={jump}
+              onSigned={() => setSignings(signings + 1)}
             />
           )}
         </Answered>

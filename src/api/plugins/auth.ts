@@ -12,6 +12,10 @@ import {
 import { ProblemError } from '../problems.ts';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** The credentials file: keys, and the people who sign (src/api/people.ts). */
+    credentialsPath: string;
+  }
   interface FastifyRequest {
     principal: Principal | null;
   }
@@ -60,6 +64,7 @@ export const authPlugin = fp(
     }
     app.addHook('onClose', async () => watcher.close());
 
+    app.decorate('credentialsPath', path);
     app.decorateRequest('principal', null);
     app.addHook('onRequest', async (request: FastifyRequest, reply) => {
       const roles = request.routeOptions.config.roles;

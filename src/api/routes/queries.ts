@@ -96,7 +96,12 @@ async function queries(app: FastifyInstance) {
       const { at = app.today(), asKnownAt } = req.query;
       const status = queries.status(req.params.id, { at, ...(asKnownAt ? { asKnownAt } : {}) });
       if (!status) throw notFound(`no program ${req.params.id}`);
-      return { programId: req.params.id, ...status };
+      // Signatures are shown beside the basis, not evaluated: a status never depends on them.
+      const basis = status.basis.map((b) => ({
+        ...b,
+        signatures: queries.signaturesOf(b.eventId, asKnownAt),
+      }));
+      return { programId: req.params.id, ...status, basis };
     },
   );
 

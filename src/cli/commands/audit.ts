@@ -1,4 +1,7 @@
 import { sqlitePath } from '../../eventstore/open.ts';
+import type { RecordedEvent } from '../../eventstore/port.ts';
+import { readLedger } from '../../integrity/verify-ledger.ts';
+import { verifyLedgerSignatures } from '../../integrity/verify-signatures.ts';
 import { RECEIPT_HEADER } from '../../verify.ts';
 import { AuditFailure, auditLedger } from '../audit.ts';
 import { auditKeptAnswers, auditServedAnswers } from '../audit-answers.ts';
@@ -60,7 +63,9 @@ export function auditCommand(cli: Cli): void {
         const run = async () => {
           if (o.url !== undefined) {
             const server = serverLedger(o.url, apiKey as string);
-            const result = await auditLedger(trustedNote, publicKey, server);
+            const result = await withSignatures(server.events, () =>
+              auditLedger(trustedNote, publicKey, server),
+            );
             const answers = await auditServedAnswers(
               server.get,
               server.events(),
@@ -72,10 +77,9 @@ export function auditCommand(cli: Cli): void {
           const store = await openStore(url, { readOnly: true });
           try {
             const checkpoints = keptCheckpointsOf(store, publicKey);
-            const result = await auditLedger(
-              trustedNote,
-              publicKey,
-              storeLedger(store, checkpoints),
+            const result = await withSignatures(
+              () => readLedger(store),
+              () => auditLedger(trustedNote, publicKey, storeLedger(store, checkpoints)),
             );
             const path = sqlitePath(url);
             const answers =
@@ -105,10 +109,11 @@ export function auditCommand(cli: Cli): void {
           programs: result.answers.programs,
           unsigned: result.unsigned,
           skipped: result.answers.skipped,
+          signatures: result.signatures,
         };
         out(summary, () =>
           [
-            `audit passed: the ledger of tree size ${summary.to} extends the trusted one of size ${summary.from}, and its ${summary.to} events hash to the signed root; ${summary.programs > 0 ? `the answers for ${summary.programs} programs equal a rebuild from them` : 'no served answers to compare'}; ${o.trusted} now holds the new checkpoint`,
+            `audit passed: the ledger of tree size ${summary.to} extends the trusted one of size ${summary.from}, and its ${summary.to} events hash to the signed root; ${summary.signatures > 0 ? `its ${summary.signatures} signatures match the events they sign; ` : ''}${summary.programs > 0 ? `the answers for ${summary.programs} programs equal a rebuild from them` : 'no served answers to compare'}; ${o.trusted} now holds the new checkpoint`,
             ...(summary.unsigned > 0
               ? [`${summary.unsigned} events recorded after that checkpoint are not yet signed`]
               : []),
@@ -135,6 +140,29 @@ function trustedCheckpointNote(path: string): string {
       `--trusted: ${path} is a receipt, not a checkpoint: give the checkpoint note you kept (a receipt is checked with \`ledger receipt verify\`)`,
     );
   return note;
+}
+
+/**
+ * Runs the audit and checks every signature's hashes against the events it names
+ * (docs/design.md "Signatures"); a failure names both the signature and the event, beside what
+ * the audit found.
+ */
+async function withSignatures<T>(
+  events: () => AsyncIterable<RecordedEvent>,
+  audit: () => Promise<T>,
+): Promise<T & { signatures: number }> {
+  const report = await verifyLedgerSignatures(events);
+  const broken = report.problems.map((p) => p.message).join('; ');
+  let result: T;
+  try {
+    result = await audit();
+  } catch (error) {
+    if (error instanceof AuditFailure && broken !== '')
+      throw new AuditFailure(`${error.message}; and ${broken}`);
+    throw error;
+  }
+  if (broken !== '') throw new AuditFailure(broken);
+  return { ...result, signatures: report.signatures };
 }
 
 /** The API key: from --api-key-file, else --key, else LEDGER_API_KEY; none is exit 6. */
