@@ -11,6 +11,7 @@ import {
   noticeEffectiveOn,
   resolveAuthorization,
   statusOn,
+  type Term,
 } from '../../src/domain/index.ts';
 import { calendarDate, notice, programHistory, term, toFacts } from '../support/arbitraries.ts';
 
@@ -104,7 +105,7 @@ describe('evaluate (properties)', () => {
     );
   });
 
-  it('a superseding notice never changes the status on a date before its effective date', () => {
+  it('a superseding letter received after `at`, its own terms dated from its effective date on, never changes the status before that date', () => {
     const superseding = fc.record({
       terms: fc.array(term(), { minLength: 1, maxLength: 3 }),
       receivedOn: calendarDate(),
@@ -122,7 +123,13 @@ describe('evaluate (properties)', () => {
           supersedes: s.targets.map((t) => noticeIds[t % noticeIds.length] as string),
           ...(s.effectiveOn ? { effectiveOn: s.effectiveOn } : {}),
         };
-        fc.pre(at < noticeEffectiveOn(data));
+        fc.pre(at < noticeEffectiveOn(data) && at < data.receivedOn);
+        // v3: a superseding letter's own dates count as written (issue 21 item 4).
+        fc.pre(
+          s.terms.every(
+            (t) => ownDate(t) !== null && (ownDate(t) as string) >= noticeEffectiveOn(data),
+          ),
+        );
         const last = facts.at(-1) as Fact;
         const later: Fact = {
           type: 'NoticeReceived',
@@ -156,4 +163,18 @@ function firstNotAuthorized(
     day = i.until;
   }
   return null;
+}
+
+/** The date a term sets, where it sets one itself (a sunset's date depends on its trigger). */
+function ownDate(t: Term): CalendarDate | null {
+  switch (t.kind) {
+    case 'authorizes':
+    case 'suspends':
+      return t.from;
+    case 'ends-on':
+    case 'revokes':
+      return t.effectiveOn;
+    default:
+      return null;
+  }
 }

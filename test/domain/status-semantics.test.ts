@@ -171,9 +171,12 @@ describe('rule 2: a superseding notice governs from its effective date; the past
       supersedes: ['old'],
       effectiveOn: '2007-03-01',
     });
-    expect(evaluate(l.facts, { at: '2007-02-01' }).status).toBe('authorized');
+    // v3 (issue 21 item 4): the superseding letter's own dates count as written.
+    expect(evaluate(l.facts, { at: '2007-02-01' }).status).toBe('suspended');
     const s = evaluate(l.facts, { at: '2007-03-01' });
     expect(s).toMatchObject({ status: 'suspended', resumesOn: '2007-04-01', windowEnd: null });
+    // The superseded end (2007-06-01) is cut from the effective date 2007-03-01 on.
+    expect(evaluate(l.facts, { at: '2007-06-01' }).status).toBe('authorized');
   });
 });
 
@@ -330,7 +333,8 @@ describe('rule 6: a letter arriving after the supplier ended the program counts'
     const s = evaluate(l.facts, { at: '2007-07-01' });
     expect(s).toMatchObject({ status: 'revoked', rule: 'revoked-by-notice', until: '2007-06-01' });
     expect(roleOf(s, revoke)).toEqual(['ends']);
-    expect(evaluate(l.facts, { at: '2007-09-01' }).status).toBe('ended');
+    // v3 (issue 21 item 5): the earliest end in force decides, so never `ended` from here on.
+    expect(evaluate(l.facts, { at: '2007-09-01' }).status).toBe('revoked');
     expect(
       evaluate(l.facts, { at: '2007-07-01', asKnownAt: { position: revoke.position - 1 } }).status,
     ).toBe('authorized');
