@@ -1,4 +1,5 @@
 import {
+  futureDateRefusal,
   type ProgramCommand,
   programDecider,
   refuse,
@@ -6,6 +7,7 @@ import {
   specificationDecider,
   specificationsNamedBy,
   streams,
+  todayUtc,
 } from '../domain/index.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import { type CommandHandler, commandHandler } from './command-handler.ts';
@@ -13,13 +15,23 @@ import { type CommandHandler, commandHandler } from './command-handler.ts';
 export const handleSpecificationCommand: CommandHandler<SpecificationCommand> = commandHandler({
   decider: specificationDecider,
   streamOf: streams.specification,
+  precondition: async (_store, command) => refuseFutureDate(command),
 });
 
 export const handleProgramCommand: CommandHandler<ProgramCommand> = commandHandler({
   decider: programDecider,
   streamOf: streams.program,
-  precondition: (store, command) => requireRegistered(store, specificationsNamedBy(command)),
+  precondition: async (store, command) => {
+    refuseFutureDate(command);
+    await requireRegistered(store, specificationsNamedBy(command));
+  },
 });
+
+/** A fact dated after the day it is recorded is refused (docs/design.md §5.7), nothing written. */
+function refuseFutureDate(command: ProgramCommand | SpecificationCommand): void {
+  const refusal = futureDateRefusal(command, todayUtc());
+  if (refusal) throw refusal;
+}
 
 /**
  * Refuses a program command naming a specification the ledger does not hold. A specification

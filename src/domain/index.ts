@@ -6,6 +6,7 @@ export * from './evaluate.ts';
 export * from './events.ts';
 export * from './identifiers.ts';
 export * from './program.ts';
+export * from './recording-date.ts';
 export * from './references.ts';
 export * from './specification.ts';
 export * from './status.ts';

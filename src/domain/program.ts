@@ -46,6 +46,7 @@ export function decideProgram(
   state: ProgramState,
 ): ProgramEvent[] | DomainError {
   if (command.type === 'RegisterProgram') {
+    if (state.registration && sameContent(state.registration, command.data)) return [];
     return state.registration
       ? refuse(
           'already-registered',
