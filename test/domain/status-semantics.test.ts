@@ -811,3 +811,37 @@ describe('v3 item 6: every date is credited to the letter that sets it', () => {
     expect(evaluate(l.facts, { at: '2006-05-10' }).status).toBe('authorized');
   });
 });
+
+describe('v3 item 11: deadlines include a suspended program whose window ends, and a suspension ahead', () => {
+  const indexOf = (facts: Fact[]): ProgramFactsIndex => ({
+    programs: new Map([[PROGRAM_ID, facts.filter((f) => f.stream === programStream)]]),
+    specifications: new Map(),
+  });
+
+  it('suspended until further notice, the window ending 2007-09-08: a deadline within 30 days', () => {
+    const { l, letter } = given();
+    letter('grant', '2006-01-01', [
+      { kind: 'authorizes', from: '2006-01-01' },
+      { kind: 'ends-on', effectiveOn: '2007-09-08' },
+    ]);
+    letter('susp', '2007-05-20', [{ kind: 'suspends', from: '2007-06-01' }]);
+    const index = indexOf(l.facts);
+    expect(deadlines(index, { today: '2007-08-20', withinDays: 30 })).toEqual([
+      {
+        programId: PROGRAM_ID,
+        until: '2007-09-08',
+        lastAuthorizedDay: '2007-05-31',
+        windowEnd: '2007-09-08',
+        daysLeft: 19,
+        rule: 'expired-by-ends-on',
+        explanation:
+          'Expired on 2007-09-08 (last authorized day 2007-05-31): the end date set by notice grant (received 2006-01-01).',
+      },
+    ]);
+    expect(deadlines(index, { today: '2007-08-20', withinDays: 10 })).toEqual([]);
+    // Before it: the suspension that starts within N days is the deadline.
+    expect(deadlines(index, { today: '2007-05-25', withinDays: 10 })).toEqual([
+      expect.objectContaining({ until: '2007-06-01', rule: 'suspended-by-notice', daysLeft: 7 }),
+    ]);
+  });
+});
