@@ -1,6 +1,5 @@
-import { Temporal } from 'temporal-polyfill';
 import { z } from 'zod';
-import { type AsKnownAt, CalendarDate, Slug } from '../domain/index.ts';
+import { type AsKnownAt, AsKnownAtText, CalendarDate, Slug } from '../domain/index.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
 /** Parses one argument with a schema; a bad value is a usage error naming the option. */
@@ -19,16 +18,8 @@ export const date = (value: string, name: string) => parse(CalendarDate, value, 
 export const count = (value: string, name: string) =>
   parse(z.coerce.number().int().min(0), value, name);
 
-/** `--as-known-at`: digits are a global position, anything else must be an ISO 8601 instant. */
+/** `--as-known-at`: a position or an instant, read by the parser the API uses. */
 export function asKnownAt(value: string | undefined): AsKnownAt | undefined {
   if (value === undefined) return undefined;
-  if (/^\d+$/.test(value)) return { position: Number(value) };
-  try {
-    return { instant: Temporal.Instant.from(value).toString() };
-  } catch {
-    throw new CliError(
-      EXIT.usage,
-      `--as-known-at: expected a position (e.g. 42) or an instant (e.g. 2007-05-10T00:00:00Z), got ${JSON.stringify(value)}`,
-    );
-  }
+  return parse(AsKnownAtText, value, '--as-known-at');
 }

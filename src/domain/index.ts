@@ -1,3 +1,4 @@
+export * from './as-known-at.ts';
 export * from './calendar.ts';
 export * from './commands.ts';
 export * from './decider.ts';

@@ -152,6 +152,12 @@ function noticeContradiction(notice: EventData<'NoticeReceived'>): string | null
         end.effectiveOn <= start.from
       )
         return `notice ${notice.noticeId} authorizes from ${start.from} but its ${end.kind} term ends it on ${end.effectiveOn}`;
+      else if (
+        start.kind === 'authorizes' &&
+        end.kind === 'last-authorized-day' &&
+        end.date < start.from
+      )
+        return `notice ${notice.noticeId} authorizes from ${start.from} but its last authorized day is ${end.date}`;
   return null;
 }
 

@@ -1,5 +1,6 @@
 import { Temporal } from 'temporal-polyfill';
 import {
+  addDays,
   addOffset,
   type CalendarDate,
   describeOffset,
@@ -399,6 +400,18 @@ function readNotice(
           description: `the end date set by notice ${noticeId} (received ${receivedOn})`,
         });
         break;
+      case 'last-authorized-day': {
+        const after = addDays(term.date, 1);
+        endingDates.push(after);
+        end({
+          date: after,
+          status: 'expired',
+          rule: 'expired-by-ends-on',
+          facts: [{ fact: notice, role: 'ends' }],
+          description: `the last authorized day ${term.date} set by notice ${noticeId} (received ${receivedOn})`,
+        });
+        break;
+      }
       case 'revokes':
         end({
           date: term.effectiveOn,

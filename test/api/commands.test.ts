@@ -336,9 +336,9 @@ describe('refused commands write nothing', () => {
       code: string;
     }[] = [
       {
-        name: 'a specification registered twice',
+        name: 'a specification registered twice with other content',
         url: () => paths.specifications,
-        body: () => successorSpecification,
+        body: () => ({ ...successorSpecification, title: 'another title' }),
         status: 422,
         code: 'already-registered',
       },
@@ -357,9 +357,9 @@ describe('refused commands write nothing', () => {
         code: 'not-registered',
       },
       {
-        name: 'a program registered twice',
+        name: 'a program registered twice with other content',
         url: () => paths.programs,
-        body: () => program,
+        body: () => ({ ...program, channel: 'regulator-purchased' }),
         status: 422,
         code: 'already-registered',
       },

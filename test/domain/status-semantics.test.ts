@@ -845,3 +845,48 @@ describe('v3 item 11: deadlines include a suspended program whose window ends, a
     ]);
   });
 });
+
+describe('v3 item 10: offsets in every unit, an inclusive end, one wording', () => {
+  it('a letter granting supply through 2007-08-31 ends authorization on 2007-09-01, shown as the last authorized day', () => {
+    const { l, letter } = given();
+    const grant = letter('grant', '2006-01-01', [
+      { kind: 'authorizes', from: '2006-01-01' },
+      { kind: 'last-authorized-day', date: '2007-08-31' },
+    ]);
+    expect(answer(evaluate(l.facts, { at: '2007-08-31' }))).toMatchObject({
+      status: 'authorized',
+      until: '2007-09-01',
+      lastAuthorizedDay: '2007-08-31',
+      explanation:
+        'Authorized since 2006-01-01 by notice grant, until 2007-09-01 (last authorized day 2007-08-31): the last authorized day 2007-08-31 set by notice grant (received 2006-01-01).',
+    });
+    const after = evaluate(l.facts, { at: '2007-09-01' });
+    expect(answer(after)).toMatchObject({ status: 'expired', lastAuthorizedDay: '2007-08-31' });
+    expect(basisOf(after, { grant })).toEqual([
+      ['ProgramRegistered', 'registers'],
+      ['grant', 'authorizes', 'ends'],
+    ]);
+  });
+
+  it('a sunset of 1 year, 1 month, 1 week and 1 day, applied largest unit first, worded once', () => {
+    const { l, letter } = given();
+    letter('grant', '2006-01-01', [
+      { kind: 'authorizes', from: '2006-01-01' },
+      {
+        kind: 'sunset-after-trigger',
+        trigger: { specificationId: SUCCESSOR_SPEC, event: 'tdp-public-release' },
+        offset: { years: 1, months: 1, weeks: 1, days: 1 },
+      },
+    ]);
+    const pending = evaluate(l.facts, { at: '2006-06-01' });
+    expect(pending.explanation).toBe(
+      'Authorized since 2006-01-01 by notice grant; it ends 1 year, 1 month, 1 week and 1 day after the usps-b-1118f TDP public release, not yet released.',
+    );
+    l.record(specStream, {
+      type: 'TechnicalDataPackageReleased',
+      data: { ...tdpRelease, releasedOn: '2007-01-31' },
+    });
+    // 2007-01-31 + 1 year = 2008-01-31, + 1 month = 2008-02-29, + 1 week = 2008-03-07, + 1 day.
+    expect(evaluate(l.facts, { at: '2008-01-01' }).until).toBe('2008-03-08');
+  });
+});
