@@ -1,4 +1,5 @@
 import {
+  type AsKnownAt,
   addDays,
   type CalendarDate,
   daysBetween,
@@ -23,18 +24,18 @@ export interface Deadline {
 }
 
 /**
- * Programs, as known now, whose authorization stops within `withinDays` days of `today`: an
+ * Programs, as known now (or at `asKnownAt`), whose authorization stops within `withinDays` days of `today`: an
  * authorized program at the `until` of today's status (a suspension ahead is a deadline as an
  * end is), a suspended one at its window's end (issue 21 item 11).
  */
 export function deadlines(
   index: ProgramFactsIndex,
-  options: { today: CalendarDate; withinDays: number },
+  options: { today: CalendarDate; withinDays: number; asKnownAt?: AsKnownAt },
 ): Deadline[] {
   const horizon = addDays(options.today, options.withinDays);
   const found: Deadline[] = [];
   for (const programId of index.programs.keys()) {
-    const picture = resolveAuthorization(factsOfProgram(index, programId) ?? []);
+    const picture = resolveAuthorization(factsOfProgram(index, programId) ?? [], options.asKnownAt);
     const today = statusOn(picture, options.today);
     const until = stopsOn(today);
     if (until === null || until > horizon) continue;

@@ -6,11 +6,12 @@ import type { ProjectionDefinition } from '../../projections/definition.ts';
 import { eventStreams } from '../../projections/event-streams.ts';
 import {
   factsOfProgram,
+  knownIndex,
   type ProgramFactsIndex,
   programFacts,
 } from '../../projections/program-facts.ts';
 import { knownAtPosition, recordClock } from '../../projections/record-clock.ts';
-import { shipments } from '../../projections/shipments.ts';
+import { knownShipments, shipments } from '../../projections/shipments.ts';
 import { timeline } from '../../projections/timeline.ts';
 import { violations } from '../../projections/violations.ts';
 import {
@@ -152,10 +153,17 @@ export function ledgerQueries(
     streamOf: (eventId: string): string | null =>
       projections.state(eventStreams).get(eventId) ?? null,
 
-    deadlines: (options: { today: CalendarDate; withinDays: number }) =>
+    deadlines: (options: { today: CalendarDate; withinDays: number; asKnownAt?: AsKnownAt }) =>
       deadlines(facts(), options),
-    violations: () => violations(facts(), shipped()),
-    backdating: (thresholdDays: number) => backdating(facts(), shipped(), thresholdDays),
+    /** With `asKnownAt`: the list as it read then (shipments, letters and retractions known then). */
+    violations: (asKnownAt?: AsKnownAt) => {
+      const known = knownIndex(facts(), asKnownAt);
+      return violations(known, knownShipments(shipped(), known, asKnownAt));
+    },
+    backdating: (thresholdDays: number, asKnownAt?: AsKnownAt) => {
+      const known = knownIndex(facts(), asKnownAt);
+      return backdating(known, knownShipments(shipped(), known, asKnownAt), thresholdDays);
+    },
   };
 }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CalendarDate, EventId, Slug, todayUtc } from '../../domain/index.ts';
+import { type AsKnownAt, CalendarDate, EventId, Slug, todayUtc } from '../../domain/index.ts';
 import { compareWithRebuild } from '../../projections/compare-answers.ts';
 import { answerAtPosition } from '../answer-at-position.ts';
 import { NextCursor, PageQuery, pageOf } from '../paging.ts';
@@ -30,8 +30,19 @@ async function queries(app: FastifyInstance) {
   const config = { roles: READERS };
   const heavy = { ...config, heavy: true };
   const { queries, projections } = app.ledger;
-  const violations = answerAtPosition(() => projections.position, queries.violations);
-  const backdating = answerAtPosition(() => projections.position, queries.backdating);
+  // Kept per position for the answer as known now; an `asKnownAt` answer is computed each time.
+  const violationsNow = answerAtPosition(
+    () => projections.position,
+    () => queries.violations(),
+  );
+  const backdatingNow = answerAtPosition(
+    () => projections.position,
+    (days: number) => queries.backdating(days),
+  );
+  const violations = (asKnownAt?: AsKnownAt) =>
+    asKnownAt ? queries.violations(asKnownAt) : violationsNow();
+  const backdating = (days: number, asKnownAt?: AsKnownAt) =>
+    asKnownAt ? queries.backdating(days, asKnownAt) : backdatingNow(days);
 
   r.get(
     '/programs',
@@ -151,6 +162,7 @@ async function queries(app: FastifyInstance) {
         querystring: z.object({
           withinDays: z.coerce.number().int().min(0).max(36_500).default(90),
           today: CalendarDate.optional(),
+          asKnownAt: AsKnownAtQuery,
           ...PageQuery,
         }),
         response: {
@@ -165,8 +177,8 @@ async function queries(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const { withinDays, today: on = todayUtc(), ...page } = req.query;
-      const all = queries.deadlines({ today: on, withinDays });
+      const { withinDays, today: on = todayUtc(), asKnownAt, ...page } = req.query;
+      const all = queries.deadlines({ today: on, withinDays, ...(asKnownAt ? { asKnownAt } : {}) });
       const { items, next } = pageOf(all, (d) => [d.until, d.programId], page);
       return { today: on, withinDays, deadlines: items, next };
     },
@@ -179,7 +191,7 @@ async function queries(app: FastifyInstance) {
       schema: {
         tags: ['audit'],
         summary: 'Shipments outside an authorization, as known now and when recorded; paged',
-        querystring: z.object(PageQuery),
+        querystring: z.object({ asKnownAt: AsKnownAtQuery, ...PageQuery }),
         response: {
           200: z.object({ violations: z.array(ViolationResponse), next: NextCursor }),
           ...problems,
@@ -187,7 +199,8 @@ async function queries(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const { items, next } = pageOf(violations(), (v) => [v.position], req.query);
+      const { asKnownAt, ...page } = req.query;
+      const { items, next } = pageOf(violations(asKnownAt), (v) => [v.position], page);
       return { violations: items, next };
     },
   );
@@ -202,6 +215,7 @@ async function queries(app: FastifyInstance) {
           'Facts recorded more than N days after their valid date, most delayed first; paged',
         querystring: z.object({
           thresholdDays: z.coerce.number().int().min(0).max(36_500).default(30),
+          asKnownAt: AsKnownAtQuery,
           ...PageQuery,
         }),
         response: {
@@ -215,8 +229,8 @@ async function queries(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const { thresholdDays, ...page } = req.query;
-      const all = backdating(thresholdDays);
+      const { thresholdDays, asKnownAt, ...page } = req.query;
+      const all = backdating(thresholdDays, asKnownAt);
       const { items, next } = pageOf(all, (f) => [-f.lagDays, f.position], page);
       return { thresholdDays, facts: items, next };
     },
