@@ -137,11 +137,11 @@ export function statusOn(picture: AuthorizationPicture, at: CalendarDate): Progr
   const previous = windows.findLast((w) => w.until !== null && w.until <= at);
   const finalEnd = picture.finalEnd;
   const endedBySupplier = finalEnd !== null && finalEnd.date <= at;
-  const cut = cutStarts(picture, at, previous?.from ?? null);
   if (previous) {
     const applied = !endedBySupplier && applicationAnswer(picture, at, basis, previous.until);
     if (applied)
       return answer(applied.status, applied.status, ended(previous), applied.explanation);
+    const cut = cutStarts(picture, at, previous.from);
     for (const s of previous.opens) basis.add(s.fact, 'authorizes');
     for (const c of unopened(cut, previous)) basis.add(c.start.fact, 'authorizes');
     const inForce = endsInForce(cut, previous.ends);
@@ -210,10 +210,10 @@ interface CutStart {
 function cutStarts(
   picture: AuthorizationPicture,
   at: CalendarDate,
-  since: CalendarDate | null,
+  since: CalendarDate,
 ): CutStart[] {
   return picture.starts
-    .filter((s) => s.date <= at && (since === null || s.date >= since))
+    .filter((s) => s.date <= at && s.date >= since)
     .map((start) => ({ start, by: endsOf(picture, start).filter((e) => e.date <= at) }))
     .filter((c) => c.by.length > 0);
 }
