@@ -363,6 +363,15 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     expect(cells[4]).toMatch(/^violation\s+revoked/);
     await shoot('violations-laptop');
     await expectAccessible('the violations page');
+
+    // As the ledger knew it at position 6, before the shipment was recorded: no violation yet.
+    const knownAt = page.getByLabel(/^As known at/);
+    await knownAt.fill('6');
+    await expect
+      .poll(() => page.getByText('No shipment falls outside an authorization.').isVisible())
+      .toBe(true);
+    await knownAt.fill('7');
+    await row.waitFor();
   });
 
   it('checks a planned shipment before it ships: blocked after the revocation, allowed before', async () => {
