@@ -1,7 +1,9 @@
 import {
+  type AsKnownAt,
   addDays,
   type CalendarDate,
   daysBetween,
+  type ProgramStatus,
   type Rule,
   resolveAuthorization,
   statusOn,
@@ -22,26 +24,31 @@ export interface Deadline {
 }
 
 /**
- * Programs, as known now, authorized on `today` whose authorization stops within `withinDays`
- * days: the `until` of today's status, so a suspension ahead is a deadline as an end is.
+ * Programs, as known now (or at `asKnownAt`), whose authorization stops within `withinDays` days of `today`: an
+ * authorized program at the `until` of today's status (a suspension ahead is a deadline as an
+ * end is), a suspended one at its window's end (issue 21 item 11).
  */
 export function deadlines(
   index: ProgramFactsIndex,
-  options: { today: CalendarDate; withinDays: number },
+  options: { today: CalendarDate; withinDays: number; asKnownAt?: AsKnownAt },
 ): Deadline[] {
   const horizon = addDays(options.today, options.withinDays);
   const found: Deadline[] = [];
   for (const programId of index.programs.keys()) {
-    const picture = resolveAuthorization(factsOfProgram(index, programId) ?? []);
+    const picture = resolveAuthorization(factsOfProgram(index, programId) ?? [], options.asKnownAt);
     const today = statusOn(picture, options.today);
-    if (today.status !== 'authorized' || today.until === null || today.until > horizon) continue;
-    const stopping = statusOn(picture, today.until);
+    const until = stopsOn(today);
+    if (until === null || until > horizon) continue;
+    const stopping = statusOn(picture, until);
     found.push({
       programId,
-      until: today.until,
-      lastAuthorizedDay: today.lastAuthorizedDay ?? addDays(today.until, -1),
+      until,
+      lastAuthorizedDay:
+        today.status === 'authorized'
+          ? (today.lastAuthorizedDay ?? addDays(until, -1))
+          : (stopping.lastAuthorizedDay ?? addDays(until, -1)),
       windowEnd: today.windowEnd,
-      daysLeft: daysBetween(options.today, today.until),
+      daysLeft: daysBetween(options.today, until),
       rule: stopping.rule,
       explanation: stopping.explanation,
     });
@@ -49,4 +56,11 @@ export function deadlines(
   return found.sort((a, b) =>
     a.until === b.until ? a.programId.localeCompare(b.programId) : a.until < b.until ? -1 : 1,
   );
+}
+
+/** The first day an authorization in force today stops: today's `until`, or a suspended window's end. */
+function stopsOn(today: ProgramStatus): CalendarDate | null {
+  if (today.status === 'authorized') return today.until;
+  if (today.status === 'suspended') return today.windowEnd;
+  return null;
 }

@@ -1,4 +1,5 @@
 import type { Term, UnitLimit } from '../src/domain/index.ts';
+import { describeOffset } from '../src/domain/index.ts';
 import type { RecordedEvent } from '../src/eventstore/port.ts';
 
 /**
@@ -50,15 +51,12 @@ function termInWords(term: Term): string {
   switch (term.kind) {
     case 'authorizes':
       return `authorizes supply from ${term.from}`;
-    case 'sunset-after-trigger': {
-      const { months, days } = term.offset as { months?: number; days?: number };
-      const offset = [months && `${months} months`, days && `${days} days`]
-        .filter(Boolean)
-        .join(' ');
-      return `ends ${offset || 'at once'} after the public TDP release of ${term.trigger.specificationId}`;
-    }
+    case 'sunset-after-trigger':
+      return `ends ${describeOffset(term.offset) || 'at once'} after the public TDP release of ${term.trigger.specificationId}`;
     case 'ends-on':
       return `ends on ${term.effectiveOn}`;
+    case 'last-authorized-day':
+      return `authorizes supply through ${term.date} (last authorized day)`;
     case 'suspends':
       return `suspends supply from ${term.from}${term.until ? ` until ${term.until}` : ''}`;
     case 'revokes':

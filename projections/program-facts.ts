@@ -1,4 +1,4 @@
-import { type Fact, streamOwner } from '../src/domain/index.ts';
+import { type AsKnownAt, type Fact, knownAt, streamOwner } from '../src/domain/index.ts';
 import type { ProjectionDefinition } from './definition.ts';
 import { toFact } from './facts.ts';
 
@@ -59,4 +59,17 @@ export function specificationsNamed(own: readonly Fact[]): string[] {
       if (term.kind === 'sunset-after-trigger') named.add(term.trigger.specificationId);
   }
   return [...named];
+}
+
+/** The index as known at `asKnownAt`: facts recorded later are left out (all, when absent). */
+export function knownIndex(index: ProgramFactsIndex, asKnownAt?: AsKnownAt): ProgramFactsIndex {
+  if (!asKnownAt) return index;
+  const known = knownAt(asKnownAt);
+  const cut = (m: Map<string, Fact[]>) =>
+    new Map(
+      [...m]
+        .map(([id, facts]) => [id, facts.filter(known)] as const)
+        .filter(([, facts]) => facts.length > 0),
+    );
+  return { programs: cut(index.programs), specifications: cut(index.specifications) };
 }

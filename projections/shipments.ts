@@ -1,5 +1,6 @@
-import { streamOwner } from '../src/domain/index.ts';
+import { type AsKnownAt, knownAt, streamOwner } from '../src/domain/index.ts';
 import type { ProjectionDefinition } from './definition.ts';
+import type { ProgramFactsIndex } from './program-facts.ts';
 
 /** One shipment as the compliance checks need it, with its record time and any retraction. */
 export interface ShipmentEntry {
@@ -72,4 +73,31 @@ export const shipments: ProjectionDefinition<ShipmentsIndex> = {
 /** Whether a shipment is on record as known at a position. */
 export function shipmentKnownAt(entry: ShipmentEntry, position: number): boolean {
   return entry.position <= position && (entry.retractedAt === null || entry.retractedAt > position);
+}
+
+/**
+ * The shipments as known at `asKnownAt`, given the program facts as known then (`known`): those
+ * recorded later are left out, and a retraction recorded later does not withdraw one yet.
+ */
+export function knownShipments(
+  index: ShipmentsIndex,
+  known: ProgramFactsIndex,
+  asKnownAt?: AsKnownAt,
+): ShipmentsIndex {
+  if (!asKnownAt) return index;
+  const isKnown = knownAt(asKnownAt);
+  const byProgram = new Map<string, ShipmentEntry[]>();
+  const byEventId = new Map<string, ShipmentEntry>();
+  for (const [programId, list] of index.byProgram) {
+    const retracted = new Set<string>();
+    for (const f of known.programs.get(programId) ?? [])
+      if (f.type === 'EventRetracted') retracted.add(f.data.retractedEventId);
+    const kept = list
+      .filter(isKnown)
+      .map((s) => ({ ...s, retractedAt: retracted.has(s.eventId) ? s.retractedAt : null }));
+    if (kept.length === 0) continue;
+    byProgram.set(programId, kept);
+    for (const s of kept) byEventId.set(s.eventId, s);
+  }
+  return { byProgram, byEventId };
 }

@@ -60,9 +60,15 @@ export function timelineOf(picture: AuthorizationPicture): TimelineInterval[] {
   return intervals;
 }
 
-/** Every date on which the answer can change: windows, suspensions, applications, the end. */
+/**
+ * Every date on which the answer can change: windows, suspensions, every start and end (a later
+ * end comes into force, a cut start would have begun), applications, open sunsets' limits.
+ */
 function changePoints(picture: AuthorizationPicture): CalendarDate[] {
   const points = new Set<CalendarDate>();
+  for (const s of picture.starts) points.add(s.date);
+  for (const e of picture.ends) points.add(e.date);
+  for (const p of picture.pending) if (p.before) points.add(p.before);
   for (const w of picture.windows) {
     points.add(w.from);
     if (w.until) points.add(w.until);

@@ -1,5 +1,4 @@
 import type { RouteOptions } from 'fastify';
-import { Temporal } from 'temporal-polyfill';
 import { z } from 'zod';
 import type { AuditEntry } from '../../projections/audit-trail.ts';
 import type { BackdatedFact } from '../../projections/backdating.ts';
@@ -8,6 +7,7 @@ import type { SignatureOnEvent } from '../../projections/signatures.ts';
 import type { TimelineInterval } from '../../projections/timeline.ts';
 import type { ShipmentViolation } from '../../projections/violations.ts';
 import {
+  AsKnownAtText,
   type Breach,
   CalendarDate,
   CalendarOffset,
@@ -290,32 +290,10 @@ export const VerifyReport = z
   })
   .meta({ id: 'VerifyReport' });
 
-/** Whether Temporal reads `text` as an instant: it holds nanoseconds, so 9 fractional digits at most. */
-function isInstant(text: string): boolean {
-  try {
-    Temporal.Instant.from(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** An instant: ISO 8601 with an offset, at most 9 fractional digits (docs/design.md §6). */
-const Instant = z.iso.datetime({ offset: true }).refine(isInstant);
-
-/** `asKnownAt`: a global position (digits) or an instant (ISO 8601 with offset). */
-export const AsKnownAtQuery = z
-  // The union holds plain strings and the transform comes after it: a transform inside a
-  // union branch leaves the OpenAPI document with an empty (unsatisfiable) `anyOf`.
-  .union([z.string().regex(/^\d{1,15}$/), Instant], {
-    error:
-      'must be a position (digits) or an instant (ISO 8601 with an offset, at most 9 fractional digits)',
-  })
-  .transform((value) => (/^\d+$/.test(value) ? { position: Number(value) } : { instant: value }))
-  .optional()
-  .describe(
-    'A global position (e.g. 42) or an instant (e.g. 2007-05-10T00:00:00Z): answer as the ledger knew it then',
-  );
+/** `asKnownAt`: the one parser the API and the CLI share (src/domain/as-known-at.ts). */
+export const AsKnownAtQuery = AsKnownAtText.optional().describe(
+  'A global position (e.g. 42) or an instant (e.g. 2007-05-10T00:00:00Z): answer as the ledger knew it then',
+);
 
 export const CheckpointResponse = z
   .object({

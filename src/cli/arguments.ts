@@ -1,7 +1,12 @@
-import { Temporal } from 'temporal-polyfill';
 import { z } from 'zod';
 import { plainWords } from '../core/plain-words.ts';
-import { type AsKnownAt, CalendarDate, RecordShipment, Slug } from '../domain/index.ts';
+import {
+  type AsKnownAt,
+  AsKnownAtText,
+  CalendarDate,
+  RecordShipment,
+  Slug,
+} from '../domain/index.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
 /** Parses one argument with a schema; a bad value is a usage error naming the option. */
@@ -25,16 +30,8 @@ export const units = (value: string, name: string) =>
 export const reference = (value: string, name: string) =>
   parse(RecordShipment.shape.customerRef.unwrap(), value, name);
 
-/** `--as-known-at`: digits are a global position, anything else must be an ISO 8601 instant. */
+/** `--as-known-at`: a position or an instant, read by the parser the API uses. */
 export function asKnownAt(value: string | undefined): AsKnownAt | undefined {
   if (value === undefined) return undefined;
-  if (/^\d+$/.test(value)) return { position: Number(value) };
-  try {
-    return { instant: Temporal.Instant.from(value).toString() };
-  } catch {
-    throw new CliError(
-      EXIT.usage,
-      `--as-known-at: expected a position (e.g. 42) or an instant (e.g. 2007-05-10T00:00:00Z), got ${JSON.stringify(value)}`,
-    );
-  }
+  return parse(AsKnownAtText, value, '--as-known-at');
 }

@@ -5,15 +5,17 @@ import { z } from 'zod';
 export const CalendarDate = z.iso.date();
 export type CalendarDate = z.infer<typeof CalendarDate>;
 
-/** An offset in calendar months and days; at least one part, never negative. */
+/** An offset in calendar years, months, weeks and days; at least one part, never negative. */
 export const CalendarOffset = z
   .object({
+    years: z.int().min(0).max(100).optional(),
     months: z.int().min(0).max(1200).optional(),
+    weeks: z.int().min(0).max(5300).optional(),
     days: z.int().min(0).max(36_600).optional(),
   })
   .strict()
-  .refine((o) => (o.months ?? 0) + (o.days ?? 0) > 0, {
-    message: 'offset needs a positive number of months or days',
+  .refine((o) => (o.years ?? 0) + (o.months ?? 0) + (o.weeks ?? 0) + (o.days ?? 0) > 0, {
+    message: 'offset needs a positive number of years, months, weeks or days',
   });
 export type CalendarOffset = z.infer<typeof CalendarOffset>;
 
@@ -21,26 +23,27 @@ export type CalendarOffset = z.infer<typeof CalendarOffset>;
 export const LAST_DATE = '9999-12-31';
 
 /**
- * Calendar arithmetic with end-of-month clamping (2007-01-31 + 1 month = 2007-02-28):
- * months first, then days, as Temporal's PlainDate.add does. A result past year 9999 is held at
- * 9999-12-31, so every date stays a four-digit ISO date (and compares correctly as a string).
+ * Calendar arithmetic with end-of-month clamping (2007-01-31 + 1 month = 2007-02-28): the
+ * largest unit first: years, then months, then weeks and days, each step clamped. A
+ * result past year 9999 is held at 9999-12-31, so every date stays a four-digit ISO date (and
+ * compares correctly as a string).
  */
 export function addOffset(date: CalendarDate, offset: CalendarOffset): CalendarDate {
-  const result = Temporal.PlainDate.from(date).add({
-    months: offset.months ?? 0,
-    days: offset.days ?? 0,
-  });
+  const result = added(date, offset);
   return result.year > 9999 ? LAST_DATE : result.toString();
 }
 
 /** Whether `date + offset` passes 9999-12-31, so `addOffset` held it there. */
 export function passesLastDate(date: CalendarDate, offset: CalendarOffset): boolean {
-  const result = Temporal.PlainDate.from(date).add({
-    months: offset.months ?? 0,
-    days: offset.days ?? 0,
-  });
-  return result.year > 9999;
+  return added(date, offset).year > 9999;
 }
+
+/** One unit after another, so 2008-02-29 + 1 year + 1 month is 2009-02-28 + 1 month = 2009-03-28. */
+const added = (date: CalendarDate, offset: CalendarOffset) =>
+  Temporal.PlainDate.from(date)
+    .add({ years: offset.years ?? 0 })
+    .add({ months: offset.months ?? 0 })
+    .add({ weeks: offset.weeks ?? 0, days: offset.days ?? 0 });
 
 export function addDays(date: CalendarDate, days: number): CalendarDate {
   return Temporal.PlainDate.from(date).add({ days }).toString();
@@ -62,11 +65,14 @@ export function earliest(dates: readonly CalendarDate[]): CalendarDate | null {
   return min;
 }
 
+/** The one wording of an offset, everywhere: "1 year, 2 months and 1 day". */
 export function describeOffset(offset: CalendarOffset): string {
-  const parts: string[] = [];
-  if (offset.months) parts.push(`${offset.months} month${offset.months === 1 ? '' : 's'}`);
-  if (offset.days) parts.push(`${offset.days} day${offset.days === 1 ? '' : 's'}`);
-  return parts.join(' and ');
+  const parts = (['years', 'months', 'weeks', 'days'] as const)
+    .filter((unit) => offset[unit])
+    .map((unit) => `${offset[unit]} ${offset[unit] === 1 ? unit.slice(0, -1) : unit}`);
+  return parts.length <= 1
+    ? (parts[0] ?? '')
+    : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1) as string}`;
 }
 
 /** The UTC calendar date of an ISO 8601 instant (a record time): the day it was recorded on. */

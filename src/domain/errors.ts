@@ -12,6 +12,7 @@ export type DomainErrorCode =
   | 'unknown-superseded-notice'
   | 'unknown-specification'
   | 'contradictory-terms'
+  | 'date-in-the-future'
   | 'program-ended'
   | 'unknown-event'
   | 'already-retracted'

@@ -8,7 +8,10 @@ import {
   type AuthorizationStart,
   type AuthorizationWindow,
   type BasisRole,
+  byPrecedence,
+  endsOf,
   type PendingCondition,
+  type PendingSunset,
   resolveAuthorization,
   type Suspension,
 } from './windows.ts';
@@ -72,6 +75,7 @@ export function statusOn(picture: AuthorizationPicture, at: CalendarDate): Progr
   const basis = new BasisBuilder();
   if (picture.registration) basis.add(picture.registration, 'registers');
   for (const r of picture.retractions) basis.add(r, 'retracts');
+  const pending = pendingOn(picture, at);
   const answer = (
     status: Status,
     rule: Rule,
@@ -82,7 +86,7 @@ export function statusOn(picture: AuthorizationPicture, at: CalendarDate): Progr
     status,
     rule,
     ...fields,
-    pendingConditions: picture.pending.map((p) => p.condition),
+    pendingConditions: pending.map((p) => p.condition),
     basis: basis.entries(),
     explanation,
   });
@@ -100,10 +104,11 @@ export function statusOn(picture: AuthorizationPicture, at: CalendarDate): Progr
   const window = windows[index];
   if (window) {
     for (const s of window.opens) basis.add(s.fact, 'authorizes');
+    for (const { fact } of pending) basis.add(fact, 'awaits-trigger');
     const covering = coveringSuspensions(window, at);
     if (covering.length > 0) {
-      for (const s of covering) basis.add(s.fact, 'suspends');
-      addWindowEnd(basis, picture, window);
+      for (const s of covering) addSuspension(basis, s);
+      addWindowEnd(basis, window);
       const resumesOn = resumption(window, at);
       return answer(
         'suspended',
@@ -114,8 +119,8 @@ export function statusOn(picture: AuthorizationPicture, at: CalendarDate): Progr
     }
     const stop = authorizedUntil(windows, index, at);
     for (const w of stop.through) for (const s of w.opens) basis.add(s.fact, 'authorizes');
-    if (stop.suspensions) for (const s of stop.suspensions) basis.add(s.fact, 'suspends');
-    else addWindowEnd(basis, picture, stop.window);
+    if (stop.suspensions) for (const s of stop.suspensions) addSuspension(basis, s);
+    else addWindowEnd(basis, stop.window);
     const opener = window.opens[0] as AuthorizationStart;
     return answer(
       'authorized',
@@ -125,31 +130,39 @@ export function statusOn(picture: AuthorizationPicture, at: CalendarDate): Progr
         until: stop.until,
         lastAuthorizedDay: stop.until && addDays(stop.until, -1),
       },
-      authorizedSentence(picture, window, stop),
+      authorizedSentence(window, stop, pending),
     );
   }
 
   const previous = windows.findLast((w) => w.until !== null && w.until <= at);
   const finalEnd = picture.finalEnd;
-  if (finalEnd && finalEnd.date <= at && (!previous || finalEnd.date > (previous.until ?? at))) {
+  const endedBySupplier = finalEnd !== null && finalEnd.date <= at;
+  if (previous) {
+    const applied = !endedBySupplier && applicationAnswer(picture, at, basis, previous.until);
+    if (applied)
+      return answer(applied.status, applied.status, ended(previous), applied.explanation);
+    const cut = cutStarts(picture, at, previous.from);
+    for (const s of previous.opens) basis.add(s.fact, 'authorizes');
+    for (const c of unopened(cut, previous)) basis.add(c.start.fact, 'authorizes');
+    const inForce = endsInForce(cut, previous.ends);
+    for (const end of inForce) for (const { fact, role } of end.facts) basis.add(fact, role);
+    const decisive = previous.ends[0] as AuthorizationEnd;
+    const fields = ended(previous);
+    return answer(
+      decisive.status,
+      decisive.rule,
+      fields,
+      endSentence(previous, fields, inForce, cut),
+    );
+  }
+  if (endedBySupplier) {
     for (const { fact, role } of finalEnd.facts) basis.add(fact, role);
     return answer(
       'ended',
       'ended-by-supplier',
-      previous ? ended(previous) : NO_WINDOW,
+      NO_WINDOW,
       `Ended on ${finalEnd.date}: ${finalEnd.description}.`,
     );
-  }
-  if (previous) {
-    const reopenable = !previous.ends.some((e) => e.status === 'ended');
-    const applied = reopenable && applicationAnswer(picture, at, basis, previous.until);
-    if (applied)
-      return answer(applied.status, applied.status, ended(previous), applied.explanation);
-    for (const s of previous.opens) basis.add(s.fact, 'authorizes');
-    for (const end of previous.ends) for (const { fact, role } of end.facts) basis.add(fact, role);
-    const decisive = previous.ends[0] as AuthorizationEnd;
-    const fields = ended(previous);
-    return answer(decisive.status, decisive.rule, fields, endSentence(previous, fields));
   }
   const next = windows[0];
   const applied = applicationAnswer(picture, at, basis, null);
@@ -162,16 +175,66 @@ export function statusOn(picture: AuthorizationPicture, at: CalendarDate): Progr
     );
   if (next) {
     for (const s of next.opens) basis.add(s.fact, 'authorizes');
+    addWindowEnd(basis, next);
+    const ending =
+      next.until === null
+        ? ''
+        : `, until ${next.until} (last authorized day ${addDays(next.until, -1)}): ${describeEnds(next.ends)}`;
     return answer(
       'not-authorized',
       'before-authorization',
       upcoming(next),
-      `Not authorized yet: authorization starts on ${next.from} by ${describeStarts(next.opens)}.`,
+      `Not authorized yet: authorization starts on ${next.from} by ${describeStarts(next.opens)}${ending}.`,
     );
   }
   return noAuthorization(picture, basis, (rule, explanation) =>
     answer('not-authorized', rule, NO_WINDOW, explanation),
   );
+}
+
+/** The open sunsets that bear on `at`: a superseded letter's only before the superseding one takes effect. */
+const pendingOn = (picture: AuthorizationPicture, at: CalendarDate) =>
+  picture.pending.filter((p) => p.before === null || at < p.before);
+
+interface CutStart {
+  start: AuthorizationStart;
+  /** The ends that end it, in force on the date asked, earliest first. */
+  by: AuthorizationEnd[];
+}
+
+/**
+ * The starts dated on or before `at` (from the last window's start on) that do not authorize
+ * it, each with the ends in force on `at` that end it: the letters that decide a date outside
+ * every window.
+ */
+function cutStarts(
+  picture: AuthorizationPicture,
+  at: CalendarDate,
+  since: CalendarDate,
+): CutStart[] {
+  return picture.starts
+    .filter((s) => s.date <= at && s.date >= since)
+    .map((start) => ({ start, by: endsOf(picture, start).filter((e) => e.date <= at) }))
+    .filter((c) => c.by.length > 0);
+}
+
+/** Every end in force that ends one of the cut starts, the deciding ones first. */
+function endsInForce(cut: CutStart[], deciding: AuthorizationEnd[]): AuthorizationEnd[] {
+  const all = new Set<AuthorizationEnd>(deciding);
+  for (const c of cut) for (const e of c.by) all.add(e);
+  return [...deciding, ...[...all].filter((e) => !deciding.includes(e)).sort(byPrecedence)];
+}
+
+/** The starts dated after a window's end that an end kept from opening a window. */
+const unopened = (cut: readonly CutStart[], window: AuthorizationWindow) =>
+  cut.filter((c) => window.until !== null && c.start.date >= window.until);
+
+const neverOpened = (c: CutStart) =>
+  `the authorization from ${c.start.date} by ${c.start.description} never took effect, ended from ${(c.by[0] as AuthorizationEnd).date} by ${(c.by[0] as AuthorizationEnd).description}`;
+
+function addSuspension(basis: BasisBuilder, s: Suspension) {
+  basis.add(s.fact, 'suspends');
+  if (s.liftedBy) basis.add(s.liftedBy, 'lifts');
 }
 
 const inWindow = (w: AuthorizationWindow): Fields => ({
@@ -189,10 +252,9 @@ const ended = (w: AuthorizationWindow): Fields => ({
   lastAuthorizedDay: lastAuthorizedDay(w),
 });
 
-/** A window's end, or the pending conditions that may end it when nothing known does. */
-function addWindowEnd(basis: BasisBuilder, picture: AuthorizationPicture, w: AuthorizationWindow) {
+/** The letters that set a window's end. */
+function addWindowEnd(basis: BasisBuilder, w: AuthorizationWindow) {
   for (const end of w.ends) for (const { fact, role } of end.facts) basis.add(fact, role);
-  if (w.until === null) for (const { fact } of picture.pending) basis.add(fact, 'awaits-trigger');
 }
 
 const covers = (s: Suspension, d: CalendarDate) => s.from <= d && (s.until === null || d < s.until);
@@ -273,56 +335,78 @@ const joinAnd = (parts: readonly string[]) =>
     : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1) as string}`;
 
 function authorizedSentence(
-  picture: AuthorizationPicture,
   window: AuthorizationWindow,
   stop: Stop,
+  pending: readonly PendingSunset[],
 ): string {
   const continued = stop.through.map(
     (w) => `, continued from ${w.from} by ${describeStarts(w.opens)}`,
   );
   const since = `Authorized since ${window.from} by ${describeStarts(window.opens)}${continued.join('')}`;
   if (stop.until === null) {
-    const pending = picture.pending.map((p) => p.condition.description);
-    if (pending.length) return `${since}; it ${pending.join('; and ')}.`;
+    if (pending.length)
+      return `${since}; it ${pending.map((p) => p.condition.description).join('; and ')}.`;
     return `${since}, with no end set.`;
   }
   const last = `until ${stop.until} (last authorized day ${addDays(stop.until, -1)})`;
+  const sooner = pending.length
+    ? `; it may end sooner: it ${pending.map((p) => `${p.condition.description} (notice ${p.condition.noticeId})`).join('; and ')}`
+    : '';
   if (stop.suspensions)
-    return `${since}, ${last}: ${joinAnd(stop.suspensions.map(suspensionPhrase))} from ${stop.until}.`;
-  return `${since}, ${last}: ${describeEnds(stop.window.ends)}.`;
+    return `${since}, ${last}: ${joinAnd(stop.suspensions.map(suspensionPhrase))} from ${stop.until}${sooner}.`;
+  return `${since}, ${last}: ${describeEnds(stop.window.ends)}${sooner}.`;
 }
 
+const untilPhrase = (until: CalendarDate | null) =>
+  until ? `until ${until}` : 'until further notice';
+
+/** A suspension ahead, each date credited to the letter that sets it. */
 const suspensionPhrase = (s: Suspension) =>
-  `notice ${s.fact.data.noticeId} suspends supply ${s.until ? `until ${s.until}` : 'until further notice'}`;
+  s.liftedBy
+    ? `notice ${s.fact.data.noticeId} suspends supply ${untilPhrase(s.written)}, lifted from ${s.until} by notice ${s.liftedBy.data.noticeId}`
+    : `notice ${s.fact.data.noticeId} suspends supply ${untilPhrase(s.until)}`;
+
+/** A suspension in force, each date credited to the letter that sets it. */
+const suspensionSpan = (s: Suspension) =>
+  s.liftedBy
+    ? `from ${s.from} by notice ${s.fact.data.noticeId} ${untilPhrase(s.written)}, lifted from ${s.until} by notice ${s.liftedBy.data.noticeId}`
+    : `from ${s.from} ${untilPhrase(s.until)} by notice ${s.fact.data.noticeId}`;
 
 function suspendedSentence(
   covering: Suspension[],
   window: AuthorizationWindow,
   resumesOn: CalendarDate | null,
 ): string {
-  const by = joinAnd(
-    covering.map(
-      (s) =>
-        `from ${s.from} ${s.until ? `until ${s.until}` : 'until further notice'} by notice ${s.fact.data.noticeId}`,
-    ),
-  );
   const tail =
     resumesOn !== null || window.until === null || covering.every((s) => s.until === null)
       ? ''
-      : `; the authorization ends on ${window.until} before the suspension lifts`;
-  return `Suspended ${by}${tail}.`;
+      : `; the authorization ends on ${window.until} before the suspension lifts: ${describeEnds(window.ends)}`;
+  return `Suspended ${joinAnd(covering.map(suspensionSpan))}${tail}.`;
 }
 
 function describeEnds(ends: readonly AuthorizationEnd[]): string {
   return joinAnd(ends.map((e) => e.description));
 }
 
-function endSentence(window: AuthorizationWindow, fields: Fields): string {
+/**
+ * The window's deciding end(s), then every later end in force on the date asked and every
+ * start after the window that such an end kept from taking effect.
+ */
+function endSentence(
+  window: AuthorizationWindow,
+  fields: Fields,
+  inForce: readonly AuthorizationEnd[],
+  cut: readonly CutStart[],
+): string {
   const decisive = window.ends[0] as AuthorizationEnd;
   const last = fields.lastAuthorizedDay
     ? ` (last authorized day ${fields.lastAuthorizedDay})`
     : ' (suspended through its last day)';
-  return `${capitalized(decisive.status)} on ${window.until}${last}: ${describeEnds(window.ends)}.`;
+  const later = inForce
+    .filter((e) => !window.ends.includes(e))
+    .map((e) => `; and from ${e.date} ${e.description}`);
+  const never = unopened(cut, window).map((c) => `; ${neverOpened(c)}`);
+  return `${capitalized(decisive.status)} on ${window.until}${last}: ${describeEnds(window.ends)}${later.join('')}${never.join('')}.`;
 }
 
 /** The latest application on or before `at` (submitted on or after `since`), and its decision. */
@@ -358,20 +442,26 @@ function applicationAnswer(
   };
 }
 
+/**
+ * No window at all: either nothing authorizes, or every start is ended before it begins (by the
+ * supplier's final end, or by a letter written after it), named with the end that keeps it shut.
+ */
 function noAuthorization(
   picture: AuthorizationPicture,
   basis: BasisBuilder,
   answer: (rule: Rule, explanation: string) => ProgramStatus,
 ): ProgramStatus {
-  const finalEnd = picture.finalEnd;
-  if (picture.starts.length === 0 || !finalEnd)
+  const first = picture.starts[0];
+  const end = first && endsOf(picture, first)[0];
+  if (!first || !end)
     return answer('no-authorization', 'No notice or license decision authorizes this program.');
-  for (const s of picture.starts) basis.add(s.fact, 'authorizes');
-  for (const { fact, role } of finalEnd.facts) basis.add(fact, role);
-  const first = picture.starts[0] as AuthorizationStart;
+  basis.add(first.fact, 'authorizes');
+  for (const { fact, role } of end.facts) basis.add(fact, role);
   return answer(
     'no-authorization',
-    `Not authorized: ${first.description} authorizes from ${first.date}, but the supplier had ended the program on ${finalEnd.date}, and an end by the supplier is final.`,
+    end.final
+      ? `Not authorized: ${first.description} authorizes from ${first.date}, but the supplier had ended the program on ${end.date}, and an end by the supplier is final.`
+      : `Not authorized: ${first.description} authorizes from ${first.date}, but ${end.description}, written after it, ends it from ${end.date}.`,
   );
 }
 

@@ -1,3 +1,4 @@
+export * from './as-known-at.ts';
 export * from './calendar.ts';
 export * from './check.ts';
 export * from './commands.ts';
@@ -11,6 +12,7 @@ export * from './limits.ts';
 export * from './program.ts';
 export * from './recordable.ts';
 export * from './recorded-event.ts';
+export * from './recording-date.ts';
 export * from './references.ts';
 export * from './signature.ts';
 export * from './specification.ts';

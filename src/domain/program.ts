@@ -46,6 +46,7 @@ export function decideProgram(
   state: ProgramState,
 ): ProgramEvent[] | DomainError {
   if (command.type === 'RegisterProgram') {
+    if (state.registration && sameContent(state.registration, command.data)) return [];
     return state.registration
       ? refuse(
           'already-registered',
@@ -153,6 +154,12 @@ function noticeContradiction(notice: EventData<'NoticeReceived'>): string | null
         end.effectiveOn <= start.from
       )
         return `notice ${notice.noticeId} authorizes from ${start.from} but its ${end.kind} term ends it on ${end.effectiveOn}`;
+      else if (
+        start.kind === 'authorizes' &&
+        end.kind === 'last-authorized-day' &&
+        end.date < start.from
+      )
+        return `notice ${notice.noticeId} authorizes from ${start.from} but its last authorized day is ${end.date}`;
   return null;
 }
 

@@ -3,18 +3,22 @@ import type { Decider } from './decider.ts';
 import { type DomainError, refuse } from './errors.ts';
 import type { EventData, Identified, SpecificationEvent } from './events.ts';
 import { checkRetraction, type StreamEvents } from './retraction.ts';
+import { sameContent } from './same-content.ts';
 
 /** The specification aggregate: a regulator's product specification and its TDP releases. */
 export interface SpecificationState {
   registration: EventData<'SpecificationRegistered'> | null;
   /** The eventId of the public TDP release in force, if any: there is one per specification. */
   publicReleaseEventId: string | null;
+  /** The TDP releases in force, by eventId: a release sent again is the same fact. */
+  releases: Map<string, EventData<'TechnicalDataPackageReleased'>>;
   events: StreamEvents;
 }
 
 export const initialSpecificationState = (): SpecificationState => ({
   registration: null,
   publicReleaseEventId: null,
+  releases: new Map(),
   events: new Map(),
 });
 
@@ -23,6 +27,7 @@ export function decideSpecification(
   state: SpecificationState,
 ): SpecificationEvent[] | DomainError {
   if (command.type === 'RegisterSpecification') {
+    if (state.registration && sameContent(state.registration, command.data)) return [];
     if (state.registration)
       return refuse(
         'already-registered',
@@ -36,14 +41,17 @@ export function decideSpecification(
   if (!registration) return refuse('not-registered', 'the specification is not registered');
   const specificationId = registration.specificationId;
   switch (command.type) {
-    case 'ReleaseTechnicalDataPackage':
+    case 'ReleaseTechnicalDataPackage': {
+      const release = { specificationId, ...command.data };
+      if ([...state.releases.values()].some((r) => sameContent(r, release))) return [];
       // Limited (non-public) releases may precede the public one; only a second public one is refused.
       if (command.data.publicRelease && state.publicReleaseEventId)
         return refuse(
           'tdp-already-released',
           `specification ${specificationId} already has a public TDP release (event ${state.publicReleaseEventId}); retract it first to correct it`,
         );
-      return [{ type: 'TechnicalDataPackageReleased', data: { specificationId, ...command.data } }];
+      return [{ type: 'TechnicalDataPackageReleased', data: release }];
+    }
     case 'RetractEvent':
       return (
         checkRetraction(state.events, `specification ${specificationId}`, command.data) ?? [
@@ -66,10 +74,12 @@ export function evolveSpecification(
     case 'SpecificationRegistered':
       return { ...state, registration: event.data };
     case 'TechnicalDataPackageReleased':
+      state.releases.set(event.eventId, event.data);
       return event.data.publicRelease ? { ...state, publicReleaseEventId: event.eventId } : state;
     case 'EventRetracted': {
       const target = state.events.get(event.data.retractedEventId);
       if (target) target.retracted = true;
+      state.releases.delete(event.data.retractedEventId);
       const tdpRetracted = state.publicReleaseEventId === event.data.retractedEventId;
       return tdpRetracted ? { ...state, publicReleaseEventId: null } : state;
     }

@@ -20,6 +20,11 @@ export const EndsOnTerm = z
   .object({ kind: z.literal('ends-on'), effectiveOn: CalendarDate })
   .strict();
 
+/** An inclusive end, as a letter words it: "supply through 2007-08-31". */
+export const LastAuthorizedDayTerm = z
+  .object({ kind: z.literal('last-authorized-day'), date: CalendarDate })
+  .strict();
+
 export const SuspendsTerm = z
   .object({ kind: z.literal('suspends'), from: CalendarDate, until: CalendarDate.optional() })
   .strict();
@@ -37,6 +42,7 @@ export const Term = z.discriminatedUnion('kind', [
   AuthorizesTerm,
   SunsetAfterTriggerTerm,
   EndsOnTerm,
+  LastAuthorizedDayTerm,
   SuspendsTerm,
   RevokesTerm,
   LimitsUnitsTerm,

@@ -1,5 +1,6 @@
 import { Temporal } from 'temporal-polyfill';
 import {
+  addDays,
   addOffset,
   type CalendarDate,
   describeOffset,
@@ -23,6 +24,7 @@ export type BasisRole =
   | 'suspends'
   | 'application'
   | 'decision'
+  | 'lifts'
   | 'retracts';
 
 export interface PendingCondition {
@@ -49,6 +51,24 @@ export type ApplicationFact = Fact<{
   data: EventData<'LicenseApplicationSubmitted'>;
 }>;
 
+/**
+ * The order letters were written in (docs/design.md §5.1): the letter's own date (a notice's
+ * `receivedOn`, a decision's `decidedOn`, an end's `endedOn`), then record order on one day.
+ */
+export interface LetterOrder {
+  date: CalendarDate;
+  position: number;
+}
+
+/** Whether letter `a` was written after letter `b`. */
+export const writtenAfter = (a: LetterOrder, b: LetterOrder): boolean =>
+  a.date > b.date || (a.date === b.date && a.position > b.position);
+
+const letterOf = (date: CalendarDate, fact: Fact): LetterOrder => ({
+  date,
+  position: fact.position,
+});
+
 export interface AuthorizationStart {
   date: CalendarDate;
   rule: Extract<
@@ -56,6 +76,7 @@ export interface AuthorizationStart {
     'authorized-by-notice' | 'authorized-by-license-approval' | 'authorized-as-continued-by-notice'
   >;
   fact: Fact;
+  letter: LetterOrder;
   description: string;
 }
 
@@ -72,6 +93,9 @@ export interface AuthorizationEnd {
     | 'ended-by-supplier'
   >;
   facts: { fact: Fact; role: BasisRole }[];
+  letter: LetterOrder;
+  /** The supplier's own end: it ends every start, whenever written. */
+  final: boolean;
   description: string;
 }
 
@@ -80,6 +104,10 @@ export interface Suspension {
   /** First day supply is allowed again; null until further notice. */
   until: CalendarDate | null;
   fact: NoticeFact;
+  /** The end the suspending letter itself wrote (null: until further notice). */
+  written: CalendarDate | null;
+  /** The superseding letter that lifts the suspension on `until`, when it is not the letter's own. */
+  liftedBy: NoticeFact | null;
 }
 
 /**
@@ -94,6 +122,13 @@ export interface AuthorizationWindow {
   suspensions: Suspension[];
 }
 
+/** An open sunset, with the first date it no longer bears on (a superseding letter's effective date). */
+export interface PendingSunset {
+  condition: PendingCondition;
+  fact: NoticeFact;
+  before: CalendarDate | null;
+}
+
 /**
  * Everything about one program that does not depend on the valid date asked about: resolve
  * once, then ask `statusOn` for as many dates as needed (timelines, deadlines, shipment checks).
@@ -104,11 +139,13 @@ export interface AuthorizationPicture {
   registration: Fact | null;
   /** Disjoint and ordered by date. */
   windows: AuthorizationWindow[];
-  /** Every start in force, including those that open no window (after the program's end). */
+  /** Every start in force, including those that open no window (ended before they begin). */
   starts: AuthorizationStart[];
+  /** Every end in force: `endsOf` tells which of them end a given start. */
+  ends: AuthorizationEnd[];
   /** The supplier's end of the program: final, no later start opens a window. */
   finalEnd: AuthorizationEnd | null;
-  pending: { condition: PendingCondition; fact: NoticeFact }[];
+  pending: PendingSunset[];
   applications: ApplicationFact[];
   decisions: Map<string, DecisionFact>;
   /** Retractions in force of facts the status reads: they explain why a fact no longer counts. */
@@ -117,6 +154,31 @@ export interface AuthorizationPicture {
 
 /** Among simultaneous ends, the regulator's act names the status before the supplier's own. */
 export const END_PRECEDENCE: Record<EndStatus, number> = { revoked: 0, expired: 1, ended: 2 };
+
+export const byPrecedence = (a: AuthorizationEnd, b: AuthorizationEnd): number =>
+  a.date < b.date ? -1 : a.date > b.date ? 1 : END_PRECEDENCE[a.status] - END_PRECEDENCE[b.status];
+
+/**
+ * Whether an end ends a start (docs/design.md §5.1): an end dated after the start always does;
+ * an end dated on or before it only when written after the start's letter (a later letter ends,
+ * from its date on, what earlier letters opened), or when it is the supplier's own end.
+ */
+export const endsStart = (end: AuthorizationEnd, start: AuthorizationStart): boolean =>
+  end.final || end.date > start.date || writtenAfter(end.letter, start.letter);
+
+/** The ends that end `start`, earliest first (on one day: revoked, expired, ended). */
+export const endsOf = (picture: Pick<AuthorizationPicture, 'ends'>, start: AuthorizationStart) =>
+  picture.ends.filter((e) => endsStart(e, start)).sort(byPrecedence);
+
+/** The window covering `date`, if any: which letters authorize it, from when and until when. */
+export function windowOn(
+  picture: Pick<AuthorizationPicture, 'windows'>,
+  date: CalendarDate,
+): AuthorizationWindow | null {
+  return (
+    picture.windows.find((w) => w.from <= date && (w.until === null || date < w.until)) ?? null
+  );
+}
 
 /**
  * Drops facts recorded after `asKnownAt`, then every retracted fact; `withdrawn` maps each
@@ -153,14 +215,10 @@ export function knownAt(
 export const noticeEffectiveOn = (notice: EventData<'NoticeReceived'>): CalendarDate =>
   notice.effectiveOn ?? notice.receivedOn;
 
-/**
- * The valid-time range a notice's terms govern: a superseding notice from its own effective
- * date on; a superseded one only before the earliest effective date of the notices superseding
- * it (as known: a superseding notice recorded later is not among the facts yet).
- */
-interface Governs {
-  from: CalendarDate | null;
-  before: { date: CalendarDate; by: string } | null;
+/** Where a superseding letter cuts a superseded one: its effective date, and the letter. */
+interface Cut {
+  date: CalendarDate;
+  by: NoticeFact;
 }
 
 export function resolveAuthorization(
@@ -176,21 +234,22 @@ export function resolveAuthorization(
   for (const f of active)
     if (f.type === 'LicenseApplicationDecided')
       decisions.set(f.data.applicationId, f as DecisionFact);
+  const applications = active.filter(
+    (f): f is ApplicationFact => f.type === 'LicenseApplicationSubmitted',
+  );
 
   const starts: AuthorizationStart[] = [];
-  const ends: AuthorizationEnd[] = [];
+  const allEnds: AuthorizationEnd[] = [];
   const suspensions: Suspension[] = [];
-  const pending: AuthorizationPicture['pending'] = [];
+  const pending: PendingSunset[] = [];
+  const continuations: AuthorizationStart[] = [];
   for (const notice of notices) {
-    const governs: Governs = {
-      from: notice.data.supersedes?.length ? noticeEffectiveOn(notice.data) : null,
-      before: cuts.get(notice.data.noticeId) ?? null,
-    };
-    const read = readNotice(notice, releases, governs);
+    const read = readNotice(notice, releases, cuts.get(notice.data.noticeId) ?? null);
     starts.push(...read.starts);
-    ends.push(...read.ends);
+    allEnds.push(...read.ends);
     suspensions.push(...read.suspensions);
     pending.push(...read.pending);
+    if (read.continuation) continuations.push(read.continuation);
   }
   for (const d of decisions.values())
     if (d.data.decision === 'approved')
@@ -198,6 +257,7 @@ export function resolveAuthorization(
         date: d.data.decidedOn,
         rule: 'authorized-by-license-approval',
         fact: d,
+        letter: letterOf(d.data.decidedOn, d),
         description: `the approval of license application ${d.data.applicationId}`,
       });
   const programEnds: AuthorizationEnd[] = active
@@ -207,23 +267,29 @@ export function resolveAuthorization(
       status: 'ended',
       rule: 'ended-by-supplier',
       facts: [{ fact: f, role: 'ends' }],
+      letter: letterOf(f.data.endedOn, f),
+      final: true,
       description: `the supplier ended the program, giving the reason "${f.data.reason}"`,
     }));
-  ends.push(...programEnds);
+  allEnds.push(...programEnds);
+  const sources = {
+    notices: notices.filter((n) => n.data.terms.some((t) => t.kind === 'authorizes')),
+    decisions: [...decisions.values()].filter((d) => d.data.decision === 'approved'),
+    applications,
+  };
+  starts.push(...acceptedContinuations(continuations, starts, allEnds, sources));
   const sortedStarts = starts.sort((a, b) =>
     a.date < b.date ? -1 : a.date > b.date ? 1 : a.fact.position - b.fact.position,
   );
-  const finalEnd = earliest(programEnds);
   return {
     programId: registration?.type === 'ProgramRegistered' ? registration.data.programId : null,
     registration,
-    windows: buildWindows(sortedStarts, ends, suspensions, finalEnd),
+    windows: buildWindows(sortedStarts, allEnds, suspensions),
     starts: sortedStarts,
-    finalEnd,
+    ends: allEnds,
+    finalEnd: [...programEnds].sort(byPrecedence)[0] ?? null,
     pending,
-    applications: active.filter(
-      (f): f is ApplicationFact => f.type === 'LicenseApplicationSubmitted',
-    ),
+    applications,
     decisions,
     retractions: [...withdrawn]
       .filter(([, target]) => bearsOnStatus(target, registration, notices))
@@ -231,74 +297,124 @@ export function resolveAuthorization(
   };
 }
 
+/**
+ * Continuation notices (end-bounding terms, no start) in order of their effective date E: each
+ * continues supply from E only when the program is authorized on E, or when nothing the ledger
+ * holds dated on or before E could have authorized it (supply that predates the ledger).
+ */
+function acceptedContinuations(
+  candidates: AuthorizationStart[],
+  starts: AuthorizationStart[],
+  allEnds: AuthorizationEnd[],
+  sources: { notices: NoticeFact[]; decisions: DecisionFact[]; applications: ApplicationFact[] },
+): AuthorizationStart[] {
+  const accepted: AuthorizationStart[] = [];
+  const ordered = [...candidates].sort((a, b) =>
+    a.date < b.date ? -1 : a.date > b.date ? 1 : a.fact.position - b.fact.position,
+  );
+  for (const c of ordered) {
+    const noSource =
+      accepted.length === 0 &&
+      !sources.notices.some((n) => n.data.receivedOn <= c.date) &&
+      !sources.decisions.some((d) => d.data.decidedOn <= c.date) &&
+      !sources.applications.some((a) => a.data.submittedOn <= c.date);
+    const authorized =
+      !noSource &&
+      windowOn({ windows: buildWindows([...starts, ...accepted], allEnds, []) }, c.date);
+    if (noSource || authorized) accepted.push(c);
+  }
+  return accepted;
+}
+
 /** For each superseded notice, the earliest effective date of a notice superseding it. */
-function supersessionCuts(notices: NoticeFact[]): Map<string, { date: CalendarDate; by: string }> {
-  const cuts = new Map<string, { date: CalendarDate; by: string }>();
+function supersessionCuts(notices: NoticeFact[]): Map<string, Cut> {
+  const cuts = new Map<string, Cut>();
   for (const n of notices)
     for (const superseded of n.data.supersedes ?? []) {
       const date = noticeEffectiveOn(n.data);
       const current = cuts.get(superseded);
-      if (!current || date < current.date) cuts.set(superseded, { date, by: n.data.noticeId });
+      if (!current || date < current.date) cuts.set(superseded, { date, by: n });
     }
   return cuts;
 }
 
-/** A notice's starts, ends, suspensions and pending conditions, within the range it governs. */
+/**
+ * A notice's starts, ends, suspensions and pending conditions as written, less what a
+ * superseding letter cuts: the superseded notice governs only the dates before the cut.
+ */
 function readNotice(
   notice: NoticeFact,
   releases: Map<string, TdpFact>,
-  governs: Governs,
-): Pick<AuthorizationPicture, 'pending'> & {
+  cut: Cut | null,
+): {
   starts: AuthorizationStart[];
   ends: AuthorizationEnd[];
   suspensions: Suspension[];
+  pending: PendingSunset[];
+  continuation: AuthorizationStart | null;
 } {
   const { noticeId, receivedOn, terms } = notice.data;
-  const from = (date: CalendarDate) =>
-    governs.from !== null && date < governs.from ? governs.from : date;
-  const holds = (date: CalendarDate) => governs.before === null || date < governs.before.date;
+  const letter = letterOf(receivedOn, notice);
+  const holds = (date: CalendarDate) => cut === null || date < cut.date;
   const starts: AuthorizationStart[] = [];
   const ends: AuthorizationEnd[] = [];
   const suspensions: Suspension[] = [];
-  const pending: AuthorizationPicture['pending'] = [];
+  const pending: PendingSunset[] = [];
   const endingDates: CalendarDate[] = [];
+  const end = (e: Omit<AuthorizationEnd, 'letter' | 'final'>) =>
+    ends.push({ ...e, letter, final: false });
   for (const term of terms) {
     switch (term.kind) {
       case 'authorizes':
         starts.push({
-          date: from(term.from),
+          date: term.from,
           rule: 'authorized-by-notice',
           fact: notice,
+          letter,
           description: `notice ${noticeId}`,
         });
         break;
       case 'sunset-after-trigger': {
         const release = releases.get(term.trigger.specificationId);
         if (release) {
-          const end = sunsetEnd(term, notice, release);
-          endingDates.push(end.date);
-          ends.push({ ...end, date: from(end.date) });
+          const sunset = sunsetEnd(term, notice, release);
+          endingDates.push(sunset.date);
+          end(sunset);
         } else {
           endingDates.push(LAST_DATE);
-          // A superseded notice's open sunset is left to the notice that took over.
-          if (governs.before === null)
-            pending.push({ condition: pendingSunset(term, notice), fact: notice });
+          pending.push({
+            condition: pendingSunset(term, notice),
+            fact: notice,
+            before: cut?.date ?? null,
+          });
         }
         break;
       }
       case 'ends-on':
         endingDates.push(term.effectiveOn);
-        ends.push({
-          date: from(term.effectiveOn),
+        end({
+          date: term.effectiveOn,
           status: 'expired',
           rule: 'expired-by-ends-on',
           facts: [{ fact: notice, role: 'ends' }],
           description: `the end date set by notice ${noticeId} (received ${receivedOn})`,
         });
         break;
+      case 'last-authorized-day': {
+        const after = addDays(term.date, 1);
+        endingDates.push(after);
+        end({
+          date: after,
+          status: 'expired',
+          rule: 'expired-by-ends-on',
+          facts: [{ fact: notice, role: 'ends' }],
+          description: `the last authorized day ${term.date} set by notice ${noticeId} (received ${receivedOn})`,
+        });
+        break;
+      }
       case 'revokes':
-        ends.push({
-          date: from(term.effectiveOn),
+        end({
+          date: term.effectiveOn,
           status: 'revoked',
           rule: 'revoked-by-notice',
           facts: [{ fact: notice, role: 'ends' }],
@@ -306,82 +422,100 @@ function readNotice(
         });
         break;
       case 'suspends': {
-        const until = clipUntil(term.until ?? null, governs.before?.date ?? null);
-        const start = from(term.from);
-        if (until === null || start < until) suspensions.push({ from: start, until, fact: notice });
+        const written = term.until ?? null;
+        const lifted = cut !== null && (written === null || cut.date < written);
+        const until = lifted ? cut.date : written;
+        if (until === null || term.from < until)
+          suspensions.push({
+            from: term.from,
+            until,
+            fact: notice,
+            written,
+            liftedBy: lifted ? cut.by : null,
+          });
         break;
       }
     }
   }
-  const continuation = continuationStart(notice, terms, endingDates, from);
-  if (continuation) starts.push(continuation);
+  const continuation = continuationStart(notice, terms, endingDates);
   return {
     starts: starts.filter((s) => holds(s.date)),
     ends: ends.filter((e) => holds(e.date)),
     suspensions: suspensions.filter((s) => holds(s.from)),
     pending,
+    continuation: continuation && holds(continuation.date) ? continuation : null,
   };
 }
 
 /**
- * A notice with only end-bounding terms (a sunset or an end date) continues a supply it
- * presumes, from the day it takes effect, as long as its own end is still ahead then.
+ * A notice with only end-bounding terms (a sunset or an end date) may continue a supply it
+ * presumes, from the day it takes effect, as long as its own end is still ahead then
+ * (`acceptedContinuations` decides whether it does).
  */
 function continuationStart(
   notice: NoticeFact,
   terms: readonly Term[],
   endingDates: CalendarDate[],
-  from: (date: CalendarDate) => CalendarDate,
 ): AuthorizationStart | null {
   if (terms.some((t) => t.kind === 'authorizes') || endingDates.length === 0) return null;
-  const date = from(noticeEffectiveOn(notice.data));
+  const date = noticeEffectiveOn(notice.data);
   if (endingDates.every((end) => end <= date)) return null;
   return {
     date,
     rule: 'authorized-as-continued-by-notice',
     fact: notice,
+    letter: letterOf(notice.data.receivedOn, notice),
     description: `notice ${notice.data.noticeId}, which continues the supply program`,
   };
 }
 
-const clipUntil = (until: CalendarDate | null, cut: CalendarDate | null) =>
-  cut === null ? until : until === null || cut < until ? cut : until;
+/** A start's span `[date, until)`: until the earliest end that ends it; empty when that is on or before its date. */
+interface Span {
+  start: AuthorizationStart;
+  until: CalendarDate | null;
+}
 
 /**
- * Windows over valid time: the earliest start opens one; it closes at the earliest end after
- * its start; a start dated on or after that end opens the next. The supplier's end is final.
+ * Windows over valid time: each start authorizes from its date until the earliest end that
+ * ends it (`ends`); overlapping spans make one window, a span beginning on another's end opens
+ * the next. The window ends with the end(s) dated on its `until` that end its starts.
  */
 function buildWindows(
   starts: AuthorizationStart[],
-  ends: AuthorizationEnd[],
+  allEnds: AuthorizationEnd[],
   suspensions: Suspension[],
-  finalEnd: AuthorizationEnd | null,
 ): AuthorizationWindow[] {
-  const windows: AuthorizationWindow[] = [];
-  let cursor: CalendarDate | null = null;
-  for (;;) {
-    const after: CalendarDate | null = cursor;
-    const next: AuthorizationStart | undefined = starts.find(
-      (s) => (after === null || s.date >= after) && (!finalEnd || s.date < finalEnd.date),
-    );
-    if (!next) return windows;
-    const from: CalendarDate = next.date;
-    const closing: AuthorizationEnd[] = ends.filter((e) => e.date > from);
-    const until: CalendarDate | null = earliestDate(closing.map((e) => e.date));
-    windows.push({
+  const spans: Span[] = starts
+    .map((start) => ({
+      start,
+      until: earliestDate(allEnds.filter((e) => endsStart(e, start)).map((e) => e.date)),
+    }))
+    .filter((s) => s.until === null || s.start.date < s.until)
+    .sort((a, b) => (a.start.date < b.start.date ? -1 : a.start.date > b.start.date ? 1 : 0));
+  const groups: { from: CalendarDate; until: CalendarDate | null; spans: Span[] }[] = [];
+  for (const span of spans) {
+    const last = groups.at(-1);
+    if (last && (last.until === null || span.start.date < last.until)) {
+      last.spans.push(span);
+      if (span.until === null || (last.until !== null && span.until > last.until))
+        last.until = span.until;
+    } else groups.push({ from: span.start.date, until: span.until, spans: [span] });
+  }
+  return groups.map(({ from, until, spans: members }) => {
+    const closing = new Set<AuthorizationEnd>();
+    for (const { start, until: spanUntil } of members)
+      if (spanUntil !== null && spanUntil === until)
+        for (const e of allEnds) if (e.date === until && endsStart(e, start)) closing.add(e);
+    return {
       from,
-      opens: starts.filter((s) => s.date === from),
+      opens: members.filter((s) => s.start.date === from).map((s) => s.start),
       until,
-      ends: closing
-        .filter((e) => e.date === until)
-        .sort((a, b) => END_PRECEDENCE[a.status] - END_PRECEDENCE[b.status]),
+      ends: [...closing].sort(byPrecedence),
       suspensions: suspensions.filter(
         (s) => (until === null || s.from < until) && (s.until === null || s.until > from),
       ),
-    });
-    if (until === null || (finalEnd && until >= finalEnd.date)) return windows;
-    cursor = until;
-  }
+    };
+  });
 }
 
 /**
@@ -415,7 +549,7 @@ function sunsetEnd(
   term: SunsetAfterTriggerTerm,
   notice: NoticeFact,
   release: TdpFact,
-): AuthorizationEnd {
+): Omit<AuthorizationEnd, 'letter' | 'final'> {
   const spec = term.trigger.specificationId;
   const after = `${describeOffset(term.offset)} after the ${spec} TDP public release of ${release.data.releasedOn} (notice ${notice.data.noticeId})`;
   return {
@@ -443,10 +577,4 @@ function pendingSunset(term: SunsetAfterTriggerTerm, notice: NoticeFact): Pendin
     offset: term.offset,
     description: `ends ${describeOffset(term.offset)} after the ${spec} TDP public release, not yet released`,
   };
-}
-
-function earliest(ends: AuthorizationEnd[]): AuthorizationEnd | null {
-  let best: AuthorizationEnd | null = null;
-  for (const e of ends) if (!best || e.date < best.date) best = e;
-  return best;
 }

@@ -6,11 +6,12 @@ import type { ProjectionDefinition } from '../../projections/definition.ts';
 import { eventStreams } from '../../projections/event-streams.ts';
 import {
   factsOfProgram,
+  knownIndex,
   type ProgramFactsIndex,
   programFacts,
 } from '../../projections/program-facts.ts';
 import { knownAtPosition, recordClock } from '../../projections/record-clock.ts';
-import { shipmentKnownAt, shipments } from '../../projections/shipments.ts';
+import { knownShipments, shipmentKnownAt, shipments } from '../../projections/shipments.ts';
 import { type SignatureOnEvent, signatures } from '../../projections/signatures.ts';
 import { timeline } from '../../projections/timeline.ts';
 import { judgedWhenRecorded, violations } from '../../projections/violations.ts';
@@ -200,12 +201,25 @@ export function ledgerQueries(
       return judged.breach && { breach: judged.breach, explanation: judged.explanation };
     },
 
-    deadlines: (options: { today: CalendarDate; withinDays: number }) =>
+    deadlines: (options: { today: CalendarDate; withinDays: number; asKnownAt?: AsKnownAt }) =>
       deadlines(facts(), options),
-    /** Every program's, or with `programId` only that program's (its cost, not the ledger's). */
-    violations: (programId?: string) => violations(facts(), shipped(), programId),
-    backdating: (thresholdDays: number, programId?: string) =>
-      backdating(facts(), shipped(), thresholdDays, programId),
+    /**
+     * With `asKnownAt`: the list as it read then (shipments, letters and retractions known then).
+     * With `programId`: only that program's (its cost, not the ledger's).
+     */
+    violations: (asKnownAt?: AsKnownAt, programId?: string) => {
+      const known = knownIndex(facts(), asKnownAt);
+      return violations(known, knownShipments(shipped(), known, asKnownAt), programId);
+    },
+    backdating: (thresholdDays: number, asKnownAt?: AsKnownAt, programId?: string) => {
+      const known = knownIndex(facts(), asKnownAt);
+      return backdating(
+        known,
+        knownShipments(shipped(), known, asKnownAt),
+        thresholdDays,
+        programId,
+      );
+    },
   };
 }
 

@@ -96,9 +96,9 @@ export async function buildAuditReport(
     status,
     timeline,
     entries,
-    violations: queries.violations(programId).filter((v) => shown.has(v.eventId)),
+    violations: queries.violations(undefined, programId).filter((v) => shown.has(v.eventId)),
     backdated: queries
-      .backdating(threshold, programId)
+      .backdating(threshold, undefined, programId)
       .filter((b) => streams.has(b.stream) && shown.has(b.eventId)),
     backdatingThresholdDays: threshold,
     checkpoint: checkpoint && {

@@ -116,12 +116,14 @@ describe('the audit report is whole-program work (issue 28, item 2)', () => {
     const { queries } = api.app.ledger;
     const all = queries.violations();
     expect(all.some((v) => v.programId === 'other-locker')).toBe(true);
-    expect(queries.violations('other-locker')).toEqual(
+    expect(queries.violations(undefined, 'other-locker')).toEqual(
       all.filter((v) => v.programId === 'other-locker'),
     );
-    expect(queries.violations(PROGRAM_ID)).toEqual(all.filter((v) => v.programId === PROGRAM_ID));
+    expect(queries.violations(undefined, PROGRAM_ID)).toEqual(
+      all.filter((v) => v.programId === PROGRAM_ID),
+    );
     const backdated = queries.backdating(0);
-    expect(queries.backdating(0, 'other-locker')).toEqual(
+    expect(queries.backdating(0, undefined, 'other-locker')).toEqual(
       backdated.filter((b) => b.stream !== `program-${PROGRAM_ID}`),
     );
   });

@@ -336,9 +336,9 @@ describe('refused commands write nothing', () => {
       code: string;
     }[] = [
       {
-        name: 'a specification registered twice',
+        name: 'a specification registered twice with other content',
         url: () => paths.specifications,
-        body: () => successorSpecification,
+        body: () => ({ ...successorSpecification, title: 'another title' }),
         status: 422,
         code: 'already-registered',
       },
@@ -357,9 +357,9 @@ describe('refused commands write nothing', () => {
         code: 'not-registered',
       },
       {
-        name: 'a program registered twice',
+        name: 'a program registered twice with other content',
         url: () => paths.programs,
-        body: () => program,
+        body: () => ({ ...program, channel: 'regulator-purchased' }),
         status: 422,
         code: 'already-registered',
       },
@@ -707,5 +707,74 @@ describe('every answer above', () => {
     for (const response of seenResponses) expectNoStackTrace(response);
     for (const response of seenResponses.filter((r) => r.statusCode >= 400))
       expect(response.data.type).toMatch(problemType(''));
+  });
+});
+
+describe('issue 21: the same fact twice is one fact; a fact dated in the future is refused', () => {
+  let api: TestApi;
+  beforeEach(async () => {
+    api = await startApi();
+  });
+  afterEach(() => api.close());
+
+  const eventCount = async () =>
+    ((await api.get('/v1/events', { as: 'auditor' })).data.events as unknown[]).length;
+
+  it('an identical specification, TDP release or program sent again answers 200; other content stays refused', async () => {
+    await registerSpecifications(api);
+    expectRecorded(await api.post(paths.tdpReleases(), tdpReleaseBody));
+    expectRecorded(await api.post(paths.programs, program));
+    const before = await eventCount();
+    for (const [path, body] of [
+      [paths.specifications, successorSpecification],
+      [paths.tdpReleases(), tdpReleaseBody],
+      [paths.programs, program],
+    ] as const) {
+      const again = await api.post(path, body);
+      expect(again.statusCode, again.body).toBe(200);
+      expect(again.data).toMatchObject({ alreadyRecorded: true, events: [] });
+    }
+    expectProblem(
+      await api.post(paths.specifications, { ...successorSpecification, title: 'other' }),
+      422,
+      'refused/already-registered',
+    );
+    expectProblem(
+      await api.post(paths.tdpReleases(), { ...tdpReleaseBody, releasedOn: '2007-05-09' }),
+      422,
+      'refused/tdp-already-released',
+    );
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('a notice received 2999-01-01 is refused 422 date-in-the-future naming receivedOn, nothing written', async () => {
+    await registerSpecifications(api);
+    expectRecorded(await api.post(paths.programs, program));
+    const before = await eventCount();
+    const problem = expectProblem(
+      await api.post(paths.program('notices'), { ...extensionNotice, receivedOn: '2999-01-01' }),
+      422,
+      'refused/date-in-the-future',
+    );
+    expect(problem.detail).toMatch(/^receivedOn 2999-01-01 is in the future/);
+    const shipment = expectProblem(
+      await api.post(paths.program('shipments'), {
+        shipmentId: 's-1',
+        shippedOn: '2999-01-01',
+        units: 1,
+      }),
+      422,
+      'refused/date-in-the-future',
+    );
+    expect(shipment.detail).toMatch(/^shippedOn/);
+    expect(await eventCount()).toBe(before);
+    // A planned date may lie ahead: effectiveOn and term dates are not facts that happened.
+    expectRecorded(
+      await api.post(paths.program('notices'), {
+        ...extensionNotice,
+        effectiveOn: '2999-01-01',
+        terms: [{ kind: 'ends-on', effectiveOn: '2999-06-01' }],
+      }),
+    );
   });
 });

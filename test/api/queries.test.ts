@@ -457,3 +457,33 @@ describe('every answer above', () => {
     for (const response of seenResponses) expectNoStackTrace(response);
   });
 });
+
+describe('asKnownAt on deadlines, violations and backdating (issue 21 item 9)', () => {
+  it('answers as the ledger knew it then, by position or instant', async () => {
+    const beforeTdp = await ok(
+      `/v1/deadlines?today=2007-06-01&withinDays=100&asKnownAt=${ledger.tdp.position - 1}`,
+    );
+    expect(beforeTdp.deadlines).toEqual([]);
+    const byInstant = await ok(
+      `/v1/deadlines?today=2007-06-01&withinDays=100&asKnownAt=${encodeURIComponent(ledger.beforeTdp)}`,
+    );
+    expect(byInstant.deadlines).toEqual([]);
+
+    // Before the late shipment was recorded the list was empty; once recorded it lists it.
+    expect(
+      (await ok(`/v1/compliance/violations?asKnownAt=${ledger.tdp.position}`)).violations,
+    ).toEqual([]);
+    const then = await ok(`/v1/compliance/violations?asKnownAt=${ledger.tdp.position + 2}`);
+    expect(then.violations.map((v: { eventId: string }) => v.eventId)).toEqual([
+      ledger.lateShipment.eventId,
+    ]);
+
+    const early = await ok(
+      `/v1/compliance/backdating?asKnownAt=${ledger.notice.position - 1}&thresholdDays=30`,
+    );
+    expect(early.facts.map((f: { eventId: string }) => f.eventId)).not.toContain(
+      ledger.notice.eventId,
+    );
+    expectProblem(await api.get('/v1/compliance/violations?asKnownAt=yesterday'), 400);
+  });
+});

@@ -177,6 +177,21 @@ describe('the ledger binary', () => {
     ]);
   });
 
+  it('deadlines, violations and backdating as known at a position (issue 21 item 9)', async () => {
+    const at = (...a: string[]) => ledger('--store', main, '--json', ...a, '--as-known-at', '4');
+    expect(json(await at('deadlines', '--today', '2007-06-01', '--within', '120'))).toEqual([]);
+    expect(json(await at('violations'))).toEqual([]);
+    expect(
+      json(await ledger('--store', main, '--json', 'violations', '--as-known-at', '7')),
+    ).toHaveLength(1);
+    expect(json(await at('backdating')).map((b: { type: string }) => b.type)).toEqual([
+      'NoticeReceived',
+    ]);
+    const bad = await ledger('--store', main, 'violations', '--as-known-at', 'yesterday');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^ledger: --as-known-at: must be a position/);
+  });
+
   it('export, then import into an empty store, then verify; import refuses a non-empty store and a broken file', async () => {
     const file = join(folder, 'ledger.ndjson');
     expect((await ledger('--store', main, 'export', '--out', file)).code).toBe(0);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
-import { addOffset, LAST_DATE } from '../../src/domain/index.ts';
+import { addOffset, describeOffset, LAST_DATE } from '../../src/domain/index.ts';
 import { calendarDate } from '../support/arbitraries.ts';
 
 const daysInMonth = (year: number, month: number) =>
@@ -61,5 +61,34 @@ describe('calendar arithmetic at the end of representable dates', () => {
   it('holds a result past year 9999 at 9999-12-31', () => {
     expect(addOffset('9999-12-31', { months: 1200, days: 36_600 })).toBe(LAST_DATE);
     expect(addOffset('9999-11-30', { months: 1 })).toBe('9999-12-30');
+  });
+});
+
+describe('offsets (issue 21 item 10)', () => {
+  it('apply the largest unit first, as one add after another', () => {
+    fc.assert(
+      fc.property(
+        calendarDate(),
+        fc.nat({ max: 5 }),
+        fc.nat({ max: 30 }),
+        fc.nat({ max: 10 }),
+        fc.nat({ max: 60 }),
+        (date, years, months, weeks, days) => {
+          fc.pre(years + months + weeks + days > 0);
+          const stepwise = [{ years }, { months }, { weeks }, { days }].reduce(
+            (d, part) =>
+              Object.values(part)[0] ? addOffset(d, part as Parameters<typeof addOffset>[1]) : d,
+            date,
+          );
+          expect(addOffset(date, { years, months, weeks, days })).toBe(stepwise);
+        },
+      ),
+    );
+  });
+
+  it('have one wording', () => {
+    expect(describeOffset({ months: 1, days: 1 })).toBe('1 month and 1 day');
+    expect(describeOffset({ years: 2, weeks: 1, days: 3 })).toBe('2 years, 1 week and 3 days');
+    expect(describeOffset({ months: 4 })).toBe('4 months');
   });
 });

@@ -2,15 +2,19 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deadlines } from '../../projections/deadlines.ts';
+import type { ShipmentEntry, ShipmentsIndex } from '../../projections/shipments.ts';
 import { timelineOf } from '../../projections/timeline.ts';
+import { violations } from '../../projections/violations.ts';
 import {
   addDays,
   type CalendarDate,
   evaluate,
   type Fact,
+  knownFacts,
   noticeEffectiveOn,
   resolveAuthorization,
   statusOn,
+  type Term,
 } from '../../src/domain/index.ts';
 import { calendarDate, notice, programHistory, term, toFacts } from '../support/arbitraries.ts';
 
@@ -68,7 +72,7 @@ describe('evaluate (properties)', () => {
     );
   });
 
-  it('status, timeline and deadlines agree at every date', () => {
+  it('status, timeline, deadlines and violations agree at every date', () => {
     fc.assert(
       fc.property(
         history(),
@@ -94,9 +98,21 @@ describe('evaluate (properties)', () => {
               expect(s.lastAuthorizedDay).toBe(s.until && addDays(s.until, -1));
             }
             const listed = deadlines(index, { today: at, withinDays });
-            const due =
-              s.status === 'authorized' && s.until !== null && s.until <= addDays(at, withinDays);
-            expect(listed.map((d) => d.until)).toEqual(due ? [s.until] : []);
+            // Authorized: today's `until`; suspended: the window's end (issue 21 item 11).
+            const stop2 =
+              s.status === 'authorized' ? s.until : s.status === 'suspended' ? s.windowEnd : null;
+            const due = stop2 !== null && stop2 <= addDays(at, withinDays);
+            expect(listed.map((d) => d.until)).toEqual(due ? [stop2] : []);
+          }
+          // A shipment is a violation (as known now) exactly when the status on its date is not authorized.
+          const shipped = shipmentsOf(facts);
+          const found = violations(index, shipped);
+          for (const entry of shipped.byProgram.get('p-1') ?? []) {
+            if (entry.retractedAt !== null) continue;
+            const listedEntry = found.find((v) => v.eventId === entry.eventId);
+            const compliant = statusOn(picture, entry.shippedOn).status === 'authorized';
+            if (listedEntry) expect(listedEntry.asKnownNow.compliant).toBe(compliant);
+            else expect(compliant).toBe(true);
           }
         },
       ),
@@ -104,7 +120,7 @@ describe('evaluate (properties)', () => {
     );
   });
 
-  it('a superseding notice never changes the status on a date before its effective date', () => {
+  it('a superseding letter received after `at`, its own terms dated from its effective date on, never changes the status before that date', () => {
     const superseding = fc.record({
       terms: fc.array(term(), { minLength: 1, maxLength: 3 }),
       receivedOn: calendarDate(),
@@ -122,7 +138,13 @@ describe('evaluate (properties)', () => {
           supersedes: s.targets.map((t) => noticeIds[t % noticeIds.length] as string),
           ...(s.effectiveOn ? { effectiveOn: s.effectiveOn } : {}),
         };
-        fc.pre(at < noticeEffectiveOn(data));
+        fc.pre(at < noticeEffectiveOn(data) && at < data.receivedOn);
+        // v3: a superseding letter's own dates count as written (issue 21 item 4).
+        fc.pre(
+          s.terms.every(
+            (t) => ownDate(t) !== null && (ownDate(t) as string) >= noticeEffectiveOn(data),
+          ),
+        );
         const last = facts.at(-1) as Fact;
         const later: Fact = {
           type: 'NoticeReceived',
@@ -157,3 +179,117 @@ function firstNotAuthorized(
   }
   return null;
 }
+
+/** The date a term sets, where it sets one itself (a sunset's date depends on its trigger). */
+function ownDate(t: Term): CalendarDate | null {
+  switch (t.kind) {
+    case 'authorizes':
+    case 'suspends':
+      return t.from;
+    case 'ends-on':
+    case 'revokes':
+      return t.effectiveOn;
+    default:
+      return null;
+  }
+}
+
+/** The shipments index the projection would hold for these facts (retractions applied). */
+function shipmentsOf(facts: readonly Fact[]): ShipmentsIndex {
+  const retracted = new Map<string, number>();
+  for (const f of facts)
+    if (f.type === 'EventRetracted') retracted.set(f.data.retractedEventId, f.position);
+  const entries: ShipmentEntry[] = facts.flatMap((f) =>
+    f.type === 'ShipmentRecorded'
+      ? [
+          {
+            eventId: f.eventId,
+            shipmentId: f.data.shipmentId,
+            shippedOn: f.data.shippedOn,
+            units: f.data.units,
+            position: f.position,
+            recordedAt: f.recordedAt,
+            retractedAt: retracted.get(f.eventId) ?? null,
+          },
+        ]
+      : [],
+  );
+  return {
+    byProgram: new Map([['p-1', entries]]),
+    byEventId: new Map(entries.map((e) => [e.eventId, e])),
+  };
+}
+
+describe('v3 letter order (properties, issue 21)', () => {
+  /** A letter appended to the ledger, recorded last. */
+  const append = (facts: Fact[], data: ReturnType<typeof notice>): Fact[] => {
+    const last = facts.at(-1) as Fact;
+    return [
+      ...facts,
+      {
+        type: 'NoticeReceived',
+        data,
+        eventId: randomUUID(),
+        stream: last.stream,
+        position: last.position + 1,
+        recordedAt: last.recordedAt,
+      },
+    ];
+  };
+
+  it('an end-only letter never makes a date authorized that was not, unless nothing in the ledger could have authorized it', () => {
+    fc.assert(
+      fc.property(
+        history(),
+        calendarDate(),
+        calendarDate(),
+        fc.array(calendarDate(), { minLength: 1, maxLength: 6 }),
+        (facts, receivedOn, endsOn, dates) => {
+          fc.pre(facts.length > 0);
+          // Retracted facts are no source: read what is in force.
+          const hasSource = knownFacts(facts).active.some(
+            (f) =>
+              (f.type === 'NoticeReceived' &&
+                f.data.receivedOn <= receivedOn &&
+                f.data.terms.some((t) => t.kind === 'authorizes')) ||
+              (f.type === 'LicenseApplicationDecided' &&
+                f.data.decision === 'approved' &&
+                f.data.decidedOn <= receivedOn) ||
+              (f.type === 'LicenseApplicationSubmitted' && f.data.submittedOn <= receivedOn),
+          );
+          fc.pre(hasSource);
+          const after = append(
+            facts,
+            notice('end-only', [{ kind: 'ends-on', effectiveOn: endsOn }], receivedOn),
+          );
+          for (const at of dates)
+            if (evaluate(after, { at }).status === 'authorized')
+              expect(evaluate(facts, { at }).status).toMatch(/^(authorized|suspended)$/);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('a later end letter never leaves a date after its end authorized by an earlier letter', () => {
+    fc.assert(
+      fc.property(
+        history(),
+        calendarDate(),
+        fc.constantFrom('ends-on', 'revokes'),
+        fc.array(calendarDate(), { minLength: 1, maxLength: 6 }),
+        (facts, endOn, kind, dates) => {
+          fc.pre(facts.length > 0);
+          // Written after every letter the history holds (its dates end in 2012).
+          const after = append(
+            facts,
+            notice('later-end', [{ kind, effectiveOn: endOn }], '2013-01-01'),
+          );
+          for (const at of dates)
+            if (at >= endOn) expect(evaluate(after, { at }).status).not.toBe('authorized');
+        },
+      ),
+      RUNS,
+    );
+  });
+});

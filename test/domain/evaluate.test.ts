@@ -323,10 +323,18 @@ describe('evaluate: edge cases', () => {
     expect(evaluate(l.facts, { at: '2006-05-31' }).status).toBe('authorized');
   });
 
-  it('an end dated before a start ends nothing: the start opens its window after it', () => {
+  it('an end dated before a start, written before it, ends nothing: the start opens its window after it', () => {
     const l = registeredProgram();
-    l.record(programStream, notice('grant', [{ kind: 'authorizes', from: '2006-06-01' }]));
-    l.record(programStream, notice('revoke', [{ kind: 'revokes', effectiveOn: '2006-03-01' }]));
+    l.record(
+      programStream,
+      notice('revoke', [{ kind: 'revokes', effectiveOn: '2006-03-01' }], {
+        receivedOn: '2006-01-15',
+      }),
+    );
+    l.record(
+      programStream,
+      notice('grant', [{ kind: 'authorizes', from: '2006-06-01' }], { receivedOn: '2006-01-20' }),
+    );
     expect(evaluate(l.facts, { at: '2006-02-01' })).toMatchObject({
       status: 'not-authorized',
       rule: 'before-authorization',

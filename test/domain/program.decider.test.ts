@@ -42,9 +42,12 @@ describe('program decider', () => {
     it('registers a new program', () => {
       given().when({ type: 'RegisterProgram', data: program }).thenRecords([registered]);
     });
-    it('refuses registering twice', () => {
+    it('the same registration sent again is one fact: nothing new is recorded (issue 21 item 7)', () => {
+      given(registered).when({ type: 'RegisterProgram', data: program }).thenRecords([]);
+    });
+    it('refuses registering twice with other content', () => {
       given(registered)
-        .when({ type: 'RegisterProgram', data: program })
+        .when({ type: 'RegisterProgram', data: { ...program, channel: 'regulator-purchased' } })
         .thenRefuses('already-registered', /american-locker.1118e.private-market/);
     });
   });

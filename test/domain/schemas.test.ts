@@ -22,7 +22,9 @@ describe('schemas', () => {
     };
     const result = Term.safeParse(emptyOffset);
     expect(result.success).toBe(false);
-    expect(result.error?.issues[0]?.message).toMatch(/positive number of months or days/);
+    expect(result.error?.issues[0]?.message).toMatch(
+      /positive number of years, months, weeks or days/,
+    );
     expect(Term.safeParse({ kind: 'expires', on: '2007-01-01' }).success).toBe(false);
   });
 

@@ -22,9 +22,17 @@ describe('specification decider', () => {
         .when({ type: 'RegisterSpecification', data: successorSpecification })
         .thenRecords([registered]);
     });
-    it('refuses registering twice', () => {
+    it('the same registration sent again is one fact: nothing new is recorded (issue 21 item 7)', () => {
       given(registered)
         .when({ type: 'RegisterSpecification', data: successorSpecification })
+        .thenRecords([]);
+    });
+    it('refuses registering twice with other content', () => {
+      given(registered)
+        .when({
+          type: 'RegisterSpecification',
+          data: { ...successorSpecification, title: 'another title' },
+        })
         .thenRefuses('already-registered', /usps-b-1118f is already registered/);
     });
     it('refuses a specification that supersedes itself', () => {
@@ -47,6 +55,19 @@ describe('specification decider', () => {
       given()
         .when({ type: 'ReleaseTechnicalDataPackage', data: release })
         .thenRefuses('not-registered');
+    });
+    it('the same release sent again is one fact: nothing new is recorded (issue 21 item 7)', () => {
+      given(registered, released)
+        .when({ type: 'ReleaseTechnicalDataPackage', data: release })
+        .thenRecords([]);
+    });
+    it('a retracted release sent again is recorded anew', () => {
+      given(registered, released, {
+        type: 'EventRetracted',
+        data: { retractedEventId: released.eventId, reason: 'wrong document' },
+      })
+        .when({ type: 'ReleaseTechnicalDataPackage', data: release })
+        .thenRecords([{ type: 'TechnicalDataPackageReleased', data: tdpRelease }]);
     });
     it('refuses a second TDP release for one specification', () => {
       given(registered, released)

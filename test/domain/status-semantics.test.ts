@@ -171,9 +171,12 @@ describe('rule 2: a superseding notice governs from its effective date; the past
       supersedes: ['old'],
       effectiveOn: '2007-03-01',
     });
-    expect(evaluate(l.facts, { at: '2007-02-01' }).status).toBe('authorized');
+    // v3 (issue 21 item 4): the superseding letter's own dates count as written.
+    expect(evaluate(l.facts, { at: '2007-02-01' }).status).toBe('suspended');
     const s = evaluate(l.facts, { at: '2007-03-01' });
     expect(s).toMatchObject({ status: 'suspended', resumesOn: '2007-04-01', windowEnd: null });
+    // The superseded end (2007-06-01) is cut from the effective date 2007-03-01 on.
+    expect(evaluate(l.facts, { at: '2007-06-01' }).status).toBe('authorized');
   });
 });
 
@@ -330,7 +333,8 @@ describe('rule 6: a letter arriving after the supplier ended the program counts'
     const s = evaluate(l.facts, { at: '2007-07-01' });
     expect(s).toMatchObject({ status: 'revoked', rule: 'revoked-by-notice', until: '2007-06-01' });
     expect(roleOf(s, revoke)).toEqual(['ends']);
-    expect(evaluate(l.facts, { at: '2007-09-01' }).status).toBe('ended');
+    // v3 (issue 21 item 5): the earliest end in force decides, so never `ended` from here on.
+    expect(evaluate(l.facts, { at: '2007-09-01' }).status).toBe('revoked');
     expect(
       evaluate(l.facts, { at: '2007-07-01', asKnownAt: { position: revoke.position - 1 } }).status,
     ).toBe('authorized');
@@ -389,5 +393,500 @@ describe('rule 8: one true sentence per answer', () => {
     expect(evaluate(l.facts, { at: '2007-06-01' }).explanation).toBe(
       'Authorized since 2005-12-08 by notice usps-2005-12-08, which continues the supply program, until 2007-09-08 (last authorized day 2007-09-07): 4 months after the usps-b-1118f TDP public release of 2007-05-08 (notice usps-2005-12-08).',
     );
+  });
+});
+
+/**
+ * Status semantics v3 (issue 21): letters are read in the order they were written. Each item as
+ * the letters, the query, and the full answer: status, dates, basis and explanation.
+ */
+const answer = (s: ReturnType<typeof evaluate>) => ({
+  status: s.status,
+  rule: s.rule,
+  authorizedFrom: s.authorizedFrom,
+  until: s.until,
+  windowEnd: s.windowEnd,
+  lastAuthorizedDay: s.lastAuthorizedDay,
+  resumesOn: s.resumesOn,
+  pending: s.pendingConditions.map((p) => p.noticeId),
+  explanation: s.explanation,
+});
+const basisOf = (s: ReturnType<typeof evaluate>, named: Record<string, Fact>) => {
+  const names = new Map(Object.entries(named).map(([name, f]) => [f.eventId, name]));
+  return s.basis.map((b) => [names.get(b.eventId) ?? b.type, ...b.roles]);
+};
+
+describe('v3 item 1: an end-only letter continues supply only where it is authorized, or nothing could have authorized it', () => {
+  it('(a) a grant from 2007-01-01, then a letter fixing the end at 2008-01-01: 2006-10-01 is not authorized', () => {
+    const { l, letter } = given();
+    const grant = letter('grant', '2006-06-01', [{ kind: 'authorizes', from: '2007-01-01' }]);
+    const fix = letter('fix', '2006-09-01', [{ kind: 'ends-on', effectiveOn: '2008-01-01' }]);
+    const s = evaluate(l.facts, { at: '2006-10-01' });
+    expect(answer(s)).toEqual({
+      status: 'not-authorized',
+      rule: 'before-authorization',
+      authorizedFrom: '2007-01-01',
+      until: '2008-01-01',
+      windowEnd: '2008-01-01',
+      lastAuthorizedDay: null,
+      resumesOn: null,
+      pending: [],
+      explanation:
+        'Not authorized yet: authorization starts on 2007-01-01 by notice grant, until 2008-01-01 (last authorized day 2007-12-31): the end date set by notice fix (received 2006-09-01).',
+    });
+    expect(basisOf(s, { grant, fix })).toEqual([
+      ['ProgramRegistered', 'registers'],
+      ['grant', 'authorizes'],
+      ['fix', 'ends'],
+    ]);
+    expect(answer(evaluate(l.facts, { at: '2007-06-01' }))).toMatchObject({
+      status: 'authorized',
+      rule: 'authorized-by-notice',
+      authorizedFrom: '2007-01-01',
+      until: '2008-01-01',
+      lastAuthorizedDay: '2007-12-31',
+      explanation:
+        'Authorized since 2007-01-01 by notice grant, until 2008-01-01 (last authorized day 2007-12-31): the end date set by notice fix (received 2006-09-01).',
+    });
+    expect(timeline(l.facts).map((i) => [i.from, i.until, i.status])).toEqual([
+      [null, '2007-01-01', 'not-authorized'],
+      ['2007-01-01', '2008-01-01', 'authorized'],
+      ['2008-01-01', null, 'expired'],
+    ]);
+  });
+
+  it('(b) an application, then an end-only letter, then the approval: the gap reads application-pending', () => {
+    const { l, letter } = given();
+    const app = l.record(programStream, {
+      type: 'LicenseApplicationSubmitted',
+      data: { applicationId: 'app-1', submittedOn: '2008-01-10', documentRef: 'APP-1' },
+    });
+    const term = letter('term', '2008-02-01', [{ kind: 'ends-on', effectiveOn: '2009-01-01' }]);
+    const approval = l.record(programStream, {
+      type: 'LicenseApplicationDecided',
+      data: {
+        applicationId: 'app-1',
+        decidedOn: '2008-03-01',
+        decision: 'approved',
+        reasons: [],
+        resubmissionAllowed: false,
+      },
+    });
+    const s = evaluate(l.facts, { at: '2008-02-15' });
+    expect(answer(s)).toEqual({
+      status: 'application-pending',
+      rule: 'application-pending',
+      authorizedFrom: '2008-03-01',
+      until: '2009-01-01',
+      windowEnd: '2009-01-01',
+      lastAuthorizedDay: null,
+      resumesOn: null,
+      pending: [],
+      explanation: 'License application app-1, submitted 2008-01-10, awaits a decision.',
+    });
+    expect(basisOf(s, { app, term, approval })).toEqual([
+      ['ProgramRegistered', 'registers'],
+      ['app', 'application'],
+    ]);
+    const approved = evaluate(l.facts, { at: '2008-06-01' });
+    expect(answer(approved)).toEqual({
+      status: 'authorized',
+      rule: 'authorized-by-license-approval',
+      authorizedFrom: '2008-03-01',
+      until: '2009-01-01',
+      windowEnd: '2009-01-01',
+      lastAuthorizedDay: '2008-12-31',
+      resumesOn: null,
+      pending: [],
+      explanation:
+        'Authorized since 2008-03-01 by the approval of license application app-1, until 2009-01-01 (last authorized day 2008-12-31): the end date set by notice term (received 2008-02-01).',
+    });
+    expect(basisOf(approved, { app, term, approval })).toEqual([
+      ['ProgramRegistered', 'registers'],
+      ['term', 'ends'],
+      ['approval', 'authorizes'],
+    ]);
+  });
+
+  it('with no source in the ledger, the end-only letter continues supply that predates it (the founding case)', () => {
+    const { l, letter } = given();
+    const cont = letter('cont', '2006-01-01', [{ kind: 'ends-on', effectiveOn: '2008-01-01' }]);
+    const s = evaluate(l.facts, { at: '2006-04-01' });
+    expect(answer(s)).toEqual({
+      status: 'authorized',
+      rule: 'authorized-as-continued-by-notice',
+      authorizedFrom: '2006-01-01',
+      until: '2008-01-01',
+      windowEnd: '2008-01-01',
+      lastAuthorizedDay: '2007-12-31',
+      resumesOn: null,
+      pending: [],
+      explanation:
+        'Authorized since 2006-01-01 by notice cont, which continues the supply program, until 2008-01-01 (last authorized day 2007-12-31): the end date set by notice cont (received 2006-01-01).',
+    });
+    expect(basisOf(s, { cont })).toEqual([
+      ['ProgramRegistered', 'registers'],
+      ['cont', 'authorizes', 'ends'],
+    ]);
+  });
+
+  it('a letter with no terms and no supersedes is correspondence: it changes no answer', () => {
+    const { l, letter } = given();
+    letter('grant', '2006-01-01', [{ kind: 'authorizes', from: '2006-01-01' }]);
+    const before = [...l.facts];
+    letter('thanks', '2006-02-01', []);
+    for (const at of ['2005-06-01', '2006-01-15', '2006-03-01'])
+      expect(evaluate(l.facts, { at })).toEqual(evaluate(before, { at }));
+  });
+});
+
+describe('v3 item 2: a start opens a window after an end only when written after it', () => {
+  it('a renewal from 2007-01-01, then a revocation from 2006-12-01: 2007-03-01 reads expired, naming the revocation', () => {
+    const { l, letter } = given();
+    const old = letter('old', '2005-01-01', [
+      { kind: 'authorizes', from: '2005-01-01' },
+      { kind: 'ends-on', effectiveOn: '2006-01-01' },
+    ]);
+    const renewal = letter('renewal', '2006-10-01', [{ kind: 'authorizes', from: '2007-01-01' }]);
+    const revoke = letter('revoke', '2006-11-15', [{ kind: 'revokes', effectiveOn: '2006-12-01' }]);
+    const s = evaluate(l.facts, { at: '2007-03-01' });
+    expect(answer(s)).toEqual({
+      status: 'expired',
+      rule: 'expired-by-ends-on',
+      authorizedFrom: '2005-01-01',
+      until: '2006-01-01',
+      windowEnd: '2006-01-01',
+      lastAuthorizedDay: '2005-12-31',
+      resumesOn: null,
+      pending: [],
+      explanation:
+        'Expired on 2006-01-01 (last authorized day 2005-12-31): the end date set by notice old (received 2005-01-01); and from 2006-12-01 the revocation in notice revoke (received 2006-11-15); the authorization from 2007-01-01 by notice renewal never took effect, ended from 2006-12-01 by the revocation in notice revoke (received 2006-11-15).',
+    });
+    expect(basisOf(s, { old, renewal, revoke })).toEqual([
+      ['ProgramRegistered', 'registers'],
+      ['old', 'authorizes', 'ends'],
+      ['renewal', 'authorizes'],
+      ['revoke', 'ends'],
+    ]);
+    // As known before the revocation was recorded, the renewal opened a window.
+    expect(
+      evaluate(l.facts, { at: '2007-03-01', asKnownAt: { position: revoke.position - 1 } }).status,
+    ).toBe('authorized');
+    expect(timeline(l.facts).filter((i) => i.status === 'authorized')).toHaveLength(1);
+  });
+
+  it('a grant from 2006-06-01, then a revocation from 2006-03-01: never authorized', () => {
+    const { l, letter } = given();
+    const grant = letter('grant', '2006-01-15', [{ kind: 'authorizes', from: '2006-06-01' }]);
+    const revoke = letter('revoke', '2006-01-20', [{ kind: 'revokes', effectiveOn: '2006-03-01' }]);
+    const s = evaluate(l.facts, { at: '2006-07-01' });
+    expect(answer(s)).toEqual({
+      status: 'not-authorized',
+      rule: 'no-authorization',
+      authorizedFrom: null,
+      until: null,
+      windowEnd: null,
+      lastAuthorizedDay: null,
+      resumesOn: null,
+      pending: [],
+      explanation:
+        'Not authorized: notice grant authorizes from 2006-06-01, but the revocation in notice revoke (received 2006-01-20), written after it, ends it from 2006-03-01.',
+    });
+    expect(basisOf(s, { grant, revoke })).toEqual([
+      ['ProgramRegistered', 'registers'],
+      ['grant', 'authorizes'],
+      ['revoke', 'ends'],
+    ]);
+    expect(timeline(l.facts).map((i) => i.status)).toEqual(['not-authorized']);
+  });
+
+  it('on one day, record order decides which letter was written later', () => {
+    const { l, letter } = given();
+    letter('revoke', '2006-01-20', [{ kind: 'revokes', effectiveOn: '2006-03-01' }]);
+    letter('grant', '2006-01-20', [{ kind: 'authorizes', from: '2006-06-01' }]);
+    expect(evaluate(l.facts, { at: '2006-07-01' }).status).toBe('authorized');
+  });
+
+  it("a license decision's letter date is its decidedOn", () => {
+    const { l, letter, approval } = given();
+    letter('revoke', '2006-01-20', [{ kind: 'revokes', effectiveOn: '2006-01-25' }]);
+    approval('app-1', '2006-01-01', '2006-02-01');
+    expect(answer(evaluate(l.facts, { at: '2006-07-01' }))).toMatchObject({
+      status: 'authorized',
+      rule: 'authorized-by-license-approval',
+      authorizedFrom: '2006-02-01',
+      until: null,
+    });
+    // A revocation written after the approval, dated before it, ends it.
+    letter('revoke-2', '2006-02-05', [{ kind: 'revokes', effectiveOn: '2006-01-31' }]);
+    expect(answer(evaluate(l.facts, { at: '2006-07-01' }))).toMatchObject({
+      status: 'not-authorized',
+      rule: 'no-authorization',
+      explanation:
+        'Not authorized: the approval of license application app-1 authorizes from 2006-02-01, but the revocation in notice revoke-2 (received 2006-02-05), written after it, ends it from 2006-01-31.',
+    });
+  });
+});
+
+describe('v3 item 3: a superseded open sunset stays pending before the superseding letter takes effect', () => {
+  it('the founding sunset, superseded from 2008-01-01 by an end of 2009-01-01', () => {
+    const { l, letter } = given();
+    const founding = letter(extensionNotice.noticeId, '2005-12-08', extensionNotice.terms);
+    const ext = letter('ext', '2006-06-01', [{ kind: 'ends-on', effectiveOn: '2009-01-01' }], {
+      supersedes: [extensionNotice.noticeId],
+      effectiveOn: '2008-01-01',
+    });
+    const s = evaluate(l.facts, { at: '2007-06-01' });
+    expect(answer(s)).toEqual({
+      status: 'authorized',
+      rule: 'authorized-as-continued-by-notice',
+      authorizedFrom: '2005-12-08',
+      until: '2009-01-01',
+      windowEnd: '2009-01-01',
+      lastAuthorizedDay: '2008-12-31',
+      resumesOn: null,
+      pending: [extensionNotice.noticeId],
+      explanation:
+        'Authorized since 2005-12-08 by notice usps-2005-12-08, which continues the supply program, until 2009-01-01 (last authorized day 2008-12-31): the end date set by notice ext (received 2006-06-01); it may end sooner: it ends 4 months after the usps-b-1118f TDP public release, not yet released (notice usps-2005-12-08).',
+    });
+    expect(basisOf(s, { founding, ext })).toEqual([
+      ['ProgramRegistered', 'registers'],
+      ['founding', 'authorizes', 'awaits-trigger'],
+      ['ext', 'ends'],
+    ]);
+    // From the superseding letter's effective date on, the old sunset no longer bears.
+    expect(evaluate(l.facts, { at: '2008-02-01' }).pendingConditions).toEqual([]);
+    // Once the TDP is released, the sunset ends supply before 2008-01-01.
+    l.record(specStream, { type: 'TechnicalDataPackageReleased', data: tdpRelease });
+    expect(answer(evaluate(l.facts, { at: '2007-06-01' }))).toMatchObject({
+      status: 'authorized',
+      until: '2007-09-08',
+      pending: [],
+    });
+    expect(evaluate(l.facts, { at: '2007-10-01' }).status).toBe('expired');
+  });
+});
+
+describe('v3 item 4: a superseding renewal keeps the start it writes', () => {
+  it('a renewal received 2007-02-15 from 2007-01-01, superseding the expired letter: January 2007 is authorized', () => {
+    const { l, letter } = given();
+    const old = letter('old', '2005-01-01', [
+      { kind: 'authorizes', from: '2005-01-01' },
+      { kind: 'ends-on', effectiveOn: '2007-01-01' },
+    ]);
+    const renewal = letter('renewal', '2007-02-15', [{ kind: 'authorizes', from: '2007-01-01' }], {
+      supersedes: ['old'],
+    });
+    const s = evaluate(l.facts, { at: '2007-01-15' });
+    expect(answer(s)).toEqual({
+      status: 'authorized',
+      rule: 'authorized-by-notice',
+      authorizedFrom: '2007-01-01',
+      until: null,
+      windowEnd: null,
+      lastAuthorizedDay: null,
+      resumesOn: null,
+      pending: [],
+      explanation: 'Authorized since 2007-01-01 by notice renewal, with no end set.',
+    });
+    expect(basisOf(s, { old, renewal })).toEqual([
+      ['ProgramRegistered', 'registers'],
+      ['renewal', 'authorizes'],
+    ]);
+    // The superseded letter's end before the renewal's effective date still holds in the past.
+    expect(answer(evaluate(l.facts, { at: '2006-12-31' }))).toMatchObject({
+      status: 'authorized',
+      authorizedFrom: '2005-01-01',
+      until: null,
+      explanation:
+        'Authorized since 2005-01-01 by notice old, continued from 2007-01-01 by notice renewal, with no end set.',
+    });
+  });
+});
+
+describe('v3 item 5: several ends, the earliest decides and every one is named', () => {
+  it('decertified from 2007-09-08, supplier ended 2007-09-09: 2007-09-10 is expired, naming both', () => {
+    const { l, letter } = given();
+    const grant = letter('grant', '2006-01-01', [{ kind: 'authorizes', from: '2006-01-01' }]);
+    const decert = letter('decert', '2007-06-01', [{ kind: 'ends-on', effectiveOn: '2007-09-08' }]);
+    const end = l.record(programStream, {
+      type: 'ProgramEnded',
+      data: { endedOn: '2007-09-09', reason: 'line closed' },
+    });
+    const s = evaluate(l.facts, { at: '2007-09-10' });
+    expect(answer(s)).toEqual({
+      status: 'expired',
+      rule: 'expired-by-ends-on',
+      authorizedFrom: '2006-01-01',
+      until: '2007-09-08',
+      windowEnd: '2007-09-08',
+      lastAuthorizedDay: '2007-09-07',
+      resumesOn: null,
+      pending: [],
+      explanation:
+        'Expired on 2007-09-08 (last authorized day 2007-09-07): the end date set by notice decert (received 2007-06-01); and from 2007-09-09 the supplier ended the program, giving the reason "line closed".',
+    });
+    expect(basisOf(s, { grant, decert, end })).toEqual([
+      ['ProgramRegistered', 'registers'],
+      ['grant', 'authorizes'],
+      ['decert', 'ends'],
+      ['end', 'ends'],
+    ]);
+    // A shipment on 2007-09-10 is judged on this status (projections/violations.ts).
+    const shipment = evaluate(l.facts, { at: '2007-09-10' });
+    expect([shipment.status, shipment.rule]).toEqual(['expired', 'expired-by-ends-on']);
+  });
+
+  it('a revocation from 2007-06-01 recorded after the supplier ended on 2007-09-01 reads revoked, never ended', () => {
+    const { l, letter } = given();
+    const grant = letter('grant', '2006-01-01', [{ kind: 'authorizes', from: '2006-01-01' }]);
+    const end = l.record(programStream, {
+      type: 'ProgramEnded',
+      data: { endedOn: '2007-09-01', reason: 'transition' },
+    });
+    const revoke = letter('revoke', '2007-09-15', [{ kind: 'revokes', effectiveOn: '2007-06-01' }]);
+    const s = evaluate(l.facts, { at: '2007-10-01' });
+    expect(answer(s)).toEqual({
+      status: 'revoked',
+      rule: 'revoked-by-notice',
+      authorizedFrom: '2006-01-01',
+      until: '2007-06-01',
+      windowEnd: '2007-06-01',
+      lastAuthorizedDay: '2007-05-31',
+      resumesOn: null,
+      pending: [],
+      explanation:
+        'Revoked on 2007-06-01 (last authorized day 2007-05-31): the revocation in notice revoke (received 2007-09-15); and from 2007-09-01 the supplier ended the program, giving the reason "transition".',
+    });
+    expect(basisOf(s, { grant, end, revoke })).toEqual([
+      ['ProgramRegistered', 'registers'],
+      ['grant', 'authorizes'],
+      ['end', 'ends'],
+      ['revoke', 'ends'],
+    ]);
+    expect(timeline(l.facts).map((i) => [i.from, i.status])).toEqual([
+      [null, 'not-authorized'],
+      ['2006-01-01', 'authorized'],
+      ['2007-06-01', 'revoked'],
+      ['2007-09-01', 'revoked'],
+    ]);
+  });
+});
+
+describe('v3 item 6: every date is credited to the letter that sets it', () => {
+  it('a suspension until further notice, lifted by a later letter: both letters named, each with its date', () => {
+    const { l, letter } = given();
+    const grant = letter('grant', '2006-01-01', [{ kind: 'authorizes', from: '2006-01-01' }]);
+    const ns = letter('n-s', '2006-02-20', [{ kind: 'suspends', from: '2006-03-01' }]);
+    const nr = letter('n-r', '2006-05-05', [], { supersedes: ['n-s'], effectiveOn: '2006-05-10' });
+    const s = evaluate(l.facts, { at: '2006-04-01' });
+    expect(answer(s)).toEqual({
+      status: 'suspended',
+      rule: 'suspended-by-notice',
+      authorizedFrom: '2006-01-01',
+      until: null,
+      windowEnd: null,
+      lastAuthorizedDay: null,
+      resumesOn: '2006-05-10',
+      pending: [],
+      explanation:
+        'Suspended from 2006-03-01 by notice n-s until further notice, lifted from 2006-05-10 by notice n-r.',
+    });
+    expect(basisOf(s, { grant, ns, nr })).toEqual([
+      ['ProgramRegistered', 'registers'],
+      ['grant', 'authorizes'],
+      ['ns', 'suspends'],
+      ['nr', 'lifts'],
+    ]);
+    const ahead = evaluate(l.facts, { at: '2006-02-25' });
+    expect(ahead.explanation).toBe(
+      'Authorized since 2006-01-01 by notice grant, until 2006-03-01 (last authorized day 2006-02-28): notice n-s suspends supply until further notice, lifted from 2006-05-10 by notice n-r from 2006-03-01.',
+    );
+    expect(basisOf(ahead, { grant, ns, nr })).toEqual([
+      ['ProgramRegistered', 'registers'],
+      ['grant', 'authorizes'],
+      ['ns', 'suspends'],
+      ['nr', 'lifts'],
+    ]);
+    expect(evaluate(l.facts, { at: '2006-05-10' }).status).toBe('authorized');
+  });
+});
+
+describe('v3 item 11: deadlines include a suspended program whose window ends, and a suspension ahead', () => {
+  const indexOf = (facts: Fact[]): ProgramFactsIndex => ({
+    programs: new Map([[PROGRAM_ID, facts.filter((f) => f.stream === programStream)]]),
+    specifications: new Map(),
+  });
+
+  it('suspended until further notice, the window ending 2007-09-08: a deadline within 30 days', () => {
+    const { l, letter } = given();
+    letter('grant', '2006-01-01', [
+      { kind: 'authorizes', from: '2006-01-01' },
+      { kind: 'ends-on', effectiveOn: '2007-09-08' },
+    ]);
+    letter('susp', '2007-05-20', [{ kind: 'suspends', from: '2007-06-01' }]);
+    const index = indexOf(l.facts);
+    expect(deadlines(index, { today: '2007-08-20', withinDays: 30 })).toEqual([
+      {
+        programId: PROGRAM_ID,
+        until: '2007-09-08',
+        lastAuthorizedDay: '2007-05-31',
+        windowEnd: '2007-09-08',
+        daysLeft: 19,
+        rule: 'expired-by-ends-on',
+        explanation:
+          'Expired on 2007-09-08 (last authorized day 2007-05-31): the end date set by notice grant (received 2006-01-01).',
+      },
+    ]);
+    expect(deadlines(index, { today: '2007-08-20', withinDays: 10 })).toEqual([]);
+    // Before it: the suspension that starts within N days is the deadline.
+    expect(deadlines(index, { today: '2007-05-25', withinDays: 10 })).toEqual([
+      expect.objectContaining({ until: '2007-06-01', rule: 'suspended-by-notice', daysLeft: 7 }),
+    ]);
+  });
+});
+
+describe('v3 item 10: offsets in every unit, an inclusive end, one wording', () => {
+  it('a letter granting supply through 2007-08-31 ends authorization on 2007-09-01, shown as the last authorized day', () => {
+    const { l, letter } = given();
+    const grant = letter('grant', '2006-01-01', [
+      { kind: 'authorizes', from: '2006-01-01' },
+      { kind: 'last-authorized-day', date: '2007-08-31' },
+    ]);
+    expect(answer(evaluate(l.facts, { at: '2007-08-31' }))).toMatchObject({
+      status: 'authorized',
+      until: '2007-09-01',
+      lastAuthorizedDay: '2007-08-31',
+      explanation:
+        'Authorized since 2006-01-01 by notice grant, until 2007-09-01 (last authorized day 2007-08-31): the last authorized day 2007-08-31 set by notice grant (received 2006-01-01).',
+    });
+    const after = evaluate(l.facts, { at: '2007-09-01' });
+    expect(answer(after)).toMatchObject({ status: 'expired', lastAuthorizedDay: '2007-08-31' });
+    expect(basisOf(after, { grant })).toEqual([
+      ['ProgramRegistered', 'registers'],
+      ['grant', 'authorizes', 'ends'],
+    ]);
+  });
+
+  it('a sunset of 1 year, 1 month, 1 week and 1 day, applied largest unit first, worded once', () => {
+    const { l, letter } = given();
+    letter('grant', '2006-01-01', [
+      { kind: 'authorizes', from: '2006-01-01' },
+      {
+        kind: 'sunset-after-trigger',
+        trigger: { specificationId: SUCCESSOR_SPEC, event: 'tdp-public-release' },
+        offset: { years: 1, months: 1, weeks: 1, days: 1 },
+      },
+    ]);
+    const pending = evaluate(l.facts, { at: '2006-06-01' });
+    expect(pending.explanation).toBe(
+      'Authorized since 2006-01-01 by notice grant; it ends 1 year, 1 month, 1 week and 1 day after the usps-b-1118f TDP public release, not yet released.',
+    );
+    l.record(specStream, {
+      type: 'TechnicalDataPackageReleased',
+      data: { ...tdpRelease, releasedOn: '2007-01-31' },
+    });
+    // 2007-01-31 + 1 year = 2008-01-31, + 1 month = 2008-02-29, + 1 week = 2008-03-07, + 1 day.
+    expect(evaluate(l.facts, { at: '2008-01-01' }).until).toBe('2008-03-08');
   });
 });

@@ -2,7 +2,7 @@
  * The outbox in the ledger's SQLite file, on a connection of its own (the store writes through
  * its writer thread; WAL lets both write, each waiting briefly for the other).
  */
-import Database from '../../eventstore/sqlite/driver.ts';
+import { SqliteDatabase as Database } from '../../eventstore/sqlite/index.ts';
 import type { DeliveryRecord, Outbox } from './port.ts';
 import {
   type AttemptRow,

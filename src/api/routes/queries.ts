@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CalendarDate, EventId, Slug } from '../../domain/index.ts';
+import { type AsKnownAt, CalendarDate, EventId, Slug } from '../../domain/index.ts';
 import { eventById } from '../../eventstore/event-by-id.ts';
 import { compareWithRebuild } from '../../projections/compare-answers.ts';
 import { answerAtPosition } from '../answer-at-position.ts';
@@ -33,14 +33,19 @@ async function queries(app: FastifyInstance) {
   const heavy = { ...config, heavy: true };
   const fromStore = { ...config, readsStore: true };
   const { queries, projections } = app.ledger;
-  const violations = answerAtPosition(
+  // Kept per position for the answer as known now; an `asKnownAt` answer is computed each time.
+  const violationsNow = answerAtPosition(
     () => projections.position,
     () => queries.violations(),
   );
-  const backdating = answerAtPosition(
+  const backdatingNow = answerAtPosition(
     () => projections.position,
-    (thresholdDays: number) => queries.backdating(thresholdDays),
+    (days: number) => queries.backdating(days),
   );
+  const violations = (asKnownAt?: AsKnownAt) =>
+    asKnownAt ? queries.violations(asKnownAt) : violationsNow();
+  const backdating = (days: number, asKnownAt?: AsKnownAt) =>
+    asKnownAt ? queries.backdating(days, asKnownAt) : backdatingNow(days);
 
   r.get(
     '/programs',
@@ -170,6 +175,7 @@ async function queries(app: FastifyInstance) {
         querystring: z.object({
           withinDays: z.coerce.number().int().min(0).max(36_500).default(90),
           today: CalendarDate.optional(),
+          asKnownAt: AsKnownAtQuery,
           ...PageQuery,
         }),
         response: {
@@ -184,8 +190,8 @@ async function queries(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const { withinDays, today: on = app.today(), ...page } = req.query;
-      const all = queries.deadlines({ today: on, withinDays });
+      const { withinDays, today: on = app.today(), asKnownAt, ...page } = req.query;
+      const all = queries.deadlines({ today: on, withinDays, ...(asKnownAt ? { asKnownAt } : {}) });
       const { items, next } = pageOf('deadlines', all, (d) => [d.until, d.programId], page);
       return { today: on, withinDays, deadlines: items, next };
     },
@@ -198,7 +204,7 @@ async function queries(app: FastifyInstance) {
       schema: {
         tags: ['audit'],
         summary: 'Shipments outside an authorization, as known now and when recorded; paged',
-        querystring: z.object(PageQuery),
+        querystring: z.object({ asKnownAt: AsKnownAtQuery, ...PageQuery }),
         response: {
           200: z.object({ violations: z.array(ViolationResponse), next: NextCursor }),
           ...problems,
@@ -206,7 +212,13 @@ async function queries(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const { items, next } = pageOf('violations', violations(), (v) => [v.position], req.query);
+      const { asKnownAt, ...page } = req.query;
+      const { items, next } = pageOf(
+        'violations',
+        violations(asKnownAt),
+        (v) => [v.position],
+        page,
+      );
       return { violations: items, next };
     },
   );
@@ -221,6 +233,7 @@ async function queries(app: FastifyInstance) {
           'Facts recorded more than N days after their valid date, most delayed first; paged',
         querystring: z.object({
           thresholdDays: z.coerce.number().int().min(0).max(36_500).default(30),
+          asKnownAt: AsKnownAtQuery,
           ...PageQuery,
         }),
         response: {
@@ -234,8 +247,8 @@ async function queries(app: FastifyInstance) {
       },
     },
     async (req) => {
-      const { thresholdDays, ...page } = req.query;
-      const all = backdating(thresholdDays);
+      const { thresholdDays, asKnownAt, ...page } = req.query;
+      const all = backdating(thresholdDays, asKnownAt);
       const { items, next } = pageOf('backdating', all, (f) => [-f.lagDays, f.position], page);
       return { thresholdDays, facts: items, next };
     },

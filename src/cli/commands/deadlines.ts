@@ -11,11 +11,13 @@ export function deadlinesCommand(cli: Cli): void {
     .description('programs whose authorization ends within N days')
     .option('--within <days>', 'days ahead', '90')
     .option('--today <date>', 'count from this date (default: today)')
-    .action(async (o: { within: string; today?: string }) => {
+    .option('--as-known-at <position|instant>', 'answer as the ledger knew it then')
+    .action(async (o: { within: string; today?: string; asKnownAt?: string }) => {
       const withinDays = args.count(o.within, '--within');
       const today = o.today === undefined ? officeToday(config) : args.date(o.today, '--today');
+      const asKnownAt = args.asKnownAt(o.asKnownAt);
       await withLedger(globals().store, async ({ queries }) => {
-        const found = queries.deadlines({ today, withinDays });
+        const found = queries.deadlines({ today, withinDays, ...(asKnownAt ? { asKnownAt } : {}) });
         out(found, () =>
           table(found, [
             'programId',

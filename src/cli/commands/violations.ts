@@ -1,3 +1,4 @@
+import * as args from '../arguments.ts';
 import type { Cli } from '../cli.ts';
 import { withLedger } from '../open-ledger.ts';
 import { table } from '../render.ts';
@@ -7,9 +8,11 @@ export function violationsCommand(cli: Cli): void {
   program
     .command('violations')
     .description('shipments outside an authorization, as known now and when recorded')
-    .action(async () => {
+    .option('--as-known-at <position|instant>', 'the list as it read then')
+    .action(async (o: { asKnownAt?: string }) => {
+      const asKnownAt = args.asKnownAt(o.asKnownAt);
       await withLedger(globals().store, async ({ queries }) => {
-        const found = queries.violations();
+        const found = queries.violations(asKnownAt);
         out(found, () =>
           table(
             found.map((v) => ({
