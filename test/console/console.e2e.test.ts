@@ -210,6 +210,9 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
       'ends 4 months after the usps-b-1118f TDP public release, not yet released',
     );
     expect(text).toContain('usps-b-1118e');
+    // Titles beside ids: the specification's registered title, the program's description.
+    expect(text).toContain('USPS-B-1118E Cluster Box Unit');
+    expect(text).toContain('1118E aluminum Cluster Box Units supplied to the private market');
     expect(text).toContain('private-market');
     await expect.poll(() => page.getByText(/Programs 1–1 of 1/).isVisible()).toBe(true);
     await page.getByLabel('Status', { exact: true }).selectOption('expired');
@@ -536,8 +539,17 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
       `/v1/programs?idContains=1118g`,
     );
     expect(programs).toEqual([
-      expect.objectContaining({ programId: NEW_PROGRAM, channel: 'regulator-purchased' }),
+      expect.objectContaining({
+        programId: NEW_PROGRAM,
+        channel: 'regulator-purchased',
+        specificationTitle: 'Mailing equipment, revision G',
+      }),
     ]);
+    await page.goto(`${base}/console/#/programs`);
+    await page.getByLabel('Search by id').fill('1118g');
+    await expect
+      .poll(() => page.locator('tr', { hasText: NEW_PROGRAM }).textContent())
+      .toContain('usps-b-1118gMailing equipment, revision G');
     await expectAccessible('the registration forms');
   });
 

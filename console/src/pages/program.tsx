@@ -168,8 +168,9 @@ export function ProgramPage({ route, role }: { route: Route; role: Role }) {
       <h1 id="program-title">{programId}</h1>
       {summary.state === 'ready' && summary.data && (
         <p class="muted">
-          {summary.data.supplierId} · {summary.data.specificationId} · {summary.data.channel} ·{' '}
-          {summary.data.regulator}
+          {summary.data.supplierId} · {summary.data.specificationId}
+          {summary.data.specificationTitle ? ` "${summary.data.specificationTitle}"` : ''} ·{' '}
+          {summary.data.channel} · {summary.data.regulator}
           {summary.data.description ? ` · ${summary.data.description}` : ''}
         </p>
       )}

@@ -29,9 +29,9 @@ export function RecordPage({ role }: { role: Role }) {
     value: p.programId,
     title: p.description ?? `${p.supplierId}, ${p.specificationId}`,
   }));
-  const specifications = [...new Set(known.map((p) => p.specificationId))].map((value) => ({
-    value,
-  }));
+  const specifications = [
+    ...new Map(known.map((p) => [p.specificationId, p.specificationTitle])).entries(),
+  ].map(([value, title]) => ({ value, title }));
   return (
     <section aria-labelledby="record-title">
       <h1 id="record-title">Record what happened</h1>
