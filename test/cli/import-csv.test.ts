@@ -63,6 +63,41 @@ describe('compliance-ledger import-csv', () => {
     }
   });
 
+  it('TDP releases, license applications and shipments: the release ends the window four months on', async () => {
+    const store = `sqlite:${join(folder, 'later.sqlite')}`;
+    const run = await ledger(
+      '--store',
+      store,
+      '--json',
+      'import-csv',
+      spreadsheets('later', {
+        'tdp-releases.csv': [
+          'specificationId,releasedOn,publicRelease,documentRef',
+          'usps-b-1118f,2007-05-08,true,USPS-B-1118F TDP rev A',
+        ],
+        'license-applications.csv': [
+          'programId,applicationId,submittedOn,documentRef',
+          `${EXAMPLE_PROGRAM},app-2007-01,2007-01-15,application-2007-01.pdf`,
+        ],
+        'shipments.csv': [
+          'programId,shipmentId,shippedOn,units,customerRef',
+          `${EXAMPLE_PROGRAM},sh-ok,2007-06-01,10,`,
+          `${EXAMPLE_PROGRAM},sh-late,2007-09-10,10,"Acme, Inc."`,
+        ],
+      }),
+    );
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ rows: 8, recorded: 8, alreadyRecorded: 0 });
+    expect(await statusAt(store, '2007-06-01')).toMatchObject({
+      status: 'authorized',
+      until: '2007-09-08',
+    });
+    expect((await statusAt(store, '2007-09-10')).status).toBe('expired');
+    const violations = await ledger('--store', store, '--json', 'violations');
+    expect(violations.stdout).toContain('sh-late');
+    expect(violations.stdout).not.toContain('sh-ok');
+  });
+
   it('a second run records nothing and says so', async () => {
     const store = `sqlite:${join(folder, 'twice.sqlite')}`;
     const dir = spreadsheets('twice');
