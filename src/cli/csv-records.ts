@@ -18,6 +18,7 @@ export const CSV_FILES = [
   'letters.csv',
   'terms.csv',
   'license-applications.csv',
+  'license-decisions.csv',
   'shipments.csv',
 ] as const;
 export type CsvFile = (typeof CSV_FILES)[number];
@@ -62,6 +63,7 @@ export function csvRecords(files: ReadonlyMap<CsvFile, string>): CsvRecord[] {
     ...rows('programs.csv').map(program),
     ...letters,
     ...rows('license-applications.csv').map(licenseApplication),
+    ...rows('license-decisions.csv').map(licenseDecision),
     ...rows('shipments.csv').map(shipment),
   ]);
 }
@@ -73,6 +75,7 @@ const NOUNS: Record<string, string> = {
   programs: 'program',
   letters: 'letter',
   'license-applications': 'license application',
+  'license-decisions': 'license decision',
   shipments: 'shipment',
 };
 
@@ -313,6 +316,33 @@ function licenseApplication(row: Row): CsvRecord {
   return {
     where: row.where,
     key: `license-applications:${programId}:${c.applicationId}`,
+    aggregate: 'program',
+    id: programId,
+    command,
+  };
+}
+
+/** A decision's reasons are the lines of its `reasons` cell (a quoted cell holds several). */
+function licenseDecision(row: Row): CsvRecord {
+  const { programId, c } = programRow(row, [
+    'applicationId',
+    'decidedOn',
+    'decision',
+    'reasons',
+    'resubmissionAllowed',
+  ]);
+  const data = {
+    ...c,
+    reasons: (c.reasons ?? '')
+      .split(/\r?\n/)
+      .map((r) => r.trim())
+      .filter((r) => r !== ''),
+    resubmissionAllowed: boolean(c.resubmissionAllowed),
+  };
+  const command = checked(row, ProgramCommand, { type: 'DecideLicenseApplication', data });
+  return {
+    where: row.where,
+    key: `license-decisions:${programId}:${c.applicationId}`,
     aggregate: 'program',
     id: programId,
     command,

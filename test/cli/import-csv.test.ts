@@ -63,7 +63,7 @@ describe('compliance-ledger import-csv', () => {
     }
   });
 
-  it('TDP releases, license applications and shipments: the release ends the window four months on', async () => {
+  it('TDP releases, license applications and decisions, shipments: the release ends the window four months on', async () => {
     const store = `sqlite:${join(folder, 'later.sqlite')}`;
     const run = await ledger(
       '--store',
@@ -79,6 +79,10 @@ describe('compliance-ledger import-csv', () => {
           'programId,applicationId,submittedOn,documentRef',
           `${EXAMPLE_PROGRAM},app-2007-01,2007-01-15,application-2007-01.pdf`,
         ],
+        'license-decisions.csv': [
+          'programId,applicationId,decidedOn,decision,reasons,resubmissionAllowed',
+          `${EXAMPLE_PROGRAM},app-2007-01,2007-02-01,rejected,"No 1118E units after the 1118F release.\nResubmit with an 1118F design.",true`,
+        ],
         'shipments.csv': [
           'programId,shipmentId,shippedOn,units,customerRef',
           `${EXAMPLE_PROGRAM},sh-ok,2007-06-01,10,`,
@@ -87,7 +91,9 @@ describe('compliance-ledger import-csv', () => {
       }),
     );
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ rows: 8, recorded: 8, alreadyRecorded: 0 });
+    expect(JSON.parse(run.stdout)).toEqual({ rows: 9, recorded: 9, alreadyRecorded: 0 });
+    const trail = await ledger('--store', store, '--json', 'audit-trail', EXAMPLE_PROGRAM);
+    expect(trail.stdout).toContain('Resubmit with an 1118F design.');
     expect(await statusAt(store, '2007-06-01')).toMatchObject({
       status: 'authorized',
       until: '2007-09-08',

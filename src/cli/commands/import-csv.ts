@@ -10,7 +10,7 @@ export function importCsvCommand(cli: Cli): void {
   program
     .command('import-csv <paths...>')
     .description(
-      'record an office spreadsheet: specifications.csv, tdp-releases.csv, programs.csv, letters.csv, terms.csv, license-applications.csv, shipments.csv (files, or folders holding them); all rows or none',
+      'record an office spreadsheet: specifications.csv, tdp-releases.csv, programs.csv, letters.csv, terms.csv, license-applications.csv, license-decisions.csv, shipments.csv (files, or folders holding them); all rows or none',
     )
     .addOption(keyDirOption(cli.config))
     .action(async (paths: string[], o: { keyDir: string }) => {
