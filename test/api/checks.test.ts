@@ -6,6 +6,7 @@ import {
   expectValidationProblem,
   paths,
   registerSpecifications,
+  signCheckpoint,
   startApi,
   type TestApi,
 } from './support.ts';
@@ -241,6 +242,7 @@ describe('a recorded shipment over a limit', () => {
       compliant: false,
       limits: [{ limit: 100, used: 90, remaining: -10 }],
     });
+    await signCheckpoint(api); // reports cite the last kept checkpoint
     const report = await api.get(`/v1/programs/${PROGRAM_ID}/audit-report?format=md`);
     expect(report.statusCode).toBe(200);
     expect(report.body).toContain(

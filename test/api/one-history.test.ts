@@ -354,7 +354,13 @@ describe.each(backends)('one history on $name', (backend) => {
 
     const empty = await backend.empty(files, 'empty');
     const seeded = await backend.empty(files, 'seeded');
-    const seed = await ledgerBinary(files.dir)('--store', seeded, 'seed-example');
+    const seed = await ledgerBinary(files.dir)(
+      '--store',
+      seeded,
+      'seed-example',
+      '--key-dir',
+      join(files.dir, 'checkpoint-key'),
+    );
     expect(seed.code, seed.stderr).toBe(0);
     const imported = await backend.empty(files, 'imported');
     await fill(imported, events, []);

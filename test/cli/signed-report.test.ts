@@ -7,6 +7,7 @@ import {
   recordFoundingCase,
   registerSigner,
   sign,
+  signCheckpoint,
   startApi,
   type TestApi,
 } from '../api/support.ts';
@@ -48,6 +49,8 @@ describe('the audit report of the founding case with an approval signature', () 
       'approval',
       'release date checked against the USPS letter',
     );
+    // Reports cite the last kept checkpoint (reading never signs): sign one that holds them.
+    await signCheckpoint(api);
     ids = { notice, tdp, signature: signature.eventId };
   }, 120_000);
   afterAll(() => api?.close());

@@ -165,9 +165,15 @@ describe('every route refuses requests without a valid key of an allowed role', 
   const protectedRoutes = () => routes.filter((r) => r.template.startsWith('/v1/'));
   // A check is a question any reader may ask (its body and `record` in test/api/roles.test.ts).
   const isCheck = (r: Route) => r.template.endsWith('/checks');
-  /** Routes an auditor may not use: the commands, and the admin's alert subscriptions. */
+  /** Signing is open to any role whose key belongs to a registered person (test/api/signatures.test.ts). */
+  const isSigner = (r: Route) =>
+    r.template === '/v1/signatures' || r.template === '/v1/people/me/passphrase';
+  /** Routes an auditor may not use: the commands, and the admin's subscriptions and people. */
   const isCommand = (r: Route) =>
-    (r.method === 'POST' && !isCheck(r)) || r.template.startsWith('/v1/subscriptions');
+    !isSigner(r) &&
+    ((r.method !== 'GET' && !isCheck(r)) ||
+      r.template.startsWith('/v1/subscriptions') ||
+      r.template.startsWith('/v1/people'));
 
   /** Concrete URLs for a route: existing and unknown ids, and a garbage query string. */
   function urls(route: Route): string[] {
@@ -295,7 +301,9 @@ describe('every route refuses requests without a valid key of an allowed role', 
     const commands = protectedRoutes().filter(isCommand);
     expect(commands.length).toBeGreaterThanOrEqual(9);
     expect(await sweep('auditor on commands', commands, () => ({ key: auditor }), 403)).toEqual([]);
-    for (const route of protectedRoutes().filter((r) => !isCommand(r) && !isCheck(r))) {
+    for (const route of protectedRoutes().filter(
+      (r) => !isCommand(r) && !isCheck(r) && !isSigner(r),
+    )) {
       const url =
         route.template.replace('{id}', PROGRAM).replace('{eventId}', existingEventId) +
         (requiredQuery[route.label] ?? '');

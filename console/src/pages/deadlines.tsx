@@ -3,6 +3,7 @@ import { allPages, type PageQuery } from '../all-pages';
 import { answer, api } from '../api';
 import { Answered, TableRegion } from '../components';
 import { lastAuthorizedDay } from '../dates';
+import { KnownAtField } from '../known-at-field';
 import { programHref } from '../route';
 import { useAnswer } from '../use-answer';
 
@@ -11,14 +12,21 @@ const HORIZONS = [30, 60, 90] as const;
 /** What ends in the next 30, 60 or 90 days, soonest first (the API's order), with its letter. */
 export function DeadlinesPage() {
   const [withinDays, setWithin] = useState<number>(90);
+  const [knownAt, setKnownAt] = useState('');
   const found = useAnswer(
     () =>
       allPages(
         (page: PageQuery) =>
-          answer(api.GET('/v1/deadlines', { params: { query: { withinDays, ...page } } })),
+          answer(
+            api.GET('/v1/deadlines', {
+              params: {
+                query: { withinDays, ...(knownAt ? { asKnownAt: knownAt } : {}), ...page },
+              },
+            }),
+          ),
         'deadlines',
       ),
-    [withinDays],
+    [withinDays, knownAt],
   );
   return (
     <section aria-labelledby="deadlines-title">
@@ -38,6 +46,7 @@ export function DeadlinesPage() {
           </label>
         ))}
       </fieldset>
+      <KnownAtField id="deadlines-known-at" value={knownAt} onChange={setKnownAt} />
       <Answered answer={found}>
         {({ today, deadlines }) =>
           deadlines.length === 0 ? (

@@ -3,6 +3,7 @@ import { allPages, type PageQuery } from '../all-pages';
 import { answer, api, type Schemas } from '../api';
 import { Answered, StatusBadge, TableRegion } from '../components';
 import { readableInstant } from '../dates';
+import { KnownAtField } from '../known-at-field';
 import { programHref } from '../route';
 import { useAnswer } from '../use-answer';
 
@@ -20,14 +21,18 @@ function Check({ check }: { check: Schemas['ShipmentViolation']['asKnownNow'] })
 /** Shipments outside an authorization, as known now beside as known when recorded; late facts. */
 export function ViolationsPage() {
   const [thresholdDays, setThreshold] = useState(30);
+  const [knownAt, setKnownAt] = useState('');
+  const asKnownAt = knownAt ? { asKnownAt: knownAt } : {};
   const violations = useAnswer(
     () =>
       allPages(
         (page: PageQuery) =>
-          answer(api.GET('/v1/compliance/violations', { params: { query: page } })),
+          answer(
+            api.GET('/v1/compliance/violations', { params: { query: { ...asKnownAt, ...page } } }),
+          ),
         'violations',
       ),
-    [],
+    [knownAt],
   );
   const backdated = useAnswer(
     () =>
@@ -35,16 +40,17 @@ export function ViolationsPage() {
         (page: PageQuery) =>
           answer(
             api.GET('/v1/compliance/backdating', {
-              params: { query: { thresholdDays, ...page } },
+              params: { query: { thresholdDays, ...asKnownAt, ...page } },
             }),
           ),
         'facts',
       ),
-    [thresholdDays],
+    [thresholdDays, knownAt],
   );
   return (
     <section aria-labelledby="violations-title">
       <h1 id="violations-title">Violations and backdating</h1>
+      <KnownAtField id="violations-known-at" value={knownAt} onChange={setKnownAt} />
       <h2>Shipments outside an authorization</h2>
       <Answered answer={violations}>
         {({ violations: found }) =>
