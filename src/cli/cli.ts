@@ -28,6 +28,8 @@ export function createCli(config: Config): Cli {
     )
     .option('--json', 'machine-readable JSON instead of tables')
     .option('--all', 'every row of a table on a terminal, not only a screenful')
+    // Every subcommand's help lists --store, --json and --all too: they go before or after it.
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError(false)
     .exitOverride()
     .hook('preAction', () => limitTableRows(globals().all === true));

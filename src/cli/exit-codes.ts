@@ -1,4 +1,4 @@
-/** The `ledger` command's exit codes (README "Auditor's CLI"). */
+/** The `compliance-ledger` command's exit codes (README "Auditor's CLI"). */
 export const EXIT = {
   ok: 0,
   /** tampering found: verify, audit, a receipt or a document does not match the ledger. */

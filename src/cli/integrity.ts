@@ -91,7 +91,7 @@ export function keptCheckpointsOf(store: EventStore, publicKey: string): KeptChe
       if (last === undefined)
         throw new CliError(
           EXIT.notFound,
-          'no signed checkpoint is kept with this ledger: the server signs one (GET /v1/ledger/checkpoint), or `ledger checkpoint` with its key',
+          'no signed checkpoint is kept with this ledger: the server signs one (GET /v1/ledger/checkpoint), or `compliance-ledger checkpoint` with its key',
         );
       return last;
     },

@@ -1,6 +1,6 @@
 /** `compliance-ledger`: wires the commands, one per file in ./commands, and maps errors to exit codes. */
 import { CommanderError } from 'commander';
-import { createCli } from './cli.ts';
+import { CLI_NAME, createCli } from './cli.ts';
 import { auditCommand } from './commands/audit.ts';
 import { auditTrailCommand } from './commands/audit-trail.ts';
 import { backdatingCommand } from './commands/backdating.ts';
@@ -11,6 +11,7 @@ import { deadlinesCommand } from './commands/deadlines.ts';
 import { documentsCommand } from './commands/documents.ts';
 import { exportCommand } from './commands/export.ts';
 import { importCommand } from './commands/import.ts';
+import { importCsvCommand } from './commands/import-csv.ts';
 import { keysCommand } from './commands/keys.ts';
 import { peopleCommand } from './commands/people.ts';
 import { proofCommand } from './commands/proof.ts';
@@ -43,6 +44,7 @@ try {
   exportCommand(cli);
   backupCommand(cli);
   importCommand(cli);
+  importCsvCommand(cli);
   deadlinesCommand(cli);
   violationsCommand(cli);
   backdatingCommand(cli);
@@ -56,7 +58,7 @@ try {
     // Help and version are not failures; commander already printed its one-line message.
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else {
-    process.stderr.write(`ledger: ${(error as Error).message}\n`);
+    process.stderr.write(`${CLI_NAME}: ${(error as Error).message}\n`);
     process.exitCode = error instanceof CliError ? error.exitCode : EXIT.failure;
   }
 }

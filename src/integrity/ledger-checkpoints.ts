@@ -63,7 +63,7 @@ export class CheckpointHistoryMissingError extends Error {
   readonly problemTitle = 'The signed-checkpoint history is missing';
   constructor(readonly treeSize: number) {
     super(
-      `no signed checkpoint is kept but the tree has ${treeSize} leaves: the checkpoint history is missing; an admin who knows why starts a new one with \`ledger checkpoint --start-new-history\``,
+      `no signed checkpoint is kept but the tree has ${treeSize} leaves: the checkpoint history is missing; an admin who knows why starts a new one with \`compliance-ledger checkpoint --start-new-history\``,
     );
   }
 }

@@ -124,9 +124,9 @@ export async function buildAuditReport(
     howToCheck: [
       'Keep the checkpoint below outside the system; it is an Ed25519 signed note (C2SP tlog-checkpoint).',
       "Obtain the ledger's public key out of band (the server's checkpoint-key.vkey).",
-      'With a copy of the ledger: `ledger --store sqlite:<copy> audit --trusted <checkpoint file> --public-key <key>` checks the signature, that the ledger extends this checkpoint, every event against the signed root, and every answer against a rebuild.',
-      "Each event's hash below is the SHA-256 of its canonical JSON; `ledger proof inclusion <eventId> --tree-size <size>` proves it is in this checkpoint.",
-      'Documents: `ledger documents check <folder>` compares the cited files with their recorded SHA-256.',
+      'With a copy of the ledger: `compliance-ledger --store sqlite:<copy> audit --trusted <checkpoint file> --public-key <key>` checks the signature, that the ledger extends this checkpoint, every event against the signed root, and every answer against a rebuild.',
+      "Each event's hash below is the SHA-256 of its canonical JSON; `compliance-ledger proof inclusion <eventId> --tree-size <size>` proves it is in this checkpoint.",
+      'Documents: `compliance-ledger documents check <folder>` compares the cited files with their recorded SHA-256.',
     ],
   };
 }

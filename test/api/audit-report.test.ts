@@ -67,7 +67,9 @@ describe('GET /v1/programs/:id/audit-report', () => {
       status: { status: 'authorized', until: '2007-09-08' },
     });
     expect(json.data.entries).toHaveLength(5);
-    expect(json.data.howToCheck.join(' ')).toMatch(/ledger --store sqlite:<copy> audit/);
+    expect(json.data.howToCheck.join(' ')).toMatch(
+      /`compliance-ledger --store sqlite:<copy> audit/,
+    );
   });
 
   it('CSV never starts a cell with a formula; Markdown carries no raw HTML', async () => {

@@ -141,7 +141,7 @@ describe('a receipt signed for a wrong answer', () => {
     );
     expect(recomputed.code).toBe(1);
     expect(recomputed.stderr).toBe(
-      'ledger: receipt failed: the ledger at tree size 5 answers expired until 2007-09-08, the receipt says authorized until 9999-09-08\n',
+      'compliance-ledger: receipt failed: the ledger at tree size 5 answers expired until 2007-09-08, the receipt says authorized until 9999-09-08\n',
     );
   }, 120_000);
 });

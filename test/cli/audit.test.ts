@@ -96,7 +96,7 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
     const refused = await ledger('--store', store, 'checkpoint', '--key-dir', keyDir);
     expect(refused.code).toBe(4);
     expect(refused.stderr).toMatch(
-      /^ledger: no signed checkpoint is kept but the tree has 4 leaves: .*--start-new-history`\n$/,
+      /^compliance-ledger: no signed checkpoint is kept but the tree has 4 leaves: .*--start-new-history`\n$/,
     );
     const started = await ledger(
       '--store',
@@ -212,7 +212,7 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
     expect(failed.stdout).toBe('');
     expect(failed.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
-        /^ledger: audit failed: the event at position 5 \(.+\) is not the one signed as leaf 4: it was changed$/,
+        /^compliance-ledger: audit failed: the event at position 5 \(.+\) is not the one signed as leaf 4: it was changed$/,
       ),
     ]);
     expect(readFileSync(trusted, 'utf8')).toBe(replaced);
@@ -233,7 +233,7 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
     );
     expect(failed.code).toBe(1);
     expect(failed.stderr).toBe(
-      'ledger: audit failed: no event at position 2 (leaf 1 of the signed tree): it was removed\n',
+      'compliance-ledger: audit failed: no event at position 2 (leaf 1 of the signed tree): it was removed\n',
     );
     expect(readFileSync(trusted, 'utf8')).toBe(original);
 
@@ -252,7 +252,7 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
     );
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
-      /^ledger: audit failed: the trusted checkpoint does not verify: /,
+      /^compliance-ledger: audit failed: the trusted checkpoint does not verify: /,
     );
   });
 
@@ -272,7 +272,7 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
     );
     expect(failed.code).toBe(1);
     expect(failed.stderr).toBe(
-      'ledger: audit failed: the consistency proof from tree size 4 to 8 does not verify: the ledger is not the trusted one plus appends\n',
+      'compliance-ledger: audit failed: the consistency proof from tree size 4 to 8 does not verify: the ledger is not the trusted one plus appends\n',
     );
     expect(readFileSync(trusted, 'utf8')).toBe(original);
     // Sizes 0 and 4 (seeding), 8 (the grown tree): the failed audit signed nothing.
@@ -296,7 +296,7 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
       keyDir,
     );
     expect(failed.stderr).toBe(
-      'ledger: audit failed: the stored Merkle tree gives an inclusion proof for leaf 0 that does not verify against the signed root: a stored node was altered\n',
+      'compliance-ledger: audit failed: the stored Merkle tree gives an inclusion proof for leaf 0 that does not verify against the signed root: a stored node was altered\n',
     );
     expect(failed.code).toBe(1);
     expect(readFileSync(trusted, 'utf8')).toBe(original);
@@ -316,7 +316,7 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
       keyDir,
     );
     expect(mistaken.stderr).toMatch(
-      /^ledger: --trusted: .*a\.receipt is a receipt, not a checkpoint/,
+      /^compliance-ledger: --trusted: .*a\.receipt is a receipt, not a checkpoint/,
     );
     expect(mistaken.code).toBe(2);
     const empty = join(folder, 'empty.note');
@@ -330,7 +330,7 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
       '--key-dir',
       keyDir,
     );
-    expect(nothing.stderr).toMatch(/^ledger: --trusted: .*empty\.note is empty/);
+    expect(nothing.stderr).toMatch(/^compliance-ledger: --trusted: .*empty\.note is empty/);
     expect(nothing.code).toBe(7);
   });
 
@@ -389,7 +389,10 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
       '--key-dir',
       keyDir,
     );
-    expect(unknown).toMatchObject({ code: 3, stderr: 'ledger: no event no-such-event\n' });
+    expect(unknown).toMatchObject({
+      code: 3,
+      stderr: 'compliance-ledger: no event no-such-event\n',
+    });
   });
 
   it('refuses bad audit arguments and a missing public key with exit 2, an unreadable trusted file with exit 7', async () => {
@@ -425,11 +428,11 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
       join(folder, 'no-key'),
     );
     expect(keyless.code).toBe(2);
-    expect(keyless.stderr).toMatch(/^ledger: no public key: give --public-key FILE/);
+    expect(keyless.stderr).toMatch(/^compliance-ledger: no public key: give --public-key FILE/);
     // A trusted file that cannot be read is not tampering: exit 7.
     const unreadable = await ledger('audit', '--trusted', join(folder, 'missing.note'));
     expect(unreadable.code).toBe(7);
-    expect(unreadable.stderr).toMatch(/^ledger: --trusted: cannot read .*missing\.note/);
+    expect(unreadable.stderr).toMatch(/^compliance-ledger: --trusted: cannot read .*missing\.note/);
   });
 });
 
@@ -489,7 +492,7 @@ describe('ledger audit --url against a server', () => {
     const failed = await audit();
     expect(failed.code).toBe(1);
     expect(failed.stderr).toBe(
-      'ledger: audit failed: the 5 events read do not hash to the signed root of tree size 5\n',
+      'compliance-ledger: audit failed: the 5 events read do not hash to the signed root of tree size 5\n',
     );
     expect(readFileSync(trusted, 'utf8')).toBe(replaced);
 

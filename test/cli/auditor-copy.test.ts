@@ -162,7 +162,7 @@ describe('an auditor with a copy of the ledger and the public key only', () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(
       new RegExp(
-        `^ledger: audit failed: answers differ: program ${PROGRAM.replace('.', '\\.')}: the read-model checkpoint program-facts answers authorized`,
+        `^compliance-ledger: audit failed: answers differ: program ${PROGRAM.replace('.', '\\.')}: the read-model checkpoint program-facts answers authorized`,
       ),
     );
     writeFileSync(file, genuine);
@@ -187,7 +187,7 @@ describe('an auditor with a copy of the ledger and the public key only', () => {
     );
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(
-      /^ledger: audit failed: the event at position 5 \(.+\) is not the one signed as leaf 4: it was changed\n$/,
+      /^compliance-ledger: audit failed: the event at position 5 \(.+\) is not the one signed as leaf 4: it was changed\n$/,
     );
   });
 
@@ -206,7 +206,9 @@ describe('an auditor with a copy of the ledger and the public key only', () => {
       );
     const wrong = await viaUrl({ LEDGER_API_KEY: 'not-a-key' });
     expect(wrong.code).toBe(6);
-    expect(wrong.stderr).toMatch(/^ledger: the server refused the API key: GET .* answered 401/);
+    expect(wrong.stderr).toMatch(
+      /^compliance-ledger: the server refused the API key: GET .* answered 401/,
+    );
     const none = await viaUrl({});
     expect(none.code).toBe(6);
     expect(none.stderr).toMatch(/no API key: set LEDGER_API_KEY/);

@@ -103,7 +103,7 @@ describe('compliance-ledger check', () => {
       '0',
     );
     expect(zero.code).toBe(2);
-    expect(zero.stderr).toMatch(/^ledger: --units: .*\n$/);
+    expect(zero.stderr).toMatch(/^compliance-ledger: --units: .*\n$/);
     const unknown = await ledger(
       '--store',
       store,
@@ -116,7 +116,7 @@ describe('compliance-ledger check', () => {
     );
     expect(unknown).toMatchObject({
       code: 3,
-      stderr: 'ledger: no program no-such-program in the ledger\n',
+      stderr: 'compliance-ledger: no program no-such-program in the ledger\n',
     });
   });
 });

@@ -76,7 +76,7 @@ describe('the ledger binary', () => {
   it('exits 3 for an unknown program and 2 for bad arguments, with one line on stderr', async () => {
     const unknown = await ledger('--store', main, 'status', 'no-such-program');
     expect(unknown).toMatchObject({ code: 3, stdout: '' });
-    expect(unknown.stderr).toBe('ledger: no program no-such-program in the ledger\n');
+    expect(unknown.stderr).toBe('compliance-ledger: no program no-such-program in the ledger\n');
     for (const bad of [
       ['status', PROGRAM_ID, '--at', '2006-02-30'],
       ['status', PROGRAM_ID, '--as-known-at', 'yesterday'],
@@ -189,7 +189,7 @@ describe('the ledger binary', () => {
     ]);
     const bad = await ledger('--store', main, 'violations', '--as-known-at', 'yesterday');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^ledger: --as-known-at: must be a position/);
+    expect(bad.stderr).toMatch(/^compliance-ledger: --as-known-at: must be a position/);
   });
 
   it('export, then import into an empty store, then verify; import refuses a non-empty store and a broken file', async () => {
@@ -288,6 +288,36 @@ describe('the ledger binary', () => {
     );
     expect(bad.code).toBe(2);
     const unknown = await ledger('keys', '--credentials', credentials, 'revoke', 'no-such-id');
-    expect(unknown).toMatchObject({ code: 3, stderr: 'ledger: no key with id no-such-id\n' });
+    expect(unknown).toMatchObject({
+      code: 3,
+      stderr: 'compliance-ledger: no key with id no-such-id\n',
+    });
+  });
+});
+
+describe('one name in every help text', () => {
+  it('a subcommand help shows the global --store, --json and --all; the root help names each store scheme', async () => {
+    for (const args of [
+      ['status', '--help'],
+      ['keys', 'add', '--help'],
+      ['import-csv', '--help'],
+    ]) {
+      const help = await ledger(...args);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: compliance-ledger /);
+      expect(help.stdout).toContain('Global Options:');
+      for (const option of ['--store <url>', '--json', '--all'])
+        expect(help.stdout).toContain(option);
+    }
+    const root = await ledger('--help');
+    for (const scheme of ['sqlite:', 'postgres://', 'esdb://', 'memory:'])
+      expect(root.stdout).toContain(scheme);
+  });
+
+  it('help and messages name the command compliance-ledger, never a bare `ledger …`', async () => {
+    const bare =
+      /(?<![\w-])ledger (status|check|audit|verify|checkpoint|proof|documents|people|keys|receipt|import|export)\b/;
+    for (const args of [['--help'], ['checkpoint', '--help'], ['people', 'add', '--help']])
+      expect((await ledger(...args)).stdout).not.toMatch(bare);
   });
 });

@@ -287,7 +287,7 @@ describe('ledger people', () => {
     );
     expect(short).toMatchObject({
       code: 4,
-      stderr: 'ledger: a signing passphrase has at least 12 characters\n',
+      stderr: 'compliance-ledger: a signing passphrase has at least 12 characters\n',
     });
     const twice = await ledger(
       'people',
@@ -303,7 +303,7 @@ describe('ledger people', () => {
     );
     expect(twice).toMatchObject({
       code: 4,
-      stderr: `ledger: key ${key.id} belongs to Jane Doe already\n`,
+      stderr: `compliance-ledger: key ${key.id} belongs to Jane Doe already\n`,
     });
     const unknown = withInput(
       'a long signing passphrase\n',
@@ -313,6 +313,9 @@ describe('ledger people', () => {
       'passphrase',
       'nobody',
     );
-    expect(unknown).toMatchObject({ code: 3, stderr: 'ledger: no person with id nobody\n' });
+    expect(unknown).toMatchObject({
+      code: 3,
+      stderr: 'compliance-ledger: no person with id nobody\n',
+    });
   }, 60_000);
 });

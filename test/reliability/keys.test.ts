@@ -68,7 +68,7 @@ describe('ledger keys on one credentials file', () => {
     const run = await ledger('keys', 'add', '--name', 'clerk', '--role', 'admin');
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(
-      /^ledger: a key named clerk exists already \(id [0-9a-f]{8}\); key names are unique\n$/,
+      /^compliance-ledger: a key named clerk exists already \(id [0-9a-f]{8}\); key names are unique\n$/,
     );
     expect(readCredentials(files.credentialsPath)).toHaveLength(1);
   }, 60_000);

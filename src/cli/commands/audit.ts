@@ -137,7 +137,7 @@ function trustedCheckpointNote(path: string): string {
   if (note.startsWith(`${RECEIPT_HEADER}\n`))
     throw new CliError(
       EXIT.usage,
-      `--trusted: ${path} is a receipt, not a checkpoint: give the checkpoint note you kept (a receipt is checked with \`ledger receipt verify\`)`,
+      `--trusted: ${path} is a receipt, not a checkpoint: give the checkpoint note you kept (a receipt is checked with \`compliance-ledger receipt verify\`)`,
     );
   return note;
 }

@@ -21,7 +21,7 @@ export function checkpointCommand(cli: Cli): void {
     )
     .option(
       '--start-new-history',
-      'sign although no checkpoint is kept and the ledger has events (after `ledger import`, or a lost history): only when you know why',
+      'sign although no checkpoint is kept and the ledger has events (after `compliance-ledger import`, or a lost history): only when you know why',
     )
     .addOption(keyDirOption(cli.config))
     .action(async (o: { out?: string; keyDir: string; startNewHistory?: boolean }) => {

@@ -21,7 +21,10 @@ export function peopleCommand(cli: Cli): void {
     .description('register a person: the printed name a signature shows, an email, their key ids')
     .requiredOption('--name <name>', 'the printed name, e.g. "Jane Doe"')
     .requiredOption('--email <email>', 'their email, unique in the file')
-    .requiredOption('--key-id <id...>', 'the id(s) of the API keys they use (ledger keys list)')
+    .requiredOption(
+      '--key-id <id...>',
+      'the id(s) of the API keys they use (compliance-ledger keys list)',
+    )
     .action((o: { name: string; email: string; keyId: string[] }) => {
       const person = refusing(() =>
         addPerson(credentials(), { name: o.name, email: o.email, keyIds: o.keyId }),
@@ -29,7 +32,7 @@ export function peopleCommand(cli: Cli): void {
       out(
         person,
         () =>
-          `registered ${person.name} <${person.email}> (id ${person.id}) for keys ${person.keyIds.join(', ')}; set a passphrase: ledger people passphrase ${person.id}`,
+          `registered ${person.name} <${person.email}> (id ${person.id}) for keys ${person.keyIds.join(', ')}; set a passphrase: compliance-ledger people passphrase ${person.id}`,
       );
     });
 
