@@ -1,9 +1,12 @@
 /**
  * `npm run bench:heavy`: /healthz latency (p50, p99) while five auditors each run
- * GET /v1/ledger/verify on a 100,000-event SQLite ledger (issue 14, item 1). Ours verifies in a
- * worker thread; the baseline is the same server at LEDGER_BENCH_BEFORE (default 09207af, the
- * last commit that verified on the event loop), its src/ and projections/ checked out into a temp folder. Idle
- * /healthz latency is in the details. The server and this load generator are separate processes.
+ * GET /v1/ledger/verify on a 100,000-event SQLite ledger (issue 14, item 1), and while six
+ * auditors each ask a whole-ledger list, three violations and three backdating (issue 28, item 2).
+ * Ours verifies and lists in worker threads; the baseline is the same server at
+ * LEDGER_BENCH_BEFORE (default a8d8221, the last commit that computed the lists on the event
+ * loop; 09207af, the last that verified there, no longer opens a ledger of today's format), its
+ * src/ and projections/ checked out into a temp folder. Idle /healthz latency is in the details.
+ * The server and this load generator are separate processes.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -18,8 +21,9 @@ import { generateLedger } from './generated-ledger.ts';
 import { type BenchRow, benchRow, median, report } from './support.ts';
 
 const EVENTS = Number(process.env.LEDGER_BENCH_EVENTS ?? 100_000);
-const BEFORE = process.env.LEDGER_BENCH_BEFORE ?? '09207af';
-const AUDITORS = 5;
+const BEFORE = process.env.LEDGER_BENCH_BEFORE ?? 'a8d8221';
+const AUDITORS = 6;
+const VERIFIERS = 5;
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 interface Run {
@@ -27,6 +31,16 @@ interface Run {
   verifyMs: number[];
   verifyStatuses: number[];
 }
+
+/** The six whole-ledger lists, one per auditor; each backdating threshold is its own computation. */
+const LISTS = [
+  '/v1/compliance/violations',
+  '/v1/compliance/backdating?thresholdDays=30',
+  '/v1/compliance/violations?limit=10',
+  '/v1/compliance/backdating?thresholdDays=60',
+  '/v1/compliance/violations?limit=1000',
+  '/v1/compliance/backdating?thresholdDays=90',
+];
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -75,14 +89,15 @@ async function pingHealthz(base: string, until: Promise<unknown>): Promise<numbe
   return times;
 }
 
-/** Five verifies at once, one per auditor key, with /healthz timed throughout. */
-async function measure(base: string, keys: string[]): Promise<Run> {
+/** One heavy request per auditor key at once (`paths[i]` for key i), with /healthz timed throughout. */
+async function measure(base: string, keys: string[], paths: readonly string[]): Promise<Run> {
   const verifyMs: number[] = [];
   const verifyStatuses: number[] = [];
   const verifies = Promise.all(
-    keys.map(async (key) => {
+    paths.map(async (path, i) => {
+      const key = keys[i] as string;
       const started = performance.now();
-      const response = await fetch(`${base}/v1/ledger/verify`, {
+      const response = await fetch(`${base}${path}`, {
         headers: { authorization: `Bearer ${key}` },
       });
       await response.arrayBuffer();
@@ -133,7 +148,11 @@ async function run(main: string, env: NodeJS.ProcessEnv, keys: string[]) {
   const child = await start(main, port, env);
   try {
     const base = `http://127.0.0.1:${port}`;
-    return { idle: await idle(base), loaded: await measure(base, keys) };
+    return {
+      idle: await idle(base),
+      loaded: await measure(base, keys, Array(VERIFIERS).fill('/v1/ledger/verify')),
+      lists: await measure(base, keys, LISTS),
+    };
   } finally {
     await stop(child);
   }
@@ -172,19 +191,39 @@ try {
     healthzMax: Math.max(...r.loaded.healthzMs),
     verifyMedianMs: median(r.loaded.verifyMs),
     verifyStatuses: r.loaded.verifyStatuses,
+    listsHealthzSamples: r.lists.healthzMs.length,
+    listsHealthzP50: percentile(r.lists.healthzMs, 50),
+    listsHealthzP99: percentile(r.lists.healthzMs, 99),
+    listsHealthzMax: Math.max(...r.lists.healthzMs),
+    listsMedianMs: median(r.lists.verifyMs),
+    listsStatuses: r.lists.verifyStatuses,
   });
   const o = summary(ours);
   const b = before && summary(before);
-  const baseline = `verify on the event loop (${BEFORE})`;
+  const baseline = `the server at ${BEFORE}`;
   const rows: BenchRow[] = b
     ? [
         benchRow('/healthz p50 during 5 verifies', 'ms', o.healthzP50, baseline, b.healthzP50),
         benchRow('/healthz p99 during 5 verifies', 'ms', o.healthzP99, baseline, b.healthzP99),
         benchRow('verify, median of 5 at once', 'ms', o.verifyMedianMs, baseline, b.verifyMedianMs),
+        benchRow(
+          '/healthz p99 during 6 lists',
+          'ms',
+          o.listsHealthzP99,
+          baseline,
+          b.listsHealthzP99,
+          {
+            aim: '< 100 ms',
+          },
+        ),
+        benchRow('list, median of 6 at once', 'ms', o.listsMedianMs, baseline, b.listsMedianMs),
       ]
     : [
         benchRow('/healthz p50 during 5 verifies', 'ms', o.healthzP50, 'idle', o.idleP50),
         benchRow('/healthz p99 during 5 verifies', 'ms', o.healthzP99, 'idle', o.idleP99),
+        benchRow('/healthz p99 during 6 lists', 'ms', o.listsHealthzP99, 'idle', o.idleP99, {
+          aim: '< 100 ms',
+        }),
       ];
   report('heavy-requests', rows, { events: generated.events, ours: o, before: b });
 } finally {

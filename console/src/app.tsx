@@ -34,7 +34,7 @@ function Page({ route, principal }: { route: Route; principal: Principal }) {
     case 'subscriptions':
       return <SubscriptionsPage />;
     case 'program':
-      return <ProgramPage key={route.arg} route={route} />;
+      return <ProgramPage key={route.arg} route={route} role={principal.role} />;
     default:
       return <ProgramsPage />;
   }

@@ -158,6 +158,7 @@ export const ProgramSummary = z
     programId: Slug,
     supplierId: Slug,
     specificationId: Slug,
+    specificationTitle: z.string().optional().describe("The specification's registered title"),
     channel: Channel,
     regulator: z.string(),
     description: z.string().optional(),

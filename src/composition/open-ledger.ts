@@ -3,8 +3,12 @@
  * projections, queries, signed checkpoints), for the API and the CLI alike. It alone reads the
  * store URL for where side files go; everything below gets paths and keys handed in.
  */
+
+import type { BackdatedFact } from '../../projections/backdating.ts';
+import type { ShipmentViolation } from '../../projections/violations.ts';
 import type { Config } from '../config.ts';
 import type { RecordedEvent } from '../core/envelope.ts';
+import type { AsKnownAt } from '../domain/windows.ts';
 import { MEMORY_STORE_URL, openEventStore, sqlitePath } from '../eventstore/open.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import { watchingWrites } from '../eventstore/write-health.ts';
@@ -29,6 +33,7 @@ import {
   ledgerProjections,
   ledgerQueries,
 } from '../projections/ledger-queries.ts';
+import { offLoopLists } from '../projections/lists-off-loop.ts';
 import { existingReadModelKey, loadOrCreateReadModelKey } from '../projections/read-model-key.ts';
 import { type ProjectionRuntime, startProjections } from '../projections/runtime.ts';
 import { START_EXIT, StartupError } from '../startup.ts';
@@ -54,6 +59,11 @@ export interface Ledger {
    * other stores read asynchronously; a read-only ledger is the CLI's, which may block).
    */
   verify(): Promise<LedgerReport>;
+  /** The whole-ledger lists as of the projections' position; off the event loop as verify is. */
+  lists: {
+    violations(asKnownAt?: AsKnownAt): Promise<ShipmentViolation[]>;
+    backdating(thresholdDays: number, asKnownAt?: AsKnownAt): Promise<BackdatedFact[]>;
+  };
   /** Stops the projections, then closes the store. */
   close(): Promise<void>;
 }
@@ -117,15 +127,26 @@ export async function openLedger(config: LedgerConfig, options: OpenOptions = {}
       readOnly || sqlitePath(config.LEDGER_STORE) === null
         ? null
         : offLoopVerifier(config.LEDGER_STORE);
+    const lists = verifier === null ? null : offLoopLists(config.LEDGER_STORE);
+    const queries = ledgerQueries(store, projections);
     return {
       store,
       projections,
-      queries: ledgerQueries(store, projections),
+      queries,
       checkpoints,
       alarm,
       verify: () => (verifier ? verifier.verify() : verifyStore(store)),
+      lists: {
+        violations: async (asKnownAt) =>
+          lists ? lists.violations(projections.position, asKnownAt) : queries.violations(asKnownAt),
+        backdating: async (thresholdDays, asKnownAt) =>
+          lists
+            ? lists.backdating(thresholdDays, projections.position, asKnownAt)
+            : queries.backdating(thresholdDays, asKnownAt),
+      },
       close: async () => {
         try {
+          await lists?.close();
           await verifier?.close();
           await projections.close();
         } finally {

@@ -4,7 +4,8 @@
  * ledger, started on the first verify and kept: starting a thread (and, under tsx, compiling its
  * modules) costs more than a verify of a small ledger.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../core/worker-thread.ts';
 import type { LedgerReport } from './verify-ledger.ts';
 import type { VerifyAnswer } from './verify-worker.ts';
 
@@ -12,21 +13,6 @@ export interface OffLoopVerifier {
   verify(): Promise<LedgerReport>;
   /** Stops the worker; a verify still running is refused. */
   close(): Promise<void>;
-}
-
-/**
- * The worker file sits next to this module with its extension: .js when running from dist/,
- * .ts under tsx or vitest, where the worker first registers tsx (the `tsx` dev dependency) to
- * load TypeScript, because a worker thread does not inherit the parent's loader.
- */
-function startWorker(storeUrl: string): Worker {
-  const here = import.meta.url;
-  const extension = here.endsWith('.ts') ? '.ts' : '.js';
-  const file = new URL(`./verify-worker${extension}`, here);
-  if (extension === '.js') return new Worker(file, { workerData: { storeUrl } });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(file.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: { storeUrl } });
 }
 
 /** verifyLedger over the store `storeUrl` names, opened read-only in a worker thread per job. */
@@ -43,7 +29,7 @@ export function offLoopVerifier(storeUrl: string): OffLoopVerifier {
 
   const running = (): Worker => {
     if (worker) return worker;
-    const started = startWorker(storeUrl);
+    const started = startWorker(import.meta.url, 'verify-worker', { storeUrl });
     started.on('message', (answer: VerifyAnswer) => {
       const job = pending.get(answer.job);
       pending.delete(answer.job);

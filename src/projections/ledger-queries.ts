@@ -54,6 +54,8 @@ export interface ProgramFilter {
 }
 
 export interface ProgramSummary extends EventData<'ProgramRegistered'> {
+  /** The title its specification was registered with, so lists show it beside the id. */
+  specificationTitle?: string;
   status: ProgramStatus;
 }
 
@@ -121,8 +123,17 @@ export function ledgerQueries(
       matching.push({ programId, registered: registered.data });
     }
     matching.sort((a, b) => a.programId.localeCompare(b.programId));
+    const titleOf = (specificationId: string) => {
+      const spec = index.specifications
+        .get(specificationId)
+        ?.find((f) => f.type === 'SpecificationRegistered');
+      return spec?.type === 'SpecificationRegistered'
+        ? { specificationTitle: spec.data.title }
+        : {};
+    };
     const withStatus = ({ programId, registered }: (typeof matching)[number]) => ({
       ...registered,
+      ...titleOf(registered.specificationId),
       status: statusOf(index, programId, { at: filter.at }) as ProgramStatus,
     });
     const page = <T>(all: T[]) =>

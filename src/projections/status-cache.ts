@@ -35,6 +35,24 @@ export function statusCache() {
   const keyOf = (q: StatusQuestion) =>
     `${q.programId}\u0000${q.at}\u0000${q.knownAtPosition ?? ''}\u0000${q.ledgerSize ?? ''}`;
 
+  /**
+   * A ledger size at or past every fact the answer reads cuts nothing: the question is the one
+   * without it. (The alert engine asks at its position, a new size on every event: each answer
+   * kept under its own size was never asked again, and 10,000 of them stayed in memory.)
+   */
+  function cutsNothing(
+    q: StatusQuestion,
+    index: ProgramFactsIndex,
+    own: readonly Fact[] | undefined,
+  ) {
+    if (q.ledgerSize === undefined || own === undefined) return false;
+    const size = q.ledgerSize;
+    return (
+      lastPosition(own) <= size &&
+      specificationsNamed(own).every((s) => lastPosition(index.specifications.get(s)) <= size)
+    );
+  }
+
   function fresh(entry: Kept, index: ProgramFactsIndex, programId: string): boolean {
     if (lastPosition(index.programs.get(programId)) !== entry.ownLast) return false;
     return entry.related.every(
@@ -49,10 +67,12 @@ export function statusCache() {
       question: StatusQuestion,
       compute: () => ProgramStatus | null,
     ): ProgramStatus | null {
-      const key = keyOf(question);
+      const own = index.programs.get(question.programId);
+      const key = keyOf(
+        cutsNothing(question, index, own) ? { ...question, ledgerSize: undefined } : question,
+      );
       const entry = kept.get(key);
       if (entry && fresh(entry, index, question.programId)) return entry.answer;
-      const own = index.programs.get(question.programId);
       const answer = compute();
       if (answer === null || own === undefined) return answer;
       kept.delete(key);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 /**
  * `compliance-ledger subscriptions …` on the store file a server uses: a subscription added by the
  * CLI receives the server's deliveries, verified with the secret the CLI printed once.
@@ -28,7 +29,9 @@ describe('compliance-ledger subscriptions', () => {
     const missing = await ledger(...store, 'subscriptions', 'list');
     expect(missing.code).toBe(5);
     expect(missing.stderr).toMatch(/no ledger file at/);
-    expect((await ledger(...store, 'seed-example')).code).toBe(0);
+    expect(
+      (await ledger(...store, 'seed-example', '--key-dir', join(files.dir, 'checkpoint-key'))).code,
+    ).toBe(0);
     const receiver = await startReceiver();
 
     const refused = await ledger(

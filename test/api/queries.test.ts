@@ -87,11 +87,14 @@ describe('GET /v1/programs', () => {
     expect(programs[0]).toMatchObject({
       supplierId: 'acme',
       channel: 'regulator-purchased',
+      // Its specification's title, for lists to show beside the id.
+      specificationTitle: 'USPS-B-1118F Cluster Box Unit',
       status: { at: '2007-07-01', status: 'application-pending' },
     });
     expect(programs[1]).toMatchObject({
       supplierId: 'american-locker',
       specificationId: 'usps-b-1118e',
+      specificationTitle: 'USPS-B-1118E Cluster Box Unit',
       status: { at: '2007-07-01', status: 'authorized', until: '2007-09-08' },
     });
     // Valid time: the application was submitted on 2007-06-15.

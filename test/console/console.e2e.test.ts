@@ -210,6 +210,9 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
       'ends 4 months after the usps-b-1118f TDP public release, not yet released',
     );
     expect(text).toContain('usps-b-1118e');
+    // Titles beside ids: the specification's registered title, the program's description.
+    expect(text).toContain('USPS-B-1118E Cluster Box Unit');
+    expect(text).toContain('1118E aluminum Cluster Box Units supplied to the private market');
     expect(text).toContain('private-market');
     await expect.poll(() => page.getByText(/Programs 1–1 of 1/).isVisible()).toBe(true);
     await page.getByLabel('Status', { exact: true }).selectOption('expired');
@@ -245,17 +248,26 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     expect(intervals).toContain('expired from 2007-09-08 on, with no end');
     expect(await page.locator('.mark-tdp').count()).toBe(1);
     expect(await page.locator('.mark-letter').count()).toBe(1);
+    // A date axis under the bands: about six first-of-month ticks across the program's life.
+    expect(await page.locator('.axis li').allTextContents()).toEqual([
+      '2006-01',
+      '2006-07',
+      '2007-01',
+      '2007-07',
+    ]);
     await shoot('program-laptop');
     await expectAccessible('the program page');
   });
 
   it('time-travels with the slider to before the TDP was recorded: the sunset is pending', async () => {
     await openProgram('at=2007-06-01');
+    const { headPosition } = await api<{ headPosition: number }>('/readyz');
     await page.getByLabel('ledger position').check();
     const slider = page.getByLabel(/^Ledger position/);
-    // The slider spans the ledger once the page knows its head: keys pressed before would be lost.
-    const { headPosition } = await api<{ headPosition: number }>('/readyz');
+    // Travel starts at the latest position (what is known now) and goes back from there.
+    await expect.poll(() => new URL(page.url()).hash).toMatch(new RegExp(`known=${headPosition}$`));
     await expect.poll(() => slider.getAttribute('max')).toBe(String(headPosition));
+    expect(await slider.inputValue()).toBe(String(headPosition));
     // One key at a time, each step shown in the address before the next, as a person moves it.
     await slider.focus();
     await page.keyboard.press('Home');
@@ -283,10 +295,14 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
   it('opens the letter behind the status from its basis entry', async () => {
     await openProgram('at=2007-06-01');
     await page.getByRole('button', { name: '#4 NoticeReceived' }).click();
-    const content = page.locator('.event-content pre');
+    // In a sentence, as the audit report says it; the recorded JSON only on demand.
+    const content = page.locator('.event-content').first();
     await expect
-      .poll(() => content.first().textContent())
-      .toContain('"noticeId": "usps-2005-12-08"');
+      .poll(() => content.locator('.event-words').textContent())
+      .toMatch(/^Notice usps-2005-12-08 from .+ received on 2005-12-08, document /);
+    expect(await content.locator('pre').isVisible()).toBe(false);
+    await content.getByText('As recorded (JSON)').click();
+    expect(await content.locator('pre').textContent()).toContain('"noticeId": "usps-2005-12-08"');
   });
 
   it('refuses a bad notice next to its field, then records a revocation once on a double click', async () => {
@@ -450,7 +466,24 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
       );
       await shoot(`${path.split(/[/?]/)[0]}-phone`);
     }
-    expect(overflows).toEqual(Object.fromEntries(pages.map(([path]) => [path, 0])));
+    // The program page with its end and retraction forms open.
+    await openProgram('at=2007-06-01');
+    await page.getByText('End this program…').click();
+    await page
+      .getByRole('button', { name: /^Retract event \d+…$/ })
+      .first()
+      .click();
+    await page.getByLabel('Reason for the retraction').waitFor();
+    overflows['program forms'] = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    await shoot('program-forms-phone');
+    expect(overflows).toEqual({
+      ...Object.fromEntries(pages.map(([path]) => [path, 0])),
+      'program forms': 0,
+    });
+    await page.goto(`${base}/console/#/record`);
+    await page.getByRole('button', { name: 'Record the notice' }).waitFor();
     await expectAccessible('the record page on a phone');
     await page.setViewportSize(LAPTOP);
   });
@@ -472,6 +505,158 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     const commands = (await page.locator('pre.commands').allTextContents()).join('\n');
     expect(commands).toContain('--api-key-file reader.key');
     expect(commands).not.toMatch(/--key[\s=]|\$LEDGER_API_KEY/);
+  });
+
+  const head = async () => (await api<{ headPosition: number }>('/readyz')).headPosition;
+  const recordForm = (title: string) =>
+    page.locator('form', { has: page.getByRole('heading', { name: title, exact: true }) });
+  const NEW_PROGRAM = 'acme-usps-b-1118g';
+
+  it('registers a specification and a program; a bad id is refused beside its field and records nothing', async () => {
+    await page.goto(`${base}/console/#/record`);
+    const before = await head();
+    const spec = recordForm('Register a specification');
+    await spec.getByLabel('Specification id', { exact: true }).fill('USPS B 1118G!');
+    await spec.getByRole('button', { name: 'Register the specification' }).click();
+    await expect
+      .poll(() => spec.locator('#specification-specificationId-error').textContent())
+      .toMatch(/^must be a slug/);
+    expect(await spec.locator('#specification-title-error').isVisible()).toBe(true);
+    expect(await spec.getByLabel('Title').getAttribute('aria-invalid')).toBe('true');
+    expect(await head()).toBe(before);
+
+    await spec.getByLabel('Specification id', { exact: true }).fill('usps-b-1118g');
+    await spec.getByLabel('Title').fill('Mailing equipment, revision G');
+    await spec.getByLabel('Regulator', { exact: true }).fill('United States Postal Service');
+    await spec.getByLabel(/^Supersedes/).fill('usps-b-1118f');
+    await spec.getByRole('button', { name: 'Register the specification' }).click();
+    await expect
+      .poll(() => spec.locator('[role=status], [role=alert]').last().textContent())
+      .toContain(`Recorded at position ${before + 1}`);
+
+    const program = recordForm('Register a program');
+    await program.getByLabel('Program id').fill(NEW_PROGRAM);
+    await program.getByLabel('Supplier id').fill('acme');
+    await program.getByLabel('Specification').fill('usps-b-1118g');
+    await program.getByLabel('Channel').selectOption('regulator-purchased');
+    await program.getByLabel('Regulator', { exact: true }).fill('United States Postal Service');
+    await program.getByRole('button', { name: 'Register the program' }).click();
+    await expect
+      .poll(() => program.locator('[role=status], [role=alert]').last().textContent())
+      .toContain(`Recorded at position ${before + 2}`);
+    const { programs } = await api<{ programs: { programId: string; channel: string }[] }>(
+      `/v1/programs?idContains=1118g`,
+    );
+    expect(programs).toEqual([
+      expect.objectContaining({
+        programId: NEW_PROGRAM,
+        channel: 'regulator-purchased',
+        specificationTitle: 'Mailing equipment, revision G',
+      }),
+    ]);
+    await page.goto(`${base}/console/#/programs`);
+    await page.getByLabel('Search by id').fill('1118g');
+    await expect
+      .poll(() => page.locator('tr', { hasText: NEW_PROGRAM }).textContent())
+      .toContain('usps-b-1118gMailing equipment, revision G');
+    await expectAccessible('the registration forms');
+  });
+
+  it('records a license application and a rejection with its reason; a bad date records nothing', async () => {
+    await page.goto(`${base}/console/#/record`);
+    const before = await head();
+    const application = recordForm('Record a license application');
+    await application.getByLabel('Program').fill(NEW_PROGRAM);
+    await application.getByLabel('Application id').fill('app-2008-01-10');
+    await application.getByLabel('Submitted on').fill('10/01/2008');
+    await application.getByLabel('Document reference').fill('Application letter 2008-01-10');
+    await application.getByRole('button', { name: 'Record the application' }).click();
+    await expect
+      .poll(() => application.locator('#application-submittedOn-error').textContent())
+      .toBe('must be a date as YYYY-MM-DD, e.g. 2006-04-08');
+    expect(await head()).toBe(before);
+    await application.getByLabel('Submitted on').fill('2008-01-10');
+    await application.getByRole('button', { name: 'Record the application' }).click();
+    await expect
+      .poll(() => application.locator('[role=status], [role=alert]').last().textContent())
+      .toContain(`Recorded at position ${before + 1}`);
+
+    const decision = recordForm('Record a license decision');
+    await decision.getByLabel('Program').fill(NEW_PROGRAM);
+    await decision.getByLabel('Application id').fill('app-2008-01-10');
+    await decision.getByLabel('Decided on').fill('2008-02-30');
+    await decision.getByLabel('Decision').selectOption('rejected');
+    await decision.getByRole('button', { name: 'Record the decision' }).click();
+    await expect
+      .poll(() => decision.locator('#decision-decidedOn-error').textContent())
+      .toBe('must be a date as YYYY-MM-DD, e.g. 2006-04-08');
+    expect(await head()).toBe(before + 1);
+    await decision.getByLabel('Decided on').fill('2008-02-01');
+    await decision.getByLabel(/^Reasons/).fill('The drawings are incomplete.\nNo test report.');
+    await decision.getByLabel('Resubmission allowed').check();
+    await decision.getByRole('button', { name: 'Record the decision' }).click();
+    await expect
+      .poll(() => decision.locator('[role=status], [role=alert]').last().textContent())
+      .toContain(`Recorded at position ${before + 2}`);
+    const trail = await api<{ entries: { type: string; content: string }[] }>(
+      `/v1/programs/${NEW_PROGRAM}/audit-trail`,
+    );
+    expect(trail.entries.at(-1)?.content).toBe(
+      'License application app-2008-01-10 rejected on 2008-02-01: The drawings are incomplete.; No test report.; resubmission allowed.',
+    );
+  });
+
+  it('retracts an event from the audit trail with its reason, and shows both in words', async () => {
+    await page.goto(`${base}/console/#/program/${NEW_PROGRAM}?at=2008-03-01`);
+    await page.getByRole('heading', { name: /^Status on/ }).waitFor();
+    const before = await head();
+    const decided = page.locator('tr', { hasText: 'LicenseApplicationDecided' });
+    await decided.getByRole('button', { name: /^Retract event \d+…$/ }).click();
+    const form = page.locator('form', {
+      has: page.getByRole('heading', { name: /^Retract event/ }),
+    });
+    await form.getByRole('button', { name: 'Record the retraction' }).click();
+    const error = form.locator('[id$="-reason-error"]');
+    await expect.poll(() => error.isVisible()).toBe(true);
+    expect(await error.textContent()).toBe('required');
+    expect(await head()).toBe(before);
+    await form
+      .getByLabel('Reason for the retraction')
+      .fill('Recorded against the wrong application.');
+    await form.getByRole('button', { name: 'Record the retraction' }).click();
+    // The trail is read again: the decision is marked retracted and the retraction is listed.
+    await page.locator('tr', { hasText: 'EventRetracted' }).waitFor();
+    const retraction = page.locator('tr', { hasText: 'EventRetracted' });
+    expect(await head()).toBe(before + 1);
+    await expect
+      .poll(() => page.locator('tr', { hasText: 'LicenseApplicationDecided' }).textContent())
+      .toContain('retracted later');
+    await retraction.getByText('EventRetracted').click();
+    await expect
+      .poll(() => retraction.locator('.event-words').textContent())
+      .toMatch(/^Retracts event \S+: Recorded against the wrong application\.$/);
+    await shoot('retraction-laptop');
+    await expectAccessible('the program page after a retraction');
+  });
+
+  it('ends a program from its page; an end without a reason records nothing', async () => {
+    await page.goto(`${base}/console/#/program/${NEW_PROGRAM}?at=2008-03-01`);
+    await page.getByRole('heading', { name: /^Status on/ }).waitFor();
+    const before = await head();
+    await page.getByText('End this program…').click();
+    const form = recordForm('End this program');
+    await form.getByLabel(/^Ended on/).fill('2008-03-01');
+    await form.getByRole('button', { name: 'Record the end' }).click();
+    await expect.poll(() => form.locator('#end-reason-error').textContent()).toBe('required');
+    expect(await head()).toBe(before);
+    await form.getByLabel('Reason').fill('The supplier stopped making the 1118G equipment.');
+    await form.getByRole('button', { name: 'Record the end' }).click();
+    await expect
+      .poll(() => form.getByRole('status').textContent())
+      .toContain(`Recorded at position ${before + 1}`);
+    // The page reads its answers again: the end is on the timeline and in the trail.
+    await expect.poll(() => page.locator('.mark-end').count()).toBe(1);
+    await page.locator('tr', { hasText: 'ProgramEnded' }).waitFor();
   });
 
   it('on a new, empty ledger: a guide to the first records, and zod raises no CSP violation under the real policy', async () => {
@@ -561,6 +746,10 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     await page.goto(`${base}/console/#/record`);
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('auditor role');
     expect(await page.getByRole('button', { name: /^Record the/ }).count()).toBe(0);
+    await openProgram('at=2007-06-01');
+    await page.locator('tr', { hasText: 'NoticeReceived' }).first().waitFor();
+    expect(await page.getByRole('button', { name: /^Retract event/ }).count()).toBe(0);
+    expect(await page.getByText('End this program…').count()).toBe(0);
     await page.goto(`${base}/console/#/programs`);
     await page.getByRole('row', { name: new RegExp(EXAMPLE_PROGRAM) }).waitFor();
     await shoot('programs-laptop');

@@ -95,4 +95,27 @@ describe('the status answer cache', () => {
     expect(queries.status(PROGRAM_ID, AT)?.status).toBe('expired');
     expect(queries.status(PROGRAM_ID, before)?.status).toBe('authorized');
   });
+
+  it('keeps one answer for ledger sizes past every fact it reads (the alert engine asks at each position)', async () => {
+    const { store, runtime, queries } = await twoPrograms();
+    const first = queries.status(PROGRAM_ID, { ...AT, ledgerSize: runtime.position });
+    for (let i = 0; i < 3; i++) {
+      const appended = await recordEvent(store, streams.program(OTHER_ID), {
+        type: 'ShipmentRecorded',
+        data: { shipmentId: `other-${i}`, shippedOn: '2006-01-01', units: 1 },
+      });
+      await runtime.waitFor(appended.position);
+      // The same answer object: served from the one kept entry, not kept again per size.
+      expect(queries.status(PROGRAM_ID, { ...AT, ledgerSize: appended.position })).toBe(first);
+    }
+    expect(queries.status(PROGRAM_ID, AT)).toBe(first);
+  });
+
+  it("keeps a cut answer apart: a ledger size before the program's notice", async () => {
+    const { runtime, queries } = await twoPrograms();
+    const now = queries.status(PROGRAM_ID, { ...AT, ledgerSize: runtime.position });
+    const beforeNotice = queries.status(PROGRAM_ID, { ...AT, ledgerSize: 3 });
+    expect(beforeNotice).not.toEqual(now);
+    expect(queries.status(PROGRAM_ID, { ...AT, ledgerSize: runtime.position })).toBe(now);
+  });
 });

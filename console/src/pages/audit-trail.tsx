@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { answer, api, type Schemas } from '../api';
 import { TableRegion } from '../components';
 import { readableInstant } from '../dates';
+import { RetractionForm } from '../forms/retraction-form';
 import { useAnswer } from '../use-answer';
 
 type Entry = Schemas['AuditEntry'];
@@ -19,7 +20,8 @@ export function showEntry(eventId: string): void {
   row.querySelector<HTMLElement>('summary')?.focus();
 }
 
-function EventContent({ eventId }: { eventId: string }) {
+/** The event in words (projections/event-words.ts, as the report says it); JSON on demand. */
+function EventContent({ eventId, words }: { eventId: string; words: string }) {
   const event = useAnswer(
     () => answer(api.GET('/v1/events/{eventId}', { params: { path: { eventId } } })),
     [eventId],
@@ -29,7 +31,11 @@ function EventContent({ eventId }: { eventId: string }) {
   const { data, metadata } = event.data;
   return (
     <div class="event-content">
-      <pre>{JSON.stringify(data, null, 2)}</pre>
+      <p class="event-words">{words}</p>
+      <details>
+        <summary>As recorded (JSON)</summary>
+        <pre>{JSON.stringify(data, null, 2)}</pre>
+      </details>
       <p class="muted">
         correlation {metadata.correlationId}
         {metadata.idempotencyKey ? `, Idempotency-Key ${metadata.idempotencyKey}` : ''}, hash{' '}
@@ -44,68 +50,96 @@ function Row({
   onJump,
   selected,
   onSelect,
+  onRetracted,
 }: {
   entry: Entry;
   onJump: (eventId: string) => void;
   selected: boolean;
   onSelect: (selected: boolean) => void;
+  /** Given to recorders only: who may not record sees no retract button. */
+  onRetracted: (() => void) | null;
 }) {
   const [open, setOpen] = useState(false);
+  const [retracting, setRetracting] = useState(false);
+  const mayRetract = onRetracted !== null && !entry.retractedBy && !entry.retracts;
   return (
-    <tr id={entryAnchor(entry.eventId)} class={entry.retractedBy ? 'retracted' : undefined}>
-      <td>
-        <input
-          type="checkbox"
-          checked={selected}
-          aria-label={`select event ${entry.position} to sign`}
-          onChange={(event) => onSelect((event.currentTarget as HTMLInputElement).checked)}
-        />
-      </td>
-      <td>{entry.position}</td>
-      <td>{readableInstant(entry.recordedAt)}</td>
-      <td>
-        {entry.person ? `${entry.person} (key ${entry.recordedBy})` : `key ${entry.recordedBy}`}
-      </td>
-      <td>
-        <details onToggle={(event) => setOpen((event.currentTarget as HTMLDetailsElement).open)}>
-          <summary>
-            {entry.type}
-            {entry.validDate ? ` (valid ${entry.validDate})` : ''}
-          </summary>
-          {open && <EventContent eventId={entry.eventId} />}
-        </details>
-        {entry.signatures.map((signature) => (
-          <p key={signature.signatureId} class="signature">
-            {signature.statement}
-            {entry.retractedBy ? ' (the event was retracted after it was signed)' : ''}
-          </p>
-        ))}
-        {entry.change && <p class="change">{entry.change}</p>}
-      </td>
-      <td>{entry.documentRef ?? <span class="muted">—</span>}</td>
-      <td>
-        {entry.retracts && (
-          <button type="button" class="link" onClick={() => onJump(entry.retracts as string)}>
-            retracts an event
-          </button>
-        )}
-        {entry.retractedBy && (
-          <button type="button" class="link" onClick={() => onJump(entry.retractedBy as string)}>
-            retracted later
-          </button>
-        )}
-        {entry.correctedBy && (
-          <button type="button" class="link" onClick={() => onJump(entry.correctedBy as string)}>
-            corrected by a later event
-          </button>
-        )}
-        {entry.corrects && (
-          <button type="button" class="link" onClick={() => onJump(entry.corrects as string)}>
-            corrects an event
-          </button>
-        )}
-      </td>
-    </tr>
+    <>
+      <tr id={entryAnchor(entry.eventId)} class={entry.retractedBy ? 'retracted' : undefined}>
+        <td>
+          <input
+            type="checkbox"
+            checked={selected}
+            aria-label={`select event ${entry.position} to sign`}
+            onChange={(event) => onSelect((event.currentTarget as HTMLInputElement).checked)}
+          />
+        </td>
+        <td>{entry.position}</td>
+        <td>{readableInstant(entry.recordedAt)}</td>
+        <td>
+          {entry.person ? `${entry.person} (key ${entry.recordedBy})` : `key ${entry.recordedBy}`}
+        </td>
+        <td>
+          <details onToggle={(event) => setOpen((event.currentTarget as HTMLDetailsElement).open)}>
+            <summary>
+              {entry.type}
+              {entry.validDate ? ` (valid ${entry.validDate})` : ''}
+            </summary>
+            {open && <EventContent eventId={entry.eventId} words={entry.content} />}
+          </details>
+          {entry.signatures.map((signature) => (
+            <p key={signature.signatureId} class="signature">
+              {signature.statement}
+              {entry.retractedBy ? ' (the event was retracted after it was signed)' : ''}
+            </p>
+          ))}
+          {entry.change && <p class="change">{entry.change}</p>}
+        </td>
+        <td>{entry.documentRef ?? <span class="muted">—</span>}</td>
+        <td>
+          {entry.retracts && (
+            <button type="button" class="link" onClick={() => onJump(entry.retracts as string)}>
+              retracts an event
+            </button>
+          )}
+          {entry.retractedBy && (
+            <button type="button" class="link" onClick={() => onJump(entry.retractedBy as string)}>
+              retracted later
+            </button>
+          )}
+          {entry.correctedBy && (
+            <button type="button" class="link" onClick={() => onJump(entry.correctedBy as string)}>
+              corrected by a later event
+            </button>
+          )}
+          {entry.corrects && (
+            <button type="button" class="link" onClick={() => onJump(entry.corrects as string)}>
+              corrects an event
+            </button>
+          )}
+          {mayRetract && (
+            <button
+              type="button"
+              aria-expanded={retracting}
+              onClick={() => setRetracting(!retracting)}
+            >
+              Retract event {entry.position}…
+            </button>
+          )}
+        </td>
+      </tr>
+      {mayRetract && retracting && (
+        // A row of its own: in the narrow last cell the form would be a column of single words.
+        <tr class="retracting">
+          <td colSpan={7}>
+            <RetractionForm
+              eventId={entry.eventId}
+              position={entry.position}
+              onRecorded={onRetracted}
+            />
+          </td>
+        </tr>
+      )}
+    </>
   );
 }
 
@@ -119,12 +153,14 @@ export function AuditTrail({
   onShowMore,
   onJump,
   onSigned,
+  onRetracted,
 }: {
   entries: readonly Entry[];
   shown: number;
   onShowMore: () => void;
   onJump: (eventId: string) => void;
   onSigned: () => void;
+  onRetracted: (() => void) | null;
 }) {
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const select = (eventId: string, on: boolean) => {
@@ -165,6 +201,7 @@ export function AuditTrail({
                 onJump={onJump}
                 selected={selected.has(entry.eventId)}
                 onSelect={(on) => select(entry.eventId, on)}
+                onRetracted={onRetracted}
               />
             ))}
           </tbody>

@@ -1,12 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { allPages, type PageQuery } from '../all-pages';
-import { answer, api, type Schemas } from '../api';
+import { answer, api, type Role, type Schemas } from '../api';
 import { Answered, LastAuthorizedDay, StatusBadge } from '../components';
 import { todayUtc } from '../dates';
 import { download } from '../download';
+import { EndProgramForm } from '../forms/end-program-form';
 import { type Route, replaceParams } from '../route';
 import { useAnswer } from '../use-answer';
 import { AUDIT_PAGE, AuditTrail, showEntry } from './audit-trail';
+import { mayRecord } from './record';
 import { type KnownAt, TimeTravel } from './time-travel';
 import { type Mark, TimelineChart } from './timeline-chart';
 
@@ -94,15 +96,16 @@ async function downloadAuditReport(programId: string, at: string, knownAt: Known
  * One program: its status with explanation and basis, the timeline, the audit trail, and time
  * travel. Every panel asks the API with the same valid date and "as known at".
  */
-export function ProgramPage({ route }: { route: Route }) {
+export function ProgramPage({ route, role }: { route: Route; role: Role }) {
   const programId = route.arg ?? '';
   const at = route.params.get('at') ?? todayUtc();
   const knownAt: KnownAt = route.params.get('known');
   const asKnownAt = knownAt ? { asKnownAt: knownAt } : {};
   const [shown, setShown] = useState(AUDIT_PAGE);
   const [jumpTo, setJumpTo] = useState<string | null>(null);
-  /** Counts signatures made here: each one reads the status and the trail again. */
-  const [signings, setSignings] = useState(0);
+  /** Counts signatures, retractions and ends recorded here: each reads the answers again. */
+  const [changes, setChanges] = useState(0);
+  const changed = () => setChanges((n) => n + 1);
 
   const status = useAnswer(
     () =>
@@ -111,7 +114,7 @@ export function ProgramPage({ route }: { route: Route }) {
           params: { path: { id: programId }, query: { at, ...asKnownAt } },
         }),
       ),
-    [programId, at, knownAt, signings],
+    [programId, at, knownAt, changes],
   );
   const timeline = useAnswer(
     () =>
@@ -120,7 +123,7 @@ export function ProgramPage({ route }: { route: Route }) {
           params: { path: { id: programId }, query: asKnownAt },
         }),
       ),
-    [programId, knownAt],
+    [programId, knownAt, changes],
   );
   const trail = useAnswer(
     () =>
@@ -133,11 +136,11 @@ export function ProgramPage({ route }: { route: Route }) {
           ),
         'entries',
       ),
-    [programId, knownAt, signings],
+    [programId, knownAt, changes],
   );
   const head = useAnswer(
     async () => (await answer(api.GET('/readyz'))).headPosition ?? 1,
-    [programId],
+    [programId, changes],
   );
   const summary = useAnswer(
     async () =>
@@ -165,15 +168,16 @@ export function ProgramPage({ route }: { route: Route }) {
       <h1 id="program-title">{programId}</h1>
       {summary.state === 'ready' && summary.data && (
         <p class="muted">
-          {summary.data.supplierId} · {summary.data.specificationId} · {summary.data.channel} ·{' '}
-          {summary.data.regulator}
+          {summary.data.supplierId} · {summary.data.specificationId}
+          {summary.data.specificationTitle ? ` "${summary.data.specificationTitle}"` : ''} ·{' '}
+          {summary.data.channel} · {summary.data.regulator}
           {summary.data.description ? ` · ${summary.data.description}` : ''}
         </p>
       )}
       <TimeTravel
         at={at}
         knownAt={knownAt}
-        head={head.state === 'ready' ? head.data : 1}
+        head={head.state === 'ready' ? head.data : null}
         marks={entries.map((e) => e.position)}
         onChange={(next) => replaceParams(route, { at: next.at, known: next.knownAt })}
       />
@@ -211,11 +215,18 @@ export function ProgramPage({ route }: { route: Route }) {
               shown={shown}
               onShowMore={() => setShown(shown + AUDIT_PAGE)}
               onJump={jump}
-              onSigned={() => setSignings(signings + 1)}
+              onSigned={changed}
+              onRetracted={mayRecord(role) ? changed : null}
             />
           )}
         </Answered>
       </section>
+      {mayRecord(role) && (
+        <details class="panel end-program">
+          <summary>End this program…</summary>
+          <EndProgramForm programId={programId} onRecorded={changed} />
+        </details>
+      )}
     </section>
   );
 }

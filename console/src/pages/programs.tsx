@@ -136,6 +136,7 @@ export function ProgramsPage() {
                       <tr key={p.programId}>
                         <th scope="row">
                           <a href={programHref(p.programId)}>{p.programId}</a>
+                          {p.description && <small class="title">{p.description}</small>}
                         </th>
                         <td>
                           <StatusBadge status={p.status.status} />
@@ -154,7 +155,12 @@ export function ProgramsPage() {
                             </ul>
                           )}
                         </td>
-                        <td>{p.specificationId}</td>
+                        <td>
+                          {p.specificationId}
+                          {p.specificationTitle && (
+                            <small class="title">{p.specificationTitle}</small>
+                          )}
+                        </td>
                         <td>{p.channel}</td>
                         <td>{p.supplierId}</td>
                       </tr>

@@ -18,12 +18,13 @@ export function TimeTravel({
 }: {
   at: string;
   knownAt: KnownAt;
-  head: number;
+  /** The ledger's latest position, null until the server said it. */
+  head: number | null;
   marks: readonly number[];
   onChange: (next: { at: string; knownAt: KnownAt }) => void;
 }) {
   const mode = knownAt === null ? 'now' : /^\d+$/.test(knownAt) ? 'position' : 'instant';
-  const [position, setPosition] = useState(mode === 'position' ? Number(knownAt) : head);
+  const [position, setPosition] = useState(mode === 'position' ? Number(knownAt) : (head ?? 1));
   useEffect(() => {
     if (mode === 'position') setPosition(Number(knownAt));
   }, [knownAt, mode]);
@@ -34,7 +35,8 @@ export function TimeTravel({
         next === 'now'
           ? null
           : next === 'position'
-            ? String(position)
+            ? // Travel starts from what is known now, the latest position, and goes back.
+              String(head)
             : `${new Date().toISOString().slice(0, 19)}Z`,
     });
   return (
@@ -64,6 +66,7 @@ export function TimeTravel({
               name="known-mode"
               value={value}
               checked={mode === value}
+              disabled={value === 'position' && head === null}
               onChange={() => setMode(value)}
             />
             {label}
@@ -73,11 +76,11 @@ export function TimeTravel({
       {mode === 'position' && (
         <div class="slider">
           <label>
-            Ledger position (1–{head})
+            Ledger position (1–{head ?? position})
             <input
               type="range"
               min={1}
-              max={Math.max(head, 1)}
+              max={Math.max(head ?? position, 1)}
               step={1}
               value={position}
               list="program-positions"
@@ -99,7 +102,7 @@ export function TimeTravel({
             <input
               type="number"
               min={1}
-              max={head}
+              max={head ?? position}
               value={position}
               onChange={(event) => {
                 const value = (event.currentTarget as HTMLInputElement).value;

@@ -12,6 +12,26 @@ const WIDTH = 1000;
 const BAND_Y = 40;
 const BAND_H = 36;
 const dayNumber = (date: string) => Date.parse(`${date}T00:00:00Z`) / 86_400_000;
+const MONTH_STEPS = [1, 2, 3, 6, 12, 24, 60, 120];
+
+/**
+ * The date axis: the first days of months (or 1 January of years) between two day numbers,
+ * spaced so about six fit, each labelled as ISO dates are read here (`2007-01`, or `2007`).
+ */
+export function axisTicks(firstDay: number, lastDay: number): { date: string; label: string }[] {
+  const monthOf = (day: number) => {
+    const d = new Date(day * 86_400_000);
+    return d.getUTCFullYear() * 12 + d.getUTCMonth();
+  };
+  const [from, to] = [monthOf(firstDay) + 1, monthOf(lastDay)];
+  const step = MONTH_STEPS.find((s) => (to - from + 1) / s <= 6) ?? 120;
+  const ticks: { date: string; label: string }[] = [];
+  for (let month = Math.ceil(from / step) * step; month <= to; month += step) {
+    const ym = `${Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`;
+    ticks.push({ date: `${ym}-01`, label: step >= 12 ? ym.slice(0, 4) : ym });
+  }
+  return ticks;
+}
 
 /**
  * Authorization windows, suspensions and ends over valid time as coloured bands, with the
@@ -37,6 +57,10 @@ export function TimelineChart({
   const last = Math.max(...dates) + margin;
   const x = (date: string | null, open: number) =>
     date === null ? open : ((dayNumber(date) - first) / (last - first)) * WIDTH;
+  // A label too near an edge would be cut off on a phone.
+  const ticks = axisTicks(first, last).filter(
+    (t) => x(t.date, 0) > WIDTH * 0.04 && x(t.date, 0) < WIDTH * 0.96,
+  );
   return (
     <figure class="timeline">
       <svg
@@ -68,8 +92,25 @@ export function TimelineChart({
             <title>{`${mark.label} (${mark.date})`}</title>
           </g>
         ))}
+        {ticks.map((t) => (
+          <line
+            key={t.date}
+            class="tick"
+            x1={x(t.date, 0)}
+            x2={x(t.date, 0)}
+            y1={BAND_Y + BAND_H}
+            y2={120}
+          />
+        ))}
         <line class="asked" x1={x(at, 0)} x2={x(at, 0)} y1={8} y2={112} />
       </svg>
+      <ol class="axis" aria-label="Date axis">
+        {ticks.map((t) => (
+          <li key={t.date} style={{ left: `${(x(t.date, 0) / WIDTH) * 100}%` }}>
+            {t.label}
+          </li>
+        ))}
+      </ol>
       <figcaption id="timeline-caption">
         Status over valid time; vertical marks: letters (blue), TDP releases (purple), ends (black);
         the dashed line is the valid date asked about ({at}).

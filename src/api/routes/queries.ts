@@ -34,19 +34,20 @@ async function queries(app: FastifyInstance) {
   const heavy = { ...config, heavy: true };
   const fromStore = { ...config, readsStore: true };
   const { queries, projections } = app.ledger;
-  // Kept per position for the answer as known now; an `asKnownAt` answer is computed each time.
+  // Off the event loop (Ledger.lists). Kept per position for the answer as known now; an
+  // `asKnownAt` answer is computed each time.
   const violationsNow = answerAtPosition(
     () => projections.position,
-    () => queries.violations(),
+    () => app.ledger.lists.violations(),
   );
   const backdatingNow = answerAtPosition(
     () => projections.position,
-    (days: number) => queries.backdating(days),
+    (days: number) => app.ledger.lists.backdating(days),
   );
   const violations = (asKnownAt?: AsKnownAt) =>
-    asKnownAt ? queries.violations(asKnownAt) : violationsNow();
+    asKnownAt ? app.ledger.lists.violations(asKnownAt) : violationsNow();
   const backdating = (days: number, asKnownAt?: AsKnownAt) =>
-    asKnownAt ? queries.backdating(days, asKnownAt) : backdatingNow(days);
+    asKnownAt ? app.ledger.lists.backdating(days, asKnownAt) : backdatingNow(days);
 
   r.get(
     '/programs',
@@ -220,7 +221,7 @@ async function queries(app: FastifyInstance) {
       const { asKnownAt, ...page } = req.query;
       const { items, next } = pageOf(
         'violations',
-        violations(asKnownAt),
+        await violations(asKnownAt),
         (v) => [v.position],
         page,
       );
@@ -253,7 +254,7 @@ async function queries(app: FastifyInstance) {
     },
     async (req) => {
       const { thresholdDays, asKnownAt, ...page } = req.query;
-      const all = backdating(thresholdDays, asKnownAt);
+      const all = await backdating(thresholdDays, asKnownAt);
       const { items, next } = pageOf('backdating', all, (f) => [-f.lagDays, f.position], page);
       return { thresholdDays, facts: items, next };
     },
