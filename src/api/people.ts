@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import {
   readCredentialsFile,
   type StoredPassphrase,
@@ -72,6 +73,17 @@ export function addPerson(
 /** The person an API key belongs to, or null. */
 export function personOfKey(path: string, keyId: string): StoredPerson | null {
   return readCredentialsFile(path).people.find((p) => p.keyIds.includes(keyId)) ?? null;
+}
+
+/**
+ * The printed name of each API key's person, for the audit trail: none when the credentials
+ * file is absent (a ledger read without the server's keys).
+ */
+export function printedNames(path: string): (keyId: string) => string | null {
+  if (!existsSync(path)) return () => null;
+  const names = new Map<string, string>();
+  for (const p of readCredentialsFile(path).people) for (const k of p.keyIds) names.set(k, p.name);
+  return (keyId) => names.get(keyId) ?? null;
 }
 
 /** An admin sets (or resets) a person's passphrase: it unlocks them and clears the count. */

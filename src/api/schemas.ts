@@ -171,7 +171,12 @@ export const AuditEntryResponse = fits<AuditEntry>()(
     .object({
       position: z.int(),
       recordedAt: z.string(),
-      recordedBy: z.string(),
+      recordedBy: z.string().describe('The name of the API key that recorded the event'),
+      keyId: z.string().nullable(),
+      person: z
+        .string()
+        .nullable()
+        .describe("The printed name of the key's registered person, if any"),
       stream: z.string(),
       revision: z.int(),
       eventId: z.string(),
@@ -184,6 +189,12 @@ export const AuditEntryResponse = fits<AuditEntry>()(
       prevHash: z.string(),
       retracts: z.string().nullable(),
       retractedBy: z.string().nullable(),
+      corrects: z.string().nullable().describe('For a correcting fact: the event it corrects'),
+      correctedBy: z.string().nullable().describe('For a corrected event: the fact correcting it'),
+      change: z
+        .string()
+        .nullable()
+        .describe('For a retracted event: when, by whom and why, and its correction'),
       signatures: z.array(SignatureOnEventResponse),
     })
     .meta({ id: 'AuditEntry' }),

@@ -7,6 +7,7 @@ export const AUDIT_COLUMNS = [
   'position',
   'recordedAt',
   'recordedBy',
+  'person',
   'stream',
   'revision',
   'type',
@@ -18,6 +19,9 @@ export const AUDIT_COLUMNS = [
   'hash',
   'retracts',
   'retractedBy',
+  'corrects',
+  'correctedBy',
+  'change',
   'signatures',
 ] as const satisfies readonly (keyof AuditEntry)[];
 
@@ -50,6 +54,6 @@ export function formatAuditTrail(
       return `${lines.join('\n')}\n`;
     }
     case 'table':
-      return `${table(asRows(entries), ['position', 'recordedAt', 'recordedBy', 'type', 'validDate', 'documentRef', 'eventId', 'retractedBy'])}\n`;
+      return `${table(asRows(entries), ['position', 'recordedAt', 'recordedBy', 'person', 'type', 'validDate', 'documentRef', 'eventId', 'retractedBy', 'correctedBy', 'corrects'])}\n`;
   }
 }

@@ -17,7 +17,10 @@ export type DomainErrorCode =
   | 'unknown-event'
   | 'already-retracted'
   | 'not-retractable'
-  | 'not-signable';
+  | 'not-signable'
+  | 'not-a-correction'
+  | 'not-retracted'
+  | 'already-corrected';
 
 const NOT_FOUND_CODES: ReadonlySet<string> = new Set(['not-registered', 'unknown-event']);
 

@@ -14,6 +14,13 @@ export const DocumentSha256 = z
   .regex(/^[0-9a-f]{64}$/, 'is not 64 lower-case hex digits')
   .describe('SHA-256 of the cited document, lower-case hex');
 export const Channel = z.enum(['private-market', 'regulator-purchased']);
+/**
+ * On a fact that corrects another (docs/design.md §10 "Corrections"): the retracted event it
+ * replaces, of the same type and stream. The original stays in the ledger, linked both ways.
+ */
+export const Corrects = EventId.optional().describe(
+  'The id of the retracted event this fact corrects (retract it first, with the reason)',
+);
 
 export const SpecificationRegistered = z
   .object({
@@ -31,6 +38,7 @@ export const TechnicalDataPackageReleased = z
     publicRelease: z.boolean(),
     documentRef: DocumentRef,
     documentSha256: DocumentSha256.optional(),
+    corrects: Corrects,
   })
   .strict();
 
@@ -57,6 +65,7 @@ export const NoticeReceived = z
     summary: Text(4000),
     supersedes: z.array(Slug).max(100).optional(),
     terms: z.array(Term).max(50),
+    corrects: Corrects,
   })
   .strict();
 
@@ -66,6 +75,7 @@ export const LicenseApplicationSubmitted = z
     submittedOn: CalendarDate,
     documentRef: DocumentRef,
     documentSha256: DocumentSha256.optional(),
+    corrects: Corrects,
   })
   .strict();
 
@@ -78,6 +88,7 @@ export const LicenseApplicationDecided = z
     resubmissionAllowed: z.boolean(),
     /** Caps on the units an approval authorizes (docs/design.md "Limits on units shipped"); approvals only. */
     limits: z.array(UnitLimit).max(50).optional(),
+    corrects: Corrects,
   })
   .strict();
 
@@ -89,6 +100,7 @@ export const ShipmentRecorded = z
     customerRef: Text(200).optional(),
     /** Where the units go: a limit naming a destination counts only shipments naming it. */
     destination: Text(200).optional(),
+    corrects: Corrects,
   })
   .strict();
 
@@ -122,7 +134,9 @@ export const ShipmentChecked = z
   })
   .strict();
 
-export const ProgramEnded = z.object({ endedOn: CalendarDate, reason: Text(2000) }).strict();
+export const ProgramEnded = z
+  .object({ endedOn: CalendarDate, reason: Text(2000), corrects: Corrects })
+  .strict();
 
 export const EventRetracted = z.object({ retractedEventId: EventId, reason: Text(2000) }).strict();
 

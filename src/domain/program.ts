@@ -2,7 +2,12 @@ import type { ProgramCommand } from './commands.ts';
 import type { Decider } from './decider.ts';
 import { type DomainError, refuse } from './errors.ts';
 import type { EventData, Identified, ProgramEvent } from './events.ts';
-import { checkRetraction, type StreamEvents } from './retraction.ts';
+import {
+  checkCorrections,
+  checkRetraction,
+  rememberEvent,
+  type StreamEvents,
+} from './retraction.ts';
 import { sameContent } from './same-content.ts';
 import type { Term } from './terms.ts';
 
@@ -199,7 +204,7 @@ function decideLicense(
  * revisits an older state), which keeps rebuilding a long stream linear.
  */
 export function evolveProgram(state: ProgramState, event: Identified<ProgramEvent>): ProgramState {
-  state.events.set(event.eventId, { type: event.type, retracted: false });
+  rememberEvent(state.events, event);
   switch (event.type) {
     case 'ProgramRegistered':
       return { ...state, registration: event.data };
@@ -234,7 +239,12 @@ function retract(state: ProgramState, eventId: string): ProgramState {
 }
 
 export const programDecider = {
-  decide: decideProgram,
+  decide: (command: ProgramCommand, state: ProgramState) =>
+    checkCorrections(
+      state.events,
+      `program ${state.registration?.programId}`,
+      decideProgram(command, state),
+    ),
   evolve: evolveProgram,
   initialState: initialProgramState,
 } satisfies Decider<ProgramCommand, ProgramEvent, ProgramState>;

@@ -2,7 +2,12 @@ import type { SpecificationCommand } from './commands.ts';
 import type { Decider } from './decider.ts';
 import { type DomainError, refuse } from './errors.ts';
 import type { EventData, Identified, SpecificationEvent } from './events.ts';
-import { checkRetraction, type StreamEvents } from './retraction.ts';
+import {
+  checkCorrections,
+  checkRetraction,
+  rememberEvent,
+  type StreamEvents,
+} from './retraction.ts';
 import { sameContent } from './same-content.ts';
 
 /** The specification aggregate: a regulator's product specification and its TDP releases. */
@@ -69,7 +74,7 @@ export function evolveSpecification(
   state: SpecificationState,
   event: Identified<SpecificationEvent>,
 ): SpecificationState {
-  state.events.set(event.eventId, { type: event.type, retracted: false });
+  rememberEvent(state.events, event);
   switch (event.type) {
     case 'SpecificationRegistered':
       return { ...state, registration: event.data };
@@ -87,7 +92,12 @@ export function evolveSpecification(
 }
 
 export const specificationDecider = {
-  decide: decideSpecification,
+  decide: (command: SpecificationCommand, state: SpecificationState) =>
+    checkCorrections(
+      state.events,
+      `specification ${state.registration?.specificationId}`,
+      decideSpecification(command, state),
+    ),
   evolve: evolveSpecification,
   initialState: initialSpecificationState,
 } satisfies Decider<SpecificationCommand, SpecificationEvent, SpecificationState>;

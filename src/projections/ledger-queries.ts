@@ -165,13 +165,18 @@ export function ledgerQueries(
       programPage({ ...filter, offset: 0 }).programs,
     programPage,
 
-    async auditTrail(programId: string, asKnownAt?: AsKnownAt): Promise<AuditEntry[] | null> {
+    /** `personOf` names the person behind a key id (src/api/people.ts printedNames). */
+    async auditTrail(
+      programId: string,
+      asKnownAt?: AsKnownAt,
+      personOf?: (keyId: string) => string | null,
+    ): Promise<AuditEntry[] | null> {
       const known = factsOfProgram(facts(), programId);
       if (!known) return null;
       const names = new Set(known.map((f) => f.stream));
       names.add(streams.program(programId));
       const events = (await Promise.all([...names].map((s) => store.readStream(s)))).flat();
-      return auditTrail(events, cut(asKnownAt), signaturesOf);
+      return auditTrail(events, cut(asKnownAt), signaturesOf, personOf);
     },
 
     /** The signatures on an event known at `asKnownAt` (default now), in record order (docs/design.md §10). */

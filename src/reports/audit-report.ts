@@ -56,6 +56,8 @@ export interface ReportOptions {
   tool: { name: string; version: string };
   generatedAt: string;
   backdatingThresholdDays?: number;
+  /** The printed name of the person behind a key id (src/api/people.ts printedNames). */
+  personOf?: (keyId: string) => string | null;
 }
 
 /** The words telling a reader that the ledger grew past the report's checkpoint, or nothing. */
@@ -77,7 +79,7 @@ export async function buildAuditReport(
     .state(programFacts)
     .programs.get(programId)
     ?.find((f) => f.type === 'ProgramRegistered');
-  const entries = await queries.auditTrail(programId, asKnownAt);
+  const entries = await queries.auditTrail(programId, asKnownAt, options.personOf);
   const status = queries.status(programId, { at: options.at, ...(asKnownAt ? { asKnownAt } : {}) });
   const timeline = queries.timeline(programId, asKnownAt);
   if (registered?.type !== 'ProgramRegistered' || !entries || !status || !timeline) return null;

@@ -1,5 +1,6 @@
 /** The audit report as JSON, CSV (RFC 4180, one table with a `section` column) or Markdown. */
 import { stringify } from 'csv-stringify/sync';
+import { who } from '../../projections/audit-trail.ts';
 import type { LimitUse } from '../domain/index.ts';
 import { type AuditReport, grownSince } from './audit-report.ts';
 import { csvCell, markdownCell } from './neutralize.ts';
@@ -17,6 +18,9 @@ export const REPORT_COLUMNS = [
   'eventId',
   'hash',
   'retractedBy',
+  'corrects',
+  'correctedBy',
+  'change',
 ] as const;
 type Row = Partial<Record<(typeof REPORT_COLUMNS)[number], unknown>>;
 
@@ -47,7 +51,7 @@ export function reportRows(report: AuditReport): Row[] {
       fact('timeline', i.status, `[${i.from ?? '…'}, ${i.until ?? '…'}) ${i.explanation}`),
     ),
     ...report.entries.flatMap((e): Row[] => [
-      { section: e.retractedBy ? 'event (retracted)' : 'event', ...e },
+      { section: e.retractedBy ? 'event (retracted)' : 'event', ...e, recordedBy: who(e) },
       // Each signature after the event it signs (11.50: name, time, meaning), bound by its hash.
       ...e.signatures.map(
         (s): Row => ({

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../../projections/audit-trail.ts';
+import { type AuditEntry, who } from '../../projections/audit-trail.ts';
 import type { TimelineInterval } from '../../projections/timeline.ts';
 import { type AuditReport, grownSince } from './audit-report.ts';
 import { limitsInWords } from './formats.ts';
@@ -22,7 +22,7 @@ h1{font-size:1.4rem} h2{font-size:1.1rem;margin-top:2rem;border-bottom:1px solid
 table{border-collapse:collapse;font-size:.75rem;width:100%;table-layout:fixed} td,th{border:1px solid #ccc;padding:.2rem .4rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f5f5f5} code,.hash{font-family:ui-monospace,monospace;overflow-wrap:anywhere}
 .hash{font-size:.65rem;color:#555}
-tr.retracted td{background:#fff3e0} .signature{margin-top:.3rem;padding:.15rem .3rem;border-left:3px solid #1565c0;background:#e3f2fd} .badge{display:inline-block;padding:0 .3rem;border-radius:3px;background:#e65100;color:#fff;font-size:.65rem}
+tr.retracted td{background:#fff3e0} .signature{margin-top:.3rem;padding:.15rem .3rem;border-left:3px solid #1565c0;background:#e3f2fd} .change{margin-top:.3rem;font-style:italic} .badge{display:inline-block;padding:0 .3rem;border-radius:3px;background:#e65100;color:#fff;font-size:.65rem}
 dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem} dt{font-weight:600}
 .ok{color:#2e7d32;font-weight:600} .failed{color:#c62828;font-weight:600}
 pre{background:#fafafa;border:1px solid #ddd;padding:.5rem;white-space:pre-wrap;overflow-wrap:anywhere;font-size:.75rem}
@@ -133,7 +133,12 @@ function eventRow(e: AuditEntry): string {
     : e.retracts
       ? `<br>retracts <code>${escapeHtml(e.retracts)}</code>`
       : '';
-  return `<tr${e.retractedBy ? ' class="retracted"' : ''}><td>${e.position}</td><td>${escapeHtml(e.recordedAt)}<br>by ${escapeHtml(e.recordedBy)}</td><td>${escapeHtml(e.type)}<br><span class="hash">${escapeHtml(e.stream)} #${e.revision}</span>${retraction}</td><td>${escapeHtml(e.validDate ?? '—')}</td><td>${escapeHtml(e.content)}${signaturesHtml(e)}</td><td>${escapeHtml(e.documentRef ?? '—')}${e.documentSha256 ? `<br><span class="hash">SHA-256 ${escapeHtml(e.documentSha256)}</span>` : ''}</td><td class="hash">id ${escapeHtml(e.eventId)}<br>hash ${escapeHtml(e.hash)}<br>prev ${escapeHtml(e.prevHash)}</td></tr>`;
+  const correction = [
+    e.correctedBy ? `<br>corrected by <code>${escapeHtml(e.correctedBy)}</code>` : '',
+    e.corrects ? `<br>corrects <code>${escapeHtml(e.corrects)}</code>` : '',
+  ].join('');
+  const change = e.change ? `<div class="change">${escapeHtml(e.change)}</div>` : '';
+  return `<tr${e.retractedBy ? ' class="retracted"' : ''}><td>${e.position}</td><td>${escapeHtml(e.recordedAt)}<br>by ${escapeHtml(who(e))}</td><td>${escapeHtml(e.type)}<br><span class="hash">${escapeHtml(e.stream)} #${e.revision}</span>${retraction}${correction}</td><td>${escapeHtml(e.validDate ?? '—')}</td><td>${escapeHtml(e.content)}${change}${signaturesHtml(e)}</td><td>${escapeHtml(e.documentRef ?? '—')}${e.documentSha256 ? `<br><span class="hash">SHA-256 ${escapeHtml(e.documentSha256)}</span>` : ''}</td><td class="hash">id ${escapeHtml(e.eventId)}<br>hash ${escapeHtml(e.hash)}<br>prev ${escapeHtml(e.prevHash)}</td></tr>`;
 }
 
 /** Each signature on the event in words (11.50), saying so when the event was retracted since. */

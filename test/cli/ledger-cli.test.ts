@@ -106,7 +106,7 @@ describe('the ledger binary', () => {
       .trim()
       .split('\n');
     expect(csv[0]).toBe(
-      'position,recordedAt,recordedBy,stream,revision,type,validDate,content,documentRef,documentSha256,eventId,hash,retracts,retractedBy,signatures',
+      'position,recordedAt,recordedBy,person,stream,revision,type,validDate,content,documentRef,documentSha256,eventId,hash,retracts,retractedBy,corrects,correctedBy,change,signatures',
     );
     expect(csv).toHaveLength(7);
     const md = (await ledger('--store', main, 'audit-trail', PROGRAM_ID, '--format', 'md')).stdout

@@ -323,4 +323,52 @@ describe('program decider', () => {
         .thenRefuses('not-retractable');
     });
   });
+
+  describe('a correction (corrects: a retracted event of the stream, of the same type)', () => {
+    const retraction = {
+      eventId: '77777777-7777-4777-8777-777777777777',
+      type: 'EventRetracted' as const,
+      data: { retractedEventId: shipment.eventId, reason: 'it was 45 units' },
+    };
+    const corrected = { ...shipment.data, units: 45, corrects: shipment.eventId };
+    const correction = {
+      eventId: '88888888-8888-4888-8888-888888888888',
+      type: 'ShipmentRecorded' as const,
+      data: corrected,
+    };
+    it('records the corrected fact, its id free again, once the original is retracted', () => {
+      given(registered, shipment, retraction)
+        .when({ type: 'RecordShipment', data: corrected })
+        .thenRecords([{ type: 'ShipmentRecorded', data: corrected }]);
+    });
+    it('refuses it while the original is in force', () => {
+      given(registered, shipment)
+        .when({ type: 'RecordShipment', data: { ...corrected, shipmentId: 'sh-2' } })
+        .thenRefuses('not-retracted', /retract it with the reason first/);
+    });
+    it('refuses an event of another type or not in the stream', () => {
+      given(registered, notice, {
+        ...retraction,
+        data: { ...retraction.data, retractedEventId: notice.eventId },
+      })
+        .when({ type: 'RecordShipment', data: { ...corrected, corrects: notice.eventId } })
+        .thenRefuses('not-a-correction', /NoticeReceived/);
+      given(registered)
+        .when({ type: 'RecordShipment', data: corrected })
+        .thenRefuses('not-a-correction', /is not in program/);
+    });
+    it('refuses a second correction while the first stands, and allows one once it is retracted', () => {
+      given(registered, shipment, retraction, correction)
+        .when({ type: 'RecordShipment', data: { ...corrected, shipmentId: 'sh-3' } })
+        .thenRefuses('already-corrected', new RegExp(correction.eventId));
+      const again = { ...corrected, units: 46 };
+      given(registered, shipment, retraction, correction, {
+        eventId: '99999999-9999-4999-8999-999999999999',
+        type: 'EventRetracted' as const,
+        data: { retractedEventId: correction.eventId, reason: 'it was 46 units' },
+      })
+        .when({ type: 'RecordShipment', data: again })
+        .thenRecords([{ type: 'ShipmentRecorded', data: again }]);
+    });
+  });
 });

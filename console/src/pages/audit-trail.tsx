@@ -75,7 +75,9 @@ function Row({
         </td>
         <td>{entry.position}</td>
         <td>{readableInstant(entry.recordedAt)}</td>
-        <td>{entry.recordedBy}</td>
+        <td>
+          {entry.person ? `${entry.person} (key ${entry.recordedBy})` : `key ${entry.recordedBy}`}
+        </td>
         <td>
           <details onToggle={(event) => setOpen((event.currentTarget as HTMLDetailsElement).open)}>
             <summary>
@@ -90,6 +92,7 @@ function Row({
               {entry.retractedBy ? ' (the event was retracted after it was signed)' : ''}
             </p>
           ))}
+          {entry.change && <p class="change">{entry.change}</p>}
         </td>
         <td>{entry.documentRef ?? <span class="muted">—</span>}</td>
         <td>
@@ -101,6 +104,16 @@ function Row({
           {entry.retractedBy && (
             <button type="button" class="link" onClick={() => onJump(entry.retractedBy as string)}>
               retracted later
+            </button>
+          )}
+          {entry.correctedBy && (
+            <button type="button" class="link" onClick={() => onJump(entry.correctedBy as string)}>
+              corrected by a later event
+            </button>
+          )}
+          {entry.corrects && (
+            <button type="button" class="link" onClick={() => onJump(entry.corrects as string)}>
+              corrects an event
             </button>
           )}
           {mayRetract && (

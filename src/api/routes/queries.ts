@@ -7,6 +7,7 @@ import { eventById } from '../../eventstore/event-by-id.ts';
 import { compareWithRebuild } from '../../projections/compare-answers.ts';
 import { answerAtPosition } from '../answer-at-position.ts';
 import { NextCursor, PageQuery, pageOf } from '../paging.ts';
+import { printedNames } from '../people.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, problemResponses } from '../problems.ts';
 import {
@@ -132,7 +133,11 @@ async function queries(app: FastifyInstance) {
     },
     async (req) => {
       const { asKnownAt, ...page } = req.query;
-      const entries = await queries.auditTrail(req.params.id, asKnownAt);
+      const entries = await queries.auditTrail(
+        req.params.id,
+        asKnownAt,
+        printedNames(app.credentialsPath),
+      );
       if (!entries) throw notFound(`no program ${req.params.id}`);
       const { items, next } = pageOf(
         `audit-trail ${req.params.id}`,

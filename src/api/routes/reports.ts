@@ -7,6 +7,7 @@ import { buildAuditReport } from '../../reports/audit-report.ts';
 import { formatReport } from '../../reports/formats.ts';
 import { htmlReport } from '../../reports/html.ts';
 import { toolVersion } from '../../reports/tool.ts';
+import { printedNames } from '../people.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, problemResponses } from '../problems.ts';
 import { AsKnownAtQuery } from '../schemas.ts';
@@ -69,6 +70,7 @@ async function report(app: FastifyInstance) {
         verification: await app.ledger.verify(),
         tool,
         generatedAt: new Date().toISOString(),
+        personOf: printedNames(app.credentialsPath),
       });
       if (!report) throw notFound(`no program ${req.params.id}`);
       if (format === 'html') reply.header('content-security-policy', REPORT_CSP);

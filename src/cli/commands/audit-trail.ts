@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Option } from 'commander';
+import { printedNames } from '../../api/people.ts';
 import * as args from '../arguments.ts';
 import { formatAuditTrail } from '../audit-trail-formats.ts';
 import type { Cli } from '../cli.ts';
@@ -39,7 +40,11 @@ export function auditTrailCommand(cli: Cli): void {
         }
         const format = o.format;
         const text = await withLedger(globals().store, async ({ queries }) => {
-          const entries = await queries.auditTrail(programId, asKnownAt);
+          const entries = await queries.auditTrail(
+            programId,
+            asKnownAt,
+            printedNames(cli.config.LEDGER_CREDENTIALS),
+          );
           if (!entries) throw new CliError(EXIT.notFound, `no program ${programId} in the ledger`);
           return formatAuditTrail(entries, globals().json ? 'json' : format);
         });

@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option } from 'commander';
+import { printedNames } from '../../api/people.ts';
 import { verifyStore } from '../../composition/open-ledger.ts';
 import { officeToday } from '../../config.ts';
 import { KEY_FILES } from '../../integrity/checkpoint.ts';
@@ -43,6 +44,7 @@ export async function programReport(
       verification: await verifyStore(store),
       tool: toolVersion(),
       generatedAt: new Date().toISOString(),
+      personOf: printedNames(cliConfig().LEDGER_CREDENTIALS),
     });
     if (!report) throw new CliError(EXIT.notFound, `no program ${programId} in the ledger`);
     return o.format === 'html' ? htmlReport(report) : formatReport(report, o.format);
