@@ -761,13 +761,19 @@ describe.skipIf(missing && !required)('the compliance console in headless Chromi
     keys.admin = addKey(join(dir, 'credentials.json'), 'console-admin', 'admin').key;
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API key').waitFor();
-    // The server reads the credentials file again when it changes: retry until the new key works.
+    // The server reads the credentials file again when it changes: sign in again while the form
+    // is still shown (the key not known yet); once signed in, wait for the admin's page link.
     await expect
-      .poll(async () => {
-        await page.getByLabel('API key').fill(keys.admin as string);
-        await page.getByRole('button', { name: 'Sign in' }).click();
-        return page.getByRole('link', { name: 'Subscriptions' }).isVisible();
-      })
+      .poll(
+        async () => {
+          if (await page.getByLabel('API key').isVisible()) {
+            await page.getByLabel('API key').fill(keys.admin as string);
+            await page.getByRole('button', { name: 'Sign in' }).click();
+          }
+          return page.getByRole('link', { name: 'Subscriptions' }).isVisible();
+        },
+        { timeout: WAIT_MS },
+      )
       .toBe(true);
     await page.getByRole('link', { name: 'Subscriptions' }).click();
     await page.getByLabel('Receiver URL (https)').fill('https://compliance.example/hooks/ledger');
