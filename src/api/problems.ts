@@ -5,7 +5,11 @@ export const Problem = z
   .object({
     type: z.string(),
     title: z.string(),
-    status: z.int(),
+    status: z
+      .int()
+      .min(100)
+      .max(599)
+      .meta({ examples: [422] }),
     detail: z.string(),
     instance: z.string().optional(),
     /** For validation problems: the bad fields, each named by its path (the first 20). */

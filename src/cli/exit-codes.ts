@@ -7,7 +7,7 @@ export const EXIT = {
   usage: 2,
   /** the program or event asked about is not in the ledger. */
   notFound: 3,
-  /** the command was refused: import into a non-empty store, a broken import file, a key name already taken. */
+  /** the command was refused: import or seed-example into a non-empty store, a broken import file, a key name already taken. */
   refused: 4,
   /** the store could not be opened or read, the server not reached, or another failure. */
   failure: 5,

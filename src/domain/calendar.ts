@@ -2,7 +2,8 @@ import { Temporal } from 'temporal-polyfill';
 import { z } from 'zod';
 
 /** A valid-time calendar date, ISO `YYYY-MM-DD` (leap days checked). */
-export const CalendarDate = z.iso.date();
+/** The founding case's first expired day as the API document's example. */
+export const CalendarDate = z.iso.date().meta({ examples: ['2007-09-08'] });
 export type CalendarDate = z.infer<typeof CalendarDate>;
 
 /** An offset in calendar years, months, weeks and days; at least one part, never negative. */

@@ -8,9 +8,11 @@ export const Slug = z
   .regex(
     /^[a-z0-9][a-z0-9._-]{0,63}$/,
     'must be a slug: a-z, 0-9, ".", "_", "-", at most 64 characters',
-  );
+  )
+  // The founding case's program, so the API document's examples read as a real ledger's.
+  .meta({ examples: ['american-locker.1118e.private-market'] });
 
-export const EventId = z.uuid();
+export const EventId = z.uuid().meta({ examples: ['2827a1bc-7afa-86e4-bc46-6e4e375cc3eb'] });
 
 /** A UTF-16 surrogate standing alone: no character, and no JSON the ledger can hash (RFC 8785). */
 const LONE_SURROGATE = /\p{Cs}/u;

@@ -169,6 +169,17 @@ describe('GET /openapi.json', () => {
       }
   });
 
+  it('gives examples from the founding case, not numbers and dates a generator makes up', () => {
+    const schemas = spec.components.schemas as Record<
+      string,
+      { properties: Record<string, { examples?: unknown[] }> }
+    >;
+    const status = schemas.ProgramStatus?.properties;
+    expect(status?.programId?.examples).toEqual(['american-locker.1118e.private-market']);
+    expect(status?.at?.examples).toEqual(['2007-09-08']);
+    expect(schemas.Problem?.properties.status?.examples).toEqual([422]);
+  });
+
   it('keeps no component schema nothing refers to', () => {
     const text = JSON.stringify({ ...spec, components: undefined });
     const schemas = spec.components.schemas;

@@ -138,10 +138,12 @@ describe('ledger checkpoint, proof inclusion and audit on a store', () => {
     );
     expect(signed.code, signed.stderr).toBe(0);
     expect(JSON.parse(signed.stdout).treeSize).toBe(4);
-    // Seeding again records nothing and signs nothing new.
-    expect(
-      (await ledger('--store', `sqlite:${seeded}`, 'seed-example', '--key-dir', keyDir)).code,
-    ).toBe(0);
+    // Seeding a ledger that holds events is refused (exit 4): nothing recorded, nothing signed.
+    const again = await ledger('--store', `sqlite:${seeded}`, 'seed-example', '--key-dir', keyDir);
+    expect(again.code).toBe(4);
+    expect(again.stderr).toMatch(
+      /already holds 4 events: seed-example records the founding case into an empty ledger only/,
+    );
     expect(keptSizes(seeded)).toEqual([0, 4]);
 
     const file = join(folder, 'seeded-history.ndjson');

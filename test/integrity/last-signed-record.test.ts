@@ -85,8 +85,8 @@ type Step =
   | { kind: 'rollback'; to: number; keepNotes: number }
   | { kind: 'rewrite'; at: number; keepNotes: number };
 
-const steps = fc.array(
-  fc.oneof(
+const steps: fc.Arbitrary<Step[]> = fc.array(
+  fc.oneof<fc.Arbitrary<Step>[]>(
     fc.record({ kind: fc.constant('append' as const), events: fc.integer({ min: 1, max: 3 }) }),
     fc.constant({ kind: 'sign' as const }),
     fc.record({ kind: fc.constant('rollback' as const), to: fc.nat(), keepNotes: fc.nat() }),

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type AsKnownAt, CalendarDate, EventId, Slug } from '../../domain/index.ts';
+import { type AsKnownAt, CalendarDate, Slug } from '../../domain/index.ts';
 import { eventById } from '../../eventstore/event-by-id.ts';
 import { compareWithRebuild } from '../../projections/compare-answers.ts';
 import { answerAtPosition } from '../answer-at-position.ts';

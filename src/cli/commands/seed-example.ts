@@ -1,4 +1,5 @@
 import type { Cli } from '../cli.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
 import { fillingWithinHistory } from '../integrity.ts';
 import { openStore } from '../open-ledger.ts';
 import { keyDirOption } from '../options.ts';
@@ -14,6 +15,13 @@ export function seedExampleCommand(cli: Cli): void {
       const url = globals().store;
       const store = await openStore(url);
       try {
+        // The example is a ledger's first history: it is never mixed into records of an office.
+        const held = await store.headPosition();
+        if (held > 0)
+          throw new CliError(
+            EXIT.refused,
+            `the ledger already holds ${held} events: seed-example records the founding case into an empty ledger only`,
+          );
         const position = await fillingWithinHistory(store, url, o.keyDir, () => seedExample(store));
         out(
           { programId: EXAMPLE_PROGRAM, position },
