@@ -4,7 +4,7 @@ import { PlannedShipment } from '../../../src/domain/commands.ts';
 import { Slug } from '../../../src/domain/identifiers.ts';
 import { answer, api, type Schemas } from '../api';
 import { isoDateInput } from '../dates';
-import { errorsOf, Field, type FieldErrors, OtherErrors } from './field';
+import { errorsOf, Field, type FieldErrors, OtherErrors, ProgramField } from './field';
 
 type Checked = Awaited<ReturnType<typeof check>>;
 const check = (programId: string, line: z.infer<typeof PlannedShipment>) =>
@@ -54,21 +54,13 @@ export function CheckForm({ programIds }: { programIds: readonly string[] }) {
   return (
     <form class="record" onSubmit={onSubmit} noValidate aria-labelledby="check-title">
       <h2 id="check-title">Check before shipping</h2>
-      <Field form={form} path="programId" label="Program" errors={errors}>
-        {(props) => (
-          <input
-            {...props}
-            list="known-programs-check"
-            value={fields.programId}
-            onInput={set('programId')}
-          />
-        )}
-      </Field>
-      <datalist id="known-programs-check">
-        {programIds.map((id) => (
-          <option key={id} value={id} />
-        ))}
-      </datalist>
+      <ProgramField
+        form={form}
+        errors={errors}
+        value={fields.programId}
+        onInput={set('programId')}
+        programIds={programIds}
+      />
       <div class="row">
         <Field form={form} path="shippedOn" label="Planned shipping date" errors={errors}>
           {(props) => (

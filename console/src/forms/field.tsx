@@ -76,3 +76,33 @@ export function OtherErrors({ errors, shown }: { errors: FieldErrors; shown: rea
     </ul>
   );
 }
+
+/** The program a record is about, with the ledger's programs offered as suggestions. */
+export function ProgramField({
+  form,
+  errors,
+  value,
+  onInput,
+  programIds,
+}: {
+  form: string;
+  errors: FieldErrors;
+  value: string;
+  onInput: (event: Event) => void;
+  programIds: readonly string[];
+}) {
+  return (
+    <Field form={form} path="programId" label="Program" errors={errors}>
+      {(props) => (
+        <>
+          <input {...props} list={`${props.id}-known`} value={value} onInput={onInput} />
+          <datalist id={`${props.id}-known`}>
+            {programIds.map((id) => (
+              <option key={id} value={id} />
+            ))}
+          </datalist>
+        </>
+      )}
+    </Field>
+  );
+}

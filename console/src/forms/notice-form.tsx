@@ -3,7 +3,7 @@ import { RecordNotice } from '../../../src/domain/commands.ts';
 import { Slug } from '../../../src/domain/identifiers.ts';
 import { api } from '../api';
 import { isoDateInput } from '../dates';
-import { errorsOf, Field, type FieldErrors, OtherErrors } from './field';
+import { errorsOf, Field, type FieldErrors, OtherErrors, ProgramField } from './field';
 import { OutcomeNote } from './outcome';
 import { useSubmission } from './submission';
 
@@ -160,23 +160,13 @@ export function NoticeForm({ programIds }: { programIds: readonly string[] }) {
   return (
     <form class="record" onSubmit={onSubmit} noValidate aria-labelledby="notice-title">
       <h2 id="notice-title">Record a notice (a regulator's letter)</h2>
-      <Field form={form} path="programId" label="Program" errors={errors}>
-        {(props) => (
-          <>
-            <input
-              {...props}
-              list="known-programs"
-              value={programId}
-              onInput={(e) => setProgramId((e.currentTarget as HTMLInputElement).value)}
-            />
-            <datalist id="known-programs">
-              {programIds.map((id) => (
-                <option key={id} value={id} />
-              ))}
-            </datalist>
-          </>
-        )}
-      </Field>
+      <ProgramField
+        form={form}
+        errors={errors}
+        value={programId}
+        onInput={(e) => setProgramId((e.currentTarget as HTMLInputElement).value)}
+        programIds={programIds}
+      />
       <div class="row">
         <Field
           form={form}

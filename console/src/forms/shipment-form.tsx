@@ -3,7 +3,7 @@ import { RecordShipment } from '../../../src/domain/commands.ts';
 import { Slug } from '../../../src/domain/identifiers.ts';
 import { api } from '../api';
 import { isoDateInput } from '../dates';
-import { errorsOf, Field, type FieldErrors, OtherErrors } from './field';
+import { errorsOf, Field, type FieldErrors, OtherErrors, ProgramField } from './field';
 import { OutcomeNote } from './outcome';
 import { useSubmission } from './submission';
 
@@ -49,21 +49,13 @@ export function ShipmentForm({ programIds }: { programIds: readonly string[] }) 
   return (
     <form class="record" onSubmit={onSubmit} noValidate aria-labelledby="shipment-title">
       <h2 id="shipment-title">Record a shipment</h2>
-      <Field form={form} path="programId" label="Program" errors={errors}>
-        {(props) => (
-          <input
-            {...props}
-            list="known-programs-shipment"
-            value={fields.programId}
-            onInput={set('programId')}
-          />
-        )}
-      </Field>
-      <datalist id="known-programs-shipment">
-        {programIds.map((id) => (
-          <option key={id} value={id} />
-        ))}
-      </datalist>
+      <ProgramField
+        form={form}
+        errors={errors}
+        value={fields.programId}
+        onInput={set('programId')}
+        programIds={programIds}
+      />
       <div class="row">
         <Field form={form} path="shipmentId" label="Shipment id" errors={errors}>
           {(props) => <input {...props} value={fields.shipmentId} onInput={set('shipmentId')} />}
