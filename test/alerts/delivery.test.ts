@@ -162,6 +162,21 @@ describe('integrity alarm', () => {
   });
 });
 
+describe("the ledger's own integrity alarm", () => {
+  it('reaches subscribers as ledger.integrity.alarm', async () => {
+    const r = await receiver();
+    const on = await api();
+    const sub = await subscribe(on, r.url, ['ledger.integrity.alarm']);
+    on.app.ledger.alarm.raise('tree size 7 signed with two roots');
+    await vi.waitFor(() => expect(r.received).toHaveLength(1), { timeout: 10_000 });
+    const told = verifiedEvent(sub.secret, r.received[0] as (typeof r.received)[number]);
+    expect(told).toMatchObject({
+      type: 'ledger.integrity.alarm',
+      data: { check: 'checkpoint', detail: 'tree size 7 signed with two roots' },
+    });
+  });
+});
+
 describe('outbound safety', () => {
   it('refuses plain http to other hosts, URLs with credentials, and other schemes; allows https, loopback and admin-allowed hosts', async () => {
     const on = await api(undefined, { LEDGER_ALERT_ALLOWED_HOSTS: 'receiver.internal' });

@@ -17,6 +17,17 @@ export const alertsPlugin = fp(
   async (app: FastifyInstance, options: { settings: AlertSettings; now: () => number }) => {
     const alerts = await startAlerts(app.ledger, options.settings, app.log, options.now);
     app.decorate('alerts', alerts);
+    // The ledger's own alarm (a fork found at start or before signing) reaches subscribers too.
+    if (alerts)
+      app.ledger.alarm.onRaise((detail) => {
+        alerts
+          .raiseIntegrityAlarm({
+            check: 'checkpoint',
+            position: app.ledger.projections.position,
+            detail,
+          })
+          .catch((error: unknown) => app.log.error({ err: error }, 'integrity alarm not queued'));
+      });
     app.addHook('preClose', async () => {
       await alerts?.close();
     });
