@@ -27,6 +27,9 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // expect.poll gives up after 1 s by default: a browser page under a loaded CI machine
+    // (Node 24 lane, 2026-12-07) took longer than that to show an answer that was right.
+    expect: { poll: { timeout: 15_000 } },
     projects: [
       { extends: true, test: { name: 'unit', include: unit } },
       {
