@@ -52,8 +52,17 @@ export async function openPage(url: string, profile: string): Promise<Page> {
       } else for (const listener of listeners) listener(message);
     }
   });
+  // A Chromium gone (crashed, or closing before it answers) answers nothing more: every call
+  // still waiting fails at once instead of waiting for ever.
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => {
+    for (const waiting of pending.values()) waiting.reject(new Error('Chromium exited'));
+    pending.clear();
+  });
   const raw = <T>(method: string, params: Record<string, unknown> = {}, sessionId?: string) =>
     new Promise<T>((resolve, reject) => {
+      if (child.exitCode !== null || child.signalCode !== null)
+        return reject(new Error('Chromium exited'));
       const id = nextId++;
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       input.write(
@@ -88,8 +97,12 @@ export async function openPage(url: string, profile: string): Promise<Page> {
       return result.value;
     },
     async close() {
+      // Killed if it has not gone 10 s after Browser.close (seen on a loaded machine: a close
+      // that never ended held a test's hook for its whole 120 s).
+      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await raw('Browser.close').catch(() => undefined);
-      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+      await exited;
+      clearTimeout(kill);
     },
   };
 }
