@@ -14,7 +14,7 @@ import { MemoryMerkleStorage, type MerkleNode, MerkleTree } from '../../src/core
 import { leafHash, leafInput } from '../../src/core/merkle-leaf.ts';
 import type { EventStore, LedgerMerkleTree, RecordedEvent } from '../../src/eventstore/port.ts';
 import Database from '../../src/eventstore/sqlite/driver.ts';
-import { openSqliteEventStore, SCHEMA_VERSION } from '../../src/eventstore/sqlite/index.ts';
+import { openSqliteEventStore, SQLITE_SCHEMA_VERSION } from '../../src/eventstore/sqlite/index.ts';
 import { verifyConsistency, verifyInclusion } from '../../src/verify.ts';
 import { anEvent } from '../eventstore/contract.ts';
 import { ledgerStores } from './stores.ts';
@@ -229,7 +229,7 @@ describe('the sqlite store', () => {
       await migrated.close();
     }
     const after = new Database(path(), { readonly: true });
-    expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(after.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
     after.close();
   });
 
