@@ -1,27 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three lanes (as Emmett splits unit/int/e2e): `unit` is the pure domain, projections, envelope
- * and Merkle code, in seconds; `int` the adapters, integrity over real stores and the API through
- * inject; `e2e` real processes (server, CLI binary, build). `npm test` runs all three.
+ * Three lanes (as Emmett splits unit/int/e2e), chosen by file and folder names, never by a list:
+ * `unit` is code with no I/O (no files, sockets, processes or threads), in seconds: the pure
+ * domain's folder and any file named `*.unit.test.ts`; `e2e` real processes, a built binary or a
+ * browser: the cli, reliability, build and console folders and any `*.e2e.test.ts`; `int`
+ * everything else (adapters on real files and servers, the API through inject). `npm test` runs
+ * all three, every file exactly once.
  */
-const unit = [
-  'test/domain/**/*.test.ts',
-  'test/projections/queries.test.ts',
-  'test/eventstore/envelope.test.ts',
-  'test/integrity/merkle.test.ts',
-  'test/integrity/checkpoint.test.ts',
-  'test/integrity/verify.test.ts',
-  'test/integrity/consistency.test.ts',
-  'test/integrity/inclusion.test.ts',
-];
-const e2e = [
-  'test/api/e2e.test.ts',
-  'test/cli/**/*.test.ts',
-  'test/reliability/**/*.test.ts',
-  'test/build/**/*.test.ts',
-  'test/console/**/*.test.ts',
-];
+const unit = ['test/domain/**/*.test.ts', 'test/**/*.unit.test.ts'];
+const e2e = ['test/{cli,reliability,build,console}/**/*.test.ts', 'test/**/*.e2e.test.ts'];
 
 export default defineConfig({
   test: {
@@ -31,7 +19,7 @@ export default defineConfig({
     // (Node 24 lane, 2026-12-07) took longer than that to show an answer that was right.
     expect: { poll: { timeout: 15_000 } },
     projects: [
-      { extends: true, test: { name: 'unit', include: unit } },
+      { extends: true, test: { name: 'unit', include: unit, exclude: e2e } },
       {
         extends: true,
         test: { name: 'int', include: ['test/**/*.test.ts'], exclude: [...unit, ...e2e] },

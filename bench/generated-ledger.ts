@@ -3,7 +3,7 @@
  * releases, and per program a registration, a notice (a sunset after a TDP, or a grant with an
  * end date), now and then a license application and decision, and the rest shipments.
  */
-import { type DomainEvent, SCHEMA_VERSION, streams } from '../src/domain/index.ts';
+import { type DomainEvent, EVENT_SCHEMA_VERSION, streams } from '../src/domain/index.ts';
 import type { EventStore } from '../src/eventstore/port.ts';
 import { openSqliteEventStore } from '../src/eventstore/sqlite/index.ts';
 
@@ -144,7 +144,7 @@ export async function append(
         recordedBy: 'bench',
         correlationId: crypto.randomUUID(),
         causationId: null,
-        schemaVersion: SCHEMA_VERSION,
+        schemaVersion: EVENT_SCHEMA_VERSION,
       },
     })),
     { expectedRevision: 'no-stream' },

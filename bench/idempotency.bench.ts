@@ -12,7 +12,7 @@ import {
   handleProgramCommand,
   handleSpecificationCommand,
 } from '../src/commands/handle-command.ts';
-import { SCHEMA_VERSION, streams } from '../src/domain/index.ts';
+import { EVENT_SCHEMA_VERSION, streams } from '../src/domain/index.ts';
 import { openSqliteEventStore } from '../src/eventstore/sqlite/index.ts';
 import { currentSpecification, PROGRAM_ID, program } from '../test/support/founding-case.ts';
 import { benchRow, median, report } from './support.ts';
@@ -46,7 +46,7 @@ async function measure(length: number): Promise<{ keyed: number; unkeyed: number
           recordedBy: 'bench',
           correlationId: 'c',
           causationId: null,
-          schemaVersion: SCHEMA_VERSION,
+          schemaVersion: EVENT_SCHEMA_VERSION,
         },
       }));
       await store.append(stream, events, { expectedRevision: 'any' });

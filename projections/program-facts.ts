@@ -1,4 +1,10 @@
-import { type AsKnownAt, type Fact, knownAt, streamOwner } from '../src/domain/index.ts';
+import {
+  type AsKnownAt,
+  type Fact,
+  knownAt,
+  specificationsAwaited,
+  streamOwner,
+} from '../src/domain/index.ts';
 import type { ProjectionDefinition } from './definition.ts';
 import { toFact } from './facts.ts';
 
@@ -46,19 +52,8 @@ export const programFacts: ProjectionDefinition<ProgramFactsIndex> = {
 export function factsOfProgram(index: ProgramFactsIndex, programId: string): Fact[] | null {
   const own = index.programs.get(programId);
   if (!own) return null;
-  const related = specificationsNamed(own).flatMap((s) => index.specifications.get(s) ?? []);
+  const related = specificationsAwaited(own).flatMap((s) => index.specifications.get(s) ?? []);
   return related.length === 0 ? own : [...own, ...related];
-}
-
-/** The specifications a program's status depends on: those its notices' triggers name. */
-export function specificationsNamed(own: readonly Fact[]): string[] {
-  const named = new Set<string>();
-  for (const f of own) {
-    if (f.type !== 'NoticeReceived') continue;
-    for (const term of f.data.terms)
-      if (term.kind === 'sunset-after-trigger') named.add(term.trigger.specificationId);
-  }
-  return [...named];
 }
 
 /** The index as known at `asKnownAt`: facts recorded later are left out (all, when absent). */

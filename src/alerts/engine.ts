@@ -6,12 +6,19 @@
  * announced), in one transaction: after a crash it resumes there, and an alert derived again has
  * the same key, so the same webhook-id.
  */
-import { programFacts, specificationsNamed } from '../../projections/program-facts.ts';
+import { programFacts } from '../../projections/program-facts.ts';
 import { shipments } from '../../projections/shipments.ts';
 import { violations } from '../../projections/violations.ts';
 import type { Ledger } from '../composition/open-ledger.ts';
 import type { RecordedEvent } from '../core/envelope.ts';
-import { type CalendarDate, daysBetween, isBefore, streamOwner, todayIn } from '../domain/index.ts';
+import {
+  type CalendarDate,
+  daysBetween,
+  isBefore,
+  specificationsAwaited,
+  streamOwner,
+  todayIn,
+} from '../domain/index.ts';
 import { type Follower, followLedger } from '../eventstore/follow.ts';
 import {
   announcedPart,
@@ -180,7 +187,7 @@ export async function startAlertEngine(options: EngineOptions): Promise<AlertEng
     if (owner.kind === 'program') return [owner.id];
     const index = ledger.projections.state(programFacts);
     return [...index.programs]
-      .filter(([, own]) => specificationsNamed(own).includes(owner.id))
+      .filter(([, own]) => specificationsAwaited(own).includes(owner.id))
       .map(([programId]) => programId);
   }
 

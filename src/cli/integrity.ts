@@ -10,7 +10,7 @@ import { readLedger } from '../integrity/verify-ledger.ts';
 import { type VerifiedCheckpoint, verifyCheckpoint } from '../verify.ts';
 import { type AuditedLedger, AuditFailure } from './audit.ts';
 import { CliError, EXIT } from './exit-codes.ts';
-import { cliConfig } from './open-ledger.ts';
+import { cliConfig } from './store-option.ts';
 
 /**
  * The store's checkpoints, signed with the key in `keyDir` under the server's origin

@@ -25,7 +25,7 @@ import { timelineCommand } from './commands/timeline.ts';
 import { verifyCommand } from './commands/verify.ts';
 import { violationsCommand } from './commands/violations.ts';
 import { CliError, EXIT } from './exit-codes.ts';
-import { cliConfig } from './open-ledger.ts';
+import { cliConfig } from './store-option.ts';
 
 try {
   const cli = createCli(cliConfig());

@@ -3,8 +3,8 @@ import {
   type Decider,
   DomainError,
   type DomainEvent,
+  EVENT_SCHEMA_VERSION,
   type Identified,
-  SCHEMA_VERSION,
 } from '../domain/index.ts';
 import { EventIdConflictError, StreamRevisionConflictError } from '../eventstore/errors.ts';
 import type { AppendResult, EventStore } from '../eventstore/port.ts';
@@ -163,7 +163,7 @@ function toAppend<E extends DomainEvent>(
       recordedBy: context.recordedBy,
       correlationId,
       causationId: context.causationId ?? null,
-      schemaVersion: SCHEMA_VERSION,
+      schemaVersion: EVENT_SCHEMA_VERSION,
       ...(context.idempotencyKey ? { idempotencyKey: context.idempotencyKey } : {}),
       ...(context.keyId ? { keyId: context.keyId } : {}),
     },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Decider, DomainError, type DomainEvent } from '../domain/index.ts';
-import { sameContent } from '../domain/same-content.ts';
+import { samePayload } from '../domain/same-payload.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
 import type { CommandContext, CommandResult } from './command-context.ts';
 import { foldHistory } from './folded-streams.ts';
@@ -66,7 +66,7 @@ export function earlierAttempt<C, E extends DomainEvent, S>(
   const same =
     !(decided instanceof DomainError) &&
     decided.length === recorded.length &&
-    decided.every((e, i) => e.type === recorded[i]?.type && sameContent(e.data, recorded[i]?.data));
+    decided.every((e, i) => e.type === recorded[i]?.type && samePayload(e.data, recorded[i]?.data));
   const last = recorded.at(-1);
   if (!same || !last) throw new IdempotencyKeyReusedError(key);
   return {

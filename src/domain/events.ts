@@ -169,7 +169,7 @@ export type DomainEventType = DomainEvent['type'];
 export type EventData<T extends DomainEventType> = Extract<DomainEvent, { type: T }>['data'];
 
 /** The version of the payload shapes above, stamped into every envelope. */
-export const SCHEMA_VERSION = 1;
+export const EVENT_SCHEMA_VERSION = 1;
 
 /** A domain event with the identity it has in the ledger (what deciders fold). */
 export type Identified<E extends DomainEvent = DomainEvent> = E & { eventId: string };

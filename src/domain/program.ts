@@ -8,7 +8,7 @@ import {
   rememberEvent,
   type StreamEvents,
 } from './retraction.ts';
-import { sameContent } from './same-content.ts';
+import { samePayload } from './same-payload.ts';
 import type { Term } from './terms.ts';
 
 /** The program aggregate: one supplier's supply program for one specification on one channel. */
@@ -51,7 +51,7 @@ export function decideProgram(
   state: ProgramState,
 ): ProgramEvent[] | DomainError {
   if (command.type === 'RegisterProgram') {
-    if (state.registration && sameContent(state.registration, command.data)) return [];
+    if (state.registration && samePayload(state.registration, command.data)) return [];
     return state.registration
       ? refuse(
           'already-registered',
@@ -74,7 +74,7 @@ export function decideProgram(
     case 'SubmitLicenseApplication': {
       const existing = state.applications.get(command.data.applicationId);
       if (existing)
-        return sameContent(existing.data, command.data)
+        return samePayload(existing.data, command.data)
           ? []
           : refuse(
               'application-id-conflict',
@@ -87,7 +87,7 @@ export function decideProgram(
     case 'RecordShipment': {
       const existing = state.shipments.get(command.data.shipmentId);
       if (existing)
-        return sameContent(existing.data, command.data)
+        return samePayload(existing.data, command.data)
           ? []
           : refuse(
               'shipment-id-conflict',
@@ -122,7 +122,7 @@ function decideNotice(
 ): ProgramEvent[] | DomainError {
   const existing = state.notices.get(notice.noticeId);
   if (existing)
-    return sameContent(existing.data, notice)
+    return samePayload(existing.data, notice)
       ? []
       : refuse(
           'notice-id-conflict',
@@ -180,7 +180,7 @@ function decideLicense(
     );
   const existing = state.decisions.get(decision.applicationId);
   if (existing)
-    return sameContent(existing.data, decision)
+    return samePayload(existing.data, decision)
       ? []
       : refuse(
           'application-already-decided',

@@ -1,18 +1,31 @@
 import type { ProgramCommand } from './commands.ts';
 import { type DomainError, refuse } from './errors.ts';
+import type { Fact } from './events.ts';
+
+/**
+ * The specifications a program depends on beyond its own events: those whose TDP public release
+ * its notices' sunset terms wait for. Read from notices recorded (facts) or about to be
+ * (commands); every other letter names none. The one rule the command check, the program-facts
+ * index and the status's retractions read.
+ */
+export function specificationsAwaited(letters: readonly (Fact | ProgramCommand)[]): string[] {
+  const named = new Set<string>();
+  for (const letter of letters) {
+    if (letter.type !== 'NoticeReceived' && letter.type !== 'RecordNotice') continue;
+    for (const term of letter.data.terms)
+      if (term.kind === 'sunset-after-trigger') named.add(term.trigger.specificationId);
+  }
+  return [...named];
+}
 
 /**
  * The specifications a program command names: the one a program is registered against, and
- * those whose TDP release a notice's sunset waits for. Each must be registered first, or a typo
- * would keep a program "authorized, pending" for ever.
+ * those its notice waits for. Each must be registered first, or a typo would keep a program
+ * "authorized, pending" for ever.
  */
 export function specificationsNamedBy(command: ProgramCommand): string[] {
   if (command.type === 'RegisterProgram') return [command.data.specificationId];
-  if (command.type !== 'RecordNotice') return [];
-  const named = new Set<string>();
-  for (const term of command.data.terms)
-    if (term.kind === 'sunset-after-trigger') named.add(term.trigger.specificationId);
-  return [...named];
+  return specificationsAwaited([command]);
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   rememberEvent,
   type StreamEvents,
 } from './retraction.ts';
-import { sameContent } from './same-content.ts';
+import { samePayload } from './same-payload.ts';
 
 /** The specification aggregate: a regulator's product specification and its TDP releases. */
 export interface SpecificationState {
@@ -32,7 +32,7 @@ export function decideSpecification(
   state: SpecificationState,
 ): SpecificationEvent[] | DomainError {
   if (command.type === 'RegisterSpecification') {
-    if (state.registration && sameContent(state.registration, command.data)) return [];
+    if (state.registration && samePayload(state.registration, command.data)) return [];
     if (state.registration)
       return refuse(
         'already-registered',
@@ -48,7 +48,7 @@ export function decideSpecification(
   switch (command.type) {
     case 'ReleaseTechnicalDataPackage': {
       const release = { specificationId, ...command.data };
-      if ([...state.releases.values()].some((r) => sameContent(r, release))) return [];
+      if ([...state.releases.values()].some((r) => samePayload(r, release))) return [];
       // Limited (non-public) releases may precede the public one; only a second public one is refused.
       if (command.data.publicRelease && state.publicReleaseEventId)
         return refuse(

@@ -9,6 +9,7 @@ import {
   passesLastDate,
 } from './calendar.ts';
 import type { EventData, Fact } from './events.ts';
+import { specificationsAwaited } from './references.ts';
 import type { Rule, Status } from './status.ts';
 import type { SunsetAfterTriggerTerm, Term } from './terms.ts';
 
@@ -525,13 +526,7 @@ function buildWindows(
 function bearsOnStatus(target: Fact, registration: Fact | null, notices: NoticeFact[]): boolean {
   if (target.type === 'ShipmentRecorded') return false;
   if (target.type !== 'TechnicalDataPackageReleased') return target.stream === registration?.stream;
-  return notices.some((n) =>
-    n.data.terms.some(
-      (t) =>
-        t.kind === 'sunset-after-trigger' &&
-        t.trigger.specificationId === target.data.specificationId,
-    ),
-  );
+  return specificationsAwaited(notices).includes(target.data.specificationId);
 }
 
 function publicReleasesBySpecification(active: readonly Fact[]): Map<string, TdpFact> {

@@ -1,5 +1,5 @@
-import { type ProgramFactsIndex, specificationsNamed } from '../../projections/program-facts.ts';
-import type { Fact, ProgramStatus } from '../domain/index.ts';
+import type { ProgramFactsIndex } from '../../projections/program-facts.ts';
+import { type Fact, type ProgramStatus, specificationsAwaited } from '../domain/index.ts';
 
 /** The most answers kept; past it the oldest goes. One date for each of 10,000 programs fits. */
 const CAPACITY = 10_000;
@@ -49,7 +49,7 @@ export function statusCache() {
     const size = q.ledgerSize;
     return (
       lastPosition(own) <= size &&
-      specificationsNamed(own).every((s) => lastPosition(index.specifications.get(s)) <= size)
+      specificationsAwaited(own).every((s) => lastPosition(index.specifications.get(s)) <= size)
     );
   }
 
@@ -80,7 +80,7 @@ export function statusCache() {
       kept.set(key, {
         answer,
         ownLast: lastPosition(own),
-        related: specificationsNamed(own).map((s) => [
+        related: specificationsAwaited(own).map((s) => [
           s,
           lastPosition(index.specifications.get(s)),
         ]),

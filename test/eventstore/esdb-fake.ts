@@ -150,8 +150,35 @@ export class FakeEsdbServer {
   }
 
   /** Writes an event the way another client of the same database would. */
-  foreignWrite(streamId: string, type: string, data: unknown, metadata?: unknown): void {
-    this.#write(streamId, [{ id: crypto.randomUUID(), type, data, metadata }]);
+  foreignWrite(
+    streamId: string,
+    type: string,
+    data: unknown,
+    metadata?: unknown,
+    id: string = crypto.randomUUID(),
+  ): void {
+    this.#write(streamId, [{ id, type, data, metadata }]);
+  }
+
+  /**
+   * Another server holding a copy of this one's log and indexes, as a restored backup would;
+   * writes to either (or edits of its `log`) leave the other as it was.
+   */
+  copy(): FakeEsdbServer {
+    const copy = new FakeEsdbServer(this.#options);
+    copy.log.length = 0;
+    copy.#streams.clear();
+    copy.#committed.clear();
+    for (const record of structuredClone(this.log)) {
+      copy.log.push(record);
+      const history = copy.#streams.get(record.streamId) ?? [];
+      history[Number(record.revision)] = record;
+      copy.#streams.set(record.streamId, history);
+      copy.#committed.set(record.id, { streamId: record.streamId, revision: record.revision });
+    }
+    for (const stream of this.#tombstoned) copy.#tombstoned.add(stream);
+    copy.#nextPosition = this.#nextPosition;
+    return copy;
   }
 
   /** Sets a stream's metadata ($tb, $maxAge, $maxCount, ...), as the admin UI or a client can. */

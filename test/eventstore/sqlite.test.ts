@@ -9,7 +9,7 @@ import {
   type CommittedBatch,
   LedgerSchemaVersionError,
   openSqliteEventStore,
-  SCHEMA_VERSION,
+  SQLITE_SCHEMA_VERSION,
 } from '../../src/eventstore/sqlite/index.ts';
 import { readLedger, verifyLedger } from '../../src/integrity/verify-ledger.ts';
 import { createTestFiles, startApi } from '../api/support.ts';
@@ -213,7 +213,7 @@ describe('sqlite event store', () => {
       const raw = new Database(path, { readonly: true });
       try {
         expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-        expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+        expect(raw.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
       } finally {
         raw.close();
       }
@@ -223,17 +223,17 @@ describe('sqlite event store', () => {
       await store.append('program-a', [anEvent()], { expectedRevision: 'no-stream' });
       await store.close();
       const raw = new Database(path);
-      raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+      raw.pragma(`user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
       raw.close();
 
       expect(() => openSqliteEventStore(path)).toThrow(LedgerSchemaVersionError);
       expect(() => openSqliteEventStore(path)).toThrow(
-        `schema version ${SCHEMA_VERSION + 1}, but this build knows only up to ${SCHEMA_VERSION}`,
+        `schema version ${SQLITE_SCHEMA_VERSION + 1}, but this build knows only up to ${SQLITE_SCHEMA_VERSION}`,
       );
 
       const after = new Database(path, { readonly: true });
       try {
-        expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
+        expect(after.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION + 1);
         expect(after.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1);
       } finally {
         after.close();

@@ -8,20 +8,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeKey } from '../../src/core/merkle/nodes.ts';
 import { MemoryMerkleStorage, type MerkleNode, MerkleTree } from '../../src/core/merkle/tree.ts';
 import { leafHash, leafInput } from '../../src/core/merkle-leaf.ts';
-import { createEsdbEventStore } from '../../src/eventstore/esdb/index.ts';
-import { openMemoryEventStore } from '../../src/eventstore/memory.ts';
 import type { EventStore, LedgerMerkleTree, RecordedEvent } from '../../src/eventstore/port.ts';
-import { openPostgresEventStore } from '../../src/eventstore/postgres/store.ts';
 import Database from '../../src/eventstore/sqlite/driver.ts';
-import { openSqliteEventStore, SCHEMA_VERSION } from '../../src/eventstore/sqlite/index.ts';
+import { openSqliteEventStore, SQLITE_SCHEMA_VERSION } from '../../src/eventstore/sqlite/index.ts';
 import { verifyConsistency, verifyInclusion } from '../../src/verify.ts';
 import { anEvent } from '../eventstore/contract.ts';
-import { FakeEsdbServer } from '../eventstore/esdb-fake.ts';
-import { postgresForSuite } from '../support/postgres-server.ts';
+import { ledgerStores } from './stores.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -43,32 +39,12 @@ function merkleOf(store: EventStore): LedgerMerkleTree {
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
-const pgServer = await postgresForSuite();
-afterAll(() => pgServer?.destroy());
+const stores = await ledgerStores(() => dir);
 
-const stores: [string, (name: string) => Promise<EventStore>][] = [
-  ['memory', async () => openMemoryEventStore()],
-  ['sqlite', async (name) => openSqliteEventStore(join(dir, `${name}.sqlite`))],
-  ...(pgServer
-    ? [
-        [
-          'postgres',
-          async () => openPostgresEventStore(await pgServer.createLedgerDatabase()),
-        ] satisfies [string, () => Promise<EventStore>],
-      ]
-    : []),
-  [
-    'esdb (the KurrentDB double)',
-    async () =>
-      createEsdbEventStore(new FakeEsdbServer().client(), {
-        retry: { baseDelayMs: 1, maxDelayMs: 5 },
-      }),
-  ],
-];
-
-describe.each(stores)('the %s store', (_kind, open) => {
+describe.each(stores)('the %s store', (_kind, { open }) => {
+  const fresh = async (name: string) => (await open(name)).store;
   it('keeps the tree of exactly the events it serves, whatever the appends', async () => {
-    const store = await open('ledger');
+    const store = await fresh('ledger');
     try {
       const merkle = merkleOf(store);
       expect(await merkle.size()).toBe(0);
@@ -122,9 +98,9 @@ describe.each(stores)('the %s store', (_kind, open) => {
   });
 
   it('builds the tree of what importRecorded writes, and none of a refused import', async (context) => {
-    const source = await open('source');
-    const copy = await open('copy');
-    const refused = await open('refused');
+    const source = await fresh('source');
+    const copy = await fresh('copy');
+    const refused = await fresh('refused');
     try {
       if (!copy.capabilities.importRecorded) context.skip();
       for (let i = 0; i < 7; i++)
@@ -253,7 +229,7 @@ describe('the sqlite store', () => {
       await migrated.close();
     }
     const after = new Database(path(), { readonly: true });
-    expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(after.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
     after.close();
   });
 

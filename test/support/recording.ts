@@ -1,5 +1,5 @@
 import type { DomainEvent, Fact } from '../../src/domain/index.ts';
-import { SCHEMA_VERSION } from '../../src/domain/index.ts';
+import { EVENT_SCHEMA_VERSION } from '../../src/domain/index.ts';
 import type { EventStore } from '../../src/eventstore/port.ts';
 
 /** Appends facts to a store as they are (ids kept, deciders bypassed), one event per append. */
@@ -24,7 +24,7 @@ export async function recordEvent(
           recordedBy: 'test',
           correlationId: eventId,
           causationId: null,
-          schemaVersion: SCHEMA_VERSION,
+          schemaVersion: EVENT_SCHEMA_VERSION,
         },
       },
     ],

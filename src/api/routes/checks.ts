@@ -21,7 +21,7 @@ import {
   Slug,
   Status,
 } from '../../domain/index.ts';
-import { sameContent } from '../../domain/same-content.ts';
+import { samePayload } from '../../domain/same-payload.ts';
 import { READERS, WRITERS } from '../plugins/auth.ts';
 import { notFound, ProblemError, problemResponses } from '../problems.ts';
 import { AsKnownAtQuery, BreachResponse, LimitUseResponse } from '../schemas.ts';
@@ -235,8 +235,8 @@ async function checks(app: FastifyInstance) {
     const data = event?.data as EventData<'ShipmentChecked'> | undefined;
     if (
       event?.type !== 'ShipmentChecked' ||
-      !sameContent(data?.lines.map(orderLine), own) ||
-      !sameContent(data?.asKnownAt ?? null, asKnownAt ?? null)
+      !samePayload(data?.lines.map(orderLine), own) ||
+      !samePayload(data?.asKnownAt ?? null, asKnownAt ?? null)
     )
       throw new IdempotencyKeyReusedError(key);
     return {

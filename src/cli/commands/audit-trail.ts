@@ -5,7 +5,7 @@ import * as args from '../arguments.ts';
 import { formatAuditTrail } from '../audit-trail-formats.ts';
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
-import { withLedger } from '../open-ledger.ts';
+import { withLedger } from '../store-option.ts';
 import { programReport } from './report.ts';
 
 export function auditTrailCommand(cli: Cli): void {

@@ -15,8 +15,8 @@ import {
   serverLedger,
   storeLedger,
 } from '../integrity.ts';
-import { openStore } from '../open-ledger.ts';
 import { keyDirOption } from '../options.ts';
+import { openStore } from '../store-option.ts';
 
 /**
  * `ledger audit`: needs public material only (the trusted checkpoint and the public key) and

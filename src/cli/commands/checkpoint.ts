@@ -4,9 +4,9 @@ import { CheckpointHistoryMissingError } from '../../integrity/ledger-checkpoint
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { checkpointsOf } from '../integrity.ts';
-import { openStore } from '../open-ledger.ts';
 import { keyDirOption } from '../options.ts';
 import { printJson } from '../render.ts';
+import { openStore } from '../store-option.ts';
 
 export function checkpointCommand(cli: Cli): void {
   const { program, globals } = cli;

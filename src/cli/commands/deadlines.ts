@@ -1,8 +1,8 @@
 import { officeToday } from '../../config.ts';
 import * as args from '../arguments.ts';
 import type { Cli } from '../cli.ts';
-import { withLedger } from '../open-ledger.ts';
 import { table } from '../render.ts';
+import { withLedger } from '../store-option.ts';
 
 export function deadlinesCommand(cli: Cli): void {
   const { program, globals, out, config } = cli;

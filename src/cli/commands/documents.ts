@@ -2,8 +2,8 @@ import { readLedger } from '../../integrity/verify-ledger.ts';
 import type { Cli } from '../cli.ts';
 import { checkDocuments } from '../documents.ts';
 import { EXIT } from '../exit-codes.ts';
-import { openStore } from '../open-ledger.ts';
 import { table } from '../render.ts';
+import { openStore } from '../store-option.ts';
 
 /** Exit 1 when a document differs from its recorded hash, else 3 when one is missing or not opened. */
 export function documentsCommand(cli: Cli): void {

@@ -1,5 +1,5 @@
 import type { Cli } from '../cli.ts';
-import { openStore } from '../open-ledger.ts';
+import { openStore } from '../store-option.ts';
 import { exportLedger } from '../transfer.ts';
 
 export function exportCommand(cli: Cli): void {

@@ -2,8 +2,8 @@ import type { Cli } from '../cli.ts';
 import { csvFilesOf, recordAll, rehearse } from '../csv-import.ts';
 import { csvRecords } from '../csv-records.ts';
 import { fillingWithinHistory } from '../integrity.ts';
-import { openStore } from '../open-ledger.ts';
 import { keyDirOption } from '../options.ts';
+import { openStore } from '../store-option.ts';
 
 export function importCsvCommand(cli: Cli): void {
   const { program, globals, out } = cli;

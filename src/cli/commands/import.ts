@@ -1,7 +1,7 @@
 import type { Cli } from '../cli.ts';
 import { fillingWithinHistory } from '../integrity.ts';
-import { openStore } from '../open-ledger.ts';
 import { keyDirOption } from '../options.ts';
+import { openStore } from '../store-option.ts';
 import { importLedger } from '../transfer.ts';
 
 export function importCommand(cli: Cli): void {

@@ -4,8 +4,8 @@ import * as args from '../arguments.ts';
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { keptCheckpointsOf, publicKeyOf } from '../integrity.ts';
-import { openStore } from '../open-ledger.ts';
 import { hex, keyDirOption } from '../options.ts';
+import { openStore } from '../store-option.ts';
 
 export function proofCommand(cli: Cli): void {
   const { program, globals, out } = cli;

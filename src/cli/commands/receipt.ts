@@ -2,9 +2,9 @@ import { AuditFailure } from '../audit.ts';
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { publicKeyOf, readTrusted } from '../integrity.ts';
-import { openStore } from '../open-ledger.ts';
 import { keyDirOption } from '../options.ts';
 import { checkReceiptAgainst, checkReceiptSignature } from '../receipt.ts';
+import { openStore } from '../store-option.ts';
 
 /** `ledger receipt verify FILE`: offline with the public key; with --store, against the ledger. */
 export function receiptCommand(cli: Cli): void {

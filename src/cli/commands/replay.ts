@@ -7,8 +7,8 @@ import { replayLedger } from '../../projections/replay.ts';
 import * as args from '../arguments.ts';
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
-import { openStore } from '../open-ledger.ts';
 import { progress } from '../progress.ts';
+import { openStore } from '../store-option.ts';
 
 export function replayCommand(cli: Cli): void {
   const { program, globals, out } = cli;

@@ -13,8 +13,8 @@ import * as args from '../arguments.ts';
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { keptCheckpointsOf, publicKeyOf } from '../integrity.ts';
-import { cliConfig, withLedger } from '../open-ledger.ts';
 import { keyDirOption } from '../options.ts';
+import { cliConfig, withLedger } from '../store-option.ts';
 
 export type ReportFormat = 'html' | 'json' | 'csv' | 'md';
 

@@ -1,9 +1,9 @@
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { fillingWithinHistory } from '../integrity.ts';
-import { openStore } from '../open-ledger.ts';
 import { keyDirOption } from '../options.ts';
 import { EXAMPLE_PROGRAM, seedExample } from '../seed-example.ts';
+import { openStore } from '../store-option.ts';
 
 export function seedExampleCommand(cli: Cli): void {
   const { program, globals, out } = cli;

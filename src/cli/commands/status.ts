@@ -3,8 +3,8 @@ import type { ProgramStatus } from '../../domain/index.ts';
 import * as args from '../arguments.ts';
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
-import { withLedger } from '../open-ledger.ts';
 import { table } from '../render.ts';
+import { withLedger } from '../store-option.ts';
 
 export function statusCommand(cli: Cli): void {
   const { program, globals, out, config } = cli;

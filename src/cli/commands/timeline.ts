@@ -1,8 +1,8 @@
 import * as args from '../arguments.ts';
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
-import { withLedger } from '../open-ledger.ts';
 import { table } from '../render.ts';
+import { withLedger } from '../store-option.ts';
 
 export function timelineCommand(cli: Cli): void {
   const { program, globals, out } = cli;

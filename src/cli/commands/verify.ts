@@ -2,7 +2,7 @@ import { readLedger } from '../../integrity/verify-ledger.ts';
 import { verifyLedgerSignatures } from '../../integrity/verify-signatures.ts';
 import type { Cli } from '../cli.ts';
 import { EXIT } from '../exit-codes.ts';
-import { openStore } from '../open-ledger.ts';
+import { openStore } from '../store-option.ts';
 import { describeProblem, verifyWithProgress } from '../verify.ts';
 
 export function verifyCommand(cli: Cli): void {

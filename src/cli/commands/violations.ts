@@ -1,7 +1,7 @@
 import * as args from '../arguments.ts';
 import type { Cli } from '../cli.ts';
-import { withLedger } from '../open-ledger.ts';
 import { table } from '../render.ts';
+import { withLedger } from '../store-option.ts';
 
 export function violationsCommand(cli: Cli): void {
   const { program, globals, out } = cli;

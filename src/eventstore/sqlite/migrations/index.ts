@@ -11,7 +11,7 @@ const migrations: readonly ((db: Database.Database, path: string) => void)[] = [
   createSignedCheckpoints,
 ];
 
-export const SCHEMA_VERSION = migrations.length;
+export const SQLITE_SCHEMA_VERSION = migrations.length;
 
 /** The file was written by a newer build; opening it could corrupt it. */
 export class LedgerSchemaVersionError extends Error {
@@ -27,7 +27,7 @@ export class LedgerSchemaVersionError extends Error {
   }
 }
 
-/** Brings the file up to SCHEMA_VERSION in one transaction; refuses a newer file. */
+/** Brings the file up to SQLITE_SCHEMA_VERSION in one transaction; refuses a newer file. */
 export function migrate(db: Database.Database, path: string): void {
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;

@@ -5,7 +5,7 @@ import {
 } from '../../src/commands/handle-command.ts';
 import { IdempotencyKeyReusedError } from '../../src/commands/idempotency.ts';
 import { StreamContendedError } from '../../src/commands/retry.ts';
-import { DomainError, SCHEMA_VERSION, streams } from '../../src/domain/index.ts';
+import { DomainError, EVENT_SCHEMA_VERSION, streams } from '../../src/domain/index.ts';
 import { StreamRevisionConflictError } from '../../src/eventstore/errors.ts';
 import { openMemoryEventStore } from '../../src/eventstore/memory.ts';
 import type { EventStore } from '../../src/eventstore/port.ts';
@@ -44,7 +44,7 @@ const writeElsewhere = async (n: number) => {
           recordedBy: 'other',
           correlationId: 'c',
           causationId: null,
-          schemaVersion: SCHEMA_VERSION,
+          schemaVersion: EVENT_SCHEMA_VERSION,
         },
       },
     ],

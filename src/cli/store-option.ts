@@ -1,4 +1,7 @@
-/** How CLI commands open the ledger: through the composition root, with the service's Config. */
+/**
+ * The `--store` option of CLI commands: the service's Config, and the store or ledger a store URL
+ * opens through the composition root.
+ */
 import { type Ledger, openLedger } from '../composition/open-ledger.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { openEventStore, UnknownStoreSchemeError } from '../eventstore/open.ts';
