@@ -8,9 +8,6 @@
  * INSERT per transaction, 64 rows per transaction, and SELECT + JSON.parse of the same rows.
  * Phases stop at LEDGER_BENCH_SECONDS (default 10).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import type { EventStore } from '../src/eventstore/port.ts';
 import { openPostgresEventStore } from '../src/eventstore/postgres/store.ts';
@@ -19,6 +16,7 @@ import {
   type BenchRow,
   benchRow,
   benchShipment,
+  loadPeer,
   peakRssBytes,
   perSecond,
   report,
@@ -27,8 +25,6 @@ import {
 const SECONDS = Number(process.env.LEDGER_BENCH_SECONDS ?? 10);
 const APPENDERS = 64;
 const READ_PAGE = 1_000;
-
-const peerDir = fileURLToPath(new URL('./peers/postgres/', import.meta.url));
 
 let databases = 0;
 const server = process.env.LEDGER_BENCH_POSTGRES_URL
@@ -170,22 +166,12 @@ interface DumboModule {
   dumbo(options: { connectionString: string }): { execute: unknown; close(): Promise<void> };
 }
 
-async function loadPeer(): Promise<{ emmett: EmmettModule; dumbo: DumboModule }> {
-  const modules = `${peerDir}node_modules/@event-driven-io/`;
-  if (!existsSync(`${modules}emmett-postgresql`)) {
-    console.log(`installing the PostgreSQL peer in ${peerDir}`);
-    const installed = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
-      cwd: peerDir,
-      stdio: 'inherit',
-    });
-    if (installed.status !== 0) throw new Error('npm ci of bench/peers/postgres failed');
-  }
-  const load = (pkg: string) =>
-    import(pathToFileURL(`${modules}${pkg}/dist/index.js`).href) as Promise<unknown>;
-  return {
-    emmett: (await load('emmett-postgresql')) as EmmettModule,
-    dumbo: (await load('dumbo')) as DumboModule,
-  };
+async function loadEmmett(): Promise<{ emmett: EmmettModule; dumbo: DumboModule }> {
+  const [emmett, dumbo] = await loadPeer('postgres', [
+    '@event-driven-io/emmett-postgresql',
+    '@event-driven-io/dumbo',
+  ]);
+  return { emmett: emmett as EmmettModule, dumbo: dumbo as DumboModule };
 }
 
 async function emmettAppends(
@@ -250,7 +236,7 @@ try {
   const raw64 = await rawInserts(APPENDERS);
   const rawRead = await rawSelectParse(raw64.url);
 
-  const peer = await loadPeer();
+  const peer = await loadEmmett();
   const emmett1 = await emmettAppends(peer.emmett, 1);
   const emmett64 = await emmettAppends(peer.emmett, APPENDERS);
   const emmettRead = await emmettReadAll(peer, emmett64.url);
