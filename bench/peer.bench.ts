@@ -1,5 +1,7 @@
 /**
- * `npm run bench:peer`: our SQLite EventStore beside Emmett's (@event-driven-io/emmett-sqlite),
+ * `npm run bench:peer`: our SQLite EventStore beside Emmett's (@event-driven-io/emmett-sqlite at
+ * the newest version the registry serves, kept in bench/peers/sqlite/ and installed there on
+ * first use),
  * the same workload and the same shipment payloads on each, every phase in a fresh file and its
  * own process: (a) 1 appender, one event per append; (b) 64 appenders, one event per append, each
  * on its own stream with exact expected versions; (c) 1 appender, 100 events per append, then
@@ -7,30 +9,29 @@
  *
  * Emmett's concurrent appends fail or never answer, so each appender counts every rejected append
  * (with its message) and carries on from the version its stream holds in the file; phases stop
- * at LEDGER_BENCH_SECONDS (default 10) and rates count only what was acknowledged by then.
+ * at LEDGER_BENCH_SECONDS (default 10) and rates count only what was acknowledged by then. An
+ * append unanswered GRACE_MS past the deadline counts as hung, and a phase's process that has
+ * not reported well after that is killed: the row then says "hung (no progress in N s)".
+ * Each run measures both sides in turn (interleaved), with this process's CPU time per event.
  * LEDGER_BENCH_EVENTS below 10,000 shrinks the workload.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format } from 'node:util';
-import {
-  getSQLiteEventStore,
-  readMessagesBatch,
-  type SQLiteEventStore,
-  sqliteConnection,
-} from '@event-driven-io/emmett-sqlite';
 import type { EventToAppend } from '../src/eventstore/port.ts';
 import Database from '../src/eventstore/sqlite/driver.ts';
 import { openSqliteEventStore } from '../src/eventstore/sqlite/index.ts';
 import {
-  benchRow,
   benchShipment,
+  interleavedRow,
+  loadPeer,
   measureInChild,
   median,
   peakRssBytes,
   report,
+  type Sample,
 } from './support.ts';
 
 const EVENTS = Math.min(10_000, Number(process.env.LEDGER_BENCH_EVENTS ?? 10_000));
@@ -44,6 +45,8 @@ const READ_PASSES = 3;
 const RUNS = 3;
 /** How long past the deadline an append may still answer before it counts as hung. */
 const GRACE_MS = 2_000;
+/** A phase's process still silent this long after its deadline is killed, and counted as hung. */
+const CHILD_TIMEOUT_MS = (SECONDS + 60) * 1000;
 
 type SideName = 'ours' | 'emmett';
 /** emmett-per-appender: one Emmett store (so one connection) per appender instead of one shared. */
@@ -74,10 +77,46 @@ interface PhaseResult {
   logged: Failure[];
   /** Errors nobody caught (node-sqlite3 emits 'error' events without a listener). */
   uncaught: Failure[];
-  readAll?: { events: number; rate: number };
-  readStreams?: { events: number; rate: number };
+  /** This process's CPU time (every thread) over the appends, per acknowledged event. */
+  cpuMicros: number;
+  /** Seconds without an answer to any append when the phase gave up on them (0: none hung). */
+  stalledSeconds: number;
+  readAll?: Read;
+  readStreams?: Read;
   peakRss: number;
 }
+
+interface Read {
+  events: number;
+  rate: number;
+  cpuMicros: number;
+}
+
+/** The peer's API as this bench uses it (its types stay in its own package folder). */
+interface EmmettStore {
+  appendToStream(
+    stream: string,
+    events: { type: string; data: unknown; metadata?: unknown }[],
+    options: { expectedStreamVersion: bigint },
+  ): Promise<unknown>;
+  readStream(stream: string): Promise<{ events: unknown[] }>;
+}
+interface EmmettConnection {
+  close(): void;
+  query<T>(sql: string, values?: unknown[]): Promise<T[]>;
+  querySingle<T>(sql: string, values?: unknown[]): Promise<T | null>;
+}
+interface EmmettSqlite {
+  getSQLiteEventStore(options: { fileName: string }): EmmettStore;
+  sqliteConnection(options: { fileName: string }): EmmettConnection;
+  readMessagesBatch(
+    connection: EmmettConnection,
+    options: { from: bigint; batchSize: number },
+  ): Promise<{ currentGlobalPosition: bigint; messages: unknown[]; areEventsLeft: boolean }>;
+}
+
+const loadEmmett = async () =>
+  (await loadPeer('sqlite', ['@event-driven-io/emmett-sqlite']))[0] as EmmettSqlite;
 
 /** The same shipment for both stores, without our event id (Emmett assigns its own). */
 function shipment() {
@@ -95,8 +134,16 @@ interface Side {
   close(): Promise<void>;
 }
 
-function ourSide(file: string): Side {
+/** Ours appends one event here before the clock; the phases' counts leave it out. */
+const WARM_UP_STREAM = 'warm-up';
+
+async function ourSide(file: string): Promise<Side> {
   const store = openSqliteEventStore(file);
+  // The store's writer thread starts with its first commit (~300 ms of CPU): before the clock,
+  // as Emmett creates its schema before it (emmettSide).
+  await store.append(WARM_UP_STREAM, [{ eventId: randomUUID(), ...shipment() }], {
+    expectedRevision: 'no-stream',
+  });
   const probe = new Database(file, { readonly: true });
   const held = probe.prepare<[string], number>('SELECT count(*) FROM events WHERE stream = ?');
   return {
@@ -112,7 +159,8 @@ function ourSide(file: string): Side {
     heldInFile: async (stream) => held.pluck().get(stream) as number,
     readAll: async () => {
       let count = 0;
-      for (let fromPosition = 1; ; ) {
+      // From 2: position 1 is the warm-up event.
+      for (let fromPosition = 2; ; ) {
         const page = await store.readAll({ fromPosition, limit: READ_PAGE });
         const last = page.at(-1);
         if (last === undefined) return count;
@@ -129,12 +177,13 @@ function ourSide(file: string): Side {
 }
 
 async function emmettSide(file: string, storePerAppender: boolean): Promise<Side> {
+  const { getSQLiteEventStore, readMessagesBatch, sqliteConnection } = await loadEmmett();
   const stores = Array.from({ length: storePerAppender ? APPENDERS : 1 }, () =>
     getSQLiteEventStore({ fileName: file }),
   );
   // Emmett creates its schema on a store's first call: do that before the clock starts.
   for (const store of stores) await store.readStream('warm-up');
-  const storeOf = (appender: number) => stores[appender % stores.length] as SQLiteEventStore;
+  const storeOf = (appender: number) => stores[appender % stores.length] as EmmettStore;
   // Through Emmett's own driver: a second SQLite library in the process (better-sqlite3) would
   // lose its POSIX locks whenever Emmett closes a connection, and read a "malformed" file.
   const probe = sqliteConnection({ fileName: file });
@@ -220,6 +269,7 @@ async function appendLoad(
   size: number,
 ) {
   const failures = new Tally();
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
   let events = 0;
@@ -227,6 +277,9 @@ async function appendLoad(
   let hung = 0;
   let late = 0;
   let lastAcknowledged = started;
+  /** When any append last answered, acknowledged or refused. */
+  let lastAnswer = started;
+  let stalledSeconds = 0;
   const finished = await Promise.all(
     Array.from({ length: appenders }, async (_, appender) => {
       const owned = Array.from({ length: streams }, (_, k) => ({
@@ -243,8 +296,10 @@ async function appendLoad(
         const outcome = await settleBy(append, deadline + GRACE_MS);
         if ('hung' in outcome) {
           hung++;
+          stalledSeconds = (performance.now() - lastAnswer) / 1000;
           return false;
         }
+        lastAnswer = performance.now();
         if (outcome.ok) {
           stream.held += count;
           const now = performance.now();
@@ -263,19 +318,36 @@ async function appendLoad(
   // When every appender finished in time the rate is over the time taken, else over the window.
   const seconds =
     finished.every(Boolean) && late === 0 ? (lastAcknowledged - started) / 1000 : SECONDS;
-  return { events, seconds, rate: events / seconds, appends, failures, hung, late };
+  const { user, system } = process.cpuUsage(cpu);
+  return {
+    events,
+    seconds,
+    rate: events / seconds,
+    cpuMicros: events === 0 ? Number.NaN : (user + system) / events,
+    appends,
+    failures,
+    hung,
+    stalledSeconds,
+    late,
+  };
 }
 
-async function timedRead(read: () => Promise<number>) {
+async function timedRead(read: () => Promise<number>): Promise<Read> {
   const rates: number[] = [];
+  const cpus: number[] = [];
   let events = 0;
   for (let pass = 0; pass <= READ_PASSES; pass++) {
+    const cpu = process.cpuUsage();
     const started = performance.now();
     events = await read();
+    const { user, system } = process.cpuUsage(cpu);
     // Pass 0 warms the page cache and the JIT.
-    if (pass > 0) rates.push(events / ((performance.now() - started) / 1000));
+    if (pass > 0) {
+      rates.push(events / ((performance.now() - started) / 1000));
+      cpus.push((user + system) / events);
+    }
   }
-  return { events, rate: median(rates) };
+  return { events, rate: median(rates), cpuMicros: median(cpus) };
 }
 
 async function runPhase(sideName: SideName, phase: Phase, file: string): Promise<PhaseResult> {
@@ -296,7 +368,7 @@ async function runPhase(sideName: SideName, phase: Phase, file: string): Promise
 
   const side =
     sideName === 'ours'
-      ? ourSide(file)
+      ? await ourSide(file)
       : await emmettSide(file, phase === 'concurrent-per-appender');
   const load =
     phase === 'sequential'
@@ -327,6 +399,8 @@ async function runPhase(sideName: SideName, phase: Phase, file: string): Promise
     appends: load.appends,
     failures: load.failures.list(),
     hung: load.hung,
+    stalledSeconds: load.stalledSeconds,
+    cpuMicros: load.cpuMicros,
     late: load.late,
     eventsInFile: Number.NaN,
     logged: logged.list(),
@@ -335,6 +409,39 @@ async function runPhase(sideName: SideName, phase: Phase, file: string): Promise
     peakRss: peakRssBytes(),
   };
 }
+
+const script = new URL(import.meta.url);
+
+/** One phase in its own process; a process that never reports is killed and its phase hung. */
+function phaseInChild(side: SideName, phase: Phase, file: string): PhaseResult {
+  try {
+    return measureInChild<PhaseResult>(script, [side, phase, file], CHILD_TIMEOUT_MS);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ETIMEDOUT') throw error;
+    return {
+      side,
+      phase,
+      events: 0,
+      seconds: SECONDS,
+      rate: 0,
+      cpuMicros: Number.NaN,
+      appends: 0,
+      failures: [],
+      hung: 1,
+      stalledSeconds: CHILD_TIMEOUT_MS / 1000,
+      late: 0,
+      eventsInFile: Number.NaN,
+      logged: [],
+      uncaught: [],
+      peakRss: Number.NaN,
+    };
+  }
+}
+
+const hungNote = (result: PhaseResult) =>
+  result.hung === 0
+    ? '0 hung'
+    : `${result.hung} hung (no progress in ${Math.round(result.stalledSeconds)} s)`;
 
 const [sideArg, phaseArg, fileArg] = process.argv.slice(2);
 if (sideArg !== undefined) {
@@ -348,7 +455,7 @@ if (sideArg !== undefined) {
 
 async function main(): Promise<void> {
   const folder = mkdtempSync(join(tmpdir(), 'ledger-bench-peer-'));
-  const script = new URL(import.meta.url);
+  await loadEmmett(); // installs the peer before the first phase, not inside it
   const results: PhaseResult[] = [];
   try {
     const plan: [SideName, Phase][] = [
@@ -364,13 +471,13 @@ async function main(): Promise<void> {
     for (let run = 0; run < RUNS; run++) {
       for (const [side, phase] of plan) {
         const file = join(folder, `${side}-${phase}-${run}.sqlite`);
-        const result = measureInChild<PhaseResult>(script, [side, phase, file]);
+        const result = phaseInChild(side, phase, file);
         result.eventsInFile = eventsIn(file, side);
         results.push(result);
         console.error(
           `run ${run + 1}/${RUNS} ${side} ${phase}: ${Math.round(result.rate)} events/s` +
             (result.failures.length + result.hung > 0
-              ? `, ${sum(result.failures.map((f) => f.count))} failed, ${result.hung} hung`
+              ? `, ${sum(result.failures.map((f) => f.count))} failed, ${hungNote(result)}`
               : ''),
         );
       }
@@ -381,8 +488,13 @@ async function main(): Promise<void> {
 
   const of = (side: SideName, phase: Phase) =>
     results.filter((r) => r.side === side && r.phase === phase);
-  const rate = (side: SideName, phase: Phase, pick: (r: PhaseResult) => number | undefined) =>
-    median(of(side, phase).map((r) => pick(r) ?? Number.NaN));
+  // Each run measured both sides in turn: rows pair them run by run (interleavedRow).
+  const samples = (side: SideName, phase: Phase, pick: (r: PhaseResult) => Read | undefined) =>
+    of(side, phase).map((r): Sample => {
+      const read = pick(r);
+      return { value: read?.rate ?? Number.NaN, cpuMicros: read?.cpuMicros ?? Number.NaN };
+    });
+  const appended = (r: PhaseResult): Read => r;
   // Acknowledged vs in the file (all runs): fewer in the file means acknowledged appends were lost.
   const tally = (side: SideName, phase: Phase) => {
     const runs = of(side, phase);
@@ -392,60 +504,71 @@ async function main(): Promise<void> {
     const hung = total((r) => r.hung);
     const acknowledged = total((r) => r.events + r.late);
     const inFile = total((r) => r.eventsInFile);
+    const stalled = runs.filter((r) => r.hung > 0);
     return rejected + hung === 0 && acknowledged === inFile
       ? `${side}: ${appends} appends, all acknowledged, ${inFile} events in the files`
       : `${side}: ${appends} appends, ${rejected} rejected, ${hung} unanswered, ` +
-          `${acknowledged} events acknowledged, ${inFile} in the files`;
+          `${acknowledged} events acknowledged, ${inFile} in the files` +
+          (stalled.length === 0
+            ? ''
+            : `; hung (no progress in ${Math.round(Math.max(...stalled.map((r) => r.stalledSeconds)))} s) in ${stalled.length} of ${runs.length} runs`);
   };
   const outcome = (ourPhase: Phase, emmettPhase: Phase = ourPhase) =>
     `${tally('ours', ourPhase)}; ${tally('emmett', emmettPhase)}`;
-  const versus = (side: string) => `emmett-sqlite ${side}`;
+  const row = (
+    measure: string,
+    baseline: string,
+    [ourPhase, emmettPhase]: [Phase, Phase],
+    pick: (r: PhaseResult) => Read | undefined,
+    note?: string,
+  ) =>
+    interleavedRow(
+      measure,
+      'events/s',
+      { ours: samples('ours', ourPhase, pick), baseline: samples('emmett', emmettPhase, pick) },
+      `emmett-sqlite ${baseline}`,
+      { cpuUnit: 'µs/event', aim: '> 1', ...(note === undefined ? {} : { note }) },
+    );
   const rows = [
-    benchRow(
+    row(
       `append, 1 appender, 1 event per append (up to ${SEQUENTIAL})`,
-      'events/s',
-      rate('ours', 'sequential', (r) => r.rate),
-      versus('same'),
-      rate('emmett', 'sequential', (r) => r.rate),
-      { note: outcome('sequential') },
+      'same',
+      ['sequential', 'sequential'],
+      appended,
+      outcome('sequential'),
     ),
-    benchRow(
+    row(
       `append, ${APPENDERS} appenders, 1 event per append (up to ${PER_APPENDER * APPENDERS})`,
-      'events/s',
-      rate('ours', 'concurrent', (r) => r.rate),
-      versus('one store shared'),
-      rate('emmett', 'concurrent', (r) => r.rate),
-      { note: outcome('concurrent') },
+      'one store shared',
+      ['concurrent', 'concurrent'],
+      appended,
+      outcome('concurrent'),
     ),
-    benchRow(
+    row(
       `append, ${APPENDERS} appenders, 1 event per append (up to ${PER_APPENDER * APPENDERS})`,
-      'events/s',
-      rate('ours', 'concurrent', (r) => r.rate),
-      versus('a store per appender'),
-      rate('emmett', 'concurrent-per-appender', (r) => r.rate),
-      { note: outcome('concurrent', 'concurrent-per-appender') },
+      'a store per appender',
+      ['concurrent', 'concurrent-per-appender'],
+      appended,
+      outcome('concurrent', 'concurrent-per-appender'),
     ),
-    benchRow(
+    row(
       `append, 1 appender, ${BATCH} events per append (up to ${PER_APPENDER * APPENDERS})`,
-      'events/s',
-      rate('ours', 'batched-read', (r) => r.rate),
-      versus('same'),
-      rate('emmett', 'batched-read', (r) => r.rate),
-      { note: outcome('batched-read') },
+      'same',
+      ['batched-read', 'batched-read'],
+      appended,
+      outcome('batched-read'),
     ),
-    benchRow(
+    row(
       `read all, pages of ${READ_PAGE} (${of('ours', 'batched-read')[0]?.readAll?.events} events)`,
-      'events/s',
-      rate('ours', 'batched-read', (r) => r.readAll?.rate),
-      versus('readMessagesBatch'),
-      rate('emmett', 'batched-read', (r) => r.readAll?.rate),
+      'readMessagesBatch',
+      ['batched-read', 'batched-read'],
+      (r) => r.readAll,
     ),
-    benchRow(
+    row(
       `read each of ${APPENDERS} streams (${of('ours', 'batched-read')[0]?.readStreams?.events} events)`,
-      'events/s',
-      rate('ours', 'batched-read', (r) => r.readStreams?.rate),
-      versus('readStream'),
-      rate('emmett', 'batched-read', (r) => r.readStreams?.rate),
+      'readStream',
+      ['batched-read', 'batched-read'],
+      (r) => r.readStreams,
     ),
   ];
 
@@ -478,6 +601,8 @@ async function main(): Promise<void> {
   report('peer', rows, {
     runs: RUNS,
     secondsCap: SECONDS,
+    peer: JSON.parse(readFileSync(new URL('./peers/sqlite/package.json', import.meta.url), 'utf8'))
+      .dependencies,
     sqlite: {
       ours: new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get(),
       emmett: await emmettSqlite(),
@@ -498,8 +623,12 @@ async function main(): Promise<void> {
 function eventsIn(file: string, side: SideName): number {
   const db = new Database(file, { readonly: true });
   try {
-    const table = side === 'ours' ? 'events' : 'emt_messages';
-    return db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    return side === 'ours'
+      ? (db
+          .prepare('SELECT count(*) FROM events WHERE stream <> ?')
+          .pluck()
+          .get(WARM_UP_STREAM) as number)
+      : (db.prepare('SELECT count(*) FROM emt_messages').pluck().get() as number);
   } finally {
     db.close();
   }
@@ -507,7 +636,7 @@ function eventsIn(file: string, side: SideName): number {
 
 /** Emmett's driver (node-sqlite3) bundles its own SQLite; its pragmas decide its durability. */
 async function emmettSqlite() {
-  const connection = sqliteConnection({ fileName: ':memory:' });
+  const connection = (await loadEmmett()).sqliteConnection({ fileName: ':memory:' });
   try {
     const [version] = await connection.query<{ v: string }>('SELECT sqlite_version() AS v');
     const [sync] = await connection.query<{ synchronous: number }>('PRAGMA synchronous');

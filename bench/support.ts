@@ -1,16 +1,20 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** Runs `script` with `args` in a fresh Node process (so its peak RSS is its own) and parses the JSON it prints last. */
-export function measureInChild<T>(script: string | URL, args: string[]): T {
+/**
+ * Runs `script` with `args` in a fresh Node process (so its peak RSS is its own) and parses the
+ * JSON it prints last; with `timeoutMs`, kills it then (the error's code is ETIMEDOUT).
+ */
+export function measureInChild<T>(script: string | URL, args: string[], timeoutMs?: number): T {
   const file = script instanceof URL ? fileURLToPath(script) : script;
   const out = execFileSync(process.execPath, ['--import', 'tsx', file, ...args], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     stdio: ['ignore', 'pipe', 'inherit'],
+    ...(timeoutMs === undefined ? {} : { timeout: timeoutMs, killSignal: 'SIGKILL' as const }),
   });
   return JSON.parse(out.trim().split('\n').at(-1) as string) as T;
 }
@@ -317,4 +321,22 @@ export function benchShipment() {
       schemaVersion: 1,
     },
   };
+}
+
+/**
+ * A peer store's packages, kept in bench/peers/<folder>/ with their own lockfile (their versions
+ * differ from each other's and from the project's) and installed there with `npm ci` on first use.
+ */
+export async function loadPeer(folder: string, packages: readonly string[]): Promise<unknown[]> {
+  const dir = fileURLToPath(new URL(`./peers/${folder}/`, import.meta.url));
+  const entry = (pkg: string) => `${dir}node_modules/${pkg}/dist/index.js`;
+  if (!packages.every((pkg) => existsSync(entry(pkg)))) {
+    console.log(`installing the ${folder} peer in ${dir}`);
+    const installed = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
+      cwd: dir,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    if (installed.status !== 0) throw new Error(`npm ci of bench/peers/${folder} failed`);
+  }
+  return Promise.all(packages.map((pkg) => import(pathToFileURL(entry(pkg)).href)));
 }

@@ -45,20 +45,23 @@ export interface StoreDriver {
 
 /**
  * Commits a batch in one transaction. When its rows fail where no check foresaw it (a
- * constraint, a trigger, a row too large), the batch is redone append by append, each in a
- * savepoint of its own, and only the appends whose rows fail are refused. A store that is away
- * or cannot write fails the whole batch.
+ * constraint, a trigger, a row too large), that transaction is rolled back and the batch redone
+ * in a second one, append by append, each in a savepoint of its own: only the appends whose rows
+ * fail are refused. The common case thus takes no savepoint: on PostgreSQL that saves two of
+ * the six round trips of a one-append commit. A store that is away or cannot write fails the
+ * whole batch.
  */
 export async function commitBatch(
   driver: StoreDriver,
   batch: readonly QueuedAppend[],
 ): Promise<Outcome[]> {
+  try {
+    return await driver.transaction((tx) => planAndWrite(tx, batch));
+  } catch (error) {
+    if (!redone(driver.classify(error))) throw error;
+  }
+  // The redo reads the locked state afresh: another writer may have committed in between.
   return driver.transaction(async (tx) => {
-    try {
-      return await tx.savepoint(() => planAndWrite(tx, batch));
-    } catch (error) {
-      if (!redone(driver.classify(error))) throw error;
-    }
     const outcomes: Outcome[] = [];
     for (const append of batch) {
       try {
