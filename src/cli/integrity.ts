@@ -79,7 +79,7 @@ export function keptCheckpointsOf(store: EventStore, publicKey: string): KeptChe
           `kept checkpoint ${kept.length + 1} does not verify: ${(error as Error).message}`,
         );
       }
-      kept.push({ ...checkpoint, note });
+      kept.push({ ...checkpoint, note, cosigners: [] });
     }
     return kept;
   };
