@@ -2,10 +2,12 @@
  * The ledger as a witness of other logs (c2sp.org/tlog-witness, add-checkpoint; docs/design.md,
  * "Witnesses"): it cosigns a checkpoint only when the log's key signed it and it extends the
  * last checkpoint this witness cosigned for that log, proven by the consistency proof sent
- * with it. That last checkpoint is kept per log in a file, replaced durably before answering;
- * requests for one log are taken one at a time, so none can roll another back.
+ * with it. That last checkpoint is kept per log in a file, replaced durably before answering.
+ * A request is handled synchronously, check and write with no await between them, so requests
+ * are taken one at a time and none can roll another back (one witness process per folder).
  */
 import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   EMPTY_ROOT,
@@ -24,7 +26,7 @@ export interface WitnessReply {
 }
 
 export interface LedgerWitness {
-  addCheckpoint(request: string): Promise<WitnessReply>;
+  addCheckpoint(request: string): WitnessReply;
   /** The last checkpoint cosigned for the log whose origin hashes (SHA-256, hex) to `originHash`. */
   checkpoint(originHash: string): string | undefined;
 }
@@ -41,11 +43,10 @@ export function ledgerWitness(options: {
   now?: () => Date;
 }): LedgerWitness {
   const now = options.now ?? (() => new Date());
+  mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const logs = new Map(options.logs.map((vkey) => [vkey.slice(0, vkey.indexOf('+')), vkey]));
   const stateOf = (hash: string) =>
     lastCheckpointFile(join(options.stateDir, `${hash}.checkpoint`));
-  /** The request being handled per origin: the next one waits for it. */
-  const queues = new Map<string, Promise<unknown>>();
 
   const text = (status: WitnessReply['status'], body: string): WitnessReply => ({
     status,
@@ -99,22 +100,13 @@ export function ledgerWitness(options: {
   }
 
   return {
-    async addCheckpoint(request) {
+    addCheckpoint(request) {
       const parsed = parseRequest(request);
       if (typeof parsed === 'string') return text(400, parsed);
       const origin = parsed.note.slice(0, parsed.note.indexOf('\n'));
       const vkey = logs.get(origin);
       if (vkey === undefined) return text(404, `no log of origin ${origin} is witnessed here`);
-      const previous = queues.get(origin) ?? Promise.resolve();
-      const reply = previous.then(() =>
-        add(origin, vkey, parsed.oldSize, parsed.proof, parsed.note),
-      );
-      const settled = reply.catch(() => {});
-      queues.set(origin, settled);
-      void settled.then(() => {
-        if (queues.get(origin) === settled) queues.delete(origin);
-      });
-      return reply;
+      return add(origin, vkey, parsed.oldSize, parsed.proof, parsed.note);
     },
     checkpoint(hash) {
       if (!/^[0-9a-f]{64}$/.test(hash)) return undefined;
