@@ -479,16 +479,23 @@ export interface ReceiptBody {
   kind: 'status' | 'timeline';
   query: { programId: string; at: string | null; asKnownAt: string | null };
   answer: unknown;
-  checkpoint: { origin: string; treeSize: number; rootHash: string };
+  /** `note`: the checkpoint as published, with the witnesses' cosignatures (absent before them). */
+  checkpoint: { origin: string; treeSize: number; rootHash: string; note?: string };
   issuedAt: string;
 }
 
 /**
  * Verifies a receipt's signature against the checkpoint key and returns what it states; a
  * CheckpointError names what failed (a changed byte fails the signature). The answer itself is
- * checked against the ledger by recomputing it at `checkpoint.treeSize`.
+ * checked against the ledger by recomputing it at `checkpoint.treeSize`. With a witness policy
+ * the checkpoint the receipt cites must be one the witnesses' quorum cosigned: its note, carried
+ * in the receipt, verifies under the policy and states the same origin, size and root.
  */
-export function verifyReceipt(receipt: string, publicKey: string): ReceiptBody {
+export function verifyReceipt(
+  receipt: string,
+  publicKey: string,
+  policy?: WitnessPolicy,
+): ReceiptBody {
   let text: string;
   try {
     text = verifyNote(receipt, publicKey);
@@ -518,6 +525,22 @@ export function verifyReceipt(receipt: string, publicKey: string): ReceiptBody {
     !('answer' in b)
   )
     failReceipt('the body lacks kind, query, answer, checkpoint or issuedAt');
+  if (policy !== undefined) {
+    if (typeof c.note !== 'string') failReceipt('it carries no cosigned checkpoint');
+    let cited: VerifiedCheckpoint;
+    try {
+      cited = verifyCosignedCheckpoint(c.note, policy);
+    } catch (error) {
+      if (!(error instanceof CheckpointError)) throw error;
+      failReceipt(`the checkpoint it cites ${error.message.replace(/^checkpoint: /, '')}`);
+    }
+    if (
+      cited.origin !== c.origin ||
+      cited.treeSize !== c.treeSize ||
+      Buffer.from(cited.rootHash).toString('base64') !== c.rootHash
+    )
+      failReceipt('the cosigned checkpoint it carries is not the one it cites');
+  }
   return b as ReceiptBody;
 }
 

@@ -34,6 +34,7 @@ import {
   tdpReleaseBody,
 } from '../api/support.ts';
 import { PROGRAM_ID } from '../support/founding-case.ts';
+import { ledgerBinary } from '../support/ledger-binary.ts';
 
 const SUPPLIER = 'supplier.example/ledger';
 const INSPECTOR = 'inspector.example/ledger';
@@ -267,6 +268,74 @@ describe('two ledgers witnessing each other', () => {
     expect(stale.status).toBe(409);
     expect(stale.headers.get('content-type')).toBe('text/x.tlog.size');
     expect(await stale.text()).toBe('5\n');
+  });
+
+  it('audits with a policy: passes on the published ledger, fails without the quorum and on a refused fork', async () => {
+    const dir = supplierFiles.dir;
+    const write = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    const policyFile = (witnesses: RunningWitness[]) =>
+      [
+        `log ${supplierKey.verifierKey}`,
+        ...witnesses.map((w) => `witness ${w.vkey}`),
+        'quorum 2',
+        '',
+      ].join('\n');
+    const policyPath = write('policy', policyFile([byInspector, third]));
+    // bySupplier witnesses the inspector's ledger, never the supplier's.
+    const stricter = write('stricter-policy', policyFile([byInspector, bySupplier]));
+    const fork = signNote(
+      `${SUPPLIER}\n5\n${Buffer.alloc(32, 9).toString('base64')}\n`,
+      supplierKey,
+    );
+    expect((await post(byInspector, addCheckpointBody(fork, 5, []))).status).toBe(422);
+    const receipt = (
+      await supplier.get(`/v1/programs/${PROGRAM_ID}/status/receipt?at=2007-09-10`, {
+        as: 'auditor',
+      })
+    ).body;
+    const ledger = ledgerBinary(dir);
+    const audit = (trusted: string, policyPath: string) =>
+      ledger(
+        '--store',
+        supplierFiles.sqliteUrl,
+        'audit',
+        '--trusted',
+        trusted,
+        '--policy',
+        policyPath,
+        '--key-dir',
+        join(dir, 'checkpoint-key'),
+      );
+    const [passed, unpublished, forked, receiptRun] = await Promise.all([
+      audit(write('trusted-1', publishedNote), policyPath),
+      audit(write('trusted-2', publishedNote), stricter),
+      audit(write('trusted-fork', fork), policyPath),
+      ledger('receipt', 'verify', write('receipt', receipt), '--policy', policyPath),
+    ]);
+    expect(passed.code, passed.stderr).toBe(0);
+    expect(passed.stdout).toMatch(
+      /audit passed: the ledger of tree size 5 extends the trusted one of size 4/,
+    );
+    expect(unpublished.code).toBe(1);
+    expect(unpublished.stderr).toMatch(
+      /the trusted checkpoint does not verify: .*cosigned by 1 of the policy's witnesses \(inspector.example\/witness\), fewer than the 2/,
+    );
+    expect(forked.code).toBe(1);
+    expect(forked.stderr).toMatch(
+      /the trusted checkpoint does not verify: .*tree size 5 is cosigned by 0/,
+    );
+    expect(receiptRun.code, receiptRun.stderr).toBe(0);
+    // The offline verifier: the receipt carries the cosigned checkpoint it cites.
+    expect(verifyReceipt(receipt, supplierKey.verifierKey, policy).checkpoint.treeSize).toBe(5);
+    expect(() =>
+      verifyReceipt(receipt, supplierKey.verifierKey, {
+        ...policy,
+        witnesses: [byInspector.vkey, bySupplier.vkey],
+      }),
+    ).toThrow(/receipt: the checkpoint it cites tree size 5 is cosigned by 1/);
   });
 
   it('answers 404 for a log it does not witness, 403 for a checkpoint its log did not sign', async () => {
