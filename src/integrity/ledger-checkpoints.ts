@@ -133,11 +133,8 @@ export function ledgerCheckpoints(options: {
     for (const { treeSize, line } of added) {
       const note = signedNotes.get(treeSize);
       if (note === undefined) continue;
-      const [cosigner] = cosignersOf(
-        `${note}${line}`,
-        witnessing.witnesses.map((w) => w.key),
-      );
-      // A witness no longer configured does not count, nor show.
+      const cosigner = verifiedCosigner(`${note}${line}`, treeSize);
+      // A witness no longer configured, or a line that does not verify, does not count.
       if (cosigner === undefined) continue;
       const lines = cosignedBy.get(treeSize) ?? new Map<string, string>();
       if (lines.has(cosigner.name)) continue;
@@ -149,6 +146,20 @@ export function ledgerCheckpoints(options: {
       const entry = withCosignatures(kept[index] as KeptCheckpoint);
       kept[index] = entry;
       bySize.set(treeSize, entry);
+    }
+  }
+
+  function verifiedCosigner(cosigned: string, treeSize: number) {
+    try {
+      return cosignersOf(
+        cosigned,
+        witnessing.witnesses.map((w) => w.key),
+      )[0];
+    } catch (error) {
+      options.onWitnessProblem?.(
+        `a kept cosignature of tree size ${treeSize} is ignored: ${(error as Error).message}`,
+      );
+      return undefined;
     }
   }
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWitnessApp } from '../../src/api/witness-app.ts';
+import Database from '../../src/eventstore/sqlite/driver.ts';
 import {
   type CheckpointKey,
   loadOrCreateSigningKey,
@@ -347,5 +348,21 @@ describe('two ledgers witnessing each other', () => {
     );
     expect((await post(byInspector, addCheckpointBody(forged, 5, []))).status).toBe(403);
     expect((await post(byInspector, 'old 5\n')).status).toBe(400);
+  });
+
+  it('ignores a kept cosignature that does not verify, and goes on answering', async () => {
+    const line = publishedNote.trimEnd().split('\n').at(-1) as string;
+    const [dash, name, base64] = line.split(' ') as [string, string, string];
+    const bytes = Buffer.from(base64, 'base64');
+    bytes[40] = (bytes[40] as number) ^ 1;
+    const db = new Database(supplierFiles.sqliteUrl.slice('sqlite:'.length));
+    db.prepare(
+      'INSERT INTO checkpoint_cosignatures (idx, tree_size, line) SELECT max(idx) + 1, 4, ? FROM checkpoint_cosignatures',
+    ).run(`${dash} ${name} ${bytes.toString('base64')}\n`);
+    db.close();
+    const served = await supplier.get('/v1/ledger/checkpoints', { as: 'auditor' });
+    expect(served.statusCode, served.body).toBe(200);
+    const four = served.data.items.find((c: { treeSize: number }) => c.treeSize === 4);
+    expect(four.note).toBe(publishedNote);
   });
 });
