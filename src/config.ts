@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { plainWords } from './core/plain-words.ts';
 import { type CalendarDate, isTimeZone, todayIn } from './domain/calendar.ts';
 import { DEFAULT_STORE_URL } from './eventstore/open.ts';
+import { parseWitnesses } from './integrity/witnesses.ts';
 import { isKeyName } from './verify.ts';
 
 export const DEFAULT_CHECKPOINT_KEY_DIR = './data/checkpoint-key';
@@ -21,6 +22,25 @@ export const Config = z.object({
     .string()
     .refine(isKeyName, 'is empty or has a space or "+"')
     .default(DEFAULT_ORIGIN),
+  /**
+   * Witnesses asked to cosign each new checkpoint (docs/design.md, "Witnesses"): entries
+   * `<verifier key> <submission URL>`, separated by commas or newlines.
+   */
+  LEDGER_WITNESSES: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      try {
+        return parseWitnesses(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** How many witnesses must cosign before a checkpoint counts as published; default: all. */
+  LEDGER_WITNESS_QUORUM: z.coerce.number().int().min(0).optional(),
+  /** Longest time one witness may take to answer, in ms. */
+  LEDGER_WITNESS_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** How often the service signs a checkpoint when the tree grew; 0: only at start and on an admin's POST. */
   LEDGER_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).max(2_147_483_647).default(60_000),
   /** Largest accepted request body, in bytes. */
@@ -93,5 +113,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     });
     throw new Error(`invalid configuration: ${problems.join('; ')}`);
   }
+  const { LEDGER_WITNESS_QUORUM: quorum, LEDGER_WITNESSES: witnesses } = parsed.data;
+  if (quorum !== undefined && quorum > witnesses.length)
+    throw new Error(
+      `invalid configuration: LEDGER_WITNESS_QUORUM: ${quorum} is more than the ${witnesses.length} witnesses of LEDGER_WITNESSES`,
+    );
   return parsed.data;
 }

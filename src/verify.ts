@@ -338,6 +338,139 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Signature type byte of Ed25519 cosignatures (c2sp.org/tlog-cosignature, cosignature/v1). */
+const COSIGNATURE_V1_TYPE = 0x04;
+/** The first line of the message a cosignature/v1 signs, then `time <seconds>`, then the body. */
+export const COSIGNATURE_V1_HEADER = 'cosignature/v1';
+
+/** A witness's verifier key: `<name>+<hex key ID>+<base64(0x04 || 32-byte Ed25519 key)>`. */
+export interface WitnessKey {
+  name: string;
+  keyId: Uint8Array;
+  object: KeyObject;
+}
+
+/** The key ID of an Ed25519 witness: SHA-256(name || 0x0A || 0x04 || key)[:4]. */
+export function cosignerKeyId(name: string, rawPublicKey: Uint8Array): Uint8Array {
+  const input = Buffer.concat([
+    Buffer.from(name, 'utf8'),
+    Buffer.from([0x0a, COSIGNATURE_V1_TYPE]),
+    rawPublicKey,
+  ]);
+  return sha256(input).subarray(0, 4);
+}
+
+/** Parses a witness verifier key; a CheckpointError names what is wrong with it. */
+export function parseWitnessKey(vkey: string): WitnessKey {
+  const [name, keyIdHex, typedText, ...rest] = typeof vkey === 'string' ? vkey.split('+') : [];
+  const typed = decodeBase64(rest.length > 0 ? [typedText, ...rest].join('+') : (typedText ?? ''));
+  if (name === undefined || !isKeyName(name) || !/^[0-9a-fA-F]{8}$/.test(keyIdHex ?? ''))
+    fail(`witness key ${JSON.stringify(vkey)}: not <name>+<key ID>+<key>`);
+  if (!typed || typed.length !== 1 + HASH_BYTES || typed[0] !== COSIGNATURE_V1_TYPE)
+    fail(`witness key ${name}: not a cosignature/v1 key (base64 of 0x04 and 32 bytes)`);
+  const raw = typed.subarray(1);
+  const keyId = cosignerKeyId(name, raw);
+  if (Buffer.from(keyId).toString('hex') !== (keyIdHex as string).toLowerCase())
+    fail(`witness key ${name}: the key ID does not match the name and key`);
+  const object = createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') },
+    format: 'jwk',
+  });
+  return { name, keyId, object };
+}
+
+/** The message a cosignature/v1 signs: header, `time <timestamp>`, the checkpoint body. */
+export function cosignedMessage(body: string, timestamp: number): Buffer {
+  return Buffer.from(`${COSIGNATURE_V1_HEADER}\ntime ${timestamp}\n${body}`, 'utf8');
+}
+
+/**
+ * The witnesses among `witnesses` whose cosignature/v1 on `note` verifies, each with the time it
+ * states. Lines of other keys are ignored; a line with a witness's name and key ID that does not
+ * verify rejects the note (signed-note: it is malformed).
+ */
+export function cosignersOf(
+  note: string,
+  witnesses: readonly WitnessKey[],
+): { name: string; timestamp: number }[] {
+  const blank = note.lastIndexOf('\n\n');
+  if (blank < 0) fail('no blank line separates the checkpoint from its signatures');
+  const body = note.slice(0, blank + 1);
+  const found: { name: string; timestamp: number }[] = [];
+  for (const line of note.slice(blank + 2).split('\n')) {
+    const match = /^\u2014 ([^\s+]+) (\S+)$/u.exec(line);
+    const bytes = match && decodeBase64(match[2] as string);
+    if (!match || !bytes || bytes.length < 4) continue;
+    const witness = witnesses.find(
+      (w) => w.name === match[1] && equalBytes(w.keyId, bytes.subarray(0, 4)),
+    );
+    if (witness === undefined || found.some((f) => f.name === witness.name)) continue;
+    const signed = bytes.subarray(4);
+    const timestamp =
+      signed.length === 8 + ED25519_SIGNATURE_BYTES ? signed.readBigUInt64BE(0) : -1n;
+    if (
+      timestamp < 1n ||
+      timestamp > BigInt(Number.MAX_SAFE_INTEGER) ||
+      !verify(null, cosignedMessage(body, Number(timestamp)), witness.object, signed.subarray(8))
+    )
+      fail(`the cosignature of witness ${witness.name} does not verify`);
+    found.push({ name: witness.name, timestamp: Number(timestamp) });
+  }
+  return found;
+}
+
+/** Who must have signed a checkpoint for it to count as published (docs/design.md, "Witnesses"). */
+export interface WitnessPolicy {
+  /** The log's verifier key (or PEM). */
+  log: string;
+  /** The witnesses' cosignature/v1 verifier keys. */
+  witnesses: readonly string[];
+  /** How many of them must have cosigned; 0 with no witness. */
+  quorum: number;
+}
+
+/**
+ * Verifies a checkpoint against a policy: the log's signature and at least `quorum` valid
+ * cosignatures of distinct witnesses of the policy. A CheckpointError names what is missing.
+ */
+export function verifyCosignedCheckpoint(
+  note: string,
+  policy: WitnessPolicy,
+): VerifiedCheckpoint & { cosigners: string[] } {
+  const checkpoint = verifyCheckpoint(note, policy.log);
+  const cosigners = cosignersOf(note, policy.witnesses.map(parseWitnessKey)).map((c) => c.name);
+  if (cosigners.length < policy.quorum)
+    fail(
+      `tree size ${checkpoint.treeSize} is cosigned by ${cosigners.length} of the policy's witnesses (${cosigners.join(', ') || 'none'}), fewer than the ${policy.quorum} it requires: it was never published, or a witness refused it`,
+    );
+  return { ...checkpoint, cosigners };
+}
+
+/**
+ * Parses a policy file: lines `log <vkey>`, `witness <vkey>` (any number) and `quorum <k>`;
+ * `#` starts a comment. Without a quorum line every witness must cosign.
+ */
+export function parseWitnessPolicy(text: string): WitnessPolicy {
+  let log: string | undefined;
+  let quorum: number | undefined;
+  const witnesses: string[] = [];
+  for (const [i, raw] of text.split('\n').entries()) {
+    const line = raw.replace(/#.*/, '').trim();
+    if (line === '') continue;
+    const [word, value, ...rest] = line.split(/\s+/);
+    if (value === undefined || rest.length > 0) fail(`policy line ${i + 1}: not "<word> <value>"`);
+    if (word === 'log') log = value;
+    else if (word === 'witness') witnesses.push(parseWitnessKey(value) && value);
+    else if (word === 'quorum' && /^(0|[1-9][0-9]*)$/.test(value)) quorum = Number(value);
+    else fail(`policy line ${i + 1}: expected log, witness or quorum <number>`);
+  }
+  if (log === undefined) fail('policy: no "log <verifier key>" line');
+  const k = quorum ?? witnesses.length;
+  if (k > witnesses.length)
+    fail(`policy: quorum ${k} is more than the ${witnesses.length} witnesses it names`);
+  return { log, witnesses, quorum: k };
+}
+
 /** The first line of every receipt: never an origin (it has spaces), so never a checkpoint. */
 export const RECEIPT_HEADER = 'compliance-ledger receipt v1';
 
@@ -346,16 +479,23 @@ export interface ReceiptBody {
   kind: 'status' | 'timeline';
   query: { programId: string; at: string | null; asKnownAt: string | null };
   answer: unknown;
-  checkpoint: { origin: string; treeSize: number; rootHash: string };
+  /** `note`: the checkpoint as published, with the witnesses' cosignatures (absent before them). */
+  checkpoint: { origin: string; treeSize: number; rootHash: string; note?: string };
   issuedAt: string;
 }
 
 /**
  * Verifies a receipt's signature against the checkpoint key and returns what it states; a
  * CheckpointError names what failed (a changed byte fails the signature). The answer itself is
- * checked against the ledger by recomputing it at `checkpoint.treeSize`.
+ * checked against the ledger by recomputing it at `checkpoint.treeSize`. With a witness policy
+ * the checkpoint the receipt cites must be one the witnesses' quorum cosigned: its note, carried
+ * in the receipt, verifies under the policy and states the same origin, size and root.
  */
-export function verifyReceipt(receipt: string, publicKey: string): ReceiptBody {
+export function verifyReceipt(
+  receipt: string,
+  publicKey: string,
+  policy?: WitnessPolicy,
+): ReceiptBody {
   let text: string;
   try {
     text = verifyNote(receipt, publicKey);
@@ -385,6 +525,22 @@ export function verifyReceipt(receipt: string, publicKey: string): ReceiptBody {
     !('answer' in b)
   )
     failReceipt('the body lacks kind, query, answer, checkpoint or issuedAt');
+  if (policy !== undefined) {
+    if (typeof c.note !== 'string') failReceipt('it carries no cosigned checkpoint');
+    let cited: VerifiedCheckpoint;
+    try {
+      cited = verifyCosignedCheckpoint(c.note, policy);
+    } catch (error) {
+      if (!(error instanceof CheckpointError)) throw error;
+      failReceipt(`the checkpoint it cites ${error.message.replace(/^checkpoint: /, '')}`);
+    }
+    if (
+      cited.origin !== c.origin ||
+      cited.treeSize !== c.treeSize ||
+      Buffer.from(cited.rootHash).toString('base64') !== c.rootHash
+    )
+      failReceipt('the cosigned checkpoint it carries is not the one it cites');
+  }
   return b as ReceiptBody;
 }
 

@@ -316,8 +316,11 @@ export const CheckpointResponse = z
     note: z
       .string()
       .describe(
-        'The signed note (C2SP tlog-checkpoint, Ed25519): verify it and take size and root from it',
+        "The signed note (C2SP tlog-checkpoint, Ed25519) with the witnesses' cosignatures (C2SP tlog-cosignature): verify it and take size and root from it",
       ),
+    cosigners: z
+      .array(z.string())
+      .describe('The configured witnesses whose cosignature the note carries'),
   })
   .meta({ id: 'Checkpoint' });
 

@@ -14,7 +14,9 @@ import {
   type VerifiedCheckpoint,
   verifyCheckpoint,
   verifyConsistency,
+  verifyCosignedCheckpoint,
   verifyInclusion,
+  type WitnessPolicy,
 } from '../verify.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
@@ -38,15 +40,21 @@ export interface AuditResult {
   latest: VerifiedCheckpoint & { note: string };
 }
 
+/**
+ * With a witness policy (`audit --policy`) the trusted and the latest checkpoint must each carry
+ * the quorum of cosignatures: a note the witnesses refused (a fork shown to this auditor) has not.
+ */
 export async function auditLedger(
   trustedNote: string,
   publicKey: string,
   ledger: AuditedLedger,
+  policy?: WitnessPolicy,
 ): Promise<AuditResult> {
-  const trusted = verified('the trusted checkpoint', trustedNote, publicKey);
+  const check = (what: string, note: string) => verified(what, note, publicKey, policy);
+  const trusted = check('the trusted checkpoint', trustedNote);
   let latest: VerifiedCheckpoint & { note: string };
   try {
-    latest = await extending(trusted, publicKey, ledger);
+    latest = await extending(trusted, check, ledger);
   } catch (error) {
     if (!(error instanceof AuditFailure || isNoCheckpointKept(error))) throw error;
     // The plainest evidence first: the events no longer give the root the server signed.
@@ -101,11 +109,11 @@ const base64 = (hash: Uint8Array) => Buffer.from(hash).toString('base64');
 /** The latest checkpoint, checked to extend the trusted one by the signature and proof alone. */
 async function extending(
   trusted: VerifiedCheckpoint,
-  publicKey: string,
+  check: (what: string, note: string) => VerifiedCheckpoint,
   ledger: AuditedLedger,
 ): Promise<VerifiedCheckpoint & { note: string }> {
   const { note, proof } = await ledger.consistency(trusted.treeSize);
-  const latest = verified('the latest checkpoint', note, publicKey);
+  const latest = check('the latest checkpoint', note);
   if (latest.origin !== trusted.origin)
     throw new AuditFailure(
       `the latest checkpoint is of origin ${latest.origin}, the trusted one of ${trusted.origin}`,
@@ -143,9 +151,14 @@ async function checkStoredNodes(
   }
 }
 
-function verified(what: string, note: string, publicKey: string): VerifiedCheckpoint {
+function verified(
+  what: string,
+  note: string,
+  publicKey: string,
+  policy: WitnessPolicy | undefined,
+): VerifiedCheckpoint {
   try {
-    return verifyCheckpoint(note, publicKey);
+    return policy ? verifyCosignedCheckpoint(note, policy) : verifyCheckpoint(note, publicKey);
   } catch (error) {
     throw new AuditFailure(`${what} does not verify: ${(error as Error).message}`);
   }

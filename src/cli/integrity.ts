@@ -7,7 +7,13 @@ import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import { KEY_FILES } from '../integrity/checkpoint.ts';
 import type { KeptCheckpoint, LedgerCheckpoints } from '../integrity/ledger-checkpoints.ts';
 import { readLedger } from '../integrity/verify-ledger.ts';
-import { type VerifiedCheckpoint, verifyCheckpoint } from '../verify.ts';
+import {
+  CheckpointError,
+  parseWitnessPolicy,
+  type VerifiedCheckpoint,
+  verifyCheckpoint,
+  type WitnessPolicy,
+} from '../verify.ts';
 import { type AuditedLedger, AuditFailure } from './audit.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { cliConfig } from './store-option.ts';
@@ -70,6 +76,8 @@ export function keptCheckpointsOf(store: EventStore, publicKey: string): KeptChe
   const kept: KeptCheckpoint[] = [];
   const all = async () => {
     const notes = await log.notes(kept.length);
+    // Witnesses' cosignatures go with their notes; a policy check (audit --policy) counts them.
+    const cosignatures = notes.length === 0 ? [] : await log.cosignatures();
     for (const note of notes) {
       let checkpoint: VerifiedCheckpoint;
       try {
@@ -79,7 +87,8 @@ export function keptCheckpointsOf(store: EventStore, publicKey: string): KeptChe
           `kept checkpoint ${kept.length + 1} does not verify: ${(error as Error).message}`,
         );
       }
-      kept.push({ ...checkpoint, note });
+      const lines = cosignatures.filter((c) => c.treeSize === checkpoint.treeSize);
+      kept.push({ ...checkpoint, note: note + lines.map((c) => c.line).join(''), cosigners: [] });
     }
     return kept;
   };
@@ -111,6 +120,16 @@ export function publicKeyOf(file: string | undefined, keyDir: string): string {
       `no public key: give --public-key FILE (the server's ${KEY_FILES.verifierKey} or ${KEY_FILES.publicKey}), or --key-dir holding it`,
     );
   return readTrusted(path, file === undefined ? '--key-dir' : '--public-key').trim();
+}
+
+/** The witness policy file: unreadable or malformed is exit 7, like any file the auditor trusts. */
+export function policyOf(path: string): WitnessPolicy {
+  try {
+    return parseWitnessPolicy(readTrusted(path, '--policy'));
+  } catch (error) {
+    if (!(error instanceof CheckpointError)) throw error;
+    throw new CliError(EXIT.trustedFile, `--policy: ${path}: ${error.message}`);
+  }
 }
 
 /** A file the auditor trusts (checkpoint, key, receipt): unreadable is exit 7, never tampering. */

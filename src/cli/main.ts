@@ -24,6 +24,7 @@ import { subscriptionsCommand } from './commands/subscriptions.ts';
 import { timelineCommand } from './commands/timeline.ts';
 import { verifyCommand } from './commands/verify.ts';
 import { violationsCommand } from './commands/violations.ts';
+import { witnessCommand } from './commands/witness.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { cliConfig } from './store-option.ts';
 
@@ -38,6 +39,7 @@ try {
   checkpointCommand(cli);
   proofCommand(cli);
   auditCommand(cli);
+  witnessCommand(cli);
   receiptCommand(cli);
   documentsCommand(cli);
   reportCommand(cli);

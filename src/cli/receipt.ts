@@ -10,14 +10,18 @@ import type { EventStore } from '../eventstore/port.ts';
 import { readLedger } from '../integrity/verify-ledger.ts';
 import { ledgerProjections, ledgerQueries } from '../projections/ledger-queries.ts';
 import { replayLedger } from '../projections/replay.ts';
-import { type ReceiptBody, verifyReceipt } from '../verify.ts';
+import { type ReceiptBody, verifyReceipt, type WitnessPolicy } from '../verify.ts';
 import * as args from './arguments.ts';
 import { AuditFailure } from './audit.ts';
 
 /** The receipt's statement when its signature verifies; AuditFailure naming why not. */
-export function checkReceiptSignature(receipt: string, publicKey: string): ReceiptBody {
+export function checkReceiptSignature(
+  receipt: string,
+  publicKey: string,
+  policy?: WitnessPolicy,
+): ReceiptBody {
   try {
-    return verifyReceipt(receipt, publicKey);
+    return verifyReceipt(receipt, publicKey, policy);
   } catch (error) {
     throw new AuditFailure(
       `the receipt does not verify: ${(error as Error).message.replace(/^receipt: /, '')}`,

@@ -39,7 +39,11 @@ import { type ProjectionRuntime, startProjections } from '../projections/runtime
 import { START_EXIT, StartupError } from '../startup.ts';
 
 /** The settings a ledger is opened from: part of the service's Config. */
-export type LedgerConfig = Pick<Config, 'LEDGER_STORE' | 'LEDGER_CHECKPOINT_KEY' | 'LEDGER_ORIGIN'>;
+export type LedgerConfig = Pick<
+  Config,
+  'LEDGER_STORE' | 'LEDGER_CHECKPOINT_KEY' | 'LEDGER_ORIGIN'
+> &
+  Partial<Pick<Config, 'LEDGER_WITNESSES' | 'LEDGER_WITNESS_QUORUM' | 'LEDGER_WITNESS_TIMEOUT_MS'>>;
 
 /** The store, its projections, the queries over them and its signed checkpoints. */
 export interface Ledger {
@@ -87,6 +91,8 @@ export interface OpenOptions {
   onRefused?: (name: string, reason: string) => void;
   /** Told when a ledger gets its first record of a signed size beside the key, e.g. to log it. */
   onNewLedger?: (ledger: string, recordPath: string) => void;
+  /** Told when a witness did not cosign a checkpoint, e.g. to log it. */
+  onWitnessProblem?: (detail: string) => void;
 }
 
 export async function openLedger(config: LedgerConfig, options: OpenOptions = {}): Promise<Ledger> {
@@ -100,6 +106,7 @@ export async function openLedger(config: LedgerConfig, options: OpenOptions = {}
       : checkpointsOf(store, config, {
           alarm,
           ...(options.onNewLedger ? { onNewLedger: options.onNewLedger } : {}),
+          ...(options.onWitnessProblem ? { onWitnessProblem: options.onWitnessProblem } : {}),
         });
     const files = sideFilesOf(config.LEDGER_STORE);
     const key =
@@ -173,8 +180,10 @@ export function checkpointsOf(
   options: {
     alarm?: IntegrityAlarm;
     onNewLedger?: (ledger: string, recordPath: string) => void;
+    onWitnessProblem?: (detail: string) => void;
   } = {},
 ): LedgerCheckpoints | null {
+  const witnesses = config.LEDGER_WITNESSES ?? [];
   const inMemory = config.LEDGER_STORE === MEMORY_STORE_URL;
   const checkpoints = openLedgerCheckpoints(store, {
     origin: config.LEDGER_ORIGIN,
@@ -183,6 +192,12 @@ export function checkpointsOf(
         ? generateSigningKey(config.LEDGER_ORIGIN)
         : loadOrCreateSigningKey(config.LEDGER_CHECKPOINT_KEY, config.LEDGER_ORIGIN),
     ...(options.alarm ? { alarm: options.alarm } : {}),
+    witnessing: {
+      witnesses,
+      quorum: config.LEDGER_WITNESS_QUORUM ?? witnesses.length,
+      timeoutMs: config.LEDGER_WITNESS_TIMEOUT_MS ?? 10_000,
+    },
+    ...(options.onWitnessProblem ? { onWitnessProblem: options.onWitnessProblem } : {}),
     // A key kept in memory signs for one process only: nothing outlives it to be contradicted.
     ...(inMemory
       ? {}

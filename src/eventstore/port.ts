@@ -87,6 +87,16 @@ export interface SignedCheckpointLog {
   /** Notes from index `from` (0-based, default 0), oldest first, as appended by any process. */
   notes(from?: number): Promise<readonly string[]>;
   append(note: string): Promise<void>;
+  /** Witnesses' cosignatures from index `from` (0-based, default 0), oldest first. */
+  cosignatures(from?: number): Promise<readonly KeptCosignature[]>;
+  addCosignature(cosignature: KeptCosignature): Promise<void>;
+}
+
+/** A witness's cosignature line (c2sp.org/tlog-cosignature) on the kept note of `treeSize`. */
+export interface KeptCosignature {
+  treeSize: number;
+  /** `— <witness name> <base64>` and a newline. */
+  line: string;
 }
 
 /** Alarms a store raised about itself, beyond answering (esdb: a Merkle fork, retention rules). */

@@ -4,14 +4,19 @@
  * takes into the ledger file.
  */
 import { readFileSync } from 'node:fs';
-import type { SignedCheckpointLog } from './port.ts';
+import type { KeptCosignature, SignedCheckpointLog } from './port.ts';
 
 export function signedCheckpointsInMemory(): SignedCheckpointLog {
   const notes: string[] = [];
+  const cosignatures: KeptCosignature[] = [];
   return {
     notes: async (from = 0) => notes.slice(from),
     append: async (note) => {
       notes.push(note);
+    },
+    cosignatures: async (from = 0) => cosignatures.slice(from),
+    addCosignature: async (cosignature) => {
+      cosignatures.push({ ...cosignature });
     },
   };
 }

@@ -12,14 +12,17 @@
 import { leafHash, leafInput } from '../core/merkle-leaf.ts';
 import { MerkleForkError } from '../eventstore/errors.ts';
 import type { EventStore, LedgerMerkleTree, SignedCheckpointLog } from '../eventstore/port.ts';
-import { type VerifiedCheckpoint, verifyCheckpoint } from '../verify.ts';
+import { cosignersOf, type VerifiedCheckpoint, verifyCheckpoint } from '../verify.ts';
 import { type IntegrityAlarm, integrityAlarm } from './alarm.ts';
 import { type CheckpointKey, createCheckpointSigner } from './checkpoint.ts';
 import type { LastSignedRecords } from './last-signed-record.ts';
+import { addCheckpoint, type Witness, type Witnessing } from './witnesses.ts';
 
 export interface KeptCheckpoint extends VerifiedCheckpoint {
-  /** The signed note itself, for the auditor to store and verify. */
+  /** The signed note itself with the witnesses' cosignatures, for the auditor to store and verify. */
   note: string;
+  /** The configured witnesses whose cosignature it carries. */
+  cosigners: readonly string[];
 }
 
 export interface LedgerCheckpoints {
@@ -35,6 +38,12 @@ export interface LedgerCheckpoints {
   latest(options?: SignOptions): Promise<KeptCheckpoint>;
   /** The last checkpoint kept, signing nothing; undefined before the first. */
   lastKept(): Promise<KeptCheckpoint | undefined>;
+  /**
+   * The last checkpoint published: the newest kept one that enough witnesses cosigned (the
+   * quorum), or the newest kept one when no witness is configured. What receipts, reports and
+   * GET /v1/ledger/checkpoint cite.
+   */
+  lastPublished(): Promise<KeptCheckpoint | undefined>;
   /** The checkpoint of `treeSize` leaves: latest() for the current size, else a kept one or undefined. */
   ofSize(treeSize: number): Promise<KeptCheckpoint | undefined>;
   /** Every checkpoint kept, oldest first. */
@@ -100,11 +109,69 @@ export function ledgerCheckpoints(options: {
   record?: LastSignedRecords;
   /** Raised when a fork is found; the caller's, to be told (default: one of its own). */
   alarm?: IntegrityAlarm;
+  /** The witnesses asked to cosign each new checkpoint, and their quorum. */
+  witnessing?: Witnessing;
+  /** Told when a witness did not cosign (unreachable, refused, a fork it saw). */
+  onWitnessProblem?: (detail: string) => void;
 }): LedgerCheckpoints {
   const { tree, key, origin, log, record } = options;
   const alarm = options.alarm ?? integrityAlarm();
+  const witnessing = options.witnessing ?? { witnesses: [], quorum: 0, timeoutMs: 0 };
   const kept: KeptCheckpoint[] = [];
   const bySize = new Map<number, KeptCheckpoint>();
+  /** The log-signed note of each size, without cosignatures. */
+  const signedNotes = new Map<number, string>();
+  /** Verified cosignature lines by tree size, then by witness name. */
+  const cosignedBy = new Map<number, Map<string, string>>();
+  let cosignaturesRead = 0;
+
+  /** Reads the cosignatures kept since the last call and puts them on their checkpoints. */
+  async function attachCosignatures(): Promise<void> {
+    const added = await log.cosignatures(cosignaturesRead);
+    cosignaturesRead += added.length;
+    const changed = new Set<number>();
+    for (const { treeSize, line } of added) {
+      const note = signedNotes.get(treeSize);
+      if (note === undefined) continue;
+      const cosigner = verifiedCosigner(`${note}${line}`, treeSize);
+      // A witness no longer configured, or a line that does not verify, does not count.
+      if (cosigner === undefined) continue;
+      const lines = cosignedBy.get(treeSize) ?? new Map<string, string>();
+      if (lines.has(cosigner.name)) continue;
+      cosignedBy.set(treeSize, lines.set(cosigner.name, line));
+      changed.add(treeSize);
+    }
+    for (const treeSize of changed) {
+      const index = kept.findIndex((c) => c.treeSize === treeSize);
+      const entry = withCosignatures(kept[index] as KeptCheckpoint);
+      kept[index] = entry;
+      bySize.set(treeSize, entry);
+    }
+  }
+
+  function verifiedCosigner(cosigned: string, treeSize: number) {
+    try {
+      return cosignersOf(
+        cosigned,
+        witnessing.witnesses.map((w) => w.key),
+      )[0];
+    } catch (error) {
+      options.onWitnessProblem?.(
+        `a kept cosignature of tree size ${treeSize} is ignored: ${(error as Error).message}`,
+      );
+      return undefined;
+    }
+  }
+
+  function withCosignatures(checkpoint: KeptCheckpoint): KeptCheckpoint {
+    const lines = cosignedBy.get(checkpoint.treeSize) ?? new Map<string, string>();
+    const note = signedNotes.get(checkpoint.treeSize) ?? checkpoint.note;
+    return {
+      ...checkpoint,
+      note: `${note}${[...lines.values()].join('')}`,
+      cosigners: [...lines.keys()],
+    };
+  }
 
   async function all(): Promise<readonly KeptCheckpoint[]> {
     const notes = await log.notes(kept.length);
@@ -123,11 +190,58 @@ export function ledgerCheckpoints(options: {
           `kept checkpoint ${i + 1} is of origin ${checkpoint.origin}, not ${origin}`,
         );
       }
-      const entry = { ...checkpoint, note };
+      signedNotes.set(checkpoint.treeSize, note);
+      const entry = withCosignatures({ ...checkpoint, note, cosigners: [] });
       kept.push(entry);
       bySize.set(entry.treeSize, entry);
     }
+    await attachCosignatures();
     return kept;
+  }
+
+  const isPublished = (checkpoint: KeptCheckpoint) =>
+    checkpoint.cosigners.length >= witnessing.quorum;
+
+  /** Asks every witness that has not cosigned `checkpoint` yet; returns it as kept after. */
+  async function witness(checkpoint: KeptCheckpoint): Promise<KeptCheckpoint> {
+    const missing = witnessing.witnesses.filter((w) => !checkpoint.cosigners.includes(w.key.name));
+    if (missing.length === 0) return checkpoint;
+    const note = signedNotes.get(checkpoint.treeSize) as string;
+    await Promise.all(missing.map((w) => askWitness(w, checkpoint, note)));
+    await all();
+    return bySize.get(checkpoint.treeSize) ?? checkpoint;
+  }
+
+  async function askWitness(w: Witness, checkpoint: KeptCheckpoint, note: string): Promise<void> {
+    const { treeSize } = checkpoint;
+    // The size this witness last cosigned, as far as kept cosignatures tell; a 409 corrects it.
+    let oldSize = Math.max(
+      0,
+      ...[...cosignedBy]
+        .filter(([size, by]) => size <= treeSize && by.has(w.key.name))
+        .map(([s]) => s),
+    );
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const proof = oldSize === 0 ? [] : await tree.consistencyProof(oldSize, treeSize);
+      const answer = await addCheckpoint(w, note, oldSize, proof, witnessing.timeoutMs);
+      if (answer.kind === 'cosigned') {
+        await log.addCosignature({ treeSize, line: answer.line });
+        return;
+      }
+      if (answer.kind === 'refused') {
+        options.onWitnessProblem?.(
+          `witness ${w.key.name} did not cosign tree size ${treeSize}: ${answer.detail}`,
+        );
+        return;
+      }
+      if (answer.witnessSize > treeSize || attempt === 1) {
+        options.onWitnessProblem?.(
+          `witness ${w.key.name} did not cosign tree size ${treeSize}: it last cosigned tree size ${answer.witnessSize}${answer.witnessSize > treeSize ? ', larger than this ledger: another history was shown to it' : ''}`,
+        );
+        return;
+      }
+      oldSize = answer.witnessSize;
+    }
   }
 
   const signer = createCheckpointSigner({
@@ -184,12 +298,13 @@ export function ledgerCheckpoints(options: {
     const treeSize = await tree.size();
     const rootHash = await tree.root(treeSize);
     const last = (await all()).at(-1);
-    if (last?.treeSize === treeSize && Buffer.from(last.rootHash).equals(rootHash)) return last;
+    if (last?.treeSize === treeSize && Buffer.from(last.rootHash).equals(rootHash))
+      return witness(last);
     await signer.sign(treeSize, rootHash);
     const ledger = await ledgerOf(treeSize);
     if (record && ledger !== null) record.save({ ledger, treeSize, rootHash });
     // A store shared by several signers may have kept another's note covering more instead.
-    return bySize.get(treeSize) ?? ((await all()).at(-1) as KeptCheckpoint);
+    return witness(bySize.get(treeSize) ?? ((await all()).at(-1) as KeptCheckpoint));
   }
 
   return {
@@ -198,6 +313,7 @@ export function ledgerCheckpoints(options: {
     key,
     latest,
     lastKept: async () => (await all()).at(-1),
+    lastPublished: async () => (await all()).findLast(isPublished),
     async ofSize(treeSize) {
       if (treeSize === (await tree.size())) return latest();
       await all();
@@ -291,6 +407,8 @@ export function openLedgerCheckpoints(
     origin: string;
     alarm?: IntegrityAlarm;
     record?: (key: CheckpointKey) => LastSignedRecords;
+    witnessing?: Witnessing;
+    onWitnessProblem?: (detail: string) => void;
   },
 ): LedgerCheckpoints | null {
   if (!store.merkle || !store.signedCheckpoints) return null;
@@ -302,5 +420,7 @@ export function openLedgerCheckpoints(
     origin: settings.origin,
     ...(settings.alarm ? { alarm: settings.alarm } : {}),
     ...(settings.record ? { record: settings.record(key) } : {}),
+    ...(settings.witnessing ? { witnessing: settings.witnessing } : {}),
+    ...(settings.onWitnessProblem ? { onWitnessProblem: settings.onWitnessProblem } : {}),
   });
 }

@@ -20,6 +20,7 @@ export function signReceipt(
       origin: checkpoint.origin,
       treeSize: checkpoint.treeSize,
       rootHash: Buffer.from(checkpoint.rootHash).toString('base64'),
+      note: checkpoint.note,
     },
     issuedAt,
   };

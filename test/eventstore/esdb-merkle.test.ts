@@ -4,8 +4,14 @@
  * fence, give inclusion and consistency proofs that verify offline, and pass `ledger audit`;
  * a fork and a retention rule raise alarms.
  */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { jsonEvent } from '@eventstore/db-client';
 import { describe, expect, it } from 'vitest';
+import { buildWitnessApp } from '../../src/api/witness-app.ts';
 import { auditLedger } from '../../src/cli/audit.ts';
 import { storeLedger } from '../../src/cli/integrity.ts';
 import { MemoryMerkleStorage, MerkleTree } from '../../src/core/merkle/tree.ts';
@@ -13,8 +19,11 @@ import { leafHash, leafInput } from '../../src/core/merkle-leaf.ts';
 import { createEsdbEventStore, type EsdbStoreOptions } from '../../src/eventstore/esdb/index.ts';
 import type { EventStore } from '../../src/eventstore/port.ts';
 import { generateSigningKey, signNote } from '../../src/integrity/checkpoint.ts';
+import { witnessVerifierKey } from '../../src/integrity/cosignature.ts';
 import { openLedgerCheckpoints, proveInclusion } from '../../src/integrity/ledger-checkpoints.ts';
 import { readLedger } from '../../src/integrity/verify-ledger.ts';
+import { ledgerWitness } from '../../src/integrity/witness.ts';
+import { parseWitnesses } from '../../src/integrity/witnesses.ts';
 import { verifyCheckpoint, verifyConsistency, verifyInclusion } from '../../src/verify.ts';
 import { anEvent } from './contract.ts';
 import { FakeEsdbServer } from './esdb-fake.ts';
@@ -87,6 +96,41 @@ describe('the Merkle log on KurrentDB', () => {
     expect(await b.checkpoints.all()).toHaveLength(1);
     expect(a.store.health?.()).toMatchObject({ ok: true });
     await Promise.all([a.store.close(), b.store.close()]);
+  });
+
+  it("keeps a witness's cosignature in its stream, for every instance", async () => {
+    const { key, server } = twoInstances();
+    const witnessKey = generateSigningKey('witness.test/w1');
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-esdb-witness-'));
+    const app = buildWitnessApp(
+      ledgerWitness({ key: witnessKey, logs: [key.verifierKey], stateDir: dir }),
+    );
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    const witnessing = {
+      witnesses: parseWitnesses(`${witnessVerifierKey(witnessKey)} http://127.0.0.1:${port}`),
+      quorum: 1,
+      timeoutMs: 5000,
+    };
+    const open = () => {
+      const store = createEsdbEventStore(server.client(), options);
+      const checkpoints = openLedgerCheckpoints(store, {
+        key: () => key,
+        origin: ORIGIN,
+        witnessing,
+      });
+      return { store, checkpoints: checkpoints as NonNullable<typeof checkpoints> };
+    };
+    const [a, b] = [open(), open()];
+    try {
+      await appendConcurrently(a.store, b.store, 1, 'w');
+      expect((await a.checkpoints.latest()).cosigners).toEqual(['witness.test/w1']);
+      const published = await b.checkpoints.lastPublished();
+      expect(published).toMatchObject({ treeSize: 4, cosigners: ['witness.test/w1'] });
+    } finally {
+      await Promise.all([a.store.close(), b.store.close(), app.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps the larger of two racing checkpoints after the smaller, both consistent', async () => {

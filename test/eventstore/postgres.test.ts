@@ -336,6 +336,17 @@ describe.skipIf(!server)('postgres event store', () => {
         expect(notes[0]).toBe('note 1');
         expect([...notes.slice(1)].sort()).toEqual(['note 2', 'note 3']);
         expect(await a.notes(1)).toEqual(notes.slice(1));
+        // Witnesses' cosignatures, kept in the database beside the notes (migration step 4).
+        await Promise.all([
+          a.addCosignature({ treeSize: 1, line: '\u2014 w1 AAAA\n' }),
+          b.addCosignature({ treeSize: 1, line: '\u2014 w2 BBBB\n' }),
+        ]);
+        const cosignatures = await b.cosignatures();
+        expect([...cosignatures].sort((x, y) => x.line.localeCompare(y.line))).toEqual([
+          { treeSize: 1, line: '\u2014 w1 AAAA\n' },
+          { treeSize: 1, line: '\u2014 w2 BBBB\n' },
+        ]);
+        expect(await a.cosignatures(1)).toEqual(cosignatures.slice(1));
       } finally {
         await closeAll(stores);
       }

@@ -58,6 +58,7 @@ export const ledgerPlugin = fp(
           { ledger: id, record: path },
           `a new ledger (first entry ${id}): its record of the last size signed starts at ${path}`,
         ),
+      onWitnessProblem: (detail) => app.log.warn({ witness: detail }, detail),
     });
     ledger.alarm.onRaise((detail) =>
       app.log.error(

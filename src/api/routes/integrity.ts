@@ -45,17 +45,21 @@ async function integrity(app: FastifyInstance) {
     return checkpoints;
   }
 
-  /** The last checkpoint kept; a problem when there is none (the history is missing). */
-  async function lastKept(checkpoints: LedgerCheckpoints): Promise<KeptCheckpoint> {
-    const last = await checkpoints.lastKept();
+  /**
+   * The last checkpoint published (cosigned by the witnesses' quorum); a problem when there is
+   * none (the history is missing, or no checkpoint reached the quorum yet).
+   */
+  async function lastPublished(checkpoints: LedgerCheckpoints): Promise<KeptCheckpoint> {
+    const last = await checkpoints.lastPublished();
     if (last !== undefined) return last;
     const treeSize = await checkpoints.tree.size();
-    if (treeSize > 0) throw new CheckpointHistoryMissingError(treeSize);
+    if ((await checkpoints.lastKept()) === undefined && treeSize > 0)
+      throw new CheckpointHistoryMissingError(treeSize);
     throw new ProblemError(
       404,
       'unknown-checkpoint',
       'No such checkpoint',
-      'no checkpoint is signed yet',
+      'no checkpoint is published yet: none is signed, or none was cosigned by enough witnesses',
     );
   }
 
@@ -82,7 +86,7 @@ async function integrity(app: FastifyInstance) {
       schema: {
         tags: ['integrity'],
         summary:
-          'The last checkpoint signed (the service signs on a cadence, and when an admin asks)',
+          "The last checkpoint published: signed (on a cadence, and when an admin asks) and cosigned by the witnesses' quorum",
         description: 'With `Accept: text/plain` the answer is the signed note alone.',
         response: {
           200: {
@@ -96,7 +100,7 @@ async function integrity(app: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      const checkpoint = await lastKept(kept());
+      const checkpoint = await lastPublished(kept());
       if (prefersText(req.headers.accept))
         return reply.type('text/plain; charset=utf-8').send(checkpoint.note);
       return checkpointBody(checkpoint);
@@ -188,7 +192,7 @@ async function integrity(app: FastifyInstance) {
         app.ledger.store,
         {
           tree: checkpoints.tree,
-          latest: () => lastKept(checkpoints),
+          latest: () => lastPublished(checkpoints),
           ofSize: (size) => keptOfSize(checkpoints, size),
         },
         eventId,
@@ -240,7 +244,8 @@ async function integrity(app: FastifyInstance) {
           'Tree sizes out of order',
           `from (${from}) is larger than to (${to})`,
         );
-      const later = to === undefined ? await lastKept(checkpoints) : await ofSize(checkpoints, to);
+      const later =
+        to === undefined ? await lastPublished(checkpoints) : await ofSize(checkpoints, to);
       const earlier = await ofSize(checkpoints, from);
       return {
         from: checkpointBody(earlier),
@@ -258,6 +263,7 @@ function checkpointBody(checkpoint: KeptCheckpoint): z.infer<typeof CheckpointRe
     rootHash: Buffer.from(checkpoint.rootHash).toString('base64'),
     rootHashHex: hex(checkpoint.rootHash),
     note: checkpoint.note,
+    cosigners: [...checkpoint.cosigners],
   };
 }
 

@@ -50,13 +50,13 @@ async function receipt(app: FastifyInstance) {
         'Receipts not supported',
         'this store keeps no Merkle tree (esdb): receipts need a sqlite: or memory: store',
       );
-    const checkpoint = await checkpoints.lastKept();
+    const checkpoint = await checkpoints.lastPublished();
     if (checkpoint === undefined)
       throw new ProblemError(
         404,
         'unknown-checkpoint',
         'No such checkpoint',
-        'no checkpoint is signed yet: the service signs one at start and on its cadence',
+        'no checkpoint is published yet: the service signs one at start and on its cadence, and it is published once enough witnesses cosigned it',
       );
     await app.ledger.projections.waitFor(checkpoint.treeSize);
     return { checkpoints, checkpoint };

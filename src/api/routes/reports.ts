@@ -60,7 +60,7 @@ async function report(app: FastifyInstance) {
     async (req, reply) => {
       const { format, at = app.today(), asKnownAt } = req.query;
       const { queries, projections, checkpoints, store } = app.ledger;
-      const checkpoint = (await checkpoints?.lastKept()) ?? null;
+      const checkpoint = (await checkpoints?.lastPublished()) ?? null;
       if (checkpoint) await projections.waitFor(checkpoint.treeSize);
       const report = await buildAuditReport(queries, projections, req.params.id, {
         at,

@@ -9,6 +9,7 @@ import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import {
   keptCheckpointsOf,
+  policyOf,
   publicKeyOf,
   readTrusted,
   replaceFile,
@@ -43,9 +44,14 @@ export function auditCommand(cli: Cli): void {
       '--public-key <file>',
       'the verifier key (.vkey) or PEM (default: the one in --key-dir)',
     )
+    .option(
+      '--policy <file>',
+      "a witness policy (lines `log <vkey>`, `witness <vkey>`, `quorum <k>`): the trusted and the latest checkpoint must carry the quorum of the witnesses' cosignatures",
+    )
     .addOption(keyDirOption(cli.config))
     .action(
       async (o: {
+        policy?: string;
         trusted: string;
         url?: string;
         key?: string;
@@ -55,16 +61,20 @@ export function auditCommand(cli: Cli): void {
       }) => {
         if (o.url !== undefined && program.getOptionValueSource('store') === 'cli')
           throw new CliError(EXIT.usage, 'audit: give --store or --url, not both');
-        if (o.url !== undefined && o.publicKey === undefined)
-          throw new CliError(EXIT.usage, 'audit --url needs --public-key');
+        if (o.url !== undefined && o.publicKey === undefined && o.policy === undefined)
+          throw new CliError(EXIT.usage, 'audit --url needs --public-key or --policy');
         const apiKey = o.url === undefined ? undefined : apiKeyOf(o);
         const trustedNote = trustedCheckpointNote(o.trusted);
-        const publicKey = publicKeyOf(o.publicKey, o.keyDir);
+        const policy = o.policy === undefined ? undefined : policyOf(o.policy);
+        const publicKey =
+          policy !== undefined && o.publicKey === undefined
+            ? policy.log
+            : publicKeyOf(o.publicKey, o.keyDir);
         const run = async () => {
           if (o.url !== undefined) {
             const server = serverLedger(o.url, apiKey as string);
             const result = await withSignatures(server.events, () =>
-              auditLedger(trustedNote, publicKey, server),
+              auditLedger(trustedNote, publicKey, server, policy),
             );
             const answers = await auditServedAnswers(
               server.get,
@@ -79,7 +89,7 @@ export function auditCommand(cli: Cli): void {
             const checkpoints = keptCheckpointsOf(store, publicKey);
             const result = await withSignatures(
               () => readLedger(store),
-              () => auditLedger(trustedNote, publicKey, storeLedger(store, checkpoints)),
+              () => auditLedger(trustedNote, publicKey, storeLedger(store, checkpoints), policy),
             );
             const path = sqlitePath(url);
             const answers =

@@ -1,7 +1,7 @@
 import { AuditFailure } from '../audit.ts';
 import type { Cli } from '../cli.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
-import { publicKeyOf, readTrusted } from '../integrity.ts';
+import { policyOf, publicKeyOf, readTrusted } from '../integrity.ts';
 import { keyDirOption } from '../options.ts';
 import { checkReceiptAgainst, checkReceiptSignature } from '../receipt.ts';
 import { openStore } from '../store-option.ts';
@@ -20,13 +20,21 @@ export function receiptCommand(cli: Cli): void {
       '--public-key <file>',
       'the verifier key (.vkey) or PEM (default: the one in --key-dir)',
     )
+    .option(
+      '--policy <file>',
+      "a witness policy (as for audit): the checkpoint the receipt cites must carry the quorum of the witnesses' cosignatures",
+    )
     .addOption(keyDirOption(cli.config))
-    .action(async (file: string, o: { publicKey?: string; keyDir: string }) => {
-      const publicKey = publicKeyOf(o.publicKey, o.keyDir);
+    .action(async (file: string, o: { publicKey?: string; keyDir: string; policy?: string }) => {
+      const policy = o.policy === undefined ? undefined : policyOf(o.policy);
+      const publicKey =
+        policy !== undefined && o.publicKey === undefined
+          ? policy.log
+          : publicKeyOf(o.publicKey, o.keyDir);
       const receipt = readTrusted(file, 'receipt');
       const recompute = program.getOptionValueSource('store') === 'cli';
       try {
-        const body = checkReceiptSignature(receipt, publicKey);
+        const body = checkReceiptSignature(receipt, publicKey, policy);
         if (recompute) {
           const store = await openStore(globals().store, { readOnly: true });
           try {

@@ -14,7 +14,7 @@ import {
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import { MerkleForkError } from '../errors.ts';
-import type { SignedCheckpointLog } from '../port.ts';
+import type { KeptCosignature, SignedCheckpointLog } from '../port.ts';
 import type { EsdbClient } from './client.ts';
 import { exactExpectedRevision } from './mapping.ts';
 import type { EsdbMerkleLog } from './merkle.ts';
@@ -23,6 +23,9 @@ import { esdbMetrics } from './metrics.ts';
 /** The stream of signed notes; a `$`-type keeps its events out of every ledger read and the tree. */
 export const CHECKPOINT_STREAM = 'ledger-signed-checkpoints';
 export const CHECKPOINT_TYPE = '$ledger-signed-checkpoint';
+/** Witnesses' cosignatures of those notes, one event each, oldest first. */
+export const COSIGNATURE_STREAM = 'ledger-checkpoint-cosignatures';
+export const COSIGNATURE_TYPE = '$ledger-checkpoint-cosignature';
 
 export interface CheckpointStreamOptions {
   /** Called once when a fork is found, with what to report. */
@@ -69,7 +72,36 @@ export function checkpointStream(
     }
   }
 
+  /** Every cosignature read so far, in stream order. */
+  const cosignatures: KeptCosignature[] = [];
+
+  async function refreshCosignatures(): Promise<void> {
+    try {
+      const read = client.readStream(COSIGNATURE_STREAM, {
+        fromRevision: cosignatures.length === 0 ? START : BigInt(cosignatures.length),
+      });
+      for await (const { event } of read) {
+        const data = event?.data as Partial<KeptCosignature> | undefined;
+        if (typeof data?.treeSize === 'number' && typeof data.line === 'string')
+          cosignatures.push({ treeSize: data.treeSize, line: data.line });
+      }
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+  }
+
   return {
+    async cosignatures(from = 0) {
+      await refreshCosignatures();
+      return cosignatures.slice(from);
+    },
+    async addCosignature({ treeSize, line }) {
+      // Order among cosignatures does not matter: any revision will do.
+      await client.appendToStream(
+        COSIGNATURE_STREAM,
+        jsonEvent({ type: COSIGNATURE_TYPE, data: { treeSize, line } }),
+      );
+    },
     async notes(from = 0) {
       const known = notes.length;
       await refresh();

@@ -47,6 +47,14 @@ const migrations: readonly string[] = [
     note text NOT NULL
   );
   `,
+  // Witnesses' cosignatures of the kept checkpoints (docs/design.md, "Witnesses").
+  `
+  CREATE TABLE checkpoint_cosignatures (
+    idx bigint PRIMARY KEY CHECK (idx >= 0),
+    tree_size bigint NOT NULL CHECK (tree_size >= 0),
+    line text NOT NULL
+  );
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = migrations.length;

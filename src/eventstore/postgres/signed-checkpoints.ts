@@ -31,5 +31,23 @@ export function postgresSignedCheckpoints(pool: pg.Pool): SignedCheckpointLog {
           );
         });
       }),
+    cosignatures: (from = 0) =>
+      reachable(async () => {
+        const { rows } = await pool.query<{ tree_size: string; line: string }>(
+          'SELECT tree_size, line FROM checkpoint_cosignatures WHERE idx >= $1 ORDER BY idx',
+          [from],
+        );
+        return rows.map((row) => ({ treeSize: Number(row.tree_size), line: row.line }));
+      }),
+    addCosignature: ({ treeSize, line }) =>
+      reachable(async () => {
+        await inTransaction(pool, BEGIN_LOCKED, async (client) => {
+          await client.query(
+            `INSERT INTO checkpoint_cosignatures (idx, tree_size, line)
+             SELECT coalesce(max(idx) + 1, 0), $1, $2 FROM checkpoint_cosignatures`,
+            [treeSize, line],
+          );
+        });
+      }),
   };
 }

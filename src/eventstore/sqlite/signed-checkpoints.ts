@@ -6,7 +6,7 @@
  * will do (a signature is rare): it needs nothing of the store's writer.
  */
 import type Database from 'better-sqlite3';
-import type { SignedCheckpointLog } from '../port.ts';
+import type { KeptCosignature, SignedCheckpointLog } from '../port.ts';
 
 export function sqliteSignedCheckpoints(db: Database.Database): SignedCheckpointLog {
   const select = db
@@ -16,10 +16,23 @@ export function sqliteSignedCheckpoints(db: Database.Database): SignedCheckpoint
     'INSERT INTO signed_checkpoints (idx, note) SELECT coalesce(max(idx) + 1, 0), ? FROM signed_checkpoints',
   );
   const append = db.transaction((note: string) => insert.run(note));
+  const selectCosignatures = db.prepare<[number], { treeSize: number; line: string }>(
+    'SELECT tree_size AS treeSize, line FROM checkpoint_cosignatures WHERE idx >= ? ORDER BY idx',
+  );
+  const insertCosignature = db.prepare<[number, string]>(
+    'INSERT INTO checkpoint_cosignatures (idx, tree_size, line) SELECT coalesce(max(idx) + 1, 0), ?, ? FROM checkpoint_cosignatures',
+  );
+  const addCosignature = db.transaction((c: KeptCosignature) =>
+    insertCosignature.run(c.treeSize, c.line),
+  );
   return {
     notes: async (from = 0) => select.all(from),
     append: async (note) => {
       append.immediate(note);
+    },
+    cosignatures: async (from = 0) => selectCosignatures.all(from),
+    addCosignature: async (cosignature) => {
+      addCosignature.immediate(cosignature);
     },
   };
 }
