@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { buildApp } from '../src/api/app.ts';
 import { addKey } from '../src/api/credentials.ts';
 import { Config } from '../src/config.ts';
@@ -27,12 +27,25 @@ if (!gc) throw new Error('run with node --expose-gc (npm run bench:soak does)');
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
 /** Linux's split of this process's RSS (0 elsewhere). */
-function rssParts(): { rssAnonMb: number; rssFileMb: number } {
+function rssParts(): { rssAnonMb: number; rssFileMb: number; threads: number } {
   const status = existsSync('/proc/self/status') ? readFileSync('/proc/self/status', 'utf8') : '';
   const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return {
     rssAnonMb: Math.round(kb('RssAnon') / 1024),
     rssFileMb: Math.round(kb('RssFile') / 1024),
+    threads: kb('Threads'),
+  };
+}
+
+/** The V8 heaps of this process's worker threads (the SQLite writer's among them). */
+function workerHeaps(): { workers: number; workerHeapUsedMb: number; workerHeapTotalMb: number } {
+  const report = process.report.getReport() as unknown as {
+    workers: { javascriptHeap: { usedMemory: number; totalMemory: number } }[];
+  };
+  return {
+    workers: report.workers.length,
+    workerHeapUsedMb: mb(report.workers.reduce((sum, w) => sum + w.javascriptHeap.usedMemory, 0)),
+    workerHeapTotalMb: mb(report.workers.reduce((sum, w) => sum + w.javascriptHeap.totalMemory, 0)),
   };
 }
 
@@ -41,7 +54,13 @@ interface Round {
   events: number;
   rssMb: number;
   heapUsedMb: number;
+  /** The main isolate's heap as reserved from the system (used plus free pages V8 keeps). */
+  heapTotalMb: number;
   externalMb: number;
+  workers: number;
+  workerHeapUsedMb: number;
+  workerHeapTotalMb: number;
+  threads: number;
   /** RSS in anonymous memory (heaps, malloc) and in mapped files (code, SQLite's shared memory). */
   rssAnonMb: number;
   rssFileMb: number;
@@ -75,11 +94,23 @@ try {
       events,
       rssMb: mb(m.rss),
       heapUsedMb: mb(m.heapUsed),
+      heapTotalMb: mb(m.heapTotal),
       externalMb: mb(m.external + m.arrayBuffers),
       ...rssParts(),
+      ...workerHeaps(),
       writesPerSecond,
     });
     console.error(JSON.stringify(rounds.at(-1)));
+    console.error(
+      JSON.stringify(
+        Object.fromEntries(
+          getHeapSpaceStatistics().map((space) => [
+            space.space_name,
+            `${mb(space.space_used_size)}/${mb(space.space_size)}`,
+          ]),
+        ),
+      ),
+    );
   };
   const snapshot = (name: string) => {
     if (!SNAPSHOTS) return;
