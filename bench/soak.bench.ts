@@ -7,7 +7,8 @@
  * the service is restarted on the same ledger and read again after IDLE seconds: what that
  * ledger alone needs. RSS that levels off round by round, near the restart's, is bounded.
  * With LEDGER_SOAK_SNAPSHOTS=<folder>, the service writes a V8 heap snapshot there after round
- * 1 and after the last round (Chrome DevTools, Memory tab, to compare retainers).
+ * 1 and after the idle pause (Chrome DevTools, Memory tab, to compare retainers); writing one
+ * raises the service's RSS by about its size, so such a run's RSS figures do not count.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -88,7 +89,7 @@ async function heapMetrics(base: string) {
 
 async function startService(env: NodeJS.ProcessEnv, base: string): Promise<ChildProcess> {
   const diagnostics = SNAPSHOTS
-    ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${SNAPSHOTS}`]
+    ? ['--heapsnapshot-signal=SIGWINCH', `--diagnostic-dir=${SNAPSHOTS}`]
     : [];
   const child = spawn(process.execPath, [...diagnostics, '--import', 'tsx', 'src/main.ts'], {
     cwd: root,
@@ -112,12 +113,15 @@ async function stopService(child: ChildProcess): Promise<void> {
   await once(child, 'exit');
 }
 
-/** Asks the service for a heap snapshot (--heapsnapshot-signal) and waits until it is written. */
+/**
+ * Asks the service for a heap snapshot (--heapsnapshot-signal) and waits until it is written.
+ * SIGWINCH, because the service closes on SIGUSR2 as on SIGTERM (close-with-grace).
+ */
 async function snapshot(child: ChildProcess): Promise<void> {
   if (!SNAPSHOTS) return;
   const count = () => readdirSync(SNAPSHOTS).filter((f) => f.endsWith('.heapsnapshot')).length;
   const before = count();
-  child.kill('SIGUSR2');
+  child.kill('SIGWINCH');
   while (count() === before) await sleep(500);
   await sleep(5000);
 }
