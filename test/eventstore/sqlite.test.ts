@@ -210,7 +210,7 @@ describe('sqlite event store', () => {
     it('caps its young generation (issue 28, item 9)', async () => {
       await store.append('program-a', [anEvent()], { expectedRevision: 'no-stream' });
       // A thread started with the cap has the writer's heap limit; one with V8's default young
-      // generation (48 MB) a larger one.
+      // generation (48 MB on Node 20, more on 24) a larger one.
       const capped = new Worker('setInterval(() => {}, 60_000)', {
         eval: true,
         resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_GENERATION_MB },
