@@ -65,16 +65,11 @@ for (const name of names) {
   console.log(`\n=== bench:${name} ===`);
   const benchStarted = performance.now();
   const startedAt = new Date();
-  // --expose-gc: the soak bench collects garbage before each reading.
-  const child = spawnSync(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', `${benchDir}${name}.bench.ts`],
-    {
-      cwd: root,
-      env: process.env,
-      stdio: 'inherit',
-    },
-  );
+  const child = spawnSync(process.execPath, ['--import', 'tsx', `${benchDir}${name}.bench.ts`], {
+    cwd: root,
+    env: process.env,
+    stdio: 'inherit',
+  });
   const seconds = (performance.now() - benchStarted) / 1000;
   const results = readResults(name, startedAt);
   ran.push({ name, seconds, exitCode: child.status, fresh: results !== undefined });

@@ -1,6 +1,8 @@
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StreamRevisionConflictError } from '../../src/eventstore/errors.ts';
 import type { EventStore } from '../../src/eventstore/port.ts';
@@ -11,6 +13,7 @@ import {
   openSqliteEventStore,
   SQLITE_SCHEMA_VERSION,
 } from '../../src/eventstore/sqlite/index.ts';
+import { WRITER_YOUNG_GENERATION_MB } from '../../src/eventstore/sqlite/writer-thread.ts';
 import { readLedger, verifyLedger } from '../../src/integrity/verify-ledger.ts';
 import { createTestFiles, startApi } from '../api/support.ts';
 import { anEvent, describeEventStoreContract } from './contract.ts';
@@ -201,6 +204,28 @@ describe('sqlite event store', () => {
         await writing.close();
         await api.close();
         files.remove();
+      }
+    });
+
+    it('caps its young generation (issue 28, item 9)', async () => {
+      await store.append('program-a', [anEvent()], { expectedRevision: 'no-stream' });
+      // A thread started with the cap has the writer's heap limit; one with V8's default young
+      // generation (48 MB on Node 20, more on 24) a larger one.
+      const capped = new Worker('setInterval(() => {}, 60_000)', {
+        eval: true,
+        resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_GENERATION_MB },
+      });
+      try {
+        await once(capped, 'online');
+        const limits = (
+          process.report.getReport() as unknown as {
+            workers: { javascriptHeap: { memoryLimit: number } }[];
+          }
+        ).workers.map((worker) => worker.javascriptHeap.memoryLimit);
+        const cappedLimit = Math.min(...limits);
+        expect(limits.filter((limit) => limit === cappedLimit)).toHaveLength(2);
+      } finally {
+        await capped.terminate();
       }
     });
   });
