@@ -318,6 +318,12 @@ export const CheckpointResponse = z
       .describe(
         'The signed note (C2SP tlog-checkpoint, Ed25519): verify it and take size and root from it',
       ),
+    timestampToken: z
+      .string()
+      .nullable()
+      .describe(
+        "RFC 3161 timestamp token (base64 DER) of the checkpoint's text from the configured timestamping authority; null while none is kept (no authority configured, or it has not answered yet)",
+      ),
   })
   .meta({ id: 'Checkpoint' });
 

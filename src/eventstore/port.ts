@@ -87,6 +87,13 @@ export interface SignedCheckpointLog {
   /** Notes from index `from` (0-based, default 0), oldest first, as appended by any process. */
   notes(from?: number): Promise<readonly string[]>;
   append(note: string): Promise<void>;
+  /**
+   * The RFC 3161 timestamp token kept for the checkpoint whose text has SHA-256 `imprint` (hex),
+   * if one was (docs/design.md "Trusted time").
+   */
+  timestampOf(imprint: string): Promise<Uint8Array | undefined>;
+  /** Keeps a checkpoint's token; the first one kept stays (a second one is ignored). */
+  keepTimestamp(imprint: string, token: Uint8Array): Promise<void>;
 }
 
 /** Alarms a store raised about itself, beyond answering (esdb: a Merkle fork, retention rules). */

@@ -8,10 +8,15 @@ import type { SignedCheckpointLog } from './port.ts';
 
 export function signedCheckpointsInMemory(): SignedCheckpointLog {
   const notes: string[] = [];
+  const timestamps = new Map<string, Uint8Array>();
   return {
     notes: async (from = 0) => notes.slice(from),
     append: async (note) => {
       notes.push(note);
+    },
+    timestampOf: async (imprint) => timestamps.get(imprint),
+    keepTimestamp: async (imprint, token) => {
+      if (!timestamps.has(imprint)) timestamps.set(imprint, Uint8Array.from(token));
     },
   };
 }

@@ -12,7 +12,12 @@
 import { leafHash, leafInput } from '../core/merkle-leaf.ts';
 import { MerkleForkError } from '../eventstore/errors.ts';
 import type { EventStore, LedgerMerkleTree, SignedCheckpointLog } from '../eventstore/port.ts';
-import { type VerifiedCheckpoint, verifyCheckpoint } from '../verify.ts';
+import {
+  checkpointText,
+  timestampImprint,
+  type VerifiedCheckpoint,
+  verifyCheckpoint,
+} from '../verify.ts';
 import { type IntegrityAlarm, integrityAlarm } from './alarm.ts';
 import { type CheckpointKey, createCheckpointSigner } from './checkpoint.ts';
 import type { LastSignedRecords } from './last-signed-record.ts';
@@ -44,6 +49,10 @@ export interface LedgerCheckpoints {
    * one and the record beside the key. The fork found (also raised as the alarm), or null.
    */
   check(): Promise<string | null>;
+  /** The RFC 3161 token kept for `checkpoint` (docs/design.md "Trusted time"), if any. */
+  timestampOf(checkpoint: VerifiedCheckpoint): Promise<Uint8Array | undefined>;
+  /** Keeps `checkpoint`'s token, verified by the caller; the first one kept stays. */
+  keepTimestamp(checkpoint: VerifiedCheckpoint, token: Uint8Array): Promise<void>;
 }
 
 export interface SignOptions {
@@ -205,8 +214,13 @@ export function ledgerCheckpoints(options: {
     },
     all,
     check,
+    timestampOf: (checkpoint) => log.timestampOf(imprintOf(checkpoint)),
+    keepTimestamp: (checkpoint, token) => log.keepTimestamp(imprintOf(checkpoint), token),
   };
 }
+
+const imprintOf = (checkpoint: VerifiedCheckpoint) =>
+  Buffer.from(timestampImprint(checkpointText(checkpoint))).toString('hex');
 
 /** The record of `ledger`, or why it cannot be trusted (changed, another key): itself an alarm. */
 function loadRecord(

@@ -13,6 +13,8 @@ export function signReceipt(
   checkpoint: KeptCheckpoint,
   content: Pick<ReceiptBody, 'kind' | 'query' | 'answer'>,
   issuedAt: string,
+  /** The checkpoint's RFC 3161 token, when one is kept: the receipt carries it. */
+  timestamp?: Uint8Array,
 ): string {
   const body: ReceiptBody = {
     ...content,
@@ -20,6 +22,7 @@ export function signReceipt(
       origin: checkpoint.origin,
       treeSize: checkpoint.treeSize,
       rootHash: Buffer.from(checkpoint.rootHash).toString('base64'),
+      ...(timestamp ? { timestamp: Buffer.from(timestamp).toString('base64') } : {}),
     },
     issuedAt,
   };

@@ -73,6 +73,8 @@ describe('GET /v1/ledger/checkpoint', () => {
       rootHash: expect.any(String),
       rootHashHex: expect.stringMatching(/^[0-9a-f]{64}$/),
       note: expect.any(String),
+      // No timestamping authority is configured here (test/integrity/trusted-time.test.ts).
+      timestampToken: null,
     });
     expect(Buffer.from(body.rootHash, 'base64').toString('hex')).toBe(body.rootHashHex);
     expect(body.note.split('\n').slice(0, 3)).toEqual([body.origin, '4', body.rootHash]);
@@ -468,7 +470,9 @@ describe('the signed-checkpoint history of a sqlite ledger', () => {
       const path = files.sqliteUrl.slice('sqlite:'.length);
       const raw = new Database(path);
       const notes = raw.prepare('SELECT note FROM signed_checkpoints ORDER BY idx').pluck().all();
-      raw.exec('DROP TABLE signed_checkpoints; PRAGMA user_version = 2');
+      raw.exec(
+        'DROP TABLE checkpoint_timestamps; DROP TABLE signed_checkpoints; PRAGMA user_version = 2',
+      );
       raw.close();
       writeFileSync(
         `${path}.signed-checkpoints`,

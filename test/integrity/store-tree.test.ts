@@ -237,7 +237,9 @@ describe('the sqlite store', () => {
     await store.close();
     // What a build of schema version 1 left: the events, no tree.
     const raw = new Database(path());
-    raw.exec('DROP TABLE merkle_nodes; DROP TABLE signed_checkpoints');
+    raw.exec(
+      'DROP TABLE merkle_nodes; DROP TABLE signed_checkpoints; DROP TABLE checkpoint_timestamps',
+    );
     raw.pragma('user_version = 1');
     raw.close();
 

@@ -96,10 +96,11 @@ async function integrity(app: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      const checkpoint = await lastKept(kept());
+      const checkpoints = kept();
+      const checkpoint = await lastKept(checkpoints);
       if (prefersText(req.headers.accept))
         return reply.type('text/plain; charset=utf-8').send(checkpoint.note);
-      return checkpointBody(checkpoint);
+      return checkpointBody(checkpoints, checkpoint);
     },
   );
 
@@ -127,7 +128,9 @@ async function integrity(app: FastifyInstance) {
         (checkpoint) => [checkpoint.treeSize],
         req.query,
       );
-      return { items: page.items.map(checkpointBody), next: page.next };
+      const checkpoints = kept();
+      const items = await Promise.all(page.items.map((c) => checkpointBody(checkpoints, c)));
+      return { items, next: page.next };
     },
   );
 
@@ -142,7 +145,10 @@ async function integrity(app: FastifyInstance) {
         response: { 200: CheckpointResponse, ...problems },
       },
     },
-    async () => checkpointBody(await kept().latest()),
+    async () => {
+      const checkpoints = kept();
+      return checkpointBody(checkpoints, await checkpoints.latest());
+    },
   );
 
   r.get(
@@ -208,7 +214,7 @@ async function integrity(app: FastifyInstance) {
         treeSize: answer.checkpoint.treeSize,
         leafHash: hex(answer.leafHash),
         proof: answer.proof.map(hex),
-        checkpoint: checkpointBody(answer.checkpoint),
+        checkpoint: await checkpointBody(checkpoints, answer.checkpoint),
       };
     },
   );
@@ -243,21 +249,26 @@ async function integrity(app: FastifyInstance) {
       const later = to === undefined ? await lastKept(checkpoints) : await ofSize(checkpoints, to);
       const earlier = await ofSize(checkpoints, from);
       return {
-        from: checkpointBody(earlier),
-        to: checkpointBody(later),
+        from: await checkpointBody(checkpoints, earlier),
+        to: await checkpointBody(checkpoints, later),
         proof: (await checkpoints.tree.consistencyProof(earlier.treeSize, later.treeSize)).map(hex),
       };
     },
   );
 }
 
-function checkpointBody(checkpoint: KeptCheckpoint): z.infer<typeof CheckpointResponse> {
+async function checkpointBody(
+  checkpoints: LedgerCheckpoints,
+  checkpoint: KeptCheckpoint,
+): Promise<z.infer<typeof CheckpointResponse>> {
+  const token = await checkpoints.timestampOf(checkpoint);
   return {
     origin: checkpoint.origin,
     treeSize: checkpoint.treeSize,
     rootHash: Buffer.from(checkpoint.rootHash).toString('base64'),
     rootHashHex: hex(checkpoint.rootHash),
     note: checkpoint.note,
+    timestampToken: token === undefined ? null : Buffer.from(token).toString('base64'),
   };
 }
 

@@ -17,7 +17,7 @@ const IdParams = z.object({ id: Slug });
 const receiptResponse = {
   200: {
     description:
-      'The receipt: a signed note (docs/receipts.md); keep it as it is. The Ledger-Events-Since-Checkpoint header counts the events recorded after the checkpoint it cites',
+      "The receipt: a signed note (docs/receipts.md); keep it as it is. It carries the cited checkpoint's RFC 3161 timestamp token once the authority gave one. The Ledger-Events-Since-Checkpoint header counts the events recorded after the checkpoint it cites",
     content: { 'text/plain': { schema: z.string() } },
   },
   ...problems,
@@ -104,6 +104,7 @@ async function receipt(app: FastifyInstance) {
           answer,
         },
         new Date().toISOString(),
+        await checkpoints.timestampOf(checkpoint),
       );
       return send(reply, checkpoint, receipt);
     },
@@ -138,6 +139,7 @@ async function receipt(app: FastifyInstance) {
           answer,
         },
         new Date().toISOString(),
+        await checkpoints.timestampOf(checkpoint),
       );
       return send(reply, checkpoint, receipt);
     },

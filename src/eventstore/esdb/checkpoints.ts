@@ -23,6 +23,9 @@ import { esdbMetrics } from './metrics.ts';
 /** The stream of signed notes; a `$`-type keeps its events out of every ledger read and the tree. */
 export const CHECKPOINT_STREAM = 'ledger-signed-checkpoints';
 export const CHECKPOINT_TYPE = '$ledger-signed-checkpoint';
+/** RFC 3161 timestamp tokens of those notes, by SHA-256 (hex) of the checkpoint text. */
+export const TIMESTAMP_STREAM = 'ledger-checkpoint-timestamps';
+export const TIMESTAMP_TYPE = '$ledger-checkpoint-timestamp';
 
 export interface CheckpointStreamOptions {
   /** Called once when a fork is found, with what to report. */
@@ -69,7 +72,45 @@ export function checkpointStream(
     }
   }
 
+  /** Tokens read so far, and how many events of their stream that was. */
+  const timestamps = new Map<string, Uint8Array>();
+  let timestampsRead = 0;
+
+  async function refreshTimestamps(): Promise<void> {
+    try {
+      const read = client.readStream(TIMESTAMP_STREAM, {
+        fromRevision: timestampsRead === 0 ? START : BigInt(timestampsRead),
+      });
+      for await (const { event } of read) {
+        timestampsRead++;
+        const data = event?.data as { imprint?: unknown; token?: unknown } | undefined;
+        if (typeof data?.imprint !== 'string' || typeof data.token !== 'string') continue;
+        if (!timestamps.has(data.imprint))
+          timestamps.set(data.imprint, new Uint8Array(Buffer.from(data.token, 'base64')));
+      }
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+  }
+
   return {
+    async timestampOf(imprint) {
+      if (!timestamps.has(imprint)) await refreshTimestamps();
+      return timestamps.get(imprint);
+    },
+    async keepTimestamp(imprint, token) {
+      await refreshTimestamps();
+      if (timestamps.has(imprint)) return;
+      // Two instances may both append one: the first in the stream is the one kept.
+      await client.appendToStream(
+        TIMESTAMP_STREAM,
+        jsonEvent({
+          type: TIMESTAMP_TYPE,
+          data: { imprint, token: Buffer.from(token).toString('base64') },
+        }),
+      );
+      await refreshTimestamps();
+    },
     async notes(from = 0) {
       const known = notes.length;
       await refresh();

@@ -3,7 +3,8 @@
  * the table migration 003 creates: as durable as the events and copied with them, so it cannot
  * be deleted apart from the ledger. A note gets the next index in an IMMEDIATE transaction, as
  * on PostgreSQL, so two processes signing at once both keep theirs. Any connection to the file
- * will do (a signature is rare): it needs nothing of the store's writer.
+ * will do (a signature is rare): it needs nothing of the store's writer. Timestamp tokens of
+ * the checkpoints are in the table migration 004 creates, keyed by the checkpoint text's SHA-256.
  */
 import type Database from 'better-sqlite3';
 import type { SignedCheckpointLog } from '../port.ts';
@@ -16,10 +17,23 @@ export function sqliteSignedCheckpoints(db: Database.Database): SignedCheckpoint
     'INSERT INTO signed_checkpoints (idx, note) SELECT coalesce(max(idx) + 1, 0), ? FROM signed_checkpoints',
   );
   const append = db.transaction((note: string) => insert.run(note));
+  const selectTimestamp = db
+    .prepare<[string], Buffer>('SELECT token FROM checkpoint_timestamps WHERE imprint = ?')
+    .pluck();
+  const insertTimestamp = db.prepare<[string, Buffer]>(
+    'INSERT INTO checkpoint_timestamps (imprint, token) VALUES (?, ?) ON CONFLICT DO NOTHING',
+  );
   return {
     notes: async (from = 0) => select.all(from),
     append: async (note) => {
       append.immediate(note);
+    },
+    timestampOf: async (imprint) => {
+      const token = selectTimestamp.get(imprint);
+      return token === undefined ? undefined : new Uint8Array(token);
+    },
+    keepTimestamp: async (imprint, token) => {
+      insertTimestamp.run(imprint, Buffer.from(token));
     },
   };
 }

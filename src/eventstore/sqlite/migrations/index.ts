@@ -3,12 +3,14 @@ import type Database from 'better-sqlite3';
 import { createEvents } from './001-events.ts';
 import { createMerkleNodes } from './002-merkle-nodes.ts';
 import { createSignedCheckpoints } from './003-signed-checkpoints.ts';
+import { createCheckpointTimestamps } from './004-checkpoint-timestamps.ts';
 
 /** One file per version, in order. Append, never edit. A step gets the file's path too, for side files it takes in. */
 const migrations: readonly ((db: Database.Database, path: string) => void)[] = [
   createEvents,
   createMerkleNodes,
   createSignedCheckpoints,
+  createCheckpointTimestamps,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
