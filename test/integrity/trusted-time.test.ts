@@ -19,6 +19,7 @@ import {
 } from '../../src/verify.ts';
 import { recordFoundingCase, signCheckpoint, startApi, type TestApi } from '../api/support.ts';
 import { PROGRAM_ID } from '../support/founding-case.ts';
+import { ledgerBinary } from '../support/ledger-binary.ts';
 import {
   OPENSSL,
   type OpensslTsa,
@@ -133,7 +134,25 @@ describe.skipIf(!available)('trusted time (RFC 3161)', () => {
       tsa.caFile,
     ]);
     expect(verify.stdout.toString()).toContain('Verification: OK');
-  });
+
+    // What an inspector runs.
+    file('receipt.txt', response.body);
+    file('server.vkey', `${verifierKey}\n`);
+    const ledger = ledgerBinary(api.files.dir);
+    const run = await ledger(
+      'receipt',
+      'verify',
+      'receipt.txt',
+      '--public-key',
+      'server.vkey',
+      '--tsa-ca',
+      tsa.caFile,
+    );
+    expect(run, run.stderr).toMatchObject({ code: 0 });
+    expect(run.stdout).toMatch(
+      /^its checkpoint was timestamped by CN=Test TSA at \d{4}-\d\d-\d\dT[\d:.]+Z \(RFC 3161\)$/m,
+    );
+  }, 60_000);
 
   it('fails closed: another checkpoint, an altered token, another CA', async () => {
     const { note, timestampToken } = await lastCheckpoint();

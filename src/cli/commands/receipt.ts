@@ -4,7 +4,7 @@ import { CliError, EXIT } from '../exit-codes.ts';
 import { publicKeyOf, readTrusted } from '../integrity.ts';
 import { openStore } from '../open-ledger.ts';
 import { keyDirOption } from '../options.ts';
-import { checkReceiptAgainst, checkReceiptSignature } from '../receipt.ts';
+import { checkReceiptAgainst, checkReceiptSignature, checkReceiptTimestamp } from '../receipt.ts';
 
 /** `ledger receipt verify FILE`: offline with the public key; with --store, against the ledger. */
 export function receiptCommand(cli: Cli): void {
@@ -20,13 +20,21 @@ export function receiptCommand(cli: Cli): void {
       '--public-key <file>',
       'the verifier key (.vkey) or PEM (default: the one in --key-dir)',
     )
+    .option(
+      '--tsa-ca <file>',
+      "the timestamping authority's CA (PEM): also check the receipt's RFC 3161 timestamp token",
+    )
     .addOption(keyDirOption(cli.config))
-    .action(async (file: string, o: { publicKey?: string; keyDir: string }) => {
+    .action(async (file: string, o: { publicKey?: string; keyDir: string; tsaCa?: string }) => {
       const publicKey = publicKeyOf(o.publicKey, o.keyDir);
       const receipt = readTrusted(file, 'receipt');
       const recompute = program.getOptionValueSource('store') === 'cli';
       try {
         const body = checkReceiptSignature(receipt, publicKey);
+        const timestamp =
+          o.tsaCa === undefined
+            ? undefined
+            : checkReceiptTimestamp(body, readTrusted(o.tsaCa, 'timestamping CA'));
         if (recompute) {
           const store = await openStore(globals().store, { readOnly: true });
           try {
@@ -35,9 +43,14 @@ export function receiptCommand(cli: Cli): void {
             await store.close();
           }
         }
-        out({ ok: true, recomputed: recompute, ...body }, () =>
+        out({ ok: true, recomputed: recompute, ...body, ...(timestamp ? { timestamp } : {}) }, () =>
           [
             `receipt verified: signed by the checkpoint key, ${body.kind} of ${body.query.programId} at tree size ${body.checkpoint.treeSize}, issued ${body.issuedAt}`,
+            ...(timestamp
+              ? [
+                  `its checkpoint was timestamped by ${timestamp.authority} at ${timestamp.genTime} (RFC 3161)`,
+                ]
+              : []),
             recompute
               ? 'the ledger given holds that tree and gives the same answer'
               : 'signature only: give --store to recompute the answer from the ledger',
