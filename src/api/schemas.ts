@@ -337,6 +337,12 @@ export const CheckpointPublicKeyResponse = z
 
 const HexHash = z.string().regex(/^[0-9a-f]{64}$/);
 
+/** `?format=tlog-proof`: a proof as a C2SP tlog-proof bundle instead of the usual answer. */
+export const ProofFormat = z
+  .enum(['json', 'tlog-proof'])
+  .optional()
+  .describe('`tlog-proof`: a C2SP tlog-proof bundle (text), for tools that know only the spec');
+
 export const InclusionProofResponse = z
   .object({
     eventId: z.string(),

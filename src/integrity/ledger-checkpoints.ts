@@ -241,6 +241,8 @@ export type InclusionAnswer =
   | {
       ok: true;
       leafIndex: number;
+      /** The event's leaf input (docs/merkle-leaf.md), recomputed from the stored event. */
+      leafInput: Uint8Array;
       /** Recomputed from the stored event, so a changed event gives a proof that fails. */
       leafHash: Uint8Array;
       proof: Uint8Array[];
@@ -279,17 +281,29 @@ export async function proveInclusion(
       problem: 'not-in-checkpoint',
       detail: `event ${eventId} is leaf ${leafIndex}, recorded after the checkpoint of tree size ${checkpoint.treeSize}`,
     };
+  const leaf = await proveLeaf(store, checkpoints.tree, leafIndex, checkpoint.treeSize);
+  if (leaf.eventId !== eventId)
+    throw new Error(`leaf ${leafIndex} is event ${leaf.eventId}, not ${eventId}`);
+  return { ok: true, leafIndex, ...leaf, checkpoint };
+}
+
+/** Leaf `leafIndex` (< treeSize) read from the store, and its inclusion proof in that tree. */
+export async function proveLeaf(
+  store: Pick<EventStore, 'readAll'>,
+  tree: LedgerMerkleTree,
+  leafIndex: number,
+  treeSize: number,
+): Promise<{ eventId: string; leafInput: Uint8Array; leafHash: Uint8Array; proof: Uint8Array[] }> {
   // Leaf i is the event at position i + 1 where positions are dense; else the tree knows it.
-  const position = (await checkpoints.tree.positionOf?.(leafIndex)) ?? leafIndex + 1;
+  const position = (await tree.positionOf?.(leafIndex)) ?? leafIndex + 1;
   const [event] = await store.readAll({ fromPosition: position, limit: 1 });
-  if (event?.eventId !== eventId)
-    throw new Error(`leaf ${leafIndex} is not the event at position ${position}`);
+  if (event === undefined) throw new Error(`no event at position ${position} (leaf ${leafIndex})`);
+  const input = leafInput(event);
   return {
-    ok: true,
-    leafIndex,
-    leafHash: leafHash(leafInput(event)),
-    proof: await checkpoints.tree.inclusionProof(leafIndex, checkpoint.treeSize),
-    checkpoint,
+    eventId: event.eventId,
+    leafInput: input,
+    leafHash: leafHash(input),
+    proof: await tree.inclusionProof(leafIndex, treeSize),
   };
 }
 
