@@ -11,7 +11,12 @@
 
 import { leafHash, leafInput } from '../core/merkle-leaf.ts';
 import { MerkleForkError } from '../eventstore/errors.ts';
-import type { EventStore, LedgerMerkleTree, SignedCheckpointLog } from '../eventstore/port.ts';
+import type {
+  EventStore,
+  LedgerMerkleTree,
+  RecordedEvent,
+  SignedCheckpointLog,
+} from '../eventstore/port.ts';
 import {
   checkpointText,
   timestampImprint,
@@ -287,6 +292,19 @@ export async function proveInclusion(
   return { ok: true, leafIndex, ...leaf, checkpoint };
 }
 
+/** The event of leaf `leafIndex`, read from the store. */
+export async function eventOfLeaf(
+  store: Pick<EventStore, 'readAll'>,
+  tree: Pick<LedgerMerkleTree, 'positionOf'>,
+  leafIndex: number,
+): Promise<RecordedEvent> {
+  // Leaf i is the event at position i + 1 where positions are dense; else the tree knows it.
+  const position = (await tree.positionOf?.(leafIndex)) ?? leafIndex + 1;
+  const [event] = await store.readAll({ fromPosition: position, limit: 1 });
+  if (event === undefined) throw new Error(`no event at position ${position} (leaf ${leafIndex})`);
+  return event;
+}
+
 /** Leaf `leafIndex` (< treeSize) read from the store, and its inclusion proof in that tree. */
 export async function proveLeaf(
   store: Pick<EventStore, 'readAll'>,
@@ -294,10 +312,7 @@ export async function proveLeaf(
   leafIndex: number,
   treeSize: number,
 ): Promise<{ eventId: string; leafInput: Uint8Array; leafHash: Uint8Array; proof: Uint8Array[] }> {
-  // Leaf i is the event at position i + 1 where positions are dense; else the tree knows it.
-  const position = (await tree.positionOf?.(leafIndex)) ?? leafIndex + 1;
-  const [event] = await store.readAll({ fromPosition: position, limit: 1 });
-  if (event === undefined) throw new Error(`no event at position ${position} (leaf ${leafIndex})`);
+  const event = await eventOfLeaf(store, tree, leafIndex);
   const input = leafInput(event);
   return {
     eventId: event.eventId,

@@ -1,13 +1,17 @@
 /**
- * Inclusion proofs and receipts as C2SP tlog-proof bundles (docs/design.md §7.5), checked by a
- * Go program that knows only the spec and Go's sumdb/note and sumdb/tlog
- * (test/integrity/go/tlog-proof).
+ * The log in standard formats (docs/design.md §7.5), checked by Go programs that know only the
+ * specs and Go's sumdb/note and sumdb/tlog: inclusion proofs and receipts as C2SP tlog-proof
+ * bundles (test/integrity/go/tlog-proof), and the log as C2SP tlog-tiles followed over HTTP
+ * (test/integrity/go/tlog-tiles).
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordFoundingCase, signCheckpoint, startApi, type TestApi } from '../api/support.ts';
+import { anEvent } from '../eventstore/contract.ts';
 import { PROGRAM_ID } from '../support/founding-case.ts';
 import { buildGo, goAvailable } from '../support/go-tool.ts';
 
@@ -92,5 +96,61 @@ describe.skipIf(!goAvailable('tlog-proof interoperability'))('C2SP tlog-proof bu
     const body = JSON.parse(json as string);
     expect(body.checkpoint).toMatchObject({ treeSize: 5, rootHash: checkpoint.rootHash });
     expect(body.answer).toMatchObject({ status: 'expired', until: '2007-09-08' });
+  });
+});
+
+describe.skipIf(!goAvailable('tlog-tiles interoperability'))('C2SP tlog-tiles', () => {
+  let api: TestApi;
+  let prefix = '';
+  let tool = '';
+  let verifierKey = '';
+  const follow = (token: string) =>
+    promisify(execFile)(tool, [prefix, token, verifierKey]).then(
+      ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+
+  beforeAll(async () => {
+    api = await startApi();
+    tool = join(api.files.dir, 'tlog-tiles');
+    buildGo(join(import.meta.dirname, 'go/tlog-tiles'), tool);
+    await recordFoundingCase(api, { tdp: true });
+    // 300 leaves: full and partial level-0 tiles and bundles, and a level-1 tile.
+    for (let batch = 0; batch < 3; batch++)
+      await api.app.ledger.store.append(
+        `tiles-${batch}`,
+        Array.from({ length: 100 - (batch === 2 ? 5 : 0) }, () => anEvent()),
+        { expectedRevision: 'no-stream' },
+      );
+    expect((await signCheckpoint(api)).treeSize).toBe(300);
+    verifierKey = (await api.get('/v1/ledger/checkpoint/public-key', { as: 'auditor' })).data
+      .verifierKey;
+    await api.app.listen({ port: 0, host: '127.0.0.1' });
+    prefix = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}/v1/ledger/tlog`;
+  }, 120_000);
+  afterAll(() => api?.close());
+
+  it('is followed by Go: every tile checked against the signed root, every entry proven', async () => {
+    const run = await follow(api.keys.auditor);
+    expect(run).toEqual({
+      code: 0,
+      stdout:
+        'compliance-ledger.local/ledger: 300 entries, each proven in the checkpoint of size 300\n',
+      stderr: '',
+    });
+  });
+
+  it('is behind the same keys as every read, and serves no tile the checkpoint does not cover', async () => {
+    const refused = await follow('lk_00000000_not-a-key');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/HTTP 401/);
+    const beyond = await api.get('/v1/ledger/tlog/tile/0/001.p/45', { as: 'auditor' });
+    expect(beyond.statusCode).toBe(404);
+    expect(beyond.data.detail).toMatch(/not covered by the last checkpoint \(tree size 300\)/);
+    const level1 = await api.get('/v1/ledger/tlog/tile/1/000.p/1', { as: 'auditor' });
+    expect(level1.statusCode).toBe(200);
+    expect(level1.headers['content-type']).toBe('application/octet-stream');
+    expect(level1.rawPayload).toHaveLength(32);
+    expect((await api.get('/v1/ledger/tlog/tile/0/1234', { as: 'auditor' })).statusCode).toBe(404);
   });
 });
