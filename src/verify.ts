@@ -617,6 +617,7 @@ function sequence(der: Der, min = 0): Der[] {
   const children: Der[] = [];
   for (let at = der.body; at < der.end; ) {
     const child = readDer(der.bytes, at);
+    if (child.end > der.end) failTimestamp('malformed token (an element overruns its parent)');
     children.push(child);
     at = child.end;
   }
@@ -665,7 +666,7 @@ function signedDataOf(token: Uint8Array): SignedData {
   const certificates = parts
     .filter((part) => part.tag === 0xa0)
     .flatMap((set) => sequence(set).filter((c) => c.tag === 0x30))
-    .map((der) => new X509Certificate(whole(der)));
+    .map((der) => certificateOf(whole(der)));
   const signerInfos = parts.at(-1) as Der;
   if (signerInfos.tag !== 0x31) failTimestamp('malformed token (no signer infos)');
   const signers = sequence(signerInfos);
@@ -765,18 +766,22 @@ function chainTo(
   let current = certificate;
   for (let depth = 0; depth < 8; depth++) {
     if (anchors.some((anchor) => anchor.fingerprint256 === current.fingerprint256)) return;
-    const anchor = anchors.find((a) => current.checkIssued(a) && current.verify(a.publicKey));
-    if (anchor !== undefined) return;
+    if (anchors.some((anchor) => issuedBy(current, anchor))) return;
     const issuer = pool.find(
-      (c) =>
-        c.fingerprint256 !== current.fingerprint256 &&
-        current.checkIssued(c) &&
-        current.verify(c.publicKey),
+      (c) => c.fingerprint256 !== current.fingerprint256 && issuedBy(current, c),
     );
     if (issuer === undefined) break;
     current = issuer;
   }
   failTimestamp('the authority certificate does not chain to a trusted certificate');
+}
+
+function issuedBy(certificate: X509Certificate, issuer: X509Certificate): boolean {
+  try {
+    return issuer.ca && certificate.checkIssued(issuer) && certificate.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
 }
 
 function certificatesOfPem(pem: string): X509Certificate[] {
@@ -785,11 +790,15 @@ function certificatesOfPem(pem: string): X509Certificate[] {
   return blocks.map(certificateOf);
 }
 
-function certificateOf(pem: string): X509Certificate {
+function certificateOf(encoded: string | Uint8Array): X509Certificate {
   try {
-    return new X509Certificate(pem);
+    return new X509Certificate(encoded);
   } catch {
-    return failTimestamp('a trusted certificate is not a valid PEM certificate');
+    return failTimestamp(
+      typeof encoded === 'string'
+        ? 'a trusted certificate is not a valid PEM certificate'
+        : 'a certificate in the token is malformed',
+    );
   }
 }
 

@@ -7,11 +7,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   checkpointText,
   TimestampError,
   timestampImprint,
+  type VerifiedTimestamp,
   verifyCheckpoint,
   verifyReceipt,
   verifyReceiptTimestamp,
@@ -46,6 +48,16 @@ describe.skipIf(!available)('trusted time (RFC 3161)', () => {
     const response = await api.get('/v1/ledger/checkpoint', { as: 'auditor' });
     expect(response.statusCode, response.body).toBe(200);
     return response.data as { note: string; timestampToken: string | null };
+  };
+
+  /** The last checkpoint once it has its token (the authority up); any test may run alone. */
+  const stamped = async () => {
+    tsa.down = false;
+    await vi.waitFor(async () => expect((await lastCheckpoint()).timestampToken).not.toBeNull(), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    return (await lastCheckpoint()) as { note: string; timestampToken: string };
   };
 
   beforeAll(async () => {
@@ -84,7 +96,7 @@ describe.skipIf(!available)('trusted time (RFC 3161)', () => {
   });
 
   it('the token kept verifies with `openssl ts -verify` against the authority CA, and offline', async () => {
-    const { note, timestampToken } = await lastCheckpoint();
+    const { note, timestampToken } = await stamped();
     const checkpoint = verifyCheckpoint(note, verifierKey);
     const token = Buffer.from(timestampToken as string, 'base64');
     const text = checkpointText(checkpoint);
@@ -116,7 +128,7 @@ describe.skipIf(!available)('trusted time (RFC 3161)', () => {
     expect(response.statusCode, response.body).toBe(200);
     const body = verifyReceipt(response.body, verifierKey);
     expect(body.checkpoint.treeSize).toBe(5);
-    expect(body.checkpoint.timestamp).toBe((await lastCheckpoint()).timestampToken);
+    expect(body.checkpoint.timestamp).toBe((await stamped()).timestampToken);
     expect(verifyReceiptTimestamp(body, tsa.caPem).authority).toBe('CN=Test TSA');
 
     // openssl agrees, given only what the receipt states.
@@ -154,8 +166,32 @@ describe.skipIf(!available)('trusted time (RFC 3161)', () => {
     );
   }, 60_000);
 
+  it('no byte of a token can be changed to make it state something else (property)', async () => {
+    const { note, timestampToken } = await stamped();
+    const text = checkpointText(verifyCheckpoint(note, verifierKey));
+    const token = Buffer.from(timestampToken as string, 'base64');
+    const stated = verifyTimestampToken(token, text, tsa.caPem);
+    fc.assert(
+      fc.property(fc.nat(token.length - 1), fc.integer({ min: 1, max: 255 }), (at, mask) => {
+        const altered = Buffer.from(token);
+        altered[at] = (altered[at] as number) ^ mask;
+        let verified: VerifiedTimestamp;
+        try {
+          verified = verifyTimestampToken(altered, text, tsa.caPem);
+        } catch (error) {
+          // Refused in words, never a crash of the parser.
+          expect(error).toBeInstanceOf(TimestampError);
+          return;
+        }
+        // A byte nothing signs (e.g. the outer digest algorithm list) may change: never what it states.
+        expect(verified).toEqual(stated);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('fails closed: another checkpoint, an altered token, another CA', async () => {
-    const { note, timestampToken } = await lastCheckpoint();
+    const { note, timestampToken } = await stamped();
     const checkpoint = verifyCheckpoint(note, verifierKey);
     const token = Buffer.from(timestampToken as string, 'base64');
     const other = checkpointText({ ...checkpoint, treeSize: checkpoint.treeSize + 1 });
