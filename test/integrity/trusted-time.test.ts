@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
 import {
   checkpointText,
   TimestampError,
@@ -245,6 +246,27 @@ describe.skipIf(!available)('trusted time (RFC 3161)', () => {
     const otherCa = execFileSync(OPENSSL, ['x509', '-in', `${elsewhere}.crt`]).toString();
     expect(() => verifyTimestampToken(token, checkpointText(checkpoint), otherCa)).toThrow(
       /^timestamp: the authority certificate does not chain to a trusted certificate$/,
+    );
+  });
+});
+
+describe('trusted time settings', () => {
+  it('names the authority and its CA together, and refuses a CA file that cannot be read', async () => {
+    expect(() => loadConfig({ LEDGER_TSA_URL: 'https://tsa.example.com/tsr' })).toThrow(
+      'invalid configuration: LEDGER_TSA_CA_FILE: LEDGER_TSA_URL and LEDGER_TSA_CA_FILE are set together (the authority and the CA its tokens chain to)',
+    );
+    expect(() =>
+      loadConfig({ LEDGER_TSA_URL: 'ftp://tsa.example.com', LEDGER_TSA_CA_FILE: 'ca.pem' }),
+    ).toThrow(/^invalid configuration: LEDGER_TSA_URL: /);
+    await expect(
+      startApi({
+        env: {
+          LEDGER_TSA_URL: 'http://127.0.0.1:1/tsr',
+          LEDGER_TSA_CA_FILE: '/nonexistent/tsa-ca.pem',
+        },
+      }),
+    ).rejects.toThrow(
+      /^LEDGER_TSA_CA_FILE \/nonexistent\/tsa-ca\.pem: cannot be read \(.*\): name the PEM file of the timestamping authority's CA$/,
     );
   });
 });
