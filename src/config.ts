@@ -8,96 +8,80 @@ export const DEFAULT_CHECKPOINT_KEY_DIR = './data/checkpoint-key';
 export const DEFAULT_ORIGIN = 'compliance-ledger.local/ledger';
 
 /** The service's settings, from the environment, validated once at start (docs/design.md, "Configuration"). */
-export const Config = z
-  .object({
-    HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-    LEDGER_STORE: z.string().min(1).default(DEFAULT_STORE_URL),
-    /** The credentials file: API keys, held hashed. */
-    LEDGER_CREDENTIALS: z.string().min(1).default('./data/credentials.json'),
-    /** Folder of the Ed25519 key that signs checkpoints, created on first start (sqlite stores). */
-    LEDGER_CHECKPOINT_KEY: z.string().min(1).default(DEFAULT_CHECKPOINT_KEY_DIR),
-    /** First line of every checkpoint, and the signing key's name. */
-    LEDGER_ORIGIN: z
-      .string()
-      .refine(isKeyName, 'is empty or has a space or "+"')
-      .default(DEFAULT_ORIGIN),
-    /** How often the service signs a checkpoint when the tree grew; 0: only at start and on an admin's POST. */
-    LEDGER_CHECKPOINT_INTERVAL_MS: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(2_147_483_647)
-      .default(60_000),
-    /**
-     * The RFC 3161 timestamping authority that timestamps each published checkpoint (http or
-     * https URL); unset, checkpoints carry only the server's own time.
-     */
-    LEDGER_TSA_URL: z.url({ protocol: /^https?$/ }).optional(),
-    /** The authority's CA certificate(s), a PEM file: every token must chain to it. */
-    LEDGER_TSA_CA_FILE: z.string().min(1).optional(),
-    /** Longest wait for the authority's answer, in ms; a late one is asked again at the next tick. */
-    LEDGER_TSA_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-    /** Largest accepted request body, in bytes. */
-    LEDGER_BODY_LIMIT: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .max(64 * 1024 * 1024)
-      .default(1024 * 1024),
-    /** Requests per minute allowed to one API key. */
-    LEDGER_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
-    /** Requests per minute allowed from one client address, keyed or not, counted before authentication. */
-    LEDGER_ADDRESS_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
-    /**
-     * The bearer token Prometheus sends to read /metrics (at least 32 characters); unset, /metrics
-     * refuses every request.
-     */
-    LEDGER_METRICS_TOKEN: z.string().min(32).optional(),
-    /**
-     * Longest time a client may take to send one whole request (headers and body), in ms; a
-     * trickled body is answered 408 and its connection closed.
-     */
-    LEDGER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
-    /** Longest time a client may take to send a request's headers, in ms (at most the above). */
-    LEDGER_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-    /** Open connections the server accepts at once; one more is closed on arrival. */
-    LEDGER_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(1000),
-    /** Open connections from one address at once; one more is closed on arrival. */
-    LEDGER_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
-    /** Whole-ledger requests (verify, violations, backdating, deadlines, audit trails) one API key may have in flight. */
-    LEDGER_HEAVY_PER_KEY: z.coerce.number().int().min(1).default(2),
-    /**
-     * The office's time zone (IANA name): when "today" turns into tomorrow, for alerts, deadlines
-     * and every default date.
-     */
-    LEDGER_TIME_ZONE: z.string().refine(isTimeZone, 'is not an IANA time zone').default('UTC'),
-    /** Hosts alert subscriptions may name over plain http (besides loopback), comma-separated. */
-    LEDGER_ALERT_ALLOWED_HOSTS: z
-      .string()
-      .default('')
-      .transform((hosts) =>
-        hosts
-          .split(',')
-          .map((h) => h.trim().toLowerCase())
-          .filter((h) => h !== ''),
-      ),
-    /** Longest time one alert delivery may take (connect, send, answer), in ms. */
-    LEDGER_ALERT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
-    /** `pretty` (one coloured line per entry) or `json`; unset: pretty on a terminal, else JSON. */
-    LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
-  })
-  .refine(
-    (config) => (config.LEDGER_TSA_URL === undefined) === (config.LEDGER_TSA_CA_FILE === undefined),
-    {
-      path: ['LEDGER_TSA_CA_FILE'],
-      message:
-        'LEDGER_TSA_URL and LEDGER_TSA_CA_FILE are set together (the authority and the CA its tokens chain to)',
-    },
-  );
+export const Config = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  LEDGER_STORE: z.string().min(1).default(DEFAULT_STORE_URL),
+  /** The credentials file: API keys, held hashed. */
+  LEDGER_CREDENTIALS: z.string().min(1).default('./data/credentials.json'),
+  /** Folder of the Ed25519 key that signs checkpoints, created on first start (sqlite stores). */
+  LEDGER_CHECKPOINT_KEY: z.string().min(1).default(DEFAULT_CHECKPOINT_KEY_DIR),
+  /** First line of every checkpoint, and the signing key's name. */
+  LEDGER_ORIGIN: z
+    .string()
+    .refine(isKeyName, 'is empty or has a space or "+"')
+    .default(DEFAULT_ORIGIN),
+  /** How often the service signs a checkpoint when the tree grew; 0: only at start and on an admin's POST. */
+  LEDGER_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).max(2_147_483_647).default(60_000),
+  /**
+   * The RFC 3161 timestamping authority that timestamps each published checkpoint (http or
+   * https URL), set with LEDGER_TSA_CA_FILE; unset, checkpoints carry only the server's own time.
+   */
+  LEDGER_TSA_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The authority's CA certificate(s), a PEM file: every token must chain to it. */
+  LEDGER_TSA_CA_FILE: z.string().min(1).optional(),
+  /** Longest wait for the authority's answer, in ms; a late one is asked again at the next tick. */
+  LEDGER_TSA_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Largest accepted request body, in bytes. */
+  LEDGER_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
+  /** Requests per minute allowed to one API key. */
+  LEDGER_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
+  /** Requests per minute allowed from one client address, keyed or not, counted before authentication. */
+  LEDGER_ADDRESS_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
+  /**
+   * The bearer token Prometheus sends to read /metrics (at least 32 characters); unset, /metrics
+   * refuses every request.
+   */
+  LEDGER_METRICS_TOKEN: z.string().min(32).optional(),
+  /**
+   * Longest time a client may take to send one whole request (headers and body), in ms; a
+   * trickled body is answered 408 and its connection closed.
+   */
+  LEDGER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Longest time a client may take to send a request's headers, in ms (at most the above). */
+  LEDGER_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Open connections the server accepts at once; one more is closed on arrival. */
+  LEDGER_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(1000),
+  /** Open connections from one address at once; one more is closed on arrival. */
+  LEDGER_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
+  /** Whole-ledger requests (verify, violations, backdating, deadlines, audit trails) one API key may have in flight. */
+  LEDGER_HEAVY_PER_KEY: z.coerce.number().int().min(1).default(2),
+  /**
+   * The office's time zone (IANA name): when "today" turns into tomorrow, for alerts, deadlines
+   * and every default date.
+   */
+  LEDGER_TIME_ZONE: z.string().refine(isTimeZone, 'is not an IANA time zone').default('UTC'),
+  /** Hosts alert subscriptions may name over plain http (besides loopback), comma-separated. */
+  LEDGER_ALERT_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((hosts) =>
+      hosts
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h !== ''),
+    ),
+  /** Longest time one alert delivery may take (connect, send, answer), in ms. */
+  LEDGER_ALERT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty` (one coloured line per entry) or `json`; unset: pretty on a terminal, else JSON. */
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
+});
 export type Config = z.infer<typeof Config>;
 
 /** Today in the office's time zone: the default date of every CLI command. */

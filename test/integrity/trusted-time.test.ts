@@ -252,8 +252,10 @@ describe.skipIf(!available)('trusted time (RFC 3161)', () => {
 
 describe('trusted time settings', () => {
   it('names the authority and its CA together, and refuses a CA file that cannot be read', async () => {
-    expect(() => loadConfig({ LEDGER_TSA_URL: 'https://tsa.example.com/tsr' })).toThrow(
-      'invalid configuration: LEDGER_TSA_CA_FILE: LEDGER_TSA_URL and LEDGER_TSA_CA_FILE are set together (the authority and the CA its tokens chain to)',
+    await expect(
+      startApi({ env: { LEDGER_TSA_URL: 'https://tsa.example.com/tsr' } }),
+    ).rejects.toThrow(
+      'LEDGER_TSA_CA_FILE: not set: LEDGER_TSA_URL and LEDGER_TSA_CA_FILE are set together (the authority and the CA its tokens chain to)',
     );
     expect(() =>
       loadConfig({ LEDGER_TSA_URL: 'ftp://tsa.example.com', LEDGER_TSA_CA_FILE: 'ca.pem' }),

@@ -111,7 +111,12 @@ function timestampAuthorityOf(
   config: Pick<Config, 'LEDGER_TSA_URL' | 'LEDGER_TSA_CA_FILE' | 'LEDGER_TSA_TIMEOUT_MS'>,
 ): TimestampAuthority | undefined {
   const { LEDGER_TSA_URL: url, LEDGER_TSA_CA_FILE: caFile } = config;
-  if (url === undefined || caFile === undefined) return undefined;
+  if (url === undefined && caFile === undefined) return undefined;
+  if (url === undefined || caFile === undefined)
+    throw new StartupError(
+      `${url === undefined ? 'LEDGER_TSA_URL' : 'LEDGER_TSA_CA_FILE'}: not set: LEDGER_TSA_URL and LEDGER_TSA_CA_FILE are set together (the authority and the CA its tokens chain to)`,
+      START_EXIT.config,
+    );
   let trustedPem: string;
   try {
     trustedPem = readFileSync(caFile, 'utf8');
