@@ -43,6 +43,15 @@ export const Config = z.object({
   LEDGER_WITNESS_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** How often the service signs a checkpoint when the tree grew; 0: only at start and on an admin's POST. */
   LEDGER_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).max(2_147_483_647).default(60_000),
+  /**
+   * The RFC 3161 timestamping authority that timestamps each published checkpoint (http or
+   * https URL), set with LEDGER_TSA_CA_FILE; unset, checkpoints carry only the server's own time.
+   */
+  LEDGER_TSA_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The authority's CA certificate(s), a PEM file: every token must chain to it. */
+  LEDGER_TSA_CA_FILE: z.string().min(1).optional(),
+  /** Longest wait for the authority's answer, in ms; a late one is asked again at the next tick. */
+  LEDGER_TSA_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Largest accepted request body, in bytes. */
   LEDGER_BODY_LIMIT: z.coerce
     .number()

@@ -8,7 +8,7 @@
  * non-negative safe integer, an impossible index, a proof of the wrong length) gives `false`, or
  * a CheckpointError from verifyCheckpoint, never "verified".
  */
-import { createPublicKey, hash, type KeyObject, verify } from 'node:crypto';
+import { createPublicKey, hash, type KeyObject, verify, X509Certificate } from 'node:crypto';
 
 const HASH_BYTES = 32;
 const ED25519_SIGNATURE_BYTES = 64;
@@ -479,8 +479,15 @@ export interface ReceiptBody {
   kind: 'status' | 'timeline';
   query: { programId: string; at: string | null; asKnownAt: string | null };
   answer: unknown;
-  /** `note`: the checkpoint as published, with the witnesses' cosignatures (absent before them). */
-  checkpoint: { origin: string; treeSize: number; rootHash: string; note?: string };
+  checkpoint: {
+    origin: string;
+    treeSize: number;
+    rootHash: string;
+    /** The checkpoint as published, with the witnesses' cosignatures (absent before them). */
+    note?: string;
+    /** The checkpoint's RFC 3161 timestamp token, base64 DER, when one was kept by then. */
+    timestamp?: string;
+  };
   issuedAt: string;
 }
 
@@ -522,7 +529,8 @@ export function verifyReceipt(
     typeof c.rootHash !== 'string' ||
     decodeBase64(c.rootHash)?.length !== HASH_BYTES ||
     typeof b.issuedAt !== 'string' ||
-    !('answer' in b)
+    !('answer' in b) ||
+    (c.timestamp !== undefined && decodeBase64(c.timestamp) === undefined)
   )
     failReceipt('the body lacks kind, query, answer, checkpoint or issuedAt');
   if (policy !== undefined) {
@@ -542,6 +550,26 @@ export function verifyReceipt(
       failReceipt('the cosigned checkpoint it carries is not the one it cites');
   }
   return b as ReceiptBody;
+}
+
+/**
+ * Verifies the timestamp token a receipt carries for the checkpoint it cites (see
+ * verifyTimestampToken) against the authority's CA, PEM; verify the receipt itself first. A
+ * receipt without a token fails: its checkpoint had not been timestamped when it was issued.
+ */
+export function verifyReceiptTimestamp(body: ReceiptBody, trustedPem: string): VerifiedTimestamp {
+  const { timestamp, ...checkpoint } = body.checkpoint;
+  const token = timestamp === undefined ? undefined : decodeBase64(timestamp);
+  if (token === undefined)
+    failTimestamp('the receipt carries no timestamp token (its checkpoint had none yet)');
+  const rootHash = decodeBase64(checkpoint.rootHash) as Buffer;
+  return verifyTimestampToken(token, checkpointText({ ...checkpoint, rootHash }), trustedPem);
+}
+
+/** The text of a checkpoint note (C2SP tlog-checkpoint): origin, size, base64 root, no extensions. */
+export function checkpointText(checkpoint: VerifiedCheckpoint): string {
+  const root = Buffer.from(checkpoint.rootHash).toString('base64');
+  return `${checkpoint.origin}\n${checkpoint.treeSize}\n${root}\n`;
 }
 
 function failReceipt(message: string): never {
@@ -613,4 +641,324 @@ export function verifySignatures(events: readonly LedgerEventEnvelope[]): Signat
     }
   }
   return { signatures, problems };
+}
+
+/*
+ * RFC 3161 timestamp tokens (docs/design.md "Trusted time"): a timestamping authority's
+ * signature (CMS SignedData, RFC 5652) over TSTInfo, which names the SHA-256 of a checkpoint's
+ * text and the time the authority saw it. Read with a small DER reader of its own, so this file
+ * stays one file with nothing to install.
+ */
+
+/** What a verified timestamp token states. */
+export interface VerifiedTimestamp {
+  /** When the authority saw the checkpoint (TSTInfo genTime), ISO 8601 in UTC. */
+  genTime: string;
+  /** The token's serial number, hex. */
+  serialNumber: string;
+  /** The nonce of the request, hex; undefined when the request had none. */
+  nonce: string | undefined;
+  /** The subject of the authority's certificate that signed it. */
+  authority: string;
+}
+
+/** A timestamp token that does not verify; the message names what failed. */
+export class TimestampError extends Error {
+  override readonly name = 'TimestampError';
+}
+
+const OID = {
+  signedData: '1.2.840.113549.1.7.2',
+  tstInfo: '1.2.840.113549.1.9.16.1.4',
+  contentType: '1.2.840.113549.1.9.3',
+  messageDigest: '1.2.840.113549.1.9.4',
+  sha256: '2.16.840.1.101.3.4.2.1',
+  timeStamping: '1.3.6.1.5.5.7.3.8',
+} as const;
+
+/** Digest algorithms a token may use for its signed attributes, by OID. */
+const DIGESTS: Record<string, string> = {
+  '1.3.14.3.2.26': 'sha1',
+  '2.16.840.1.101.3.4.2.1': 'sha256',
+  '2.16.840.1.101.3.4.2.2': 'sha384',
+  '2.16.840.1.101.3.4.2.3': 'sha512',
+};
+
+/** The SHA-256 a timestamp of this checkpoint text names (its message imprint). */
+export function timestampImprint(checkpointText: string): Uint8Array {
+  return sha256(Buffer.from(checkpointText, 'utf8'));
+}
+
+/**
+ * Verifies an RFC 3161 timestamp token (the DER ContentInfo, as `openssl ts -reply -token_out`
+ * writes it) of the checkpoint whose text (origin, size, root hash lines, without signatures)
+ * is `checkpointText`: its message imprint is SHA-256 of that text, its CMS signature verifies
+ * with a certificate that the token or `trustedPem` holds, and that certificate is for
+ * timestamping, valid at genTime, and is or chains to a certificate of `trustedPem` (the
+ * authority's CA, PEM, one or more). Throws TimestampError naming what failed.
+ */
+export function verifyTimestampToken(
+  token: Uint8Array,
+  checkpointText: string,
+  trustedPem: string,
+): VerifiedTimestamp {
+  const anchors = certificatesOfPem(trustedPem);
+  if (anchors.length === 0) failTimestamp('no trusted certificate given (PEM)');
+  const signed = signedDataOf(token);
+  const info = tstInfoOf(signed.content);
+  const imprint = info.imprint;
+  if (imprint.algorithm !== OID.sha256) failTimestamp('the message imprint is not SHA-256');
+  if (!equalBytes(imprint.hash, timestampImprint(checkpointText)))
+    failTimestamp('it timestamps another text than this checkpoint');
+  const signer = signerCertificate(signed, anchors);
+  const at = Date.parse(info.genTime);
+  if (at < Date.parse(signer.validFrom) || at > Date.parse(signer.validTo))
+    failTimestamp('the authority certificate was not valid at the time stamped');
+  if (!(signer.keyUsage ?? []).includes(OID.timeStamping))
+    failTimestamp('the signing certificate is not for timestamping (extended key usage)');
+  chainTo(signer, signed.certificates, anchors);
+  return {
+    genTime: info.genTime,
+    serialNumber: info.serialNumber,
+    nonce: info.nonce,
+    authority: signer.subject.replaceAll('\n', ', '),
+  };
+}
+
+/**
+ * The token of a TimeStampResp (RFC 3161 section 2.4.2) whose status is granted (0) or granted
+ * with modifications (1); a TimestampError naming the status otherwise.
+ */
+export function timestampTokenOf(response: Uint8Array): Uint8Array {
+  const [status, token] = sequence(readDer(response, 0, 0x30), 1);
+  const [code] = sequence(status as Der, 1);
+  const value = integerOf(code as Der);
+  if (value !== '00' && value !== '01')
+    failTimestamp(`the authority refused the request (PKIStatus ${Number.parseInt(value, 16)})`);
+  if (token === undefined) failTimestamp('the response has no token');
+  return response.subarray(token.start, token.end);
+}
+
+interface Der {
+  tag: number;
+  /** Where the element starts (its tag), where its contents start and where it ends. */
+  start: number;
+  body: number;
+  end: number;
+  bytes: Uint8Array;
+}
+
+/** One DER element at `offset`; `tag` checks its tag. Definite lengths only, as DER requires. */
+function readDer(bytes: Uint8Array, offset: number, tag?: number): Der {
+  if (offset + 2 > bytes.length) failTimestamp('the token is cut short');
+  const found = bytes[offset] as number;
+  if ((found & 0x1f) === 0x1f) failTimestamp('the token has a tag DER timestamps never use');
+  if (tag !== undefined && found !== tag)
+    failTimestamp(`malformed token (tag 0x${found.toString(16)} where 0x${tag.toString(16)})`);
+  let length = bytes[offset + 1] as number;
+  let body = offset + 2;
+  if (length & 0x80) {
+    const count = length & 0x7f;
+    if (count === 0 || count > 4) failTimestamp('the token has a length DER does not allow');
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + (bytes[body + i] as number);
+    body += count;
+  }
+  const end = body + length;
+  if (end > bytes.length) failTimestamp('the token is cut short');
+  return { tag: found, start: offset, body, end, bytes };
+}
+
+/** The elements inside a constructed element; at least `min` of them. */
+function sequence(der: Der, min = 0): Der[] {
+  const children: Der[] = [];
+  for (let at = der.body; at < der.end; ) {
+    const child = readDer(der.bytes, at);
+    if (child.end > der.end) failTimestamp('malformed token (an element overruns its parent)');
+    children.push(child);
+    at = child.end;
+  }
+  if (children.length < min) failTimestamp('malformed token (an element lacks its parts)');
+  return children;
+}
+
+const contents = (der: Der) => der.bytes.subarray(der.body, der.end);
+const whole = (der: Der) => der.bytes.subarray(der.start, der.end);
+
+function integerOf(der: Der): string {
+  if (der.tag !== 0x02) failTimestamp('malformed token (an integer expected)');
+  return Buffer.from(contents(der)).toString('hex');
+}
+
+function oidOf(der: Der): string {
+  if (der.tag !== 0x06) failTimestamp('malformed token (an object identifier expected)');
+  const bytes = contents(der);
+  const arcs: number[] = [];
+  let value = 0;
+  for (const byte of bytes) {
+    value = value * 128 + (byte & 0x7f);
+    if (byte & 0x80) continue;
+    if (arcs.length === 0)
+      arcs.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
+    else arcs.push(value);
+    value = 0;
+  }
+  return arcs.join('.');
+}
+
+interface SignedData {
+  content: Uint8Array;
+  certificates: X509Certificate[];
+  signer: Der;
+}
+
+function signedDataOf(token: Uint8Array): SignedData {
+  const [type, explicit] = sequence(readDer(token, 0, 0x30), 2) as [Der, Der];
+  if (oidOf(type) !== OID.signedData) failTimestamp('not a CMS SignedData token');
+  if (explicit.tag !== 0xa0) failTimestamp('malformed token (no content)');
+  const parts = sequence(readDer(token, explicit.body, 0x30), 4);
+  const encapsulated = sequence(parts[2] as Der, 2) as [Der, Der];
+  if (oidOf(encapsulated[0]) !== OID.tstInfo) failTimestamp('the token does not hold a TSTInfo');
+  const octets = readDer(token, encapsulated[1].body, 0x04);
+  const certificates = parts
+    .filter((part) => part.tag === 0xa0)
+    .flatMap((set) => sequence(set).filter((c) => c.tag === 0x30))
+    .map((der) => certificateOf(whole(der)));
+  const signerInfos = parts.at(-1) as Der;
+  if (signerInfos.tag !== 0x31) failTimestamp('malformed token (no signer infos)');
+  const signers = sequence(signerInfos);
+  if (signers.length !== 1) failTimestamp('a token has exactly one signer');
+  return { content: contents(octets), certificates, signer: signers[0] as Der };
+}
+
+interface TstInfo {
+  imprint: { algorithm: string; hash: Uint8Array };
+  serialNumber: string;
+  genTime: string;
+  nonce: string | undefined;
+}
+
+function tstInfoOf(content: Uint8Array): TstInfo {
+  const parts = sequence(readDer(content, 0, 0x30), 5);
+  const [algorithm, hashed] = sequence(parts[2] as Der, 2) as [Der, Der];
+  const [oid] = sequence(algorithm, 1) as [Der];
+  const time = parts[4] as Der;
+  if (time.tag !== 0x18) failTimestamp('malformed token (genTime is not a GeneralizedTime)');
+  const nonce = parts.slice(5).find((part) => part.tag === 0x02);
+  return {
+    imprint: { algorithm: oidOf(oid), hash: contents(readDer(content, hashed.start, 0x04)) },
+    serialNumber: integerOf(parts[3] as Der),
+    genTime: generalizedTime(Buffer.from(contents(time)).toString('latin1')),
+    nonce: nonce && integerOf(nonce),
+  };
+}
+
+/** `YYYYMMDDHHMMSS[.fff]Z` (RFC 3161: UTC, no trailing zeros in fractions) as ISO 8601. */
+function generalizedTime(text: string): string {
+  const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d*[1-9]))?Z$/.exec(text);
+  if (!match) failTimestamp(`genTime ${text} is not a UTC GeneralizedTime`);
+  const [, y, mo, d, h, mi, s, fraction] = match;
+  const iso = `${y}-${mo}-${d}T${h}:${mi}:${s}.${(fraction ?? '').padEnd(3, '0').slice(0, 3)}Z`;
+  if (Number.isNaN(Date.parse(iso))) failTimestamp(`genTime ${text} is not a date`);
+  return iso;
+}
+
+/**
+ * The certificate whose key signed the token's signed attributes, after checking those
+ * attributes bind the TSTInfo (content type and message digest, RFC 5652 section 5.4).
+ */
+function signerCertificate(signed: SignedData, anchors: X509Certificate[]): X509Certificate {
+  const parts = sequence(signed.signer, 5);
+  const digest = DIGESTS[oidOf(sequence(parts[2] as Der, 1)[0] as Der)];
+  if (digest === undefined) failTimestamp('the token uses a digest algorithm not supported');
+  const attributes = parts[3] as Der;
+  if (attributes.tag !== 0xa0) failTimestamp('the token has no signed attributes');
+  const values = new Map(
+    sequence(attributes).map((attribute) => {
+      const [type, set] = sequence(attribute, 2) as [Der, Der];
+      return [oidOf(type), sequence(set, 1)[0] as Der];
+    }),
+  );
+  const type = values.get(OID.contentType);
+  const messageDigest = values.get(OID.messageDigest);
+  if (type === undefined || oidOf(type) !== OID.tstInfo)
+    failTimestamp('the signed attributes do not name TSTInfo as the content');
+  if (
+    messageDigest === undefined ||
+    !equalBytes(contents(messageDigest), hash(digest, signed.content, 'buffer'))
+  )
+    failTimestamp('the signed attributes do not match the TSTInfo (it was altered)');
+  const signature = contents(parts[5] as Der);
+  // What is signed is the attributes as a SET (tag 0x31), not as the [0] they are stored as.
+  const signedBytes = Buffer.from(whole(attributes));
+  signedBytes[0] = 0x31;
+  const candidate = [...signed.certificates, ...anchors].find((certificate) =>
+    verifies(digest, signedBytes, certificate, signature),
+  );
+  if (candidate === undefined)
+    failTimestamp('the signature does not verify with the certificates the token holds or trusts');
+  return candidate;
+}
+
+function verifies(
+  digest: string,
+  data: Uint8Array,
+  certificate: X509Certificate,
+  signature: Uint8Array,
+): boolean {
+  try {
+    const key = certificate.publicKey;
+    return verify(key.asymmetricKeyType === 'ed25519' ? null : digest, data, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** `certificate` is a trusted one, or is issued (and signed) by one through the token's others. */
+function chainTo(
+  certificate: X509Certificate,
+  pool: X509Certificate[],
+  anchors: X509Certificate[],
+): void {
+  let current = certificate;
+  for (let depth = 0; depth < 8; depth++) {
+    if (anchors.some((anchor) => anchor.fingerprint256 === current.fingerprint256)) return;
+    if (anchors.some((anchor) => issuedBy(current, anchor))) return;
+    const issuer = pool.find(
+      (c) => c.fingerprint256 !== current.fingerprint256 && issuedBy(current, c),
+    );
+    if (issuer === undefined) break;
+    current = issuer;
+  }
+  failTimestamp('the authority certificate does not chain to a trusted certificate');
+}
+
+function issuedBy(certificate: X509Certificate, issuer: X509Certificate): boolean {
+  try {
+    return issuer.ca && certificate.checkIssued(issuer) && certificate.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+function certificatesOfPem(pem: string): X509Certificate[] {
+  if (typeof pem !== 'string') failTimestamp('the trusted certificates are not PEM text');
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  return blocks.map(certificateOf);
+}
+
+function certificateOf(encoded: string | Uint8Array): X509Certificate {
+  try {
+    return new X509Certificate(encoded);
+  } catch {
+    return failTimestamp(
+      typeof encoded === 'string'
+        ? 'a trusted certificate is not a valid PEM certificate'
+        : 'a certificate in the token is malformed',
+    );
+  }
+}
+
+function failTimestamp(message: string): never {
+  throw new TimestampError(`timestamp: ${message}`);
 }

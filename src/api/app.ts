@@ -25,6 +25,7 @@ import { reportRoutes } from './routes/reports.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { signatureRoutes } from './routes/signatures.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
+import { tlogTileRoutes } from './routes/tlog-tiles.ts';
 import { refuseUnknownQueryParameters } from './schemas.ts';
 
 declare module 'fastify' {
@@ -105,6 +106,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(checkRoutes, { prefix: '/v1' });
   await app.register(integrityRoutes, { prefix: '/v1' });
   await app.register(receiptRoutes, { prefix: '/v1' });
+  await app.register(tlogTileRoutes, { prefix: '/v1' });
   await app.register(reportRoutes, { prefix: '/v1' });
   await app.register(sessionRoutes, { prefix: '/v1' });
   await app.register(subscriptionRoutes, { prefix: '/v1' });

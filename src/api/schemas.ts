@@ -321,6 +321,12 @@ export const CheckpointResponse = z
     cosigners: z
       .array(z.string())
       .describe('The configured witnesses whose cosignature the note carries'),
+    timestampToken: z
+      .string()
+      .nullable()
+      .describe(
+        "RFC 3161 timestamp token (base64 DER) of the checkpoint's text from the configured timestamping authority; null while none is kept (no authority configured, or it has not answered yet)",
+      ),
   })
   .meta({ id: 'Checkpoint' });
 
@@ -333,6 +339,12 @@ export const CheckpointPublicKeyResponse = z
   .meta({ id: 'CheckpointPublicKey' });
 
 const HexHash = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** `?format=tlog-proof`: a proof as a C2SP tlog-proof bundle instead of the usual answer. */
+export const ProofFormat = z
+  .enum(['json', 'tlog-proof'])
+  .optional()
+  .describe('`tlog-proof`: a C2SP tlog-proof bundle (text), for tools that know only the spec');
 
 export const InclusionProofResponse = z
   .object({

@@ -10,7 +10,13 @@ import type { EventStore } from '../eventstore/port.ts';
 import { readLedger } from '../integrity/verify-ledger.ts';
 import { ledgerProjections, ledgerQueries } from '../projections/ledger-queries.ts';
 import { replayLedger } from '../projections/replay.ts';
-import { type ReceiptBody, verifyReceipt, type WitnessPolicy } from '../verify.ts';
+import {
+  type ReceiptBody,
+  type VerifiedTimestamp,
+  verifyReceipt,
+  verifyReceiptTimestamp,
+  type WitnessPolicy,
+} from '../verify.ts';
 import * as args from './arguments.ts';
 import { AuditFailure } from './audit.ts';
 
@@ -25,6 +31,17 @@ export function checkReceiptSignature(
   } catch (error) {
     throw new AuditFailure(
       `the receipt does not verify: ${(error as Error).message.replace(/^receipt: /, '')}`,
+    );
+  }
+}
+
+/** The checkpoint's trusted time, when the receipt's token verifies; AuditFailure naming why not. */
+export function checkReceiptTimestamp(body: ReceiptBody, trustedPem: string): VerifiedTimestamp {
+  try {
+    return verifyReceiptTimestamp(body, trustedPem);
+  } catch (error) {
+    throw new AuditFailure(
+      `the receipt's timestamp does not verify: ${(error as Error).message.replace(/^timestamp: /, '')}`,
     );
   }
 }

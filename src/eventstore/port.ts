@@ -90,6 +90,13 @@ export interface SignedCheckpointLog {
   /** Witnesses' cosignatures from index `from` (0-based, default 0), oldest first. */
   cosignatures(from?: number): Promise<readonly KeptCosignature[]>;
   addCosignature(cosignature: KeptCosignature): Promise<void>;
+  /**
+   * The RFC 3161 timestamp token kept for the checkpoint whose text has SHA-256 `imprint` (hex),
+   * if one was (docs/design.md "Trusted time").
+   */
+  timestampOf(imprint: string): Promise<Uint8Array | undefined>;
+  /** Keeps a checkpoint's token; the first one kept stays (a second one is ignored). */
+  keepTimestamp(imprint: string, token: Uint8Array): Promise<void>;
 }
 
 /** A witness's cosignature line (c2sp.org/tlog-cosignature) on the kept note of `treeSize`. */

@@ -9,6 +9,7 @@ import type { KeptCosignature, SignedCheckpointLog } from './port.ts';
 export function signedCheckpointsInMemory(): SignedCheckpointLog {
   const notes: string[] = [];
   const cosignatures: KeptCosignature[] = [];
+  const timestamps = new Map<string, Uint8Array>();
   return {
     notes: async (from = 0) => notes.slice(from),
     append: async (note) => {
@@ -17,6 +18,10 @@ export function signedCheckpointsInMemory(): SignedCheckpointLog {
     cosignatures: async (from = 0) => cosignatures.slice(from),
     addCosignature: async (cosignature) => {
       cosignatures.push({ ...cosignature });
+    },
+    timestampOf: async (imprint) => timestamps.get(imprint),
+    keepTimestamp: async (imprint, token) => {
+      if (!timestamps.has(imprint)) timestamps.set(imprint, Uint8Array.from(token));
     },
   };
 }

@@ -28,6 +28,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
+  checkpointText,
   ed25519KeyId,
   isKeyName,
   type VerifiedCheckpoint,
@@ -278,8 +279,7 @@ export function createCheckpointSigner(options: CheckpointSignerOptions): Checkp
           );
         }
       }
-      const body = `${origin}\n${treeSize}\n${Buffer.from(rootHash).toString('base64')}\n`;
-      const note = signNote(body, key);
+      const note = signNote(checkpointText({ origin, treeSize, rootHash }), key);
       await options.last.save(note);
       return note;
     },

@@ -11,8 +11,19 @@
 
 import { leafHash, leafInput } from '../core/merkle-leaf.ts';
 import { MerkleForkError } from '../eventstore/errors.ts';
-import type { EventStore, LedgerMerkleTree, SignedCheckpointLog } from '../eventstore/port.ts';
-import { cosignersOf, type VerifiedCheckpoint, verifyCheckpoint } from '../verify.ts';
+import type {
+  EventStore,
+  LedgerMerkleTree,
+  RecordedEvent,
+  SignedCheckpointLog,
+} from '../eventstore/port.ts';
+import {
+  checkpointText,
+  cosignersOf,
+  timestampImprint,
+  type VerifiedCheckpoint,
+  verifyCheckpoint,
+} from '../verify.ts';
 import { type IntegrityAlarm, integrityAlarm } from './alarm.ts';
 import { type CheckpointKey, createCheckpointSigner } from './checkpoint.ts';
 import type { LastSignedRecords } from './last-signed-record.ts';
@@ -53,6 +64,10 @@ export interface LedgerCheckpoints {
    * one and the record beside the key. The fork found (also raised as the alarm), or null.
    */
   check(): Promise<string | null>;
+  /** The RFC 3161 token kept for `checkpoint` (docs/design.md "Trusted time"), if any. */
+  timestampOf(checkpoint: VerifiedCheckpoint): Promise<Uint8Array | undefined>;
+  /** Keeps `checkpoint`'s token, verified by the caller; the first one kept stays. */
+  keepTimestamp(checkpoint: VerifiedCheckpoint, token: Uint8Array): Promise<void>;
 }
 
 export interface SignOptions {
@@ -321,8 +336,13 @@ export function ledgerCheckpoints(options: {
     },
     all,
     check,
+    timestampOf: (checkpoint) => log.timestampOf(imprintOf(checkpoint)),
+    keepTimestamp: (checkpoint, token) => log.keepTimestamp(imprintOf(checkpoint), token),
   };
 }
+
+const imprintOf = (checkpoint: VerifiedCheckpoint) =>
+  Buffer.from(timestampImprint(checkpointText(checkpoint))).toString('hex');
 
 /** The record of `ledger`, or why it cannot be trusted (changed, another key): itself an alarm. */
 function loadRecord(
@@ -343,6 +363,8 @@ export type InclusionAnswer =
   | {
       ok: true;
       leafIndex: number;
+      /** The event's leaf input (docs/merkle-leaf.md), recomputed from the stored event. */
+      leafInput: Uint8Array;
       /** Recomputed from the stored event, so a changed event gives a proof that fails. */
       leafHash: Uint8Array;
       proof: Uint8Array[];
@@ -381,17 +403,39 @@ export async function proveInclusion(
       problem: 'not-in-checkpoint',
       detail: `event ${eventId} is leaf ${leafIndex}, recorded after the checkpoint of tree size ${checkpoint.treeSize}`,
     };
+  const leaf = await proveLeaf(store, checkpoints.tree, leafIndex, checkpoint.treeSize);
+  if (leaf.eventId !== eventId)
+    throw new Error(`leaf ${leafIndex} is event ${leaf.eventId}, not ${eventId}`);
+  return { ok: true, leafIndex, ...leaf, checkpoint };
+}
+
+/** The event of leaf `leafIndex`, read from the store. */
+export async function eventOfLeaf(
+  store: Pick<EventStore, 'readAll'>,
+  tree: Pick<LedgerMerkleTree, 'positionOf'>,
+  leafIndex: number,
+): Promise<RecordedEvent> {
   // Leaf i is the event at position i + 1 where positions are dense; else the tree knows it.
-  const position = (await checkpoints.tree.positionOf?.(leafIndex)) ?? leafIndex + 1;
+  const position = (await tree.positionOf?.(leafIndex)) ?? leafIndex + 1;
   const [event] = await store.readAll({ fromPosition: position, limit: 1 });
-  if (event?.eventId !== eventId)
-    throw new Error(`leaf ${leafIndex} is not the event at position ${position}`);
+  if (event === undefined) throw new Error(`no event at position ${position} (leaf ${leafIndex})`);
+  return event;
+}
+
+/** Leaf `leafIndex` (< treeSize) read from the store, and its inclusion proof in that tree. */
+export async function proveLeaf(
+  store: Pick<EventStore, 'readAll'>,
+  tree: LedgerMerkleTree,
+  leafIndex: number,
+  treeSize: number,
+): Promise<{ eventId: string; leafInput: Uint8Array; leafHash: Uint8Array; proof: Uint8Array[] }> {
+  const event = await eventOfLeaf(store, tree, leafIndex);
+  const input = leafInput(event);
   return {
-    ok: true,
-    leafIndex,
-    leafHash: leafHash(leafInput(event)),
-    proof: await checkpoints.tree.inclusionProof(leafIndex, checkpoint.treeSize),
-    checkpoint,
+    eventId: event.eventId,
+    leafInput: input,
+    leafHash: leafHash(input),
+    proof: await tree.inclusionProof(leafIndex, treeSize),
   };
 }
 

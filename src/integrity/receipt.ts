@@ -13,6 +13,8 @@ export function signReceipt(
   checkpoint: KeptCheckpoint,
   content: Pick<ReceiptBody, 'kind' | 'query' | 'answer'>,
   issuedAt: string,
+  /** The checkpoint's RFC 3161 token, when one is kept: the receipt carries it. */
+  timestamp?: Uint8Array,
 ): string {
   const body: ReceiptBody = {
     ...content,
@@ -21,6 +23,7 @@ export function signReceipt(
       treeSize: checkpoint.treeSize,
       rootHash: Buffer.from(checkpoint.rootHash).toString('base64'),
       note: checkpoint.note,
+      ...(timestamp ? { timestamp: Buffer.from(timestamp).toString('base64') } : {}),
     },
     issuedAt,
   };

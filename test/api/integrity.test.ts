@@ -74,6 +74,8 @@ describe('GET /v1/ledger/checkpoint', () => {
       rootHashHex: expect.stringMatching(/^[0-9a-f]{64}$/),
       note: expect.any(String),
       cosigners: [],
+      // No timestamping authority is configured here (test/integrity/trusted-time.test.ts).
+      timestampToken: null,
     });
     expect(Buffer.from(body.rootHash, 'base64').toString('hex')).toBe(body.rootHashHex);
     expect(body.note.split('\n').slice(0, 3)).toEqual([body.origin, '4', body.rootHash]);
@@ -470,7 +472,7 @@ describe('the signed-checkpoint history of a sqlite ledger', () => {
       const raw = new Database(path);
       const notes = raw.prepare('SELECT note FROM signed_checkpoints ORDER BY idx').pluck().all();
       raw.exec(
-        'DROP TABLE signed_checkpoints; DROP TABLE checkpoint_cosignatures; PRAGMA user_version = 2',
+        'DROP TABLE checkpoint_timestamps; DROP TABLE checkpoint_cosignatures; DROP TABLE signed_checkpoints; PRAGMA user_version = 2',
       );
       raw.close();
       writeFileSync(

@@ -146,6 +146,8 @@ const ROUTES: Route[] = [
   query('/v1/ledger/verify', '/v1/ledger/verify'),
   query('/v1/ledger/checkpoint', '/v1/ledger/checkpoint'),
   query('/v1/ledger/checkpoints', '/v1/ledger/checkpoints'),
+  query('/v1/ledger/tlog/checkpoint', '/v1/ledger/tlog/checkpoint'),
+  query('/v1/ledger/tlog/tile/*', '/v1/ledger/tlog/tile/0/000.p/1'),
   {
     method: 'POST',
     url: '/v1/ledger/checkpoints',

@@ -2,7 +2,7 @@
  * The contract every EventStore adapter passes (docs/design.md §6, "Stores"). Each adapter's
  * test file calls describeEventStoreContract with a way to open a store.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, hashEvent } from '../../src/core/event-hash.ts';
 import { EventIdConflictError, StreamRevisionConflictError } from '../../src/eventstore/errors.ts';
@@ -424,6 +424,25 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
         const report = await verifyLedger(readLedger(store, 7));
         expect(report).toMatchObject({ ok: true });
         expect(report.events).toBe(await countAll(store));
+      });
+
+      it('keeps a checkpoint timestamp token durably, the first one kept staying', async () => {
+        const log = store.signedCheckpoints;
+        if (log === undefined) return;
+        const imprint = randomBytes(32).toString('hex');
+        const first = Uint8Array.from(randomBytes(300));
+        expect(await log.timestampOf(imprint)).toBeUndefined();
+        await log.keepTimestamp(imprint, first);
+        await log.keepTimestamp(imprint, Uint8Array.from(randomBytes(300)));
+        expect(await log.timestampOf(imprint)).toEqual(first);
+        if (!opened.reopen) return;
+        await store.close();
+        const reopened = await opened.reopen();
+        try {
+          expect(await reopened.signedCheckpoints?.timestampOf(imprint)).toEqual(first);
+        } finally {
+          await reopened.close();
+        }
       });
 
       it('never lets recordedAt go back along the global order', async () => {

@@ -214,7 +214,7 @@ describe('the sqlite store', () => {
     // What a build of schema version 1 left: the events, no tree.
     const raw = new Database(path());
     raw.exec(
-      'DROP TABLE merkle_nodes; DROP TABLE signed_checkpoints; DROP TABLE checkpoint_cosignatures',
+      'DROP TABLE merkle_nodes; DROP TABLE signed_checkpoints; DROP TABLE checkpoint_cosignatures; DROP TABLE checkpoint_timestamps',
     );
     raw.pragma('user_version = 1');
     raw.close();

@@ -47,8 +47,19 @@ describe("the package's ./verify export", () => {
     // `prepare` builds (npm run build), which emits the verifier with its types.
     expect(pkg.scripts.build).toContain('tsconfig.verify.json');
     const types = readFileSync(join(root, 'dist/verify.d.ts'), 'utf8');
-    for (const name of ['verifyInclusion', 'verifyConsistency', 'verifyCheckpoint'])
+    for (const name of [
+      'verifyInclusion',
+      'verifyConsistency',
+      'verifyCheckpoint',
+      'verifyTimestampToken',
+      'verifyReceiptTimestamp',
+    ])
       expect(types).toContain(`export declare function ${name}(`);
+    // One file with nothing to install: it imports Node's own modules only (RFC 3161 tokens included).
+    const code = readFileSync(join(root, 'dist/verify.js'), 'utf8');
+    const imported = [...code.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
+    expect(imported).toEqual(['node:crypto']);
+    expect(code).not.toMatch(/\brequire\(|\bimport\(/);
   });
 
   it('verifies a checkpoint, an inclusion proof and a consistency proof from plain Node', async () => {

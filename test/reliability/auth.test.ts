@@ -305,8 +305,10 @@ describe('every route refuses requests without a valid key of an allowed role', 
       (r) => !isCommand(r) && !isCheck(r) && !isSigner(r),
     )) {
       const url =
-        route.template.replace('{id}', PROGRAM).replace('{eventId}', existingEventId) +
-        (requiredQuery[route.label] ?? '');
+        route.template
+          .replace('{id}', PROGRAM)
+          .replace('{eventId}', existingEventId)
+          .replace('{path}', '0/000.p/1') + (requiredQuery[route.label] ?? '');
       const response = await server.request(route.method, url, { key: auditor });
       expect(response.status, `${route.label}: ${response.text}`).toBe(200);
     }

@@ -236,6 +236,9 @@ const NOT_FUZZED = new Set([
   'POST /v1/people',
   'PUT /v1/people/{id}/passphrase',
   'POST /v1/people/me/passphrase',
+  // tlog-tiles (paths, refusals and a Go follower: test/integrity/tlog-proof.test.ts; keys: auth.test.ts).
+  'GET /v1/ledger/tlog/checkpoint',
+  'GET /v1/ledger/tlog/tile/{path}',
 ]);
 
 // ---- arbitraries -------------------------------------------------------------------------

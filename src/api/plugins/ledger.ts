@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import {
@@ -8,6 +9,10 @@ import {
 } from '../../composition/open-ledger.ts';
 import type { Config } from '../../config.ts';
 import { startCheckpointCadence } from '../../integrity/checkpoint-cadence.ts';
+import type { LedgerCheckpoints } from '../../integrity/ledger-checkpoints.ts';
+import type { TimestampAuthority } from '../../integrity/timestamp-authority.ts';
+import { stampLastCheckpoint } from '../../integrity/trusted-time.ts';
+import { START_EXIT, StartupError } from '../../startup.ts';
 
 export type { Ledger } from '../../composition/open-ledger.ts';
 
@@ -44,8 +49,18 @@ async function readYourWrites(ledger: Ledger): Promise<void> {
 export const ledgerPlugin = fp(
   async (
     app: FastifyInstance,
-    options: { config: LedgerConfig & Pick<Config, 'LEDGER_CHECKPOINT_INTERVAL_MS'> },
+    options: {
+      config: LedgerConfig &
+        Pick<
+          Config,
+          | 'LEDGER_CHECKPOINT_INTERVAL_MS'
+          | 'LEDGER_TSA_URL'
+          | 'LEDGER_TSA_CA_FILE'
+          | 'LEDGER_TSA_TIMEOUT_MS'
+        >;
+    },
   ) => {
+    const authority = timestampAuthorityOf(options.config);
     const ledger = await openLedger(options.config, {
       checkpointEvery: 100_000,
       onRefused: (name, reason) =>
@@ -75,7 +90,7 @@ export const ledgerPlugin = fp(
     const cadence =
       ledger.checkpoints &&
       (await startCheckpointCadence(
-        ledger.checkpoints,
+        authority ? timestamping(ledger.checkpoints, authority, app) : ledger.checkpoints,
         options.config.LEDGER_CHECKPOINT_INTERVAL_MS,
         (error) => app.log.error({ err: error }, 'signing a checkpoint failed'),
       ));
@@ -91,3 +106,59 @@ export const ledgerPlugin = fp(
   },
   { name: 'ledger', fastify: '5.x' },
 );
+
+/** The configured timestamping authority, its CA read once at start; undefined when none is. */
+function timestampAuthorityOf(
+  config: Pick<Config, 'LEDGER_TSA_URL' | 'LEDGER_TSA_CA_FILE' | 'LEDGER_TSA_TIMEOUT_MS'>,
+): TimestampAuthority | undefined {
+  const { LEDGER_TSA_URL: url, LEDGER_TSA_CA_FILE: caFile } = config;
+  if (url === undefined && caFile === undefined) return undefined;
+  if (url === undefined || caFile === undefined)
+    throw new StartupError(
+      `${url === undefined ? 'LEDGER_TSA_URL' : 'LEDGER_TSA_CA_FILE'}: not set: LEDGER_TSA_URL and LEDGER_TSA_CA_FILE are set together (the authority and the CA its tokens chain to)`,
+      START_EXIT.config,
+    );
+  let trustedPem: string;
+  try {
+    trustedPem = readFileSync(caFile, 'utf8');
+  } catch (error) {
+    throw new StartupError(
+      `LEDGER_TSA_CA_FILE ${caFile}: cannot be read (${(error as Error).message}): name the PEM file of the timestamping authority's CA`,
+      START_EXIT.config,
+    );
+  }
+  if (!trustedPem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new StartupError(
+      `LEDGER_TSA_CA_FILE ${caFile}: holds no PEM certificate: name the PEM file of the timestamping authority's CA`,
+      START_EXIT.config,
+    );
+  return { url, trustedPem, timeoutMs: config.LEDGER_TSA_TIMEOUT_MS };
+}
+
+/**
+ * The cadence's signer, timestamping the last checkpoint after each tick: a token that could
+ * not be had is logged and asked for again at the next tick; signing goes on regardless.
+ */
+function timestamping(
+  checkpoints: LedgerCheckpoints,
+  authority: TimestampAuthority,
+  app: FastifyInstance,
+): Pick<LedgerCheckpoints, 'latest'> {
+  return {
+    async latest() {
+      const checkpoint = await checkpoints.latest();
+      const outcome = await stampLastCheckpoint(checkpoints, authority);
+      if (outcome.stamped === 'now')
+        app.log.info(
+          { treeSize: outcome.checkpoint.treeSize, genTime: outcome.genTime },
+          `checkpoint of tree size ${outcome.checkpoint.treeSize} timestamped by ${authority.url} at ${outcome.genTime}`,
+        );
+      if (outcome.stamped === 'failed')
+        app.log.warn(
+          { treeSize: outcome.checkpoint.treeSize, reason: outcome.reason },
+          `checkpoint of tree size ${outcome.checkpoint.treeSize} has no trusted timestamp yet (${outcome.reason}); asked again at the next tick`,
+        );
+      return checkpoint;
+    },
+  };
+}

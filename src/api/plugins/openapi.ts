@@ -42,7 +42,7 @@ export const openApiPlugin = fp(
             response: { ...problemResponses(503), ...(input.schema.response as Responses) },
           }),
         };
-        const transformed = jsonSchemaTransform({ ...input, schema });
+        const transformed = wildcardAsParameter(jsonSchemaTransform({ ...input, schema }));
         return {
           ...transformed,
           schema: {
@@ -60,3 +60,25 @@ export const openApiPlugin = fp(
   },
   { name: 'openapi', fastify: '5.x' },
 );
+
+/**
+ * A wildcard route (`…/*`, the tlog-tiles paths) is documented with its tail as the path
+ * parameter `path`: OpenAPI has no wildcard, and `*` is not a parameter name it accepts.
+ */
+function wildcardAsParameter(
+  transformed: ReturnType<typeof jsonSchemaTransform>,
+): ReturnType<typeof jsonSchemaTransform> {
+  if (!transformed.url.endsWith('/*')) return transformed;
+  const params = transformed.schema.params as
+    | { properties?: Record<string, unknown>; required?: string[] }
+    | undefined;
+  const { '*': tail, ...others } = params?.properties ?? {};
+  return {
+    ...transformed,
+    url: `${transformed.url.slice(0, -1)}{path}`,
+    schema: {
+      ...transformed.schema,
+      params: { ...params, properties: { ...others, path: tail }, required: ['path'] },
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -9,6 +9,7 @@ import {
   noCheckpointOfSize,
   proveInclusion,
 } from '../../integrity/ledger-checkpoints.ts';
+import { type TlogProof, tlogProofText } from '../../integrity/tlog-proof.ts';
 import { NextCursor, PageQuery, pageOf } from '../paging.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, ProblemError, problemResponses } from '../problems.ts';
@@ -17,6 +18,7 @@ import {
   CheckpointResponse,
   ConsistencyProofResponse,
   InclusionProofResponse,
+  ProofFormat,
 } from '../schemas.ts';
 
 const problems = problemResponses(400, 401, 403, 404, 409, 429, 500, 501);
@@ -100,10 +102,11 @@ async function integrity(app: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      const checkpoint = await lastPublished(kept());
+      const checkpoints = kept();
+      const checkpoint = await lastPublished(checkpoints);
       if (prefersText(req.headers.accept))
         return reply.type('text/plain; charset=utf-8').send(checkpoint.note);
-      return checkpointBody(checkpoint);
+      return checkpointBody(checkpoints, checkpoint);
     },
   );
 
@@ -131,7 +134,9 @@ async function integrity(app: FastifyInstance) {
         (checkpoint) => [checkpoint.treeSize],
         req.query,
       );
-      return { items: page.items.map(checkpointBody), next: page.next };
+      const checkpoints = kept();
+      const items = await Promise.all(page.items.map((c) => checkpointBody(checkpoints, c)));
+      return { items, next: page.next };
     },
   );
 
@@ -146,7 +151,10 @@ async function integrity(app: FastifyInstance) {
         response: { 200: CheckpointResponse, ...problems },
       },
     },
-    async () => checkpointBody(await kept().latest()),
+    async () => {
+      const checkpoints = kept();
+      return checkpointBody(checkpoints, await checkpoints.latest());
+    },
   );
 
   r.get(
@@ -176,17 +184,29 @@ async function integrity(app: FastifyInstance) {
       schema: {
         tags: ['integrity'],
         summary: 'Proof that an event is in the ledger of a checkpoint',
+        description:
+          "With `format=tlog-proof` the answer is a C2SP tlog-proof bundle (c2sp.org/tlog-proof@v1, a `.tlog-proof` file): the extra data is the event's leaf input (docs/merkle-leaf.md), then the index, the audit path and the checkpoint note verbatim.",
         querystring: z.object({
           eventId: z.string().min(1).max(200),
           treeSize: TreeSize.optional().describe(
             'A checkpoint size (GET /v1/ledger/checkpoints); default: the last checkpoint signed',
           ),
+          format: ProofFormat,
         }),
-        response: { 200: InclusionProofResponse, ...problems },
+        response: {
+          200: {
+            description: 'The proof, as JSON or as a C2SP tlog-proof bundle',
+            content: {
+              'application/json': { schema: InclusionProofResponse },
+              'text/plain': { schema: z.string() },
+            },
+          },
+          ...problems,
+        },
       },
     },
-    async (req) => {
-      const { eventId, treeSize } = req.query;
+    async (req, reply) => {
+      const { eventId, treeSize, format } = req.query;
       const checkpoints = kept();
       const answer = await proveInclusion(
         app.ledger.store,
@@ -206,13 +226,20 @@ async function integrity(app: FastifyInstance) {
             : 'Event not in that checkpoint';
         throw new ProblemError(404, answer.problem, title, answer.detail);
       }
+      if (format === 'tlog-proof')
+        return sendTlogProof(reply, `${eventId}.tlog-proof`, {
+          extra: answer.leafInput,
+          index: answer.leafIndex,
+          proof: answer.proof,
+          note: answer.checkpoint.note,
+        });
       return {
         eventId,
         leafIndex: answer.leafIndex,
         treeSize: answer.checkpoint.treeSize,
         leafHash: hex(answer.leafHash),
         proof: answer.proof.map(hex),
-        checkpoint: checkpointBody(answer.checkpoint),
+        checkpoint: await checkpointBody(checkpoints, answer.checkpoint),
       };
     },
   );
@@ -248,15 +275,27 @@ async function integrity(app: FastifyInstance) {
         to === undefined ? await lastPublished(checkpoints) : await ofSize(checkpoints, to);
       const earlier = await ofSize(checkpoints, from);
       return {
-        from: checkpointBody(earlier),
-        to: checkpointBody(later),
+        from: await checkpointBody(checkpoints, earlier),
+        to: await checkpointBody(checkpoints, later),
         proof: (await checkpoints.tree.consistencyProof(earlier.treeSize, later.treeSize)).map(hex),
       };
     },
   );
 }
 
-function checkpointBody(checkpoint: KeptCheckpoint): z.infer<typeof CheckpointResponse> {
+/** A tlog-proof bundle, offered as a `.tlog-proof` file (the extension the spec advises). */
+export function sendTlogProof(reply: FastifyReply, filename: string, bundle: TlogProof) {
+  return reply
+    .type('text/plain; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${filename.replace(/[^\w.-]/g, '_')}"`)
+    .send(tlogProofText(bundle));
+}
+
+async function checkpointBody(
+  checkpoints: LedgerCheckpoints,
+  checkpoint: KeptCheckpoint,
+): Promise<z.infer<typeof CheckpointResponse>> {
+  const token = await checkpoints.timestampOf(checkpoint);
   return {
     origin: checkpoint.origin,
     treeSize: checkpoint.treeSize,
@@ -264,6 +303,7 @@ function checkpointBody(checkpoint: KeptCheckpoint): z.infer<typeof CheckpointRe
     rootHashHex: hex(checkpoint.rootHash),
     note: checkpoint.note,
     cosigners: [...checkpoint.cosigners],
+    timestampToken: token === undefined ? null : Buffer.from(token).toString('base64'),
   };
 }
 

@@ -3,11 +3,17 @@ import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type AsKnownAt, CalendarDate, Slug } from '../../domain/index.ts';
-import type { KeptCheckpoint } from '../../integrity/ledger-checkpoints.ts';
+import {
+  type KeptCheckpoint,
+  type LedgerCheckpoints,
+  proveLeaf,
+} from '../../integrity/ledger-checkpoints.ts';
 import { signReceipt } from '../../integrity/receipt.ts';
+import { receiptExtra } from '../../integrity/tlog-proof.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, ProblemError, problemResponses } from '../problems.ts';
-import { AsKnownAtQuery } from '../schemas.ts';
+import { AsKnownAtQuery, ProofFormat } from '../schemas.ts';
+import { sendTlogProof } from './integrity.ts';
 
 /** Events recorded after the checkpoint a receipt cites: answered, not yet signed. */
 export const EVENTS_SINCE_HEADER = 'ledger-events-since-checkpoint';
@@ -17,7 +23,7 @@ const IdParams = z.object({ id: Slug });
 const receiptResponse = {
   200: {
     description:
-      'The receipt: a signed note (docs/receipts.md); keep it as it is. The Ledger-Events-Since-Checkpoint header counts the events recorded after the checkpoint it cites',
+      "The receipt: a signed note (docs/receipts.md); keep it as it is. With format=tlog-proof, a C2SP tlog-proof bundle: the checkpoint it cites with the inclusion proof of that tree's last entry, the extra data being that entry's leaf input, a newline and the receipt. It carries the cited checkpoint's RFC 3161 timestamp token once the authority gave one. The Ledger-Events-Since-Checkpoint header counts the events recorded after the checkpoint it cites",
     content: { 'text/plain': { schema: z.string() } },
   },
   ...problems,
@@ -62,13 +68,29 @@ async function receipt(app: FastifyInstance) {
     return { checkpoints, checkpoint };
   }
 
-  /** Sends a receipt, saying how many events were recorded after the checkpoint it cites. */
-  async function send(reply: FastifyReply, checkpoint: KeptCheckpoint, receipt: string) {
+  /**
+   * Sends a receipt, saying how many events were recorded after the checkpoint it cites; as a
+   * tlog-proof bundle, with the inclusion of that tree's last entry, which binds the bundle's
+   * signed checkpoint to the tree the receipt names.
+   */
+  async function send(
+    reply: FastifyReply,
+    checkpoints: LedgerCheckpoints,
+    checkpoint: KeptCheckpoint,
+    receipt: string,
+    format: 'json' | 'tlog-proof' | undefined,
+  ) {
     const since = (await app.ledger.store.headPosition()) - checkpoint.treeSize;
-    return reply
-      .type('text/plain; charset=utf-8')
-      .header(EVENTS_SINCE_HEADER, String(Math.max(0, since)))
-      .send(receipt);
+    reply.header(EVENTS_SINCE_HEADER, String(Math.max(0, since)));
+    if (format !== 'tlog-proof') return reply.type('text/plain; charset=utf-8').send(receipt);
+    const index = checkpoint.treeSize - 1;
+    const leaf = await proveLeaf(app.ledger.store, checkpoints.tree, index, checkpoint.treeSize);
+    return sendTlogProof(reply, 'receipt.tlog-proof', {
+      extra: receiptExtra(leaf.leafInput, receipt),
+      index,
+      proof: leaf.proof,
+      note: checkpoint.note,
+    });
   }
 
   r.get(
@@ -79,7 +101,11 @@ async function receipt(app: FastifyInstance) {
         tags: ['queries'],
         summary: 'The status as a signed receipt, computed at the last checkpoint kept',
         params: IdParams,
-        querystring: z.object({ at: CalendarDate.optional(), asKnownAt: AsKnownAtQuery }),
+        querystring: z.object({
+          at: CalendarDate.optional(),
+          asKnownAt: AsKnownAtQuery,
+          format: ProofFormat,
+        }),
         response: receiptResponse,
       },
     },
@@ -104,8 +130,9 @@ async function receipt(app: FastifyInstance) {
           answer,
         },
         new Date().toISOString(),
+        await checkpoints.timestampOf(checkpoint),
       );
-      return send(reply, checkpoint, receipt);
+      return send(reply, checkpoints, checkpoint, receipt, req.query.format);
     },
   );
 
@@ -117,7 +144,7 @@ async function receipt(app: FastifyInstance) {
         tags: ['queries'],
         summary: 'The timeline as a signed receipt, computed at the last checkpoint kept',
         params: IdParams,
-        querystring: z.object({ asKnownAt: AsKnownAtQuery }),
+        querystring: z.object({ asKnownAt: AsKnownAtQuery, format: ProofFormat }),
         response: receiptResponse,
       },
     },
@@ -138,8 +165,9 @@ async function receipt(app: FastifyInstance) {
           answer,
         },
         new Date().toISOString(),
+        await checkpoints.timestampOf(checkpoint),
       );
-      return send(reply, checkpoint, receipt);
+      return send(reply, checkpoints, checkpoint, receipt, req.query.format);
     },
   );
 }

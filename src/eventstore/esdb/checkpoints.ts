@@ -26,6 +26,9 @@ export const CHECKPOINT_TYPE = '$ledger-signed-checkpoint';
 /** Witnesses' cosignatures of those notes, one event each, oldest first. */
 export const COSIGNATURE_STREAM = 'ledger-checkpoint-cosignatures';
 export const COSIGNATURE_TYPE = '$ledger-checkpoint-cosignature';
+/** RFC 3161 timestamp tokens of those notes, by SHA-256 (hex) of the checkpoint text. */
+export const TIMESTAMP_STREAM = 'ledger-checkpoint-timestamps';
+export const TIMESTAMP_TYPE = '$ledger-checkpoint-timestamp';
 
 export interface CheckpointStreamOptions {
   /** Called once when a fork is found, with what to report. */
@@ -90,6 +93,27 @@ export function checkpointStream(
     }
   }
 
+  /** Tokens read so far, and how many events of their stream that was. */
+  const timestamps = new Map<string, Uint8Array>();
+  let timestampsRead = 0;
+
+  async function refreshTimestamps(): Promise<void> {
+    try {
+      const read = client.readStream(TIMESTAMP_STREAM, {
+        fromRevision: timestampsRead === 0 ? START : BigInt(timestampsRead),
+      });
+      for await (const { event } of read) {
+        timestampsRead++;
+        const data = event?.data as { imprint?: unknown; token?: unknown } | undefined;
+        if (typeof data?.imprint !== 'string' || typeof data.token !== 'string') continue;
+        if (!timestamps.has(data.imprint))
+          timestamps.set(data.imprint, new Uint8Array(Buffer.from(data.token, 'base64')));
+      }
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+  }
+
   return {
     async cosignatures(from = 0) {
       await refreshCosignatures();
@@ -101,6 +125,23 @@ export function checkpointStream(
         COSIGNATURE_STREAM,
         jsonEvent({ type: COSIGNATURE_TYPE, data: { treeSize, line } }),
       );
+    },
+    async timestampOf(imprint) {
+      if (!timestamps.has(imprint)) await refreshTimestamps();
+      return timestamps.get(imprint);
+    },
+    async keepTimestamp(imprint, token) {
+      await refreshTimestamps();
+      if (timestamps.has(imprint)) return;
+      // Two instances may both append one: the first in the stream is the one kept.
+      await client.appendToStream(
+        TIMESTAMP_STREAM,
+        jsonEvent({
+          type: TIMESTAMP_TYPE,
+          data: { imprint, token: Buffer.from(token).toString('base64') },
+        }),
+      );
+      await refreshTimestamps();
     },
     async notes(from = 0) {
       const known = notes.length;

@@ -55,6 +55,13 @@ const migrations: readonly string[] = [
     line text NOT NULL
   );
   `,
+  `
+  -- RFC 3161 timestamp tokens of checkpoints, keyed by SHA-256 (hex) of the checkpoint text.
+  CREATE TABLE checkpoint_timestamps (
+    imprint text PRIMARY KEY CHECK (imprint ~ '^[0-9a-f]{64}$'),
+    token bytea NOT NULL
+  );
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = migrations.length;

@@ -49,5 +49,20 @@ export function postgresSignedCheckpoints(pool: pg.Pool): SignedCheckpointLog {
           );
         });
       }),
+    timestampOf: (imprint) =>
+      reachable(async () => {
+        const { rows } = await pool.query<{ token: Buffer }>(
+          'SELECT token FROM checkpoint_timestamps WHERE imprint = $1',
+          [imprint],
+        );
+        return rows[0] && new Uint8Array(rows[0].token);
+      }),
+    keepTimestamp: (imprint, token) =>
+      reachable(async () => {
+        await pool.query(
+          'INSERT INTO checkpoint_timestamps (imprint, token) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+          [imprint, Buffer.from(token)],
+        );
+      }),
   };
 }

@@ -3,7 +3,8 @@
  * the table migration 003 creates: as durable as the events and copied with them, so it cannot
  * be deleted apart from the ledger. A note gets the next index in an IMMEDIATE transaction, as
  * on PostgreSQL, so two processes signing at once both keep theirs. Any connection to the file
- * will do (a signature is rare): it needs nothing of the store's writer.
+ * will do (a signature is rare): it needs nothing of the store's writer. Timestamp tokens of
+ * the checkpoints are in the table migration 005 creates, keyed by the checkpoint text's SHA-256.
  */
 import type Database from 'better-sqlite3';
 import type { KeptCosignature, SignedCheckpointLog } from '../port.ts';
@@ -25,6 +26,12 @@ export function sqliteSignedCheckpoints(db: Database.Database): SignedCheckpoint
   const addCosignature = db.transaction((c: KeptCosignature) =>
     insertCosignature.run(c.treeSize, c.line),
   );
+  const selectTimestamp = db
+    .prepare<[string], Buffer>('SELECT token FROM checkpoint_timestamps WHERE imprint = ?')
+    .pluck();
+  const insertTimestamp = db.prepare<[string, Buffer]>(
+    'INSERT INTO checkpoint_timestamps (imprint, token) VALUES (?, ?) ON CONFLICT DO NOTHING',
+  );
   return {
     notes: async (from = 0) => select.all(from),
     append: async (note) => {
@@ -33,6 +40,13 @@ export function sqliteSignedCheckpoints(db: Database.Database): SignedCheckpoint
     cosignatures: async (from = 0) => selectCosignatures.all(from),
     addCosignature: async (cosignature) => {
       addCosignature.immediate(cosignature);
+    },
+    timestampOf: async (imprint) => {
+      const token = selectTimestamp.get(imprint);
+      return token === undefined ? undefined : new Uint8Array(token);
+    },
+    keepTimestamp: async (imprint, token) => {
+      insertTimestamp.run(imprint, Buffer.from(token));
     },
   };
 }

@@ -4,6 +4,7 @@ import { createEvents } from './001-events.ts';
 import { createMerkleNodes } from './002-merkle-nodes.ts';
 import { createSignedCheckpoints } from './003-signed-checkpoints.ts';
 import { createCheckpointCosignatures } from './004-checkpoint-cosignatures.ts';
+import { createCheckpointTimestamps } from './005-checkpoint-timestamps.ts';
 
 /** One file per version, in order. Append, never edit. A step gets the file's path too, for side files it takes in. */
 const migrations: readonly ((db: Database.Database, path: string) => void)[] = [
@@ -11,6 +12,7 @@ const migrations: readonly ((db: Database.Database, path: string) => void)[] = [
   createMerkleNodes,
   createSignedCheckpoints,
   createCheckpointCosignatures,
+  createCheckpointTimestamps,
 ];
 
 export const SQLITE_SCHEMA_VERSION = migrations.length;
