@@ -46,7 +46,8 @@ async function tlogTiles(app: FastifyInstance) {
       config,
       schema: {
         tags: ['integrity'],
-        summary: 'tlog-tiles: the last checkpoint published, as the cosigned note (c2sp.org/tlog-tiles)',
+        summary:
+          'tlog-tiles: the last checkpoint published, as the cosigned note (c2sp.org/tlog-tiles)',
         response: {
           200: { content: { 'text/plain': { schema: z.string() } } },
           ...problems,
