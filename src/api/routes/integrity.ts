@@ -3,7 +3,6 @@ import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
-  CheckpointHistoryMissingError,
   type KeptCheckpoint,
   type LedgerCheckpoints,
   noCheckpointOfSize,
@@ -13,6 +12,7 @@ import { type TlogProof, tlogProofText } from '../../integrity/tlog-proof.ts';
 import { NextCursor, PageQuery, pageOf } from '../paging.ts';
 import { READERS } from '../plugins/auth.ts';
 import { notFound, ProblemError, problemResponses } from '../problems.ts';
+import { checkpointsOf, lastPublishedOf } from '../published-checkpoint.ts';
 import {
   CheckpointPublicKeyResponse,
   CheckpointResponse,
@@ -35,35 +35,8 @@ async function integrity(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const config = { roles: READERS };
 
-  function kept(): LedgerCheckpoints {
-    const checkpoints = app.ledger.checkpoints;
-    if (checkpoints === null)
-      throw new ProblemError(
-        501,
-        'integrity-unsupported',
-        'Checkpoints and proofs not supported',
-        'this store keeps no Merkle tree or no signed-checkpoint log',
-      );
-    return checkpoints;
-  }
-
-  /**
-   * The last checkpoint published (cosigned by the witnesses' quorum); a problem when there is
-   * none (the history is missing, or no checkpoint reached the quorum yet).
-   */
-  async function lastPublished(checkpoints: LedgerCheckpoints): Promise<KeptCheckpoint> {
-    const last = await checkpoints.lastPublished();
-    if (last !== undefined) return last;
-    const treeSize = await checkpoints.tree.size();
-    if ((await checkpoints.lastKept()) === undefined && treeSize > 0)
-      throw new CheckpointHistoryMissingError(treeSize);
-    throw new ProblemError(
-      404,
-      'unknown-checkpoint',
-      'No such checkpoint',
-      'no checkpoint is published yet: none is signed, or none was cosigned by enough witnesses',
-    );
-  }
+  const kept = () => checkpointsOf(app, 'Checkpoints and proofs');
+  const lastPublished = lastPublishedOf;
 
   /** A kept checkpoint of `treeSize`, never one signed for the asking. */
   const keptOfSize = async (checkpoints: LedgerCheckpoints, treeSize: number) =>

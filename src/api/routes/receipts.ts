@@ -11,7 +11,8 @@ import {
 import { signReceipt } from '../../integrity/receipt.ts';
 import { receiptExtra } from '../../integrity/tlog-proof.ts';
 import { READERS } from '../plugins/auth.ts';
-import { notFound, ProblemError, problemResponses } from '../problems.ts';
+import { notFound, problemResponses } from '../problems.ts';
+import { checkpointsOf, lastPublishedOf } from '../published-checkpoint.ts';
 import { AsKnownAtQuery, ProofFormat } from '../schemas.ts';
 import { sendTlogProof } from './integrity.ts';
 
@@ -48,22 +49,8 @@ async function receipt(app: FastifyInstance) {
   const config = { roles: READERS };
 
   async function signedCheckpoint() {
-    const checkpoints = app.ledger.checkpoints;
-    if (checkpoints === null)
-      throw new ProblemError(
-        501,
-        'integrity-unsupported',
-        'Receipts not supported',
-        'this store keeps no Merkle tree (esdb): receipts need a sqlite: or memory: store',
-      );
-    const checkpoint = await checkpoints.lastPublished();
-    if (checkpoint === undefined)
-      throw new ProblemError(
-        404,
-        'unknown-checkpoint',
-        'No such checkpoint',
-        'no checkpoint is published yet: the service signs one at start and on its cadence, and it is published once enough witnesses cosigned it',
-      );
+    const checkpoints = checkpointsOf(app, 'Receipts');
+    const checkpoint = await lastPublishedOf(checkpoints);
     await app.ledger.projections.waitFor(checkpoint.treeSize);
     return { checkpoints, checkpoint };
   }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { EntryTooLongError, parseTilePath, readTile, tileEnd } from '../../integrity/tlog-tiles.ts';
 import { READERS } from '../plugins/auth.ts';
 import { ProblemError, problemResponses } from '../problems.ts';
+import { checkpointsOf, lastPublishedOf } from '../published-checkpoint.ts';
 
 /** Where the log is readable as C2SP tlog-tiles (the spec's `<prefix>`), under /v1. */
 export const TLOG_PREFIX = '/ledger/tlog';
@@ -21,22 +22,8 @@ async function tlogTiles(app: FastifyInstance) {
   const config = { roles: READERS };
 
   async function lastPublished() {
-    const checkpoints = app.ledger.checkpoints;
-    if (checkpoints === null)
-      throw new ProblemError(
-        501,
-        'integrity-unsupported',
-        'Tiles not supported',
-        'this store keeps no Merkle tree or no signed-checkpoint log',
-      );
-    const checkpoint = await checkpoints.lastPublished();
-    if (checkpoint === undefined)
-      throw new ProblemError(
-        404,
-        'unknown-checkpoint',
-        'No such checkpoint',
-        'no checkpoint is signed yet',
-      );
+    const checkpoints = checkpointsOf(app, 'Tiles');
+    const checkpoint = await lastPublishedOf(checkpoints);
     return { checkpoints, checkpoint };
   }
 
