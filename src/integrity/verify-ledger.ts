@@ -95,6 +95,9 @@ export async function* readLedger(
     const last = page.at(-1);
     if (last === undefined || page.length < pageSize) return;
     fromPosition = last.position + 1;
+    // A turn of the event loop between pages: a SQLite page is read synchronously, and without it
+    // a SIGTERM or Ctrl-C to `replay` over 100,000 events was handled only at the end.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
