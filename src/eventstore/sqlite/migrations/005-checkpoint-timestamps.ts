@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 
 /**
- * Schema version 4: RFC 3161 timestamp tokens of signed checkpoints (docs/design.md "Trusted
+ * Schema version 5: RFC 3161 timestamp tokens of signed checkpoints (docs/design.md "Trusted
  * time"), keyed by SHA-256 (hex) of the checkpoint text, kept in the ledger file beside them.
  */
 export function createCheckpointTimestamps(db: Database.Database): void {
