@@ -24,6 +24,20 @@ export function sqliteWriteDriver(
   const insertEvents = multiRowInsert<EventRow>(db, `events (${EVENT_COLUMNS})`, 7, 128);
   const insertNodes = nodeInserter(db);
   const storage = options.merkle ? sqliteMerkleStorage(db) : null;
+  // A batch's ids and streams go in as one JSON array each: two statements per batch, not two
+  // per append (each an indexed lookup per element, as before).
+  const storedEvents = db
+    .prepare<[string], EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE event_id IN (SELECT value FROM json_each(?))`,
+    )
+    .raw();
+  const streamHeads = db
+    .prepare<[string], [stream: string, revision: number, hash: string]>(
+      `SELECT e.stream, e.revision, e.metadata ->> '$.hash' FROM json_each(?) AS s
+       JOIN events AS e ON e.stream = s.value
+        AND e.revision = (SELECT max(revision) FROM events WHERE stream = s.value)`,
+    )
+    .raw();
   let savepoints = 0;
 
   function lockedState(eventIds: readonly string[], streams: readonly string[]): LockedState {
@@ -33,16 +47,16 @@ export function sqliteWriteDriver(
       position: last?.position ?? 0,
       recordedAt: last?.recordedAt,
       stored: new Map(
-        eventIds.flatMap((id) => {
-          const row = statements.byEventId.get(id);
-          return row ? [[id, toRecordedEvent(row)]] : [];
-        }),
+        eventIds.length === 0
+          ? []
+          : storedEvents.all(JSON.stringify(eventIds)).map((row) => [row[3], toRecordedEvent(row)]),
       ),
       heads: new Map(
-        streams.flatMap((stream) => {
-          const head = statements.streamHead.get(stream);
-          return head ? [[stream, head]] : [];
-        }),
+        streams.length === 0
+          ? []
+          : streamHeads
+              .all(JSON.stringify(streams))
+              .map(([stream, revision, hash]) => [stream, { revision, hash }]),
       ),
       tree:
         storage && size !== undefined
