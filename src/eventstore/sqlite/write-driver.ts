@@ -6,6 +6,7 @@
  * resolve at once, so a transaction never spans a turn of the event loop.
  */
 import type Database from 'better-sqlite3';
+import { nodeKey } from '../../core/merkle/nodes.ts';
 import type { MerkleNode } from '../../core/merkle/tree.ts';
 import type { LockedState, PlannedEvent } from '../append-plan.ts';
 import { edgeNodes, treeKey } from '../growing-tree.ts';
@@ -38,7 +39,25 @@ export function sqliteWriteDriver(
         AND e.revision = (SELECT max(revision) FROM events WHERE stream = s.value)`,
     )
     .raw();
+  const nodesByKey = db
+    .prepare<[string], [node: number, hash: Buffer]>(
+      'SELECT node, hash FROM merkle_nodes WHERE node IN (SELECT value FROM json_each(?))',
+    )
+    .raw();
   let savepoints = 0;
+
+  /** The right edge of a tree of `size` leaves (the nodes its next appends read), in one read. */
+  function treeEdge(size: number): Map<string, Uint8Array> {
+    const edge = edgeNodes(size);
+    const keys = edge.map(({ level, index }) => nodeKey(level, index));
+    const found = new Map(nodesByKey.all(JSON.stringify(keys)));
+    return new Map(
+      edge.flatMap(({ level, index }, i) => {
+        const hash = found.get(keys[i] as number);
+        return hash ? [[treeKey(level, index), hash]] : [];
+      }),
+    );
+  }
 
   function lockedState(eventIds: readonly string[], streams: readonly string[]): LockedState {
     const last = statements.lastEvent.get();
@@ -62,12 +81,7 @@ export function sqliteWriteDriver(
         storage && size !== undefined
           ? {
               size,
-              edge: new Map(
-                edgeNodes(size).flatMap(({ level, index }) => {
-                  const hash = storage.get(level, index);
-                  return hash ? [[treeKey(level, index), hash]] : [];
-                }),
-              ),
+              edge: treeEdge(size),
             }
           : null,
     };
