@@ -1,7 +1,9 @@
 /** The Merkle leaf of a ledger event (docs/merkle-leaf.md). */
+import { hash as sha256 } from 'node:crypto';
 import { leafHashOf } from '../verify.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { RecordedEvent } from './envelope.ts';
+import type { CanonicalEvent } from './event-hash.ts';
 
 /**
  * The leaf input of an event: the UTF-8 bytes of the RFC 8785 canonical JSON of its full
@@ -51,6 +53,30 @@ const METADATA_KEYS = [
   'recordedBy',
   'schemaVersion',
 ] as const satisfies readonly (keyof RecordedEvent['metadata'])[];
+
+/**
+ * The leaf hash of a sealed event from its canonical members (event-hash.ts): the same bytes as
+ * leafHash(leafInput(event, dataJson)) for an event whose metadata holds exactly the writer's
+ * known fields, the stamps and the hash (as a store seals it), without building the envelope
+ * again or copying the text into a buffer. `stamps` is stampMembers(prevHash, recordedAt).
+ */
+export function sealedLeafHash(
+  event: CanonicalEvent,
+  dataJson: string,
+  streamJson: string,
+  revision: number,
+  position: number,
+  stamps: string,
+  hash: string,
+): Uint8Array {
+  const metadata = `${event.beforeHash},"hash":${canonicalJson(hash)}${event.afterHash}${stamps}${event.afterStamps}`;
+  const text =
+    `{"data":${dataJson},"eventId":${event.eventId},"metadata":{${metadata.slice(1)}},` +
+    `"position":${canonicalJson(position)},"revision":${canonicalJson(revision)},` +
+    `"stream":${streamJson},"type":${event.type}}`;
+  // U+0000 is the byte 0x00 in UTF-8: RFC 6962's leaf prefix, hashed in one call.
+  return sha256('sha256', `\u0000${text}`, 'buffer');
+}
 
 /** RFC 6962 leaf hash of a leaf input: SHA-256(0x00 || input). */
 export function leafHash(input: Uint8Array): Uint8Array {

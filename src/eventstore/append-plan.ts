@@ -7,9 +7,16 @@
  * against the state the earlier ones in the batch left; a refused one costs the others nothing.
  */
 import { canonicalJson } from '../core/canonical-json.ts';
-import { GENESIS_HASH, sealMetadata } from '../core/event-hash.ts';
+import {
+  type CanonicalEvent,
+  canonicalEvent,
+  GENESIS_HASH,
+  hashCanonical,
+  stampedMetadata,
+  stampMembers,
+} from '../core/event-hash.ts';
 import type { MerkleNode } from '../core/merkle/tree.ts';
-import { leafHash, leafInput } from '../core/merkle-leaf.ts';
+import { leafHash, leafInput, sealedLeafHash } from '../core/merkle-leaf.ts';
 import {
   appendResult,
   checkExpectedRevision,
@@ -17,22 +24,21 @@ import {
   retriedAppendResult,
 } from './append-rules.ts';
 import { GrowingTree } from './growing-tree.ts';
-import type {
-  AppendResult,
-  EventToAppend,
-  ExpectedRevision,
-  RecordedEvent,
-  RecordedMetadata,
-} from './port.ts';
+import type { AppendResult, EventToAppend, ExpectedRevision, RecordedEvent } from './port.ts';
 
 /**
  * One append as the plan takes it: each event's data as the canonical JSON text it is stored and
- * hashed as (the SQLite writer thread receives only that text).
+ * hashed as (the SQLite writer thread receives only that text), and, when the store computed them
+ * before the lock (SQLite, on its main thread), the event's other canonical members.
  */
 export interface QueuedAppend {
   stream: string;
   expectedRevision: ExpectedRevision;
-  events: readonly { event: Omit<EventToAppend, 'data'>; dataJson: string }[];
+  events: readonly {
+    event: Omit<EventToAppend, 'data'>;
+    dataJson: string;
+    canonical?: CanonicalEvent;
+  }[];
 }
 
 export interface StreamHead {
@@ -106,11 +112,8 @@ export function planBatch(
       if (retried !== undefined) return { ok: true, result: retried, written: 0 };
       const head = heads.get(append.stream);
       checkExpectedRevision(append.stream, append.expectedRevision, head?.revision ?? -1);
-      planned = seal(append, head, position, recordedAt);
-      // Hashed before the tree grows, so a refusal leaves it as it was.
-      leaves = tree
-        ? planned.map(({ event, dataJson }) => leafHash(leafInput(event, dataJson)))
-        : [];
+      // Leaves hashed before the tree grows, so a refusal leaves it as it was.
+      ({ planned, leaves } = seal(append, head, position, recordedAt, tree !== null));
     } catch (error) {
       return { ok: false, error };
     }
@@ -149,29 +152,37 @@ function retryOf(
   );
 }
 
-/** Seals the append's events on the stream's head and numbers them after `position`. */
+/**
+ * Seals the append's events on the stream's head and numbers them after `position`; with
+ * `withLeaves`, their leaf hashes too. Each event's canonical text is written from its
+ * canonical members once for the hash and once for the leaf, never re-serialised.
+ */
 function seal(
   { stream, events }: QueuedAppend,
   head: StreamHead | undefined,
   position: number,
   recordedAt: string,
-): PlannedEvent[] {
+  withLeaves: boolean,
+): { planned: PlannedEvent[]; leaves: Uint8Array[] } {
+  const streamJson = canonicalJson(stream);
   let prevHash = head?.hash ?? GENESIS_HASH;
   let revision = head?.revision ?? -1;
   let next = position;
-  return events.map(({ event, dataJson }) => {
-    const metadata: RecordedMetadata = sealMetadata(
-      stream,
-      ++revision,
-      prevHash,
-      recordedAt,
-      event,
-      dataJson,
-    );
-    prevHash = metadata.hash;
+  const leaves: Uint8Array[] = [];
+  const planned = events.map(({ event, dataJson, canonical = canonicalEvent(event) }) => {
+    revision++;
+    next++;
+    const stamps = stampMembers(prevHash, recordedAt);
+    const hash = hashCanonical(canonical, dataJson, streamJson, revision, stamps);
+    if (withLeaves) {
+      leaves.push(sealedLeafHash(canonical, dataJson, streamJson, revision, next, stamps, hash));
+    }
+    const metadata = stampedMetadata(event.metadata, recordedAt, prevHash, hash);
+    prevHash = hash;
     const { eventId, type } = event;
-    return { event: { eventId, stream, revision, position: ++next, type, metadata }, dataJson };
+    return { event: { eventId, stream, revision, position: next, type, metadata }, dataJson };
   });
+  return { planned, leaves };
 }
 
 /** The streams and event ids whose state a batch needs. */

@@ -327,6 +327,19 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
         expect(recorded.map((event) => event.revision)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
         expect(await verifyStream(recorded)).toMatchObject({ ok: true, events: 9 });
       });
+
+      it('refuses an append whose metadata JSON cannot hold and commits the others of its burst', async () => {
+        const unhashable = anEvent();
+        // A lone UTF-16 surrogate: no canonical JSON, so no hash.
+        unhashable.metadata.recordedBy = 'clerk \ud800';
+        const [refused, kept] = await Promise.allSettled([
+          store.append(streamName('unhashable'), [unhashable], { expectedRevision: 'any' }),
+          store.append(streamName('kept'), [anEvent()], { expectedRevision: 'any' }),
+        ]);
+        expect(refused.status === 'rejected' && refused.reason).toBeInstanceOf(TypeError);
+        expect(kept.status).toBe('fulfilled');
+        expect((await written()).map((event) => event.stream)).toEqual([streamName('kept')]);
+      });
     });
 
     describe('retried appends', () => {

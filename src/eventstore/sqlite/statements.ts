@@ -9,9 +9,6 @@ export function prepareStatements(db: Database.Database) {
     lastEvent: db.prepare<[], { position: number; recordedAt: string }>(
       `SELECT position, metadata ->> '$.recordedAt' AS recordedAt FROM events ORDER BY position DESC LIMIT 1`,
     ),
-    streamHead: db.prepare<[string], { revision: number; hash: string }>(
-      `SELECT revision, metadata ->> '$.hash' AS hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1`,
-    ),
     byEventId: db
       .prepare<[string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ?`)
       .raw(),

@@ -4,9 +4,10 @@
  * refusals callers tell apart by class are sent as their fields and rebuilt on arrival.
  */
 
+import { type CanonicalEvent, canonicalEvent } from '../../core/event-hash.ts';
 import type { Outcome, QueuedAppend } from '../append-plan.ts';
 import { EventIdConflictError, StreamRevisionConflictError } from '../errors.ts';
-import type { AppendResult, ExpectedRevision } from '../port.ts';
+import type { AppendResult, EventToAppend, ExpectedRevision } from '../port.ts';
 
 /** What the writer thread is started with. */
 export interface WriterSettings {
@@ -17,7 +18,9 @@ export interface WriterSettings {
 
 /**
  * An append as sent to the writer: its data only as the canonical text, the one thing the
- * writer stores and hashes (cloning a string costs less than cloning the parsed value).
+ * writer stores and hashes (cloning a string costs less than cloning the parsed value), and
+ * its other canonical members, written here so the writer thread, which does every commit
+ * alone, only joins and hashes them.
  */
 export type WireAppend = QueuedAppend;
 
@@ -25,11 +28,20 @@ export function toWireAppend({ stream, events, expectedRevision }: QueuedAppend)
   return {
     stream,
     expectedRevision,
-    events: events.map(({ event: { eventId, type, metadata }, dataJson }) => ({
-      event: { eventId, type, metadata },
-      dataJson,
-    })),
+    events: events.map(({ event: { eventId, type, metadata }, dataJson }) => {
+      const event = { eventId, type, metadata };
+      return { event, dataJson, ...canonicalMembers(event) };
+    }),
   };
+}
+
+/** None for what JSON cannot hold: the writer then refuses that append alone, as any store. */
+function canonicalMembers(event: Omit<EventToAppend, 'data'>): { canonical?: CanonicalEvent } {
+  try {
+    return { canonical: canonicalEvent(event) };
+  } catch {
+    return {};
+  }
 }
 
 export type ToWriter = { type: 'commit'; batch: readonly WireAppend[] } | { type: 'close' };
