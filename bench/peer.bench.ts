@@ -412,12 +412,19 @@ async function runPhase(sideName: SideName, phase: Phase, file: string): Promise
 
 const script = new URL(import.meta.url);
 
-/** One phase in its own process; a process that never reports is killed and its phase hung. */
+/**
+ * One phase in its own process; a process that never reports is killed and its phase hung. A
+ * peer's process that ends without its result (Emmett's node-sqlite3 has thrown SQLITE_BUSY
+ * where nothing catches it) counts as that phase's failure, with nothing acknowledged; ours
+ * ending so fails the bench.
+ */
 function phaseInChild(side: SideName, phase: Phase, file: string): PhaseResult {
   try {
     return measureInChild<PhaseResult>(script, [side, phase, file], CHILD_TIMEOUT_MS);
   } catch (error) {
-    if ((error as { code?: string }).code !== 'ETIMEDOUT') throw error;
+    const timedOut = (error as { code?: string }).code === 'ETIMEDOUT';
+    if (!timedOut && side === 'ours') throw error;
+    const ended = `its process ended without a result: ${(error as Error).message.split('\n')[0]}`;
     return {
       side,
       phase,
@@ -427,12 +434,12 @@ function phaseInChild(side: SideName, phase: Phase, file: string): PhaseResult {
       cpuMicros: Number.NaN,
       appends: 0,
       failures: [],
-      hung: 1,
-      stalledSeconds: CHILD_TIMEOUT_MS / 1000,
+      hung: timedOut ? 1 : 0,
+      stalledSeconds: timedOut ? CHILD_TIMEOUT_MS / 1000 : 0,
       late: 0,
       eventsInFile: Number.NaN,
       logged: [],
-      uncaught: [],
+      uncaught: timedOut ? [] : [{ message: ended, count: 1, example: ended }],
       peakRss: Number.NaN,
     };
   }
