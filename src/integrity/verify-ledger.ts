@@ -89,13 +89,21 @@ export async function* readLedger(
   store: Pick<EventStore, 'readAll'>,
   pageSize = 1000,
 ): AsyncGenerator<RecordedEvent> {
-  let fromPosition = 1;
-  for (;;) {
-    const page = await store.readAll({ fromPosition, limit: pageSize });
-    yield* page;
+  for await (const page of ledgerPages(store, 1, pageSize)) yield* page;
+}
+
+/** The store's events from `fromPosition` on in global order, as the pages it reads. */
+export async function* ledgerPages(
+  store: Pick<EventStore, 'readAll'>,
+  fromPosition = 1,
+  pageSize = 1000,
+): AsyncGenerator<readonly RecordedEvent[]> {
+  for (let from = fromPosition; ; ) {
+    const page = await store.readAll({ fromPosition: from, limit: pageSize });
+    if (page.length > 0) yield page;
     const last = page.at(-1);
     if (last === undefined || page.length < pageSize) return;
-    fromPosition = last.position + 1;
+    from = last.position + 1;
     // A turn of the event loop between pages: a SQLite page is read synchronously, and without it
     // a SIGTERM or Ctrl-C to `replay` over 100,000 events was handled only at the end.
     await new Promise((resolve) => setImmediate(resolve));
