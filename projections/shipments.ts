@@ -1,7 +1,7 @@
 import { type AsKnownAt, knownAt, streamOwner } from '../src/domain/index.ts';
 import type { RecordedEvent } from '../src/eventstore/port.ts';
 import type { ProjectionDefinition } from './definition.ts';
-import { interned } from './interned.ts';
+import { interner } from './interned.ts';
 import type { ProgramFactsIndex } from './program-facts.ts';
 
 /** One shipment as the compliance checks need it, with its record time and any retraction. */
@@ -67,14 +67,21 @@ export const shipments: ProjectionDefinition<ShipmentsIndex> = {
  * that repeat interned, and customerRef in the literal that makes the entry (added after, it
  * would cost every entry a second allocation).
  */
+const [shipDates, recordTimes, customers, destinations] = [
+  interner(),
+  interner(),
+  interner(),
+  interner(),
+];
+
 function shipmentEntry(
   event: RecordedEvent,
   data: Pick<ShipmentEntry, 'shipmentId' | 'shippedOn' | 'units' | 'customerRef' | 'destination'>,
 ): ShipmentEntry {
   const { eventId, position } = event;
   const { shipmentId, units } = data;
-  const shippedOn = interned(data.shippedOn);
-  const recordedAt = interned(event.metadata.recordedAt);
+  const shippedOn = shipDates(data.shippedOn);
+  const recordedAt = recordTimes(event.metadata.recordedAt);
   const entry: ShipmentEntry =
     data.customerRef === undefined
       ? { eventId, shipmentId, shippedOn, units, position, recordedAt, retractedAt: null }
@@ -86,9 +93,9 @@ function shipmentEntry(
           position,
           recordedAt,
           retractedAt: null,
-          customerRef: interned(data.customerRef),
+          customerRef: customers(data.customerRef),
         };
-  if (data.destination !== undefined) entry.destination = interned(data.destination);
+  if (data.destination !== undefined) entry.destination = destinations(data.destination);
   return entry;
 }
 
