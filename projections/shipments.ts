@@ -30,7 +30,7 @@ export const shipments: ProjectionDefinition<ShipmentsIndex> = {
   initialState: () => ({ byProgram: new Map(), byEventId: new Map() }),
   apply(state, event) {
     if (event.type !== 'ShipmentRecorded' && event.type !== 'EventRetracted') return state;
-    const owner = streamOwner(event.stream);
+    const owner = ownerOf(event.stream);
     if (owner?.kind !== 'program') return state;
     if (event.type === 'ShipmentRecorded') {
       const data = event.data as {
@@ -67,6 +67,13 @@ export const shipments: ProjectionDefinition<ShipmentsIndex> = {
  * that repeat interned, and customerRef in the literal that makes the entry (added after, it
  * would cost every entry a second allocation).
  */
+/** streamOwner, kept for the last stream: consecutive events are often of one stream. */
+let last = { stream: '', owner: streamOwner('') };
+function ownerOf(stream: string): ReturnType<typeof streamOwner> {
+  if (stream !== last.stream) last = { stream, owner: streamOwner(stream) };
+  return last.owner;
+}
+
 const [shipDates, recordTimes, customers, destinations] = [
   interner(),
   interner(),
