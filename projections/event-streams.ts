@@ -1,4 +1,7 @@
 import type { ProjectionDefinition } from './definition.ts';
+import { interner } from './interned.ts';
+
+const streamNames = interner();
 
 /** Which stream holds each event, so a retraction can be addressed by event id alone. */
 export const eventStreams: ProjectionDefinition<Map<string, string>> = {
@@ -6,7 +9,7 @@ export const eventStreams: ProjectionDefinition<Map<string, string>> = {
   version: 1,
   initialState: () => new Map(),
   apply(state, event) {
-    state.set(event.eventId, event.stream);
+    state.set(event.eventId, streamNames(event.stream));
     return state;
   },
   toJSON: (state) => [...state],

@@ -23,7 +23,7 @@ export const recordClock: ProjectionDefinition<RecordClock> = {
   version: 1,
   initialState: () => ({ steps: [], before: [], last: { position: 0, clock: -Infinity } }),
   apply(state, event) {
-    const stamped = Date.parse(event.metadata.recordedAt);
+    const stamped = parsed(event.metadata.recordedAt);
     if (stamped > state.last.clock) {
       state.steps.push(stamped);
       state.before.push(state.last.position);
@@ -35,6 +35,13 @@ export const recordClock: ProjectionDefinition<RecordClock> = {
   toJSON: (state) => state,
   fromJSON: (json) => json as RecordClock,
 };
+
+/** Date.parse, kept for the last text: the events of a batch share their recordedAt. */
+let last = { text: '', ms: Number.NaN };
+function parsed(text: string): number {
+  if (text !== last.text) last = { text, ms: Date.parse(text) };
+  return last.ms;
+}
 
 /** The last position known at `instantMs` (0: nothing yet), or null when everything is. */
 export function knownAtPosition(clock: RecordClock, instantMs: number): number | null {

@@ -1,5 +1,7 @@
 import { type AsKnownAt, knownAt, streamOwner } from '../src/domain/index.ts';
+import type { RecordedEvent } from '../src/eventstore/port.ts';
 import type { ProjectionDefinition } from './definition.ts';
+import { interner } from './interned.ts';
 import type { ProgramFactsIndex } from './program-facts.ts';
 
 /** One shipment as the compliance checks need it, with its record time and any retraction. */
@@ -28,7 +30,7 @@ export const shipments: ProjectionDefinition<ShipmentsIndex> = {
   initialState: () => ({ byProgram: new Map(), byEventId: new Map() }),
   apply(state, event) {
     if (event.type !== 'ShipmentRecorded' && event.type !== 'EventRetracted') return state;
-    const owner = streamOwner(event.stream);
+    const owner = ownerOf(event.stream);
     if (owner?.kind !== 'program') return state;
     if (event.type === 'ShipmentRecorded') {
       const data = event.data as {
@@ -38,17 +40,7 @@ export const shipments: ProjectionDefinition<ShipmentsIndex> = {
         customerRef?: string;
         destination?: string;
       };
-      const entry: ShipmentEntry = {
-        eventId: event.eventId,
-        shipmentId: data.shipmentId,
-        shippedOn: data.shippedOn,
-        units: data.units,
-        position: event.position,
-        recordedAt: event.metadata.recordedAt,
-        retractedAt: null,
-      };
-      if (data.customerRef !== undefined) entry.customerRef = data.customerRef;
-      if (data.destination !== undefined) entry.destination = data.destination;
+      const entry = shipmentEntry(event, data);
       const list = state.byProgram.get(owner.id);
       if (list) list.push(entry);
       else state.byProgram.set(owner.id, [entry]);
@@ -69,6 +61,50 @@ export const shipments: ProjectionDefinition<ShipmentsIndex> = {
     return { byProgram, byEventId };
   },
 };
+
+/**
+ * The entry a read model keeps for each shipment, a million of them in a large ledger: strings
+ * that repeat interned, and customerRef in the literal that makes the entry (added after, it
+ * would cost every entry a second allocation).
+ */
+/** streamOwner, kept for the last stream: consecutive events are often of one stream. */
+let last = { stream: '', owner: streamOwner('') };
+function ownerOf(stream: string): ReturnType<typeof streamOwner> {
+  if (stream !== last.stream) last = { stream, owner: streamOwner(stream) };
+  return last.owner;
+}
+
+const [shipDates, recordTimes, customers, destinations] = [
+  interner(),
+  interner(),
+  interner(),
+  interner(),
+];
+
+function shipmentEntry(
+  event: RecordedEvent,
+  data: Pick<ShipmentEntry, 'shipmentId' | 'shippedOn' | 'units' | 'customerRef' | 'destination'>,
+): ShipmentEntry {
+  const { eventId, position } = event;
+  const { shipmentId, units } = data;
+  const shippedOn = shipDates(data.shippedOn);
+  const recordedAt = recordTimes(event.metadata.recordedAt);
+  const entry: ShipmentEntry =
+    data.customerRef === undefined
+      ? { eventId, shipmentId, shippedOn, units, position, recordedAt, retractedAt: null }
+      : {
+          eventId,
+          shipmentId,
+          shippedOn,
+          units,
+          position,
+          recordedAt,
+          retractedAt: null,
+          customerRef: customers(data.customerRef),
+        };
+  if (data.destination !== undefined) entry.destination = destinations(data.destination);
+  return entry;
+}
 
 /** Whether a shipment is on record as known at a position. */
 export function shipmentKnownAt(entry: ShipmentEntry, position: number): boolean {

@@ -4,8 +4,9 @@
  * record times in commit order.
  */
 import type { RecordedEvent } from '../core/envelope.ts';
-import { GENESIS_HASH, hashEvent } from '../core/event-hash.ts';
+import { GENESIS_HASH } from '../core/event-hash.ts';
 import type { EventStore, StoreCapabilities } from '../eventstore/port.ts';
+import { recordedHash } from './recorded-hash.ts';
 
 export type IntegrityProblemKind =
   /** The row lacks a field the envelope requires, or a field has the wrong type. */
@@ -88,13 +89,21 @@ export async function* readLedger(
   store: Pick<EventStore, 'readAll'>,
   pageSize = 1000,
 ): AsyncGenerator<RecordedEvent> {
-  let fromPosition = 1;
-  for (;;) {
-    const page = await store.readAll({ fromPosition, limit: pageSize });
-    yield* page;
+  for await (const page of ledgerPages(store, 1, pageSize)) yield* page;
+}
+
+/** The store's events from `fromPosition` on in global order, as the pages it reads. */
+export async function* ledgerPages(
+  store: Pick<EventStore, 'readAll'>,
+  fromPosition = 1,
+  pageSize = 1000,
+): AsyncGenerator<readonly RecordedEvent[]> {
+  for (let from = fromPosition; ; ) {
+    const page = await store.readAll({ fromPosition: from, limit: pageSize });
+    if (page.length > 0) yield page;
     const last = page.at(-1);
     if (last === undefined || page.length < pageSize) return;
-    fromPosition = last.position + 1;
+    from = last.position + 1;
     // A turn of the event loop between pages: a SQLite page is read synchronously, and without it
     // a SIGTERM or Ctrl-C to `replay` over 100,000 events was handled only at the end.
     await new Promise((resolve) => setImmediate(resolve));
@@ -114,40 +123,54 @@ async function verify(
   let previous: RecordedEvent | undefined;
   let checked = 0;
   for await (const event of events) {
-    const problem = findProblem(event, previous, heads, options);
-    if (problem !== undefined) return { ok: false, events: checked, problem };
-    heads.set(event.stream, { revision: event.revision, hash: event.metadata.hash });
+    const found = findProblem(event, previous, heads, options);
+    if (found !== undefined)
+      return { ok: false, events: checked, problem: problemAt(event, found) };
+    // Updated in place: one object per stream, not one per event.
+    const head = heads.get(event.stream);
+    if (head === undefined)
+      heads.set(event.stream, { revision: event.revision, hash: event.metadata.hash });
+    else {
+      head.revision = event.revision;
+      head.hash = event.metadata.hash;
+    }
     previous = event;
     checked++;
   }
   return { ok: true, events: checked, streams: heads.size };
 }
 
-function findProblem(
-  event: RecordedEvent,
-  previous: RecordedEvent | undefined,
-  heads: ReadonlyMap<string, StreamHead>,
-  options: VerifyOptions & { singleStream?: boolean },
-): IntegrityProblem | undefined {
-  const shapeError = malformation(event);
+type Found = [kind: IntegrityProblemKind, message: string];
+
+function problemAt(event: RecordedEvent, [kind, message]: Found): IntegrityProblem {
   const where = {
     position: event?.position,
     stream: event?.stream,
     eventId: event?.eventId,
     revision: event?.revision,
   };
-  const problem = (kind: IntegrityProblemKind, message: string): IntegrityProblem => ({
+  return {
     ...where,
     kind,
     message: `position ${where.position}, stream ${where.stream}: ${message}`,
-  });
-  if (shapeError !== undefined) return problem('malformed', shapeError);
+  };
+}
+
+/** The first problem of `event`, if any; its words are built only when there is one. */
+function findProblem(
+  event: RecordedEvent,
+  previous: RecordedEvent | undefined,
+  heads: ReadonlyMap<string, StreamHead>,
+  options: VerifyOptions & { singleStream?: boolean },
+): Found | undefined {
+  const shapeError = malformation(event);
+  if (shapeError !== undefined) return ['malformed', shapeError];
 
   if (options.singleStream && previous !== undefined && event.stream !== previous.stream) {
-    return problem('foreign-stream', `expected only events of stream ${previous.stream}`);
+    return ['foreign-stream', `expected only events of stream ${previous.stream}`];
   }
   if (previous !== undefined && event.position <= previous.position) {
-    return problem('position-order', `follows position ${previous.position}`);
+    return ['position-order', `follows position ${previous.position}`];
   }
   const expectedPosition = (previous?.position ?? 0) + 1;
   if (options.densePositions && event.position !== expectedPosition) {
@@ -155,37 +178,31 @@ function findProblem(
       event.position - 1 === expectedPosition
         ? `position ${expectedPosition} is`
         : `positions ${expectedPosition}..${event.position - 1} are`;
-    return problem('position-gap', `${missing} missing`);
+    return ['position-gap', `${missing} missing`];
   }
-  if (hashEvent(event) !== event.metadata.hash) {
-    return problem('hash-mismatch', 'the content does not match its hash');
+  if (recordedHash(event) !== event.metadata.hash) {
+    return ['hash-mismatch', 'the content does not match its hash'];
   }
   const head = heads.get(event.stream);
   const expectedRevision = (head?.revision ?? -1) + 1;
   if (event.revision > expectedRevision) {
-    return problem(
-      'revision-gap',
-      `expected revision ${expectedRevision}, found ${event.revision}`,
-    );
+    return ['revision-gap', `expected revision ${expectedRevision}, found ${event.revision}`];
   }
   if (event.revision < expectedRevision) {
-    return problem(
-      'revision-repeat',
-      `expected revision ${expectedRevision}, found ${event.revision}`,
-    );
+    return ['revision-repeat', `expected revision ${expectedRevision}, found ${event.revision}`];
   }
   if (event.metadata.prevHash !== (head?.hash ?? GENESIS_HASH)) {
-    return problem('broken-chain', 'prevHash is not the hash of the previous event of its stream');
+    return ['broken-chain', 'prevHash is not the hash of the previous event of its stream'];
   }
   if (
     options.monotonicRecordedAt &&
     previous !== undefined &&
     event.metadata.recordedAt < previous.metadata.recordedAt
   ) {
-    return problem(
+    return [
       'recorded-at-order',
       `recordedAt ${event.metadata.recordedAt} is before ${previous.metadata.recordedAt} at position ${previous.position}`,
-    );
+    ];
   }
   return undefined;
 }

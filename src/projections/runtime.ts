@@ -1,6 +1,7 @@
 import type { ProjectionDefinition } from '../../projections/definition.ts';
 import { DEFAULT_RETRY, type FollowState, followLedger } from '../eventstore/follow.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
+import { ledgerPages } from '../integrity/verify-ledger.ts';
 import {
   type CheckpointStore,
   type LedgerAt,
@@ -95,22 +96,38 @@ export async function startProjections(
   let sinceCheckpoint = 0;
   const waiters = new Set<{ position: number; resolve: () => void }>();
 
+  /** Applies one event; a promise only when it saves checkpoints. */
+  function apply(event: RecordedEvent): Promise<void> | undefined {
+    for (const r of running) {
+      if (event.position <= r.position) continue;
+      r.state = r.definition.apply(r.state, event);
+      r.position = event.position;
+    }
+    position = event.position;
+    sinceCheckpoint++;
+    if (waiters.size > 0) settle();
+    if (options.checkpointEvery && sinceCheckpoint >= options.checkpointEvery) return checkpoint();
+    return undefined;
+  }
+
+  // Up to the head a page at a time, without a subscription's promise per event; whatever
+  // fails here is left to the follower below, which resumes after the last event applied.
+  try {
+    for await (const page of ledgerPages(store, position + 1))
+      for (const event of page) {
+        const saving = apply(event);
+        if (saving) await saving;
+      }
+  } catch {
+    // The follower reads again from `position + 1` and reports the store down while it fails.
+  }
+
   // A failed subscription is resumed for ever; meanwhile `following` says it is down. Waiters
   // keep waiting (until their timeout): a committed command is never answered as failed.
   const follower = followLedger(store, {
     fromPosition: position + 1,
     retry: options.retry ?? DEFAULT_RETRY,
-    onEvent: async (event) => {
-      for (const r of running) {
-        if (event.position <= r.position) continue;
-        r.state = r.definition.apply(r.state, event);
-        r.position = event.position;
-      }
-      position = event.position;
-      sinceCheckpoint++;
-      if (waiters.size > 0) settle();
-      if (options.checkpointEvery && sinceCheckpoint >= options.checkpointEvery) await checkpoint();
-    },
+    onEvent: apply,
   });
 
   function settle(): void {

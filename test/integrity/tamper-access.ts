@@ -22,6 +22,8 @@ export interface RawLedger {
   /** The event's data as the storage holds it (JSON text). */
   dataText(position: number): Promise<string>;
   setDataText(position: number, text: string): Promise<void>;
+  /** Replaces the event's stored hash, as a forger who recomputed it would. */
+  setHash(position: number, hash: string): Promise<void>;
   deleteEvent(position: number): Promise<void>;
   /** Two whole events trade places in the global order; each stays self-consistent. */
   swapEvents(a: number, b: number): Promise<void>;
@@ -84,6 +86,10 @@ export function memoryAccess(): TamperableStore {
           const i = at(position);
           rows[i] = { ...(rows[i] as RecordedEvent), data: JSON.parse(text) };
         },
+        setHash: async (position, hash) => {
+          const event = rows[at(position)] as RecordedEvent;
+          event.metadata = { ...event.metadata, hash };
+        },
         deleteEvent: unsupported,
         swapEvents: async (a, b) => {
           const [i, j] = [at(a), at(b)];
@@ -129,6 +135,11 @@ export function sqliteAccess(folder: () => string): TamperableStore {
           dataText: async (position) => dataOf.pluck().get(position) as string,
           setDataText: async (position, text) => {
             db.prepare('UPDATE events SET data = ? WHERE position = ?').run(text, position);
+          },
+          setHash: async (position, hash) => {
+            db.prepare(
+              "UPDATE events SET metadata = json_set(metadata, '$.hash', ?) WHERE position = ?",
+            ).run(hash, position);
           },
           deleteEvent: async (position) => {
             db.prepare('DELETE FROM events WHERE position = ?').run(position);
@@ -200,6 +211,12 @@ export function postgresAccess(server: PostgresServer): TamperableStore {
               position,
             ]);
           },
+          setHash: async (position, hash) => {
+            await db.query(
+              "UPDATE events SET metadata = jsonb_set(metadata::jsonb, '{hash}', to_jsonb($1::text))::json WHERE position = $2",
+              [hash, position],
+            );
+          },
           deleteEvent: async (position) => {
             await db.query('DELETE FROM events WHERE position = $1', [position]);
           },
@@ -261,6 +278,10 @@ export function esdbAccess(): TamperableStore {
         dataText: async (position) => JSON.stringify(record(position).data),
         setDataText: async (position, text) => {
           record(position).data = JSON.parse(text);
+        },
+        setHash: async (position, hash) => {
+          const kept = record(position);
+          kept.metadata = { ...(kept.metadata as object), hash };
         },
         deleteEvent: async (position) => {
           server.log.splice(at(position), 1);

@@ -4,12 +4,14 @@
  * SQLite, PostgreSQL (real server) and the KurrentDB double. How each store is edited, and what
  * a store's storage cannot hold, is in tamper-access.ts.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLedger } from '../../src/cli/audit.ts';
 import { keptCheckpointsOf, storeLedger } from '../../src/cli/integrity.ts';
+import { canonicalJson } from '../../src/core/canonical-json.ts';
 import { sealEvent } from '../../src/core/event-hash.ts';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/port.ts';
 import { generateSigningKey } from '../../src/integrity/checkpoint.ts';
@@ -142,6 +144,36 @@ describe.each(stores)('tampering with a %s ledger', (_kind, access) => {
       problem: strict.densePositions
         ? { kind: 'position-gap', position: at(6).position, stream: at(6).stream }
         : revisionGap,
+    });
+  });
+
+  it('names an event whose data text is not canonical, even with a hash made over that text', async () => {
+    // The last event: its stream has nothing after it whose prevHash would also need forging.
+    const last = at(12);
+    const { hash: _ignored, ...metadata } = last.metadata;
+    const hashOver = (dataText: string) =>
+      createHash('sha256')
+        .update(
+          `{"data":${dataText},"eventId":${JSON.stringify(last.eventId)},"metadata":${canonicalJson(metadata)},` +
+            `"revision":${last.revision},"stream":${JSON.stringify(last.stream)},"type":${JSON.stringify(last.type)}}`,
+        )
+        .digest('hex');
+    expect(hashOver(canonicalJson(last.data))).toBe(last.metadata.hash);
+    // The same members in another order: a verify that hashed the stored text, or what
+    // JSON.stringify writes of it, would find this hash right.
+    const reordered = `{"round":3,"letter":${JSON.stringify((last.data as { letter: string }).letter)}}`;
+    expect(JSON.parse(reordered)).toEqual(last.data);
+    expect(reordered).not.toBe(canonicalJson(last.data));
+
+    const report = await verify(async (raw) => {
+      await raw.setDataText(last.position, reordered);
+      await raw.setHash(last.position, hashOver(reordered));
+    }, strict);
+
+    expect(report).toMatchObject({
+      ok: false,
+      events: 11,
+      problem: { kind: 'hash-mismatch', position: last.position, stream: last.stream },
     });
   });
 

@@ -15,6 +15,7 @@ import { openSqliteEventStore } from '../../src/eventstore/sqlite/index.ts';
 import { fileCheckpointStore } from '../../src/projections/checkpoints.ts';
 import { ledgerProjections, ledgerQueries } from '../../src/projections/ledger-queries.ts';
 import { type ProjectionRuntime, startProjections } from '../../src/projections/runtime.ts';
+import { anEvent } from '../eventstore/contract.ts';
 import { calendarDate, ledgerHistory } from '../support/arbitraries.ts';
 import { recordFacts } from '../support/recording.ts';
 
@@ -145,6 +146,35 @@ describe('projection runtime', () => {
     expect(elsewhere.startedFrom.get('program-facts')?.refused).toMatch(/is another one/);
     await elsewhere.close();
     await other.close();
+  });
+
+  it('catches up a page at a time, and a read failing midway is resumed after the last event applied', async () => {
+    const store = openMemoryEventStore();
+    // More than one catch-up page (1000 events).
+    for (let i = 0; i < 25; i++)
+      await store.append(
+        `stream-${i}`,
+        Array.from({ length: 100 }, () => anEvent()),
+        { expectedRevision: 'no-stream' },
+      );
+    const pages: number[] = [];
+    const failing: EventStore = {
+      ...store,
+      readAll: async (options) => {
+        pages.push(options?.fromPosition ?? 1);
+        if (pages.length === 2) throw new Error('the store went away');
+        return store.readAll(options);
+      },
+    };
+    const runtime = await startProjections(failing, [eventStreams]);
+    // The first page was read by the catch-up, the second failed; the follower did the rest.
+    expect(pages).toEqual([1, 1001]);
+    expect(runtime.position).toBe(2500);
+    const streams = runtime.state(eventStreams);
+    expect(streams.size).toBe(2500);
+    for (const event of await store.readAll())
+      expect(streams.get(event.eventId)).toBe(event.stream);
+    await runtime.close();
   });
 
   it('waitFor times out with a clear error when the position never comes', async () => {
