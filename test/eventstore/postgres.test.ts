@@ -3,6 +3,7 @@
  * the global order no reader can see out of order, several stores (as several service
  * instances) on one database, migrations, and the loss of the server under load.
  */
+import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MerkleTree } from '../../src/core/merkle/tree.ts';
@@ -10,6 +11,11 @@ import { leafHash, leafInput } from '../../src/core/merkle-leaf.ts';
 import { StoreUnavailableError, StreamRevisionConflictError } from '../../src/eventstore/errors.ts';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/port.ts';
 import { postgresSettings } from '../../src/eventstore/postgres/config.ts';
+import {
+  NulCharacterError,
+  textArrayLiteral,
+  textLiteral,
+} from '../../src/eventstore/postgres/literals.ts';
 import {
   POSTGRES_SCHEMA_VERSION,
   PostgresSchemaVersionError,
@@ -225,6 +231,117 @@ describe.skipIf(!server)('postgres event store', () => {
       } finally {
         await closeAll(stores);
       }
+    });
+  });
+
+  describe('the write sent with COMMIT (one round trip)', () => {
+    it('a unique constraint the plan cannot foresee, failing at COMMIT, refuses only its own append', async () => {
+      const { url, stores } = await instances(1);
+      const store = stores[0] as EventStore;
+      try {
+        await sql(url, `CREATE UNIQUE INDEX one_per_ref ON events ((data ->> 'ref'))`);
+        await store.append('first', [anEvent({ data: { ref: 'R-0' } })], {
+          expectedRevision: 'no-stream',
+        });
+        // One burst, one batch: its rows and COMMIT go in one round trip, which the second
+        // R-1 fails with 23505 (a conflict); the batch is redone append by append.
+        const outcomes = await Promise.allSettled([
+          store.append('a', [anEvent({ data: { ref: 'R-1' } })], { expectedRevision: 'no-stream' }),
+          store.append('b', [anEvent({ data: { ref: 'R-1' } })], { expectedRevision: 'no-stream' }),
+          store.append('c', [anEvent({ data: { ref: 'R-2' } })], { expectedRevision: 'no-stream' }),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
+        const events = await store.readAll();
+        expect(events.map((e) => [e.stream, e.position])).toEqual([
+          ['first', 1],
+          ['a', 2],
+          ['c', 3],
+        ]);
+        const tree = new MerkleTree();
+        for (const e of events) tree.append(leafHash(leafInput(e)));
+        const merkle = store.merkle as NonNullable<EventStore['merkle']>;
+        expect(Buffer.from(await merkle.root())).toEqual(Buffer.from(tree.root()));
+        expect(await verifyLedger(readLedger(store), { densePositions: true })).toMatchObject({
+          ok: true,
+        });
+        // The connection went back to the pool clean: the next append commits.
+        expect(
+          (await store.append('d', [anEvent()], { expectedRevision: 'no-stream' })).position,
+        ).toBe(4);
+      } finally {
+        await closeAll(stores);
+      }
+    });
+
+    it('the connection lost during that round trip: refused as unavailable, nothing written, the next append goes on', async () => {
+      const { url, stores } = await instances(1);
+      const store = stores[0] as EventStore;
+      const admin = new pg.Client({ connectionString: pgServer.url() });
+      await admin.connect();
+      try {
+        await sql(
+          url,
+          `CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN IF NEW.type = 'Slow' THEN PERFORM pg_sleep(30); END IF; RETURN NEW; END $$;
+           CREATE TRIGGER slow BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION slow()`,
+        );
+        await store.append('kept', [anEvent()], { expectedRevision: 'no-stream' });
+        const lost = store.append('lost', [anEvent({ type: 'Slow' })], {
+          expectedRevision: 'no-stream',
+        });
+        // The backend sleeping in the INSERT sent with COMMIT is ended, as a crash would.
+        for (let ended = 0; ended === 0; ) {
+          const { rows } = await admin.query<{ ended: number }>(
+            `SELECT count(pg_terminate_backend(pid))::int AS ended FROM pg_stat_activity
+              WHERE datname = $1 AND query LIKE '%INSERT INTO events%COMMIT%' AND pid <> pg_backend_pid()`,
+            [new URL(url).pathname.slice(1)],
+          );
+          ended = rows[0]?.ended ?? 0;
+        }
+        await expect(lost).rejects.toThrow(StoreUnavailableError);
+        const next = await store.append('next', [anEvent()], { expectedRevision: 'no-stream' });
+        expect(next.position).toBe(2);
+        expect((await store.readAll()).map((e) => e.stream)).toEqual(['kept', 'next']);
+        expect(await verifyLedger(readLedger(store), { densePositions: true })).toMatchObject({
+          ok: true,
+        });
+      } finally {
+        await admin.end();
+        await closeAll(stores);
+      }
+    });
+
+    it('literals read back exactly the text they carry, quotes and backslashes included, under either string syntax', async () => {
+      const client = new pg.Client({ connectionString: pgServer.url() });
+      await client.connect();
+      const text = fc
+        .oneof(
+          fc.string({ unit: 'binary-ascii' }),
+          fc.string({ unit: 'grapheme' }),
+          fc.constantFrom("'; DROP TABLE x; --", "\\'", "E'\\\\'", "''", '\\', '$$', '\\x00'),
+        )
+        .filter((s) => !s.includes('\u0000'));
+      try {
+        for (const conforming of ['on', 'off']) {
+          await client.query(`SET standard_conforming_strings = ${conforming}`);
+          await client.query('SET escape_string_warning = off');
+          await fc.assert(
+            fc.asyncProperty(text, fc.array(text, { maxLength: 4 }), async (one, many) => {
+              // The simple query protocol, as the write path sends them.
+              const { rows } = await client.query<{ one: string; many: string[] }>(
+                `SELECT ${textLiteral(one)} AS one, ${textArrayLiteral(many)} AS many`,
+              );
+              expect(rows).toEqual([{ one, many }]);
+            }),
+            { numRuns: 200 },
+          );
+        }
+      } finally {
+        await client.end();
+      }
+      // PostgreSQL's text cannot hold U+0000, and a query's text would end there.
+      expect(() => textLiteral('a\u0000b')).toThrow(NulCharacterError);
     });
   });
 
