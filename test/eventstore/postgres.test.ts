@@ -5,11 +5,11 @@
  */
 import fc from 'fast-check';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { MerkleTree } from '../../src/core/merkle/tree.ts';
 import { leafHash, leafInput } from '../../src/core/merkle-leaf.ts';
 import { StoreUnavailableError, StreamRevisionConflictError } from '../../src/eventstore/errors.ts';
-import type { EventStore, RecordedEvent } from '../../src/eventstore/port.ts';
+import type { AppendResult, EventStore, RecordedEvent } from '../../src/eventstore/port.ts';
 import { postgresSettings } from '../../src/eventstore/postgres/config.ts';
 import {
   NulCharacterError,
@@ -308,6 +308,67 @@ describe.skipIf(!server)('postgres event store', () => {
         });
       } finally {
         await admin.end();
+        await closeAll(stores);
+      }
+    });
+
+    /** Round trips of the write path while `work` runs (not the listener's LISTEN). */
+    async function roundTrips(work: () => Promise<unknown>): Promise<number> {
+      const query = vi.spyOn(pg.Client.prototype, 'query');
+      try {
+        await work();
+        return query.mock.calls.filter(([text]) => !String(text).startsWith('LISTEN')).length;
+      } finally {
+        query.mockRestore();
+      }
+    }
+
+    it("a store's next commit plans on the state its last one left: one round trip, checked by the server", async () => {
+      const { stores } = await instances(2);
+      const [a, b] = stores as [EventStore, EventStore];
+      try {
+        const first = anEvent();
+        expect(
+          await roundTrips(() => a.append('s', [first], { expectedRevision: 'no-stream' })),
+        ).toBe(2);
+        expect(await roundTrips(() => a.append('s', [anEvent()], { expectedRevision: 0 }))).toBe(1);
+        // A refusal on that state is checked in one round trip too.
+        await expect(a.append('s', [anEvent()], { expectedRevision: 0 })).rejects.toThrow(
+          StreamRevisionConflictError,
+        );
+        // A retry of a stored event: the server refuses the plan (its id is stored), and the
+        // batch is planned again on what a read answers, which recognises the retry.
+        expect(await a.append('s', [first], { expectedRevision: 'no-stream' })).toMatchObject({
+          position: 1,
+          nextExpectedRevision: 0,
+        });
+        // Another instance moves the stream on: `a`'s known head (revision 1) is stale. Planned
+        // on it, the right expected revision would be refused, writing nothing; the server
+        // refuses that plan, and read afresh the append goes through.
+        await b.append('s', [anEvent()], { expectedRevision: 1 });
+        let result: AppendResult | undefined;
+        expect(
+          await roundTrips(async () => {
+            result = await a.append('s', [anEvent()], { expectedRevision: 2 });
+          }),
+        ).toBe(4); // the refused plan, ROLLBACK, then the read and the write
+        expect(result).toMatchObject({ position: 4, nextExpectedRevision: 3 });
+        const events = await a.readAll();
+        expect(events.map((e) => [e.stream, e.revision, e.position])).toEqual([
+          ['s', 0, 1],
+          ['s', 1, 2],
+          ['s', 2, 3],
+          ['s', 3, 4],
+        ]);
+        const tree = new MerkleTree();
+        for (const e of events) tree.append(leafHash(leafInput(e)));
+        const merkle = b.merkle as NonNullable<EventStore['merkle']>;
+        expect(Buffer.from(await merkle.root())).toEqual(Buffer.from(tree.root()));
+        expect(await verifyLedger(readLedger(a), { densePositions: true })).toMatchObject({
+          ok: true,
+          events: 4,
+        });
+      } finally {
         await closeAll(stores);
       }
     });

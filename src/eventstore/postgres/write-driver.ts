@@ -24,6 +24,7 @@ import { treeKey } from '../growing-tree.ts';
 import type { RecordedEvent } from '../port.ts';
 import { isCannotWrite } from '../write-health.ts';
 import type { ErrorClass, StoreDriver, StoreTransaction } from '../write-path.ts';
+import { afterCommit, type KnownState, plannedOn } from './known-state.ts';
 import { byteaLiteral, integerLiteral, textArrayLiteral, textLiteral } from './literals.ts';
 import { COMMIT_CHANNEL, LOCK } from './locks.ts';
 import { releaseAfterFailure } from './transaction.ts';
@@ -33,35 +34,59 @@ import { isUnavailable, reachable } from './unavailable.ts';
 const BEGIN_LOCKED = `BEGIN; SELECT pg_advisory_xact_lock(${LOCK.appends[0]}, ${LOCK.appends[1]})`;
 
 export function postgresWriteDriver(pool: pg.Pool): StoreDriver {
+  /** What this store's last commit left; forgotten by any failure. */
+  let known: KnownState | undefined;
   return {
-    transaction: (work) => reachable(() => lockedTransaction(pool, work)),
+    transaction: (work) =>
+      reachable(() => {
+        const from = known;
+        known = undefined;
+        return lockedTransaction(pool, work, from, (next) => {
+          known = next;
+        });
+      }),
     classify: postgresErrorClass,
   };
 }
 
-/** Runs `work` in a transaction holding the append lock on a pooled connection. */
+/**
+ * Runs `work` in a transaction holding the append lock on a pooled connection. Planned on
+ * `known` and refused by the server (the head moved on, a retry of a stored event, a row no
+ * check foresaw), it runs again on the state read afresh: nothing of it was written.
+ */
 async function lockedTransaction<T>(
   pool: pg.Pool,
   work: (tx: StoreTransaction) => Promise<T>,
+  known: KnownState | undefined,
+  committed: (next: KnownState | undefined) => void,
 ): Promise<T> {
   const client = await pool.connect();
-  const tx = transaction(client);
+  const tx = transaction(client, known);
   try {
     const result = await work(tx);
     await tx.commit();
     client.release();
+    committed(tx.after());
     return result;
   } catch (error) {
     await releaseAfterFailure(client);
+    if (tx.plannedOnKnown() && !isUnavailable(error)) {
+      return lockedTransaction(pool, work, undefined, committed);
+    }
     throw error;
   }
 }
 
-function transaction(client: pg.PoolClient): StoreTransaction & { commit(): Promise<void> } {
+function transaction(client: pg.PoolClient, known: KnownState | undefined) {
   /** Statements not sent yet, sent ahead of the next one: BEGIN and the lock; a write. */
   let unsent = [BEGIN_LOCKED];
   let begun = false;
   let savepoints = 0;
+  let plannedOnKnown = false;
+  /** The one state read and write outside savepoints, from which the state after follows. */
+  let read: { state: LockedState; streams: readonly string[] } | undefined;
+  let written: { events: readonly PlannedEvent[]; nodes: readonly MerkleNode[] } | undefined;
+  let simple = true;
 
   /** Sends the unsent statements and `sql` in one round trip; answers `sql`'s result. */
   async function send(sql: string): Promise<pg.QueryResult> {
@@ -72,15 +97,31 @@ function transaction(client: pg.PoolClient): StoreTransaction & { commit(): Prom
     return Array.isArray(results) ? (results.at(-1) as pg.QueryResult) : results;
   }
 
-  return {
-    lockedState: async (eventIds, streams) =>
-      lockedStateOf((await send(lockedStateQuery(eventIds, streams))).rows[0]),
+  const tx: StoreTransaction = {
+    lockedState: async (eventIds, streams) => {
+      const planned = known && !begun ? plannedOn(known, streams) : undefined;
+      if (read !== undefined || savepoints > 0) simple = false;
+      if (known && planned) {
+        // Checked with the write, in its round trip.
+        unsent.push(knownStateGuard(known.position, eventIds));
+        begun = true;
+        plannedOnKnown = true;
+        read = { state: planned, streams };
+        return planned;
+      }
+      const state = lockedStateOf((await send(lockedStateQuery(eventIds, streams))).rows[0]);
+      read = { state, streams };
+      return state;
+    },
     write: async (events, nodes) => {
       const sql = writeStatements(events, nodes);
+      if (written !== undefined || savepoints > 0) simple = false;
+      written = { events, nodes };
       if (savepoints > 0) await send(sql);
       else unsent.push(sql);
     },
     savepoint: async (work) => {
+      simple = false;
       const name = `append_${++savepoints}`;
       await send(`SAVEPOINT ${name}`);
       try {
@@ -94,14 +135,34 @@ function transaction(client: pg.PoolClient): StoreTransaction & { commit(): Prom
         savepoints--;
       }
     },
+  };
+  return {
+    ...tx,
+    plannedOnKnown: () => plannedOnKnown,
     async commit() {
       if (!begun) return;
       // A transaction an error had aborted answers COMMIT with ROLLBACK, and no error.
       const { command } = await send('COMMIT');
       if (command !== 'COMMIT') throw new Error(`the transaction was not committed (${command})`);
     },
+    /** What a committed transaction left, when it was one state read and one write. */
+    after: () =>
+      simple && read
+        ? afterCommit(read.state, read.streams, written?.events ?? [], written?.nodes ?? [], known)
+        : undefined,
   };
 }
+
+/**
+ * Fails the transaction unless the ledger's head is still `position` and none of `eventIds` is
+ * stored: then the state planned on is the state a read would have answered.
+ */
+const knownStateGuard = (position: number, eventIds: readonly string[]) => `DO $$BEGIN
+  IF (SELECT coalesce(max(position), 0) FROM events) <> ${integerLiteral(position)}
+     OR EXISTS (SELECT FROM events WHERE event_id = ANY(${textArrayLiteral(eventIds)})) THEN
+    RAISE EXCEPTION 'the ledger moved on since this store planned on it';
+  END IF;
+END$$`;
 
 /** 23505: a unique constraint, another writer's row where this one's was to go. */
 function postgresErrorClass(error: unknown): ErrorClass {
