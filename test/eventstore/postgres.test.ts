@@ -8,9 +8,16 @@ import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { MerkleTree } from '../../src/core/merkle/tree.ts';
 import { leafHash, leafInput } from '../../src/core/merkle-leaf.ts';
+import { snapshotEvent } from '../../src/eventstore/append-rules.ts';
 import { StoreUnavailableError, StreamRevisionConflictError } from '../../src/eventstore/errors.ts';
-import type { AppendResult, EventStore, RecordedEvent } from '../../src/eventstore/port.ts';
-import { postgresSettings } from '../../src/eventstore/postgres/config.ts';
+import type {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  RecordedEvent,
+} from '../../src/eventstore/port.ts';
+import { createPool, postgresSettings } from '../../src/eventstore/postgres/config.ts';
 import {
   NulCharacterError,
   textArrayLiteral,
@@ -21,6 +28,8 @@ import {
   PostgresSchemaVersionError,
 } from '../../src/eventstore/postgres/migrations.ts';
 import { openPostgresEventStore } from '../../src/eventstore/postgres/store.ts';
+import { postgresWriteDriver } from '../../src/eventstore/postgres/write-driver.ts';
+import { commitBatch } from '../../src/eventstore/write-path.ts';
 import { readLedger, verifyLedger } from '../../src/integrity/verify-ledger.ts';
 import { verifyConsistency, verifyInclusion } from '../../src/verify.ts';
 import { postgresForSuite } from '../support/postgres-server.ts';
@@ -324,36 +333,46 @@ describe.skipIf(!server)('postgres event store', () => {
     }
 
     it("a store's next commit plans on the state its last one left: one round trip, checked by the server", async () => {
-      const { stores } = await instances(2);
-      const [a, b] = stores as [EventStore, EventStore];
+      const { url, stores } = await instances(1);
+      const other = stores[0] as EventStore;
+      // The driver alone, without the store's listener: only the server's guard tells it that
+      // another instance moved on.
+      const pool = createPool(postgresSettings(url));
+      const driver = postgresWriteDriver(pool);
+      const append = async (event: EventToAppend, expectedRevision: ExpectedRevision) => {
+        const batch = [{ stream: 's', expectedRevision, events: [snapshotEvent('s', event)] }];
+        const [outcome] = await commitBatch(driver, batch);
+        if (!outcome?.ok) throw outcome?.error;
+        return outcome.result;
+      };
       try {
         const first = anEvent();
-        expect(
-          await roundTrips(() => a.append('s', [first], { expectedRevision: 'no-stream' })),
-        ).toBe(2);
-        expect(await roundTrips(() => a.append('s', [anEvent()], { expectedRevision: 0 }))).toBe(1);
+        expect(await roundTrips(() => append(first, 'no-stream'))).toBe(2);
+        expect(await roundTrips(() => append(anEvent(), 0))).toBe(1);
         // A refusal on that state is checked in one round trip too.
-        await expect(a.append('s', [anEvent()], { expectedRevision: 0 })).rejects.toThrow(
-          StreamRevisionConflictError,
-        );
+        let refused: unknown;
+        expect(
+          await roundTrips(() => append(anEvent(), 0).catch((error) => (refused = error))),
+        ).toBe(1);
+        expect(refused).toBeInstanceOf(StreamRevisionConflictError);
         // A retry of a stored event: the server refuses the plan (its id is stored), and the
         // batch is planned again on what a read answers, which recognises the retry.
-        expect(await a.append('s', [first], { expectedRevision: 'no-stream' })).toMatchObject({
+        expect(await append(first, 'no-stream')).toMatchObject({
           position: 1,
           nextExpectedRevision: 0,
         });
-        // Another instance moves the stream on: `a`'s known head (revision 1) is stale. Planned
+        // Another instance moves the stream on: the known head (revision 1) is stale. Planned
         // on it, the right expected revision would be refused, writing nothing; the server
         // refuses that plan, and read afresh the append goes through.
-        await b.append('s', [anEvent()], { expectedRevision: 1 });
+        await other.append('s', [anEvent()], { expectedRevision: 1 });
         let result: AppendResult | undefined;
         expect(
           await roundTrips(async () => {
-            result = await a.append('s', [anEvent()], { expectedRevision: 2 });
+            result = await append(anEvent(), 2);
           }),
         ).toBe(4); // the refused plan, ROLLBACK, then the read and the write
         expect(result).toMatchObject({ position: 4, nextExpectedRevision: 3 });
-        const events = await a.readAll();
+        const events = await other.readAll();
         expect(events.map((e) => [e.stream, e.revision, e.position])).toEqual([
           ['s', 0, 1],
           ['s', 1, 2],
@@ -362,13 +381,32 @@ describe.skipIf(!server)('postgres event store', () => {
         ]);
         const tree = new MerkleTree();
         for (const e of events) tree.append(leafHash(leafInput(e)));
-        const merkle = b.merkle as NonNullable<EventStore['merkle']>;
+        const merkle = other.merkle as NonNullable<EventStore['merkle']>;
         expect(Buffer.from(await merkle.root())).toEqual(Buffer.from(tree.root()));
-        expect(await verifyLedger(readLedger(a), { densePositions: true })).toMatchObject({
+        expect(await verifyLedger(readLedger(other), { densePositions: true })).toMatchObject({
           ok: true,
           events: 4,
         });
       } finally {
+        await pool.end();
+        await closeAll(stores);
+      }
+    });
+
+    it("a store that heard another instance's commit reads the state again instead of planning on what it left", async () => {
+      const { stores } = await instances(2);
+      const [a, b] = stores as [EventStore, EventStore];
+      const live = a.subscribe({ fromPosition: 1 });
+      try {
+        await a.append('s', [anEvent()], { expectedRevision: 'no-stream' });
+        await b.append('s', [anEvent()], { expectedRevision: 0 });
+        // `a`'s listener heard both commits once its subscription delivered both.
+        let seen = 0;
+        for await (const _ of live) if (++seen === 2) break;
+        expect(await roundTrips(() => a.append('s', [anEvent()], { expectedRevision: 1 }))).toBe(2);
+        expect((await a.readStream('s')).map((e) => e.position)).toEqual([1, 2, 3]);
+      } finally {
+        await live.close();
         await closeAll(stores);
       }
     });

@@ -16,7 +16,7 @@ export interface KnownState {
   position: number;
   recordedAt: string | undefined;
   /** The heads of these streams; a known stream without a head has no events. */
-  heads: ReadonlyMap<string, StreamHead | null>;
+  heads: Map<string, StreamHead | null>;
   tree: { size: number; edge: ReadonlyMap<string, Uint8Array> };
 }
 
@@ -40,7 +40,7 @@ export function plannedOn(known: KnownState, streams: readonly string[]): Locked
 /**
  * The state after a commit that read (or planned on) `read` for `streams` and wrote `events` and
  * `nodes`. `before`: what was known until then, whose heads still hold if no event was
- * committed between (the head `read` is where `before` left it).
+ * committed between (the head `read` is where `before` left it); they are taken over, not copied.
  */
 export function afterCommit(
   read: LockedState,

@@ -33,10 +33,19 @@ import { isUnavailable, reachable } from './unavailable.ts';
 /** Opens the transaction and takes the append lock: sent with the transaction's first statement. */
 const BEGIN_LOCKED = `BEGIN; SELECT pg_advisory_xact_lock(${LOCK.appends[0]}, ${LOCK.appends[1]})`;
 
-export function postgresWriteDriver(pool: pg.Pool): StoreDriver {
+export interface PostgresWriteDriver extends StoreDriver {
+  /** A commit (of any process) reached `position`: beyond what this store left, it is stale. */
+  headCommitted(position: number): void;
+}
+
+export function postgresWriteDriver(pool: pg.Pool): PostgresWriteDriver {
   /** What this store's last commit left; forgotten by any failure. */
   let known: KnownState | undefined;
   return {
+    headCommitted: (position) => {
+      // Only spares a plan the guard would refuse: the guard alone keeps it correct.
+      if (known && position > known.position) known = undefined;
+    },
     transaction: (work) =>
       reachable(() => {
         const from = known;
