@@ -16,6 +16,8 @@
  * parameters: values go as literals (literals.ts). A write outside a savepoint is thus only
  * sent with COMMIT, and a row the server refuses fails there: the transaction is rolled back and
  * commitBatch redoes the batch append by append, in savepoints, where each write goes at once.
+ * One round trip when the store plans on the state its own last commit left (known-state.ts):
+ * BEGIN, the lock, a guard that raises unless that state still holds, the write and COMMIT.
  */
 import type pg from 'pg';
 import type { MerkleNode } from '../../core/merkle/tree.ts';
