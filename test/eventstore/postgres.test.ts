@@ -393,6 +393,38 @@ describe.skipIf(!server)('postgres event store', () => {
       }
     });
 
+    it('the tree edge and stream heads a store carries from commit to commit are the ones a read would give', async () => {
+      const { stores } = await instances(1);
+      const store = stores[0] as EventStore;
+      try {
+        // Batches of 1 to 7 appends over 5 streams, 45 events: every tree size up to 45 is an
+        // edge the next batch plans on without reading it.
+        let round = 0;
+        for (let events = 0; events < 45; round++) {
+          const size = (round % 7) + 1;
+          await Promise.all(
+            Array.from({ length: size }, (_, i) =>
+              store.append(`carried-${(round + i) % 5}`, [anEvent()], { expectedRevision: 'any' }),
+            ),
+          );
+          events += size;
+        }
+        const all = await store.readAll();
+        const expected = new MerkleTree();
+        for (const event of all) expected.append(leafHash(leafInput(event)));
+        const merkle = store.merkle as NonNullable<EventStore['merkle']>;
+        for (const size of [1, 2, 7, 16, 31, all.length]) {
+          expect(Buffer.from(await merkle.root(size))).toEqual(Buffer.from(expected.root(size)));
+        }
+        expect(await verifyLedger(readLedger(store), { densePositions: true })).toMatchObject({
+          ok: true,
+          events: all.length,
+        });
+      } finally {
+        await closeAll(stores);
+      }
+    });
+
     it("a store that heard another instance's commit reads the state again instead of planning on what it left", async () => {
       const { stores } = await instances(2);
       const [a, b] = stores as [EventStore, EventStore];

@@ -50,9 +50,10 @@ export function afterCommit(
   before: KnownState | undefined,
 ): KnownState | undefined {
   if (read.tree === null) return undefined;
-  const heads = new Map<string, StreamHead | null>(
-    before?.position === read.position && before.heads.size < MAX_KNOWN_STREAMS ? before.heads : [],
-  );
+  const heads =
+    before?.position === read.position && before.heads.size < MAX_KNOWN_STREAMS
+      ? before.heads
+      : new Map<string, StreamHead | null>();
   for (const stream of streams) heads.set(stream, read.heads.get(stream) ?? null);
   for (const { event } of events) {
     heads.set(event.stream, { revision: event.revision, hash: event.metadata.hash });
