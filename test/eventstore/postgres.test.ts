@@ -3,18 +3,33 @@
  * the global order no reader can see out of order, several stores (as several service
  * instances) on one database, migrations, and the loss of the server under load.
  */
+import fc from 'fast-check';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { MerkleTree } from '../../src/core/merkle/tree.ts';
 import { leafHash, leafInput } from '../../src/core/merkle-leaf.ts';
+import { snapshotEvent } from '../../src/eventstore/append-rules.ts';
 import { StoreUnavailableError, StreamRevisionConflictError } from '../../src/eventstore/errors.ts';
-import type { EventStore, RecordedEvent } from '../../src/eventstore/port.ts';
-import { postgresSettings } from '../../src/eventstore/postgres/config.ts';
+import type {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  RecordedEvent,
+} from '../../src/eventstore/port.ts';
+import { createPool, postgresSettings } from '../../src/eventstore/postgres/config.ts';
+import {
+  NulCharacterError,
+  textArrayLiteral,
+  textLiteral,
+} from '../../src/eventstore/postgres/literals.ts';
 import {
   POSTGRES_SCHEMA_VERSION,
   PostgresSchemaVersionError,
 } from '../../src/eventstore/postgres/migrations.ts';
 import { openPostgresEventStore } from '../../src/eventstore/postgres/store.ts';
+import { postgresWriteDriver } from '../../src/eventstore/postgres/write-driver.ts';
+import { commitBatch } from '../../src/eventstore/write-path.ts';
 import { readLedger, verifyLedger } from '../../src/integrity/verify-ledger.ts';
 import { verifyConsistency, verifyInclusion } from '../../src/verify.ts';
 import { postgresForSuite } from '../support/postgres-server.ts';
@@ -225,6 +240,239 @@ describe.skipIf(!server)('postgres event store', () => {
       } finally {
         await closeAll(stores);
       }
+    });
+  });
+
+  describe('the write sent with COMMIT (one round trip)', () => {
+    it('a unique constraint the plan cannot foresee, failing at COMMIT, refuses only its own append', async () => {
+      const { url, stores } = await instances(1);
+      const store = stores[0] as EventStore;
+      try {
+        await sql(url, `CREATE UNIQUE INDEX one_per_ref ON events ((data ->> 'ref'))`);
+        await store.append('first', [anEvent({ data: { ref: 'R-0' } })], {
+          expectedRevision: 'no-stream',
+        });
+        // One burst, one batch: its rows and COMMIT go in one round trip, which the second
+        // R-1 fails with 23505 (a conflict); the batch is redone append by append.
+        const outcomes = await Promise.allSettled([
+          store.append('a', [anEvent({ data: { ref: 'R-1' } })], { expectedRevision: 'no-stream' }),
+          store.append('b', [anEvent({ data: { ref: 'R-1' } })], { expectedRevision: 'no-stream' }),
+          store.append('c', [anEvent({ data: { ref: 'R-2' } })], { expectedRevision: 'no-stream' }),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
+        const events = await store.readAll();
+        expect(events.map((e) => [e.stream, e.position])).toEqual([
+          ['first', 1],
+          ['a', 2],
+          ['c', 3],
+        ]);
+        const tree = new MerkleTree();
+        for (const e of events) tree.append(leafHash(leafInput(e)));
+        const merkle = store.merkle as NonNullable<EventStore['merkle']>;
+        expect(Buffer.from(await merkle.root())).toEqual(Buffer.from(tree.root()));
+        expect(await verifyLedger(readLedger(store), { densePositions: true })).toMatchObject({
+          ok: true,
+        });
+        // The connection went back to the pool clean: the next append commits.
+        expect(
+          (await store.append('d', [anEvent()], { expectedRevision: 'no-stream' })).position,
+        ).toBe(4);
+      } finally {
+        await closeAll(stores);
+      }
+    });
+
+    it('the connection lost during that round trip: refused as unavailable, nothing written, the next append goes on', async () => {
+      const { url, stores } = await instances(1);
+      const store = stores[0] as EventStore;
+      const admin = new pg.Client({ connectionString: pgServer.url() });
+      await admin.connect();
+      try {
+        await sql(
+          url,
+          `CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN IF NEW.type = 'Slow' THEN PERFORM pg_sleep(30); END IF; RETURN NEW; END $$;
+           CREATE TRIGGER slow BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION slow()`,
+        );
+        await store.append('kept', [anEvent()], { expectedRevision: 'no-stream' });
+        const lost = store.append('lost', [anEvent({ type: 'Slow' })], {
+          expectedRevision: 'no-stream',
+        });
+        // The backend sleeping in the INSERT sent with COMMIT is ended, as a crash would.
+        for (let ended = 0; ended === 0; ) {
+          const { rows } = await admin.query<{ ended: number }>(
+            `SELECT count(pg_terminate_backend(pid))::int AS ended FROM pg_stat_activity
+              WHERE datname = $1 AND query LIKE '%INSERT INTO events%COMMIT%' AND pid <> pg_backend_pid()`,
+            [new URL(url).pathname.slice(1)],
+          );
+          ended = rows[0]?.ended ?? 0;
+        }
+        await expect(lost).rejects.toThrow(StoreUnavailableError);
+        const next = await store.append('next', [anEvent()], { expectedRevision: 'no-stream' });
+        expect(next.position).toBe(2);
+        expect((await store.readAll()).map((e) => e.stream)).toEqual(['kept', 'next']);
+        expect(await verifyLedger(readLedger(store), { densePositions: true })).toMatchObject({
+          ok: true,
+        });
+      } finally {
+        await admin.end();
+        await closeAll(stores);
+      }
+    });
+
+    /** Round trips of the write path while `work` runs (not the listener's LISTEN). */
+    async function roundTrips(work: () => Promise<unknown>): Promise<number> {
+      const query = vi.spyOn(pg.Client.prototype, 'query');
+      try {
+        await work();
+        return query.mock.calls.filter(([text]) => !String(text).startsWith('LISTEN')).length;
+      } finally {
+        query.mockRestore();
+      }
+    }
+
+    it("a store's next commit plans on the state its last one left: one round trip, checked by the server", async () => {
+      const { url, stores } = await instances(1);
+      const other = stores[0] as EventStore;
+      // The driver alone, without the store's listener: only the server's guard tells it that
+      // another instance moved on.
+      const pool = createPool(postgresSettings(url));
+      const driver = postgresWriteDriver(pool);
+      const append = async (event: EventToAppend, expectedRevision: ExpectedRevision) => {
+        const batch = [{ stream: 's', expectedRevision, events: [snapshotEvent('s', event)] }];
+        const [outcome] = await commitBatch(driver, batch);
+        if (!outcome?.ok) throw outcome?.error;
+        return outcome.result;
+      };
+      try {
+        const first = anEvent();
+        expect(await roundTrips(() => append(first, 'no-stream'))).toBe(2);
+        expect(await roundTrips(() => append(anEvent(), 0))).toBe(1);
+        // A refusal on that state is checked in one round trip too.
+        let refused: unknown;
+        expect(
+          await roundTrips(() => append(anEvent(), 0).catch((error) => (refused = error))),
+        ).toBe(1);
+        expect(refused).toBeInstanceOf(StreamRevisionConflictError);
+        // A retry of a stored event: the server refuses the plan (its id is stored), and the
+        // batch is planned again on what a read answers, which recognises the retry.
+        expect(await append(first, 'no-stream')).toMatchObject({
+          position: 1,
+          nextExpectedRevision: 0,
+        });
+        // Another instance moves the stream on: the known head (revision 1) is stale. Planned
+        // on it, the right expected revision would be refused, writing nothing; the server
+        // refuses that plan, and read afresh the append goes through.
+        await other.append('s', [anEvent()], { expectedRevision: 1 });
+        let result: AppendResult | undefined;
+        expect(
+          await roundTrips(async () => {
+            result = await append(anEvent(), 2);
+          }),
+        ).toBe(4); // the refused plan, ROLLBACK, then the read and the write
+        expect(result).toMatchObject({ position: 4, nextExpectedRevision: 3 });
+        const events = await other.readAll();
+        expect(events.map((e) => [e.stream, e.revision, e.position])).toEqual([
+          ['s', 0, 1],
+          ['s', 1, 2],
+          ['s', 2, 3],
+          ['s', 3, 4],
+        ]);
+        const tree = new MerkleTree();
+        for (const e of events) tree.append(leafHash(leafInput(e)));
+        const merkle = other.merkle as NonNullable<EventStore['merkle']>;
+        expect(Buffer.from(await merkle.root())).toEqual(Buffer.from(tree.root()));
+        expect(await verifyLedger(readLedger(other), { densePositions: true })).toMatchObject({
+          ok: true,
+          events: 4,
+        });
+      } finally {
+        await pool.end();
+        await closeAll(stores);
+      }
+    });
+
+    it('the tree edge and stream heads a store carries from commit to commit are the ones a read would give', async () => {
+      const { stores } = await instances(1);
+      const store = stores[0] as EventStore;
+      try {
+        // Batches of 1 to 7 appends over 5 streams, 45 events: every tree size up to 45 is an
+        // edge the next batch plans on without reading it.
+        let round = 0;
+        for (let events = 0; events < 45; round++) {
+          const size = (round % 7) + 1;
+          await Promise.all(
+            Array.from({ length: size }, (_, i) =>
+              store.append(`carried-${(round + i) % 5}`, [anEvent()], { expectedRevision: 'any' }),
+            ),
+          );
+          events += size;
+        }
+        const all = await store.readAll();
+        const expected = new MerkleTree();
+        for (const event of all) expected.append(leafHash(leafInput(event)));
+        const merkle = store.merkle as NonNullable<EventStore['merkle']>;
+        for (const size of [1, 2, 7, 16, 31, all.length]) {
+          expect(Buffer.from(await merkle.root(size))).toEqual(Buffer.from(expected.root(size)));
+        }
+        expect(await verifyLedger(readLedger(store), { densePositions: true })).toMatchObject({
+          ok: true,
+          events: all.length,
+        });
+      } finally {
+        await closeAll(stores);
+      }
+    });
+
+    it("a store that heard another instance's commit reads the state again instead of planning on what it left", async () => {
+      const { stores } = await instances(2);
+      const [a, b] = stores as [EventStore, EventStore];
+      const live = a.subscribe({ fromPosition: 1 });
+      try {
+        await a.append('s', [anEvent()], { expectedRevision: 'no-stream' });
+        await b.append('s', [anEvent()], { expectedRevision: 0 });
+        // `a`'s listener heard both commits once its subscription delivered both.
+        let seen = 0;
+        for await (const _ of live) if (++seen === 2) break;
+        expect(await roundTrips(() => a.append('s', [anEvent()], { expectedRevision: 1 }))).toBe(2);
+        expect((await a.readStream('s')).map((e) => e.position)).toEqual([1, 2, 3]);
+      } finally {
+        await live.close();
+        await closeAll(stores);
+      }
+    });
+
+    it('literals read back exactly the text they carry, quotes and backslashes included, under either string syntax', async () => {
+      const client = new pg.Client({ connectionString: pgServer.url() });
+      await client.connect();
+      const text = fc
+        .oneof(
+          fc.string({ unit: 'binary-ascii' }),
+          fc.string({ unit: 'grapheme' }),
+          fc.constantFrom("'; DROP TABLE x; --", "\\'", "E'\\\\'", "''", '\\', '$$', '\\x00'),
+        )
+        .filter((s) => !s.includes('\u0000'));
+      try {
+        for (const conforming of ['on', 'off']) {
+          await client.query(`SET standard_conforming_strings = ${conforming}`);
+          await client.query('SET escape_string_warning = off');
+          await fc.assert(
+            fc.asyncProperty(text, fc.array(text, { maxLength: 4 }), async (one, many) => {
+              // The simple query protocol, as the write path sends them.
+              const { rows } = await client.query<{ one: string; many: string[] }>(
+                `SELECT ${textLiteral(one)} AS one, ${textArrayLiteral(many)} AS many`,
+              );
+              expect(rows).toEqual([{ one, many }]);
+            }),
+            { numRuns: 200 },
+          );
+        }
+      } finally {
+        await client.end();
+      }
+      // PostgreSQL's text cannot hold U+0000, and a query's text would end there.
+      expect(() => textLiteral('a\u0000b')).toThrow(NulCharacterError);
     });
   });
 

@@ -19,7 +19,15 @@ export interface CommitListener {
   close(): Promise<void>;
 }
 
-export function listenForCommits(settings: PostgresSettings, feed: CommitFeed): CommitListener {
+/**
+ * `headCommitted` hears the head position each commit reports (its payload), this process's own
+ * included.
+ */
+export function listenForCommits(
+  settings: PostgresSettings,
+  feed: CommitFeed,
+  headCommitted: (position: number) => void,
+): CommitListener {
   const closing = new AbortController();
   let client: pg.Client | undefined;
 
@@ -28,7 +36,10 @@ export function listenForCommits(settings: PostgresSettings, feed: CommitFeed): 
       const candidate = new pg.Client(clientConfig(settings));
       // Errors end the connection; 'end' below reconnects.
       candidate.on('error', () => {});
-      candidate.on('notification', () => feed.committed());
+      candidate.on('notification', ({ payload }) => {
+        feed.committed();
+        headCommitted(Number(payload));
+      });
       try {
         await candidate.connect();
         await candidate.query(`LISTEN ${COMMIT_CHANNEL}`);

@@ -58,8 +58,8 @@ export async function openPostgresEventStore(
   }
 
   const feed = createCommitFeed();
-  const listener = listenForCommits(settings, feed);
   const driver = postgresWriteDriver(pool);
+  const listener = listenForCommits(settings, feed, driver.headCommitted);
   const queue = appendQueue(
     (batch) => commitBatch(driver, batch),
     (commit) => {

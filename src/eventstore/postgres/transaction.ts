@@ -17,12 +17,17 @@ export async function inTransaction<T>(
     client.release();
     return result;
   } catch (error) {
-    const rolledBack = await client.query('ROLLBACK').then(
-      () => true,
-      () => false,
-    );
-    // A connection that could not even roll back is broken: it is not handed out again.
-    client.release(!rolledBack);
+    await releaseAfterFailure(client);
     throw error;
   }
+}
+
+/** Rolls back what a failure left open and gives the connection back to the pool. */
+export async function releaseAfterFailure(client: pg.PoolClient): Promise<void> {
+  const rolledBack = await client.query('ROLLBACK').then(
+    () => true,
+    () => false,
+  );
+  // A connection that could not even roll back is broken: it is not handed out again.
+  client.release(!rolledBack);
 }
