@@ -77,18 +77,25 @@ export async function startAlertEngine(options: EngineOptions): Promise<AlertEng
     changed.set(key, value);
   };
 
+  /** Alerts derived from events but not yet written, each with the position it was derived at. */
+  let pending: { alert: Alert; position: number }[] = [];
+  let writeScheduled = false;
+
   /**
-   * Fans alerts out and writes them with what changed in memory. An event that changed nothing
-   * but the position is not written on its own (each write is a durable transaction beside the
-   * store's): the position follows with the next write, or the next date check (each second).
-   * Should the process die before, those events are looked at again, to the same effect.
+   * Fans alerts out and writes them, with those pending, and what changed in memory. An event
+   * that changed nothing but the position is not written on its own (each write is a durable
+   * transaction beside the store's): the position follows with the next write, or the next date
+   * check (each second). Should the process die before, those events are looked at again, to the
+   * same effect.
    */
   async function write(alerts: readonly Alert[], flush = false): Promise<void> {
+    const taken = pending.length;
+    const all = [...pending, ...alerts.map((alert) => ({ alert, position }))];
     const onlyPosition = [...changed.keys()].every((key) => key === POSITION);
-    if (alerts.length === 0 && onlyPosition && !flush) return;
-    const subscriptions = alerts.length === 0 ? [] : await outbox.subscriptions();
+    if (all.length === 0 && onlyPosition && !flush) return;
+    const subscriptions = all.length === 0 ? [] : await outbox.subscriptions();
     const deliveries: NewDelivery[] = [];
-    for (const alert of alerts)
+    for (const { alert, position } of all)
       for (const s of subscriptions.filter((s) => wants(s, alert))) {
         const id = webhookId(s.id, alert);
         deliveries.push({
@@ -101,8 +108,26 @@ export async function startAlertEngine(options: EngineOptions): Promise<AlertEng
         });
       }
     await outbox.commit(deliveries, new Map(changed));
+    pending = pending.slice(taken);
     changed.clear();
     if (deliveries.length > 0) options.onWritten();
+  }
+
+  /**
+   * Events are written together once the follower has handled every event already committed
+   * (the next turn of the event loop): a burst of appends costs one outbox transaction, not one
+   * each, and the event loop is not held by a commit per event while requests wait.
+   */
+  function writeSoon(alerts: readonly Alert[]): void {
+    pending.push(...alerts.map((alert) => ({ alert, position })));
+    if (writeScheduled) return;
+    writeScheduled = true;
+    setImmediate(() => {
+      writeScheduled = false;
+      serially(() => write([])).catch((error: unknown) =>
+        options.onFailure(error instanceof Error ? error : new Error(String(error))),
+      );
+    });
   }
 
   /** Status and deadline alerts of one program, as known at `position`, on `day`. */
@@ -250,7 +275,7 @@ export async function startAlertEngine(options: EngineOptions): Promise<AlertEng
     const programs = programsOf(event);
     for (const id of programs) alerts.push(...programAlerts(id, day, `event:${event.position}`));
     alerts.push(...violationAlerts(event, programs));
-    await write(alerts);
+    writeSoon(alerts);
   }
 
   async function checkDate(): Promise<void> {
