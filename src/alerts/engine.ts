@@ -34,6 +34,8 @@ import type { NewDelivery, Outbox, SubscriptionRecord } from './outbox/port.ts';
 const LETTER_TYPES = new Set(['NoticeReceived', 'LicenseApplicationDecided']);
 const POSITION = 'position';
 const DAY = 'day';
+/** How long the alerts of events wait to be written together (webhooks are not that urgent). */
+const WRITE_AFTER_MS = 50;
 
 export interface EngineOptions {
   ledger: Pick<Ledger, 'store' | 'projections' | 'queries'>;
@@ -79,7 +81,7 @@ export async function startAlertEngine(options: EngineOptions): Promise<AlertEng
 
   /** Alerts derived from events but not yet written, each with the position it was derived at. */
   let pending: { alert: Alert; position: number }[] = [];
-  let writeScheduled = false;
+  let writeTimer: NodeJS.Timeout | undefined;
 
   /**
    * Fans alerts out and writes them, with those pending, and what changed in memory. An event
@@ -114,20 +116,17 @@ export async function startAlertEngine(options: EngineOptions): Promise<AlertEng
   }
 
   /**
-   * Events are written together once the follower has handled every event already committed
-   * (the next turn of the event loop): a burst of appends costs one outbox transaction, not one
-   * each, and the event loop is not held by a commit per event while requests wait.
+   * Events are written together, WRITE_AFTER_MS after the first of them: a burst of appends
+   * costs one outbox transaction (a durable commit, on the event loop), not one each.
    */
   function writeSoon(alerts: readonly Alert[]): void {
     pending.push(...alerts.map((alert) => ({ alert, position })));
-    if (writeScheduled) return;
-    writeScheduled = true;
-    setImmediate(() => {
-      writeScheduled = false;
+    writeTimer ??= setTimeout(() => {
+      writeTimer = undefined;
       serially(() => write([])).catch((error: unknown) =>
         options.onFailure(error instanceof Error ? error : new Error(String(error))),
       );
-    });
+    }, WRITE_AFTER_MS);
   }
 
   /** Status and deadline alerts of one program, as known at `position`, on `day`. */
@@ -305,6 +304,7 @@ export async function startAlertEngine(options: EngineOptions): Promise<AlertEng
       serially(() => write([{ ...alert, time: new Date(options.now()).toISOString() }])),
     async close() {
       await follower.close();
+      clearTimeout(writeTimer);
       await serially(() => write([], changed.size > 0));
     },
   };
