@@ -19,5 +19,13 @@ app.post('/v1/programs/:id/checks', async (request) => ({
   decision: 'allowed',
   explanation: 'A fixed answer: the baseline measures HTTP and JSON alone.',
 }));
+app.post('/v1/checks', async (request) => ({
+  lines: (request.body as { lines: object[] }).lines.map((line) => ({
+    ...line,
+    decision: 'allowed',
+    explanation: 'A fixed answer: the baseline measures HTTP and JSON alone.',
+  })),
+  recorded: [],
+}));
 await app.listen({ host: '127.0.0.1', port: Number(process.argv[2]) });
 console.log('listening');

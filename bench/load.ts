@@ -6,11 +6,13 @@ import autocannon from 'autocannon';
 
 interface LoadOptions {
   url: string;
-  kind: 'shipments' | 'status' | 'checks';
+  kind: 'shipments' | 'status' | 'checks' | 'batches';
   programs: number;
   connections: number;
   seconds: number;
   authorization: string;
+  /** Lines per POST /v1/checks (kind `batches`), each of another program. */
+  lines: number;
 }
 
 const options = JSON.parse(process.argv[2] as string) as LoadOptions;
@@ -29,6 +31,14 @@ const result = await autocannon({
         sequence++;
         if (options.kind === 'status')
           return { ...request, path: `/v1/programs/${program()}/status?at=2007-06-01` };
+        if (options.kind === 'batches') {
+          const lines = Array.from({ length: options.lines }, (_, i) => ({
+            programId: `program-${(sequence * options.lines + i) % options.programs}`,
+            shippedOn: '2007-06-01',
+            units: 1 + ((sequence + i) % 50),
+          }));
+          return { ...request, path: '/v1/checks', body: JSON.stringify({ lines }) };
+        }
         if (options.kind === 'checks') {
           const body = JSON.stringify({ shippedOn: '2007-06-01', units: 1 + (sequence % 50) });
           return { ...request, path: `/v1/programs/${program()}/checks`, body };
@@ -53,5 +63,8 @@ console.log(
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    statusCodes: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]),
+    ),
   }),
 );

@@ -34,6 +34,8 @@ import type { NewDelivery, Outbox, SubscriptionRecord } from './outbox/port.ts';
 const LETTER_TYPES = new Set(['NoticeReceived', 'LicenseApplicationDecided']);
 const POSITION = 'position';
 const DAY = 'day';
+/** How long the alerts of events wait to be written together (webhooks are not that urgent). */
+const WRITE_AFTER_MS = 50;
 
 export interface EngineOptions {
   ledger: Pick<Ledger, 'store' | 'projections' | 'queries'>;
@@ -77,18 +79,25 @@ export async function startAlertEngine(options: EngineOptions): Promise<AlertEng
     changed.set(key, value);
   };
 
+  /** Alerts derived from events but not yet written, each with the position it was derived at. */
+  let pending: { alert: Alert; position: number }[] = [];
+  let writeTimer: NodeJS.Timeout | undefined;
+
   /**
-   * Fans alerts out and writes them with what changed in memory. An event that changed nothing
-   * but the position is not written on its own (each write is a durable transaction beside the
-   * store's): the position follows with the next write, or the next date check (each second).
-   * Should the process die before, those events are looked at again, to the same effect.
+   * Fans alerts out and writes them, with those pending, and what changed in memory. An event
+   * that changed nothing but the position is not written on its own (each write is a durable
+   * transaction beside the store's): the position follows with the next write, or the next date
+   * check (each second). Should the process die before, those events are looked at again, to the
+   * same effect.
    */
   async function write(alerts: readonly Alert[], flush = false): Promise<void> {
+    const taken = pending.length;
+    const all = [...pending, ...alerts.map((alert) => ({ alert, position }))];
     const onlyPosition = [...changed.keys()].every((key) => key === POSITION);
-    if (alerts.length === 0 && onlyPosition && !flush) return;
-    const subscriptions = alerts.length === 0 ? [] : await outbox.subscriptions();
+    if (all.length === 0 && onlyPosition && !flush) return;
+    const subscriptions = all.length === 0 ? [] : await outbox.subscriptions();
     const deliveries: NewDelivery[] = [];
-    for (const alert of alerts)
+    for (const { alert, position } of all)
       for (const s of subscriptions.filter((s) => wants(s, alert))) {
         const id = webhookId(s.id, alert);
         deliveries.push({
@@ -101,8 +110,23 @@ export async function startAlertEngine(options: EngineOptions): Promise<AlertEng
         });
       }
     await outbox.commit(deliveries, new Map(changed));
+    pending = pending.slice(taken);
     changed.clear();
     if (deliveries.length > 0) options.onWritten();
+  }
+
+  /**
+   * Events are written together, WRITE_AFTER_MS after the first of them: a burst of appends
+   * costs one outbox transaction (a durable commit, on the event loop), not one each.
+   */
+  function writeSoon(alerts: readonly Alert[]): void {
+    pending.push(...alerts.map((alert) => ({ alert, position })));
+    writeTimer ??= setTimeout(() => {
+      writeTimer = undefined;
+      serially(() => write([])).catch((error: unknown) =>
+        options.onFailure(error instanceof Error ? error : new Error(String(error))),
+      );
+    }, WRITE_AFTER_MS);
   }
 
   /** Status and deadline alerts of one program, as known at `position`, on `day`. */
@@ -250,7 +274,7 @@ export async function startAlertEngine(options: EngineOptions): Promise<AlertEng
     const programs = programsOf(event);
     for (const id of programs) alerts.push(...programAlerts(id, day, `event:${event.position}`));
     alerts.push(...violationAlerts(event, programs));
-    await write(alerts);
+    writeSoon(alerts);
   }
 
   async function checkDate(): Promise<void> {
@@ -280,6 +304,7 @@ export async function startAlertEngine(options: EngineOptions): Promise<AlertEng
       serially(() => write([{ ...alert, time: new Date(options.now()).toISOString() }])),
     async close() {
       await follower.close();
+      clearTimeout(writeTimer);
       await serially(() => write([], changed.size > 0));
     },
   };

@@ -68,17 +68,21 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const now = options.now ?? Date.now;
   app.decorate('today', () => todayIn(config.LEDGER_TIME_ZONE, new Date(now())));
   limitConnectionsPerAddress(app.server, config.LEDGER_MAX_CONNECTIONS_PER_ADDRESS);
-  app.addHook('onSend', async (_req, reply) => {
+  // Hooks on every request take `done` rather than return a promise: one microtask less each.
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (REFUSED.has(reply.statusCode)) reply.header('connection', 'close');
+    done(null, payload);
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     if (REFUSED.has(reply.statusCode)) closeAfterAnswer(req.raw.socket);
+    done();
   });
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header(REQUEST_ID_HEADER, req.id);
     // No answer is sniffed into another type, nor framed by another page (clickjacking).
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
+    done();
   });
   // The API speaks JSON only: without this, a text/plain body reaches validation as a string.
   app.removeContentTypeParser('text/plain');

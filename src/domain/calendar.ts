@@ -39,21 +39,83 @@ export function passesLastDate(date: CalendarDate, offset: CalendarOffset): bool
   return added(date, offset).year > 9999;
 }
 
-/** One unit after another, so 2008-02-29 + 1 year + 1 month is 2009-02-28 + 1 month = 2009-03-28. */
-const added = (date: CalendarDate, offset: CalendarOffset) =>
-  Temporal.PlainDate.from(date)
-    .add({ years: offset.years ?? 0 })
-    .add({ months: offset.months ?? 0 })
-    .add({ weeks: offset.weeks ?? 0, days: offset.days ?? 0 });
+/**
+ * One unit after another, so 2008-02-29 + 1 year + 1 month is 2009-02-28 + 1 month = 2009-03-28.
+ * Computed on plain numbers (each status answer adds many dates); anything but a four-digit ISO
+ * date and whole units goes to Temporal, which answers or refuses as it always did.
+ */
+function added(date: CalendarDate, offset: CalendarOffset): { year: number; toString(): string } {
+  const start = dayParts(date);
+  const { years = 0, months = 0, weeks = 0, days = 0 } = offset;
+  const byTemporal = () =>
+    Temporal.PlainDate.from(date).add({ years }).add({ months }).add({ weeks, days });
+  if (start === null || ![years, months, weeks, days].every(Number.isSafeInteger))
+    return byTemporal();
+  const year = start.year + years;
+  const day = Math.min(start.day, daysInMonth(year, start.month));
+  const monthIndex = year * 12 + start.month - 1 + months;
+  const moved = { year: Math.floor(monthIndex / 12), month: (monthIndex % 12) + 1, day };
+  moved.day = Math.min(day, daysInMonth(moved.year, moved.month));
+  const end = ofEpochDay(epochDay(moved) + weeks * 7 + days);
+  if (Number.isNaN(end.year)) return byTemporal();
+  return { year: end.year, toString: () => isoDate(end) };
+}
 
 export function addDays(date: CalendarDate, days: number): CalendarDate {
-  return Temporal.PlainDate.from(date).add({ days }).toString();
+  const start = dayParts(date);
+  const end =
+    start === null || !Number.isSafeInteger(days) ? null : ofEpochDay(epochDay(start) + days);
+  return end !== null && end.year >= 1 && end.year <= 9999
+    ? isoDate(end)
+    : Temporal.PlainDate.from(date).add({ days }).toString();
 }
 
 /** Whole days from `from` to `to` (negative when `to` is earlier). */
 export function daysBetween(from: CalendarDate, to: CalendarDate): number {
-  return Temporal.PlainDate.from(from).until(to).days;
+  const [a, b] = [dayParts(from), dayParts(to)];
+  return a !== null && b !== null
+    ? epochDay(b) - epochDay(a)
+    : Temporal.PlainDate.from(from).until(to).days;
 }
+
+interface DayParts {
+  year: number;
+  month: number;
+  day: number;
+}
+
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_MS = 86_400_000;
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+const isLeapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+const daysInMonth = (year: number, month: number) =>
+  month === 2 && isLeapYear(year) ? 29 : (MONTH_DAYS[month - 1] as number);
+
+/** A valid ISO date of a four-digit year as numbers; null for anything else. */
+function dayParts(date: string): DayParts | null {
+  const match = ISO_DAY.exec(date);
+  if (match === null) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)
+    ? { year, month, day }
+    : null;
+}
+
+/** Days since 1970-01-01 (proleptic Gregorian, as ISO 8601 and Temporal count them). */
+function epochDay({ year, month, day }: DayParts): number {
+  const at = new Date(0);
+  at.setUTCFullYear(year, month - 1, day);
+  return Math.round(at.getTime() / DAY_MS);
+}
+
+function ofEpochDay(days: number): DayParts {
+  const at = new Date(days * DAY_MS);
+  return { year: at.getUTCFullYear(), month: at.getUTCMonth() + 1, day: at.getUTCDate() };
+}
+
+const isoDate = ({ year, month, day }: DayParts): CalendarDate =>
+  `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 
 /** ISO dates of four-digit years compare correctly as strings; this names the intent. */
 export function isBefore(a: CalendarDate, b: CalendarDate): boolean {

@@ -24,6 +24,7 @@ import {
   evaluate,
   type Fact,
   knowledgeOf,
+  type ProgramKnowledge,
   type ProgramStatus,
   type ShipmentJudgment,
   type Shipped,
@@ -81,6 +82,22 @@ export function ledgerQueries(
   const signaturesOf = (eventId: string): readonly SignatureOnEvent[] =>
     projections.state(signatures).get(eventId) ?? [];
   const cache = statusCache();
+  const knowledgeCache = statusCache<ProgramKnowledge>();
+  /**
+   * What a check reads of a program (its authorization picture and limits, the costly part of
+   * a check), from the cache while its facts are unchanged; `cutAt` as a ledger size, so a cut
+   * after every fact (a shipment's own position) is the answer as known now.
+   */
+  const knowledgeOfProgram = (
+    index: ProgramFactsIndex,
+    programId: string,
+    cutAt?: { position: number },
+  ): ProgramKnowledge =>
+    knowledgeCache.answer(
+      index,
+      { programId, at: '', ...(cutAt && { ledgerSize: cutAt.position }) },
+      () => knowledgeOf(factsOfProgram(index, programId) ?? [], cutAt),
+    ) as ProgramKnowledge;
   /** The status from the cache while the program's facts are unchanged (status-cache.ts). */
   const statusOf = (
     index: ProgramFactsIndex,
@@ -199,7 +216,7 @@ export function ledgerQueries(
       const onRecord = (shipped().byProgram.get(programId) ?? []).filter((e) =>
         at ? shipmentKnownAt(e, at.position) : e.retractedAt === null,
       );
-      return checkLines(knowledgeOf(factsOfProgram(facts(), programId) ?? [], at), onRecord, lines);
+      return checkLines(knowledgeOfProgram(facts(), programId, at), onRecord, lines);
     },
 
     /** What a recorded shipment breaks as known when it was recorded; null when nothing. */
@@ -210,9 +227,7 @@ export function ledgerQueries(
       const list = shipped().byProgram.get(programId) ?? [];
       const entry = shipped().byEventId.get(eventId);
       if (!entry) return null;
-      const known = knowledgeOf(factsOfProgram(facts(), programId) ?? [], {
-        position: entry.position,
-      });
+      const known = knowledgeOfProgram(facts(), programId, { position: entry.position });
       const judged = judgedWhenRecorded(known, list, entry);
       return judged.breach && { breach: judged.breach, explanation: judged.explanation };
     },

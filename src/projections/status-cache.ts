@@ -5,8 +5,8 @@ import { type Fact, type ProgramStatus, specificationsAwaited } from '../domain/
 const CAPACITY = 10_000;
 
 /** What an answer was computed from: the last position of each facts list `evaluate` read. */
-interface Kept {
-  answer: ProgramStatus;
+interface Kept<A> {
+  answer: A;
   ownLast: number;
   /** The specifications the program's notices name, with their last position then (0: none). */
   related: [specificationId: string, last: number][];
@@ -23,14 +23,15 @@ export interface StatusQuestion {
 const lastPosition = (facts: readonly Fact[] | undefined) => facts?.at(-1)?.position ?? 0;
 
 /**
- * Status answers kept per (program, at, asKnownAt, ledgerSize), each with the last position of the
+ * Answers computed from one program's facts (its status; what a check reads of it), kept per
+ * (program, at, asKnownAt, ledgerSize), each with the last position of the
  * program's facts and of the specifications it depends on. An answer is served only while those
  * are unchanged: an append to the program, or to a specification its notices name, recomputes
  * it; appends anywhere else leave it standing. The facts lists only grow (projections append), so
  * an unchanged last position means unchanged facts.
  */
-export function statusCache() {
-  const kept = new Map<string, Kept>();
+export function statusCache<A = ProgramStatus>() {
+  const kept = new Map<string, Kept<A>>();
 
   const keyOf = (q: StatusQuestion) =>
     `${q.programId}\u0000${q.at}\u0000${q.knownAtPosition ?? ''}\u0000${q.ledgerSize ?? ''}`;
@@ -53,7 +54,7 @@ export function statusCache() {
     );
   }
 
-  function fresh(entry: Kept, index: ProgramFactsIndex, programId: string): boolean {
+  function fresh(entry: Kept<A>, index: ProgramFactsIndex, programId: string): boolean {
     if (lastPosition(index.programs.get(programId)) !== entry.ownLast) return false;
     return entry.related.every(
       ([specificationId, last]) => lastPosition(index.specifications.get(specificationId)) === last,
@@ -62,11 +63,7 @@ export function statusCache() {
 
   return {
     /** The kept answer when still fresh, else `compute()`'s, kept for next time. */
-    answer(
-      index: ProgramFactsIndex,
-      question: StatusQuestion,
-      compute: () => ProgramStatus | null,
-    ): ProgramStatus | null {
+    answer(index: ProgramFactsIndex, question: StatusQuestion, compute: () => A | null): A | null {
       const own = index.programs.get(question.programId);
       const key = keyOf(
         cutsNothing(question, index, own) ? { ...question, ledgerSize: undefined } : question,

@@ -84,6 +84,41 @@ describe('POST /v1/programs/{id}/checks', () => {
     });
   });
 
+  it('answers each check from the letters on record when it is asked: a later letter and its retraction change the next answer at once (issue 30: the kept knowledge is never stale)', async () => {
+    const line = { shippedOn: '2025-06-02', units: 60 };
+    expect((await api.post(checks, line)).data).toMatchObject({
+      decision: 'allowed',
+      remaining: [{ limit: 100, remaining: 40 }],
+    });
+    const narrowing = expectRecorded(
+      await api.post(paths.program('notices'), {
+        ...letter,
+        noticeId: 'n-2025-02',
+        receivedOn: '2025-05-01',
+        summary: 'Supply now ends on 2025-06-01, at most 50 units.',
+        terms: [
+          { kind: 'ends-on', effectiveOn: '2025-06-01' },
+          { kind: 'limits-units', units: 50 },
+        ],
+      }),
+    );
+    expect((await api.post(checks, line)).data).toMatchObject({
+      decision: 'blocked',
+      status: 'expired',
+    });
+    expect((await api.post(checks, { ...line, shippedOn: '2025-05-30' })).data).toMatchObject({
+      decision: 'blocked',
+      breach: { kind: 'over-limit', limit: { limit: 50, remaining: -10 } },
+    });
+    expectRecorded(
+      await api.post(paths.retractions(narrowing.eventId), { reason: 'sent to the wrong program' }),
+    );
+    expect((await api.post(checks, line)).data).toMatchObject({
+      decision: 'allowed',
+      remaining: [{ limit: 100, remaining: 40 }],
+    });
+  });
+
   it('a monthly limit narrowed to a customer, across the month boundary', async () => {
     expectRecorded(await ship('s-1', '2025-03-31', 30, { customerRef: 'acme' }));
     const march = await api.post(checks, {

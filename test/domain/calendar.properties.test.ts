@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
-import { addOffset, describeOffset, LAST_DATE } from '../../src/domain/index.ts';
+import {
+  addDays,
+  addOffset,
+  daysBetween,
+  describeOffset,
+  LAST_DATE,
+  passesLastDate,
+} from '../../src/domain/index.ts';
 import { calendarDate } from '../support/arbitraries.ts';
 
 const daysInMonth = (year: number, month: number) =>
@@ -90,5 +97,65 @@ describe('offsets (issue 21 item 10)', () => {
     expect(describeOffset({ months: 1, days: 1 })).toBe('1 month and 1 day');
     expect(describeOffset({ years: 2, weeks: 1, days: 3 })).toBe('2 years, 1 week and 3 days');
     expect(describeOffset({ months: 4 })).toBe('4 months');
+  });
+});
+
+describe('calendar arithmetic on plain numbers agrees with Temporal (issue 30)', () => {
+  const anyDate = calendarDate('0001-01-01', '9999-12-31');
+  const temporalAdd = (
+    date: string,
+    o: { years?: number; months?: number; weeks?: number; days?: number },
+  ) =>
+    Temporal.PlainDate.from(date)
+      .add({ years: o.years ?? 0 })
+      .add({ months: o.months ?? 0 })
+      .add({ weeks: o.weeks ?? 0, days: o.days ?? 0 });
+
+  it('adds and counts days as Temporal does, over every four-digit year and past it', () => {
+    fc.assert(
+      fc.property(anyDate, fc.integer({ min: -800_000, max: 800_000 }), (date, days) => {
+        expect(addDays(date, days)).toBe(Temporal.PlainDate.from(date).add({ days }).toString());
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(anyDate, anyDate, (from, to) => {
+        expect(daysBetween(from, to)).toBe(Temporal.PlainDate.from(from).until(to).days);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('adds offsets as Temporal does, one unit after another, clamped, held at 9999-12-31', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          anyDate,
+          calendarDate('9800-01-01', '9999-12-31'),
+          fc.constantFrom('2008-02-29', '0004-02-29'),
+        ),
+        fc.record({
+          years: fc.nat({ max: 100 }),
+          months: fc.nat({ max: 1200 }),
+          weeks: fc.nat({ max: 5300 }),
+          days: fc.nat({ max: 36_600 }),
+        }),
+        (date, offset) => {
+          const expected = temporalAdd(date, offset);
+          expect(passesLastDate(date, offset)).toBe(expected.year > 9999);
+          expect(addOffset(date, offset)).toBe(
+            expected.year > 9999 ? LAST_DATE : expected.toString(),
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('leaves what is not a valid four-digit date to Temporal, which refuses it as before', () => {
+    for (const bad of ['2007-02-30', '2007-13-01', '07-01-01', '2007-1-01'])
+      expect(() => addDays(bad, 1)).toThrow(RangeError);
+    expect(addDays('9999-12-31', 1)).toBe('+010000-01-01');
+    expect(addDays('0001-01-01', -1)).toBe('0000-12-31');
   });
 });

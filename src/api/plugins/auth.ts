@@ -66,9 +66,10 @@ export const authPlugin = fp(
 
     app.decorate('credentialsPath', path);
     app.decorateRequest('principal', null);
-    app.addHook('onRequest', async (request: FastifyRequest, reply) => {
+    // `done`, not a promise: one microtask less on every request (a throw still answers).
+    app.addHook('onRequest', (request: FastifyRequest, reply, done) => {
       const roles = request.routeOptions.config.roles;
-      if (!roles) return;
+      if (!roles) return done();
       const header = request.headers.authorization;
       // The scheme name is case-insensitive (RFC 9110 §11.1).
       const key = /^bearer +(\S+)$/i.exec(header ?? '')?.[1] ?? null;
@@ -92,6 +93,7 @@ export const authPlugin = fp(
           `role ${principal.role} may not ${request.method} ${request.routeOptions.url}; allowed: ${roles.join(', ')}`,
         );
       request.principal = principal;
+      done();
     });
   },
   { name: 'auth', fastify: '5.x', dependencies: ['errors'] },

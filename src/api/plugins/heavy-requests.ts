@@ -25,9 +25,9 @@ export const heavyRequestsPlugin = fp(
       else inFlight.set(keyId, left);
     };
 
-    app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    app.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done) => {
       const keyId = request.principal?.keyId;
-      if (!request.routeOptions.config.heavy || keyId === undefined) return;
+      if (!request.routeOptions.config.heavy || keyId === undefined) return done();
       const held = inFlight.get(keyId) ?? 0;
       if (held >= options.perKey) {
         reply.header('retry-after', '1');
@@ -40,6 +40,7 @@ export const heavyRequestsPlugin = fp(
       }
       inFlight.set(keyId, held + 1);
       reply.raw.once('close', () => release(keyId));
+      done();
     });
   },
   { name: 'heavy-requests', fastify: '5.x', dependencies: ['auth'] },

@@ -95,9 +95,10 @@ export const ledgerPlugin = fp(
         (error) => app.log.error({ err: error }, 'signing a checkpoint failed'),
       ));
     app.decorate('ledger', ledger);
-    app.addHook('preHandler', async (request) => {
-      if (request.method !== 'GET' || !request.principal) return;
-      if (!request.routeOptions.config.readsStore) await readYourWrites(ledger);
+    app.addHook('preHandler', (request, _reply, done) => {
+      if (request.method !== 'GET' || !request.principal || request.routeOptions.config.readsStore)
+        return done();
+      readYourWrites(ledger).then(() => done(), done);
     });
     app.addHook('onClose', async () => {
       await cadence?.stop();

@@ -63,7 +63,7 @@ export const metricsPlugin = fp(
     ledgerGauges(registry, app.ledger);
     const lastVerify = verifyGauges(registry);
     app.decorate('metrics', { appendedEvents });
-    app.addHook('onSend', async (request, reply, payload) => {
+    app.addHook('onSend', (request, reply, payload, done) => {
       // Only a verify that ran: a refused request (401, 429, ...) says nothing of the ledger.
       if (
         request.routeOptions.url === VERIFY_ROUTE &&
@@ -71,9 +71,9 @@ export const metricsPlugin = fp(
         typeof payload === 'string'
       )
         lastVerify(JSON.parse(payload).ok === true);
-      return payload;
+      done(null, payload);
     });
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const status = String(reply.statusCode);
       if (REFUSALS.includes(status)) refusals.inc({ status });
       latency.observe(
@@ -84,6 +84,7 @@ export const metricsPlugin = fp(
         },
         reply.elapsedTime / 1000,
       );
+      done();
     });
     app.get(
       '/metrics',
