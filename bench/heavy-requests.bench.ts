@@ -15,9 +15,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { addKey } from '../src/api/credentials.ts';
 import { openLedger } from '../src/composition/open-ledger.ts';
+import Database from '../src/eventstore/sqlite/driver.ts';
 import { generateLedger } from './generated-ledger.ts';
 import { type BenchRow, benchRow, median, report } from './support.ts';
 
