@@ -12,9 +12,6 @@ export function prepareStatements(db: Database.Database) {
     byEventId: db
       .prepare<[string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ?`)
       .raw(),
-    insert: db.prepare<[number, string, number, string, string, string, string]>(
-      `INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ),
     readAll: db
       .prepare<[number, number], EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?`,
